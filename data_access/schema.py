@@ -1,0 +1,195 @@
+"""The shared database schema: a contract with the loaders (CRM, finance, enrolment platform).
+
+Every table and column is documented in docs/SCHEMA.md; change both together, and add an
+Alembic migration (data_access/migrations) for every change.
+
+Conventions: codes are short strings from data_access.codes; places are 6-digit GB/T 2260
+adcodes; money is integer **fen** (1 yuan = 100 fen) in BIGINT columns named ``*_fen``;
+dates are DATE; coordinates are GCJ-02 degrees.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, so big ids are INTEGER there.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Code = sa.String(6)
+Money = sa.BigInteger  # fen
+
+province = sa.Table(
+    "province",
+    metadata,
+    sa.Column("code", Code, primary_key=True, comment="6-digit adcode, e.g. 420000"),
+    sa.Column("name_zh", sa.String(32), nullable=False),
+    sa.Column("name_en", sa.String(64), nullable=False),
+    sa.Column("region", sa.String(16), nullable=False, comment="north|northeast|east|central|south|southwest|northwest"),
+    sa.Column("lon", sa.Double, nullable=False, comment="label point, GCJ-02"),
+    sa.Column("lat", sa.Double, nullable=False),
+)
+
+city = sa.Table(
+    "city",
+    metadata,
+    sa.Column("code", Code, primary_key=True, comment="6-digit adcode of a city or county"),
+    sa.Column("province_code", Code, sa.ForeignKey("province.code"), nullable=False),
+    sa.Column("parent_code", Code, nullable=True, comment="for counties: the prefecture city"),
+    sa.Column("name_zh", sa.String(64), nullable=False),
+    sa.Column("name_en", sa.String(128), nullable=False),
+    sa.Column("tier", sa.String(16), nullable=False, comment="capital|prefecture|county"),
+    sa.Column("lon", sa.Double, nullable=False),
+    sa.Column("lat", sa.Double, nullable=False),
+    sa.Index(None, "province_code", "tier"),
+)
+
+partner = sa.Table(
+    "partner",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name_zh", sa.String(200), nullable=False, unique=True),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False, comment="university|vocational_college|technical_school|enterprise|government"),
+    sa.Column("city_code", Code, sa.ForeignKey("city.code"), nullable=False),
+    sa.Column("agreement_level", sa.String(16), nullable=False, comment="strategic|core|general"),
+    sa.Column("since", sa.Date, nullable=False, comment="date of the first agreement"),
+    sa.Column("status", sa.String(16), nullable=False, comment="active|paused|ended"),
+    sa.Index(None, "city_code"),
+    sa.Index(None, "kind"),
+)
+
+agreement = sa.Table(
+    "agreement",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("partner_id", sa.Integer, sa.ForeignKey("partner.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("signed_on", sa.Date, nullable=False),
+    sa.Column("expires_on", sa.Date, nullable=True),
+    sa.Column("value_fen", Money, nullable=False, comment="contract value in fen; 0 for framework agreements"),
+    sa.Index(None, "partner_id"),
+)
+
+project = sa.Table(
+    "project",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name_zh", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("sector", sa.String(32), nullable=False),
+    sa.Column("partner_id", sa.Integer, sa.ForeignKey("partner.id"), nullable=False),
+    sa.Column("city_code", Code, sa.ForeignKey("city.code"), nullable=False),
+    sa.Column("start_on", sa.Date, nullable=False),
+    sa.Column("end_on", sa.Date, nullable=False),
+    sa.Column("committed_fen", Money, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, comment="planning|active|completed|suspended"),
+    sa.Index(None, "partner_id"),
+    sa.Index(None, "city_code"),
+)
+
+budget_plan = sa.Table(
+    "budget_plan",
+    metadata,
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True, comment="fiscal year = calendar year"),
+    sa.Column("planned_fen", Money, nullable=False),
+)
+
+disbursement = sa.Table(
+    "disbursement",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id"), nullable=False),
+    sa.Column("paid_on", sa.Date, nullable=False),
+    sa.Column("amount_fen", Money, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Index(None, "project_id", "paid_on"),
+    sa.Index(None, "paid_on"),
+)
+
+milestone = sa.Table(
+    "milestone",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id"), nullable=False),
+    sa.Column("name_zh", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("done_on", sa.Date, nullable=True, comment="NULL while open"),
+    sa.Index(None, "project_id"),
+)
+
+learner = sa.Table(
+    "learner",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("city_code", Code, sa.ForeignKey("city.code"), nullable=False, comment="where the lead came from"),
+    sa.Column("province_code", Code, sa.ForeignKey("province.code"), nullable=False, comment="= city's province (denormalised for scope filters)"),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("programme", sa.String(32), nullable=False),
+    sa.Column("partner_id", sa.Integer, sa.ForeignKey("partner.id"), nullable=True, comment="partner that brought the lead, if any"),
+    sa.Column("lead_on", sa.Date, nullable=False, comment="date of the lead event: the learner's cohort"),
+    sa.Index(None, "province_code", "lead_on"),
+    sa.Index(None, "lead_on"),
+)
+
+funnel_event = sa.Table(
+    "funnel_event",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("learner_id", BigId, sa.ForeignKey("learner.id"), nullable=False),
+    sa.Column("stage", sa.String(16), nullable=False, comment="lead|consultation|trial_class|enrolled|completed|certified|employed|refunded"),
+    sa.Column("occurred_on", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("city_code", Code, nullable=False),
+    sa.Column("province_code", Code, nullable=False, comment="= city's province (denormalised)"),
+    sa.Column("programme", sa.String(32), nullable=False),
+    sa.Index(None, "learner_id", "stage"),
+    sa.Index(None, "province_code", "occurred_on"),
+    sa.Index(None, "occurred_on"),
+)
+
+target = sa.Table(
+    "target",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("province_code", Code, sa.ForeignKey("province.code"), nullable=True, comment="NULL = national"),
+    sa.Column("metric", sa.String(32), nullable=False),
+    sa.Column("value", sa.BigInteger, nullable=False, comment="count, or fen for *_fen metrics"),
+    sa.UniqueConstraint("year", "province_code", "metric"),
+)
+
+dataset_info = sa.Table(
+    "dataset_info",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(400), nullable=False),
+)
+
+# Insert order that satisfies the foreign keys (delete in reverse).
+TABLES_IN_LOAD_ORDER: tuple[sa.Table, ...] = (
+    province,
+    city,
+    partner,
+    agreement,
+    project,
+    budget_plan,
+    disbursement,
+    milestone,
+    learner,
+    funnel_event,
+    target,
+    dataset_info,
+)
