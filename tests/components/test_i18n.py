@@ -1,0 +1,509 @@
+"""Tests of the translation catalogues and the number/date formatters in components.i18n."""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import string
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from components import i18n
+from components.i18n import (
+    LANGS,
+    catalogue,
+    format_date,
+    format_delta,
+    format_money,
+    format_month,
+    format_number,
+    format_percent,
+    format_period,
+    label,
+    money_unit,
+    money_unit_scale,
+    normalize_lang,
+    t,
+)
+from data_access import codes  # only the test may look at the code lists
+
+# Code-list groups: catalogue key prefix -> the codes that need a label.
+CODE_GROUPS: dict[str, tuple[str, ...]] = {
+    "stage": codes.STAGES + (codes.REFUNDED,),
+    "channel": codes.CHANNELS,
+    "kind": codes.PARTNER_KINDS,
+    "end": codes.ENDS,
+    "tier": codes.TIERS,
+    "region": codes.REGIONS,
+    "sector": codes.SECTORS,
+    "project_kind": codes.PROJECT_KINDS,
+    "project_status": codes.PROJECT_STATUSES,
+    "category": codes.DISBURSEMENT_CATEGORIES,
+    "programme": codes.PROGRAMMES,
+    "metric": codes.TARGET_METRICS,
+    "level": codes.AGREEMENT_LEVELS,
+    "partner_status": codes.PARTNER_STATUSES,
+    "agreement_kind": codes.AGREEMENT_KINDS,
+}
+APP_SHELL_KEYS = (
+    "app.title",
+    "app.data_as_of",
+    "nav.overview",
+    "nav.coverage",
+    "nav.investment",
+    "nav.funnels",
+    "nav.reports",
+    "filter.provinces",
+    "filter.period",
+    "filter.kinds",
+    "filter.channels",
+    "filter.tiers",
+    "filter.all",
+    "filter.lang",
+    "notice.dropped_values",
+    "empty.no_data",
+    "error.db_unavailable",
+)
+# Chinese texts that may legitimately be Latin letters only (none are needed today).
+ZH_ASCII_ALLOWED = frozenset({"G", "B", "1+X", "AI"})
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+I18N_DIR = Path(i18n.__file__).resolve().parent
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def _raw_catalogue(lang: str):
+    with i18n.po_path(lang).open("rb") as fh:
+        return read_po(fh)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_records():
+    i18n.clear_records()
+    yield
+    i18n.clear_records()
+
+
+# ---- catalogues ----------------------------------------------------------------------------
+
+
+def test_catalogues_have_the_same_keys():
+    zh, en = set(catalogue("zh")), set(catalogue("en"))
+    assert zh - en == set(), "keys only in zh"
+    assert en - zh == set(), "keys only in en"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_entry_is_empty_or_fuzzy(lang):
+    bad = [m.id for m in _raw_catalogue(lang) if m.id and (not m.string or not m.string.strip() or m.fuzzy)]
+    assert bad == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_msgid_is_duplicated(lang):
+    # read_po keeps the last of two equal msgids silently, so count them in the raw file.
+    ids = re.findall(r'^msgid "(.+)"$', i18n.po_path(lang).read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert [k for k in set(ids) if ids.count(k) > 1] == []
+
+
+def test_keys_are_dotted_identifiers():
+    pattern = re.compile(r"[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)+")
+    assert [k for k in catalogue("zh") if not pattern.fullmatch(k)] == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("group", sorted(CODE_GROUPS))
+def test_every_code_has_a_label(group, lang):
+    missing = [code for code in CODE_GROUPS[group] if f"{group}.{code}" not in catalogue(lang)]
+    assert missing == []
+
+
+def test_code_groups_have_no_stale_labels():
+    stale = [
+        key
+        for key in catalogue("zh")
+        if key.split(".", 1)[0] in CODE_GROUPS and key.split(".", 1)[1] not in CODE_GROUPS[key.split(".", 1)[0]]
+    ]
+    assert stale == []
+
+
+def test_region_labels_agree_with_codes_region_zh():
+    assert {code: label("region", code, "zh") for code in codes.REGIONS} == codes.REGION_ZH
+
+
+def test_app_shell_keys_exist():
+    assert [k for k in APP_SHELL_KEYS if k not in catalogue("zh") or k not in catalogue("en")] == []
+
+
+def test_labels_within_a_group_are_distinct():
+    # Two codes with one label would merge in a legend or a filter.
+    for lang in LANGS:
+        for group, group_codes in CODE_GROUPS.items():
+            labels = [label(group, c, lang) for c in group_codes]
+            assert len(set(labels)) == len(labels), (lang, group)
+
+
+def test_chinese_catalogue_has_no_untranslated_english():
+    untranslated = [
+        (key, text)
+        for key, text in catalogue("zh").items()
+        if re.search(r"[A-Za-z]", string.Formatter().vformat(text, (), _Blank()))
+        and not CJK.search(text)
+        and text not in ZH_ASCII_ALLOWED
+    ]
+    assert untranslated == []
+
+
+def test_english_catalogue_has_no_chinese():
+    assert [(k, v) for k, v in catalogue("en").items() if CJK.search(v)] == []
+
+
+def test_placeholders_are_the_same_in_both_languages():
+    zh, en = catalogue("zh"), catalogue("en")
+    assert [k for k in zh if _placeholders(zh[k]) != _placeholders(en.get(k, ""))] == []
+
+
+def test_catalogue_is_read_once_and_cached():
+    assert catalogue("zh") is catalogue("zh")
+
+
+def test_translations_differ_between_languages():
+    zh, en = catalogue("zh"), catalogue("en")
+    assert zh["app.title"] != en["app.title"]
+    assert CJK.search(zh["app.title"]) and not CJK.search(en["app.title"])
+
+
+class _Blank(dict):
+    """Format mapping that replaces every placeholder with nothing (to inspect the bare text)."""
+
+    def __missing__(self, key):
+        return ""
+
+
+# ---- the i18n package boundary --------------------------------------------------------------
+
+
+def test_i18n_imports_neither_streamlit_nor_data_access():
+    imported = set()
+    for path in I18N_DIR.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    assert imported & {"streamlit", "data_access"} == set()
+
+
+def test_no_compiled_catalogue_is_shipped():
+    assert list(I18N_DIR.rglob("*.mo")) == []
+
+
+# ---- t, label, normalize_lang ---------------------------------------------------------------
+
+
+def test_t_returns_the_catalogue_text_of_the_language():
+    assert t("nav.overview", "zh") == catalogue("zh")["nav.overview"]
+    assert t("nav.overview", "en") == catalogue("en")["nav.overview"]
+
+
+def test_t_formats_keyword_arguments():
+    text = t("app.data_as_of", "en", date="28 Nov 2026")
+    assert "28 Nov 2026" in text and "{" not in text
+
+
+def test_t_accepts_placeholders_named_key_or_lang():
+    # key and lang are positional-only, so a text may use {key} or {lang} as placeholders.
+    assert t("app.title", "zh", key="x", lang="y") == catalogue("zh")["app.title"]
+
+
+def test_unknown_key_returns_the_key_and_is_recorded():
+    assert t("page.no_such_key", "zh") == "page.no_such_key"
+    assert "page.no_such_key" in i18n.missing_keys()
+
+
+def test_unknown_key_with_arguments_does_not_raise():
+    assert t("page.no_such_key", "en", n=3) == "page.no_such_key"
+
+
+def test_missing_format_argument_does_not_raise_and_is_recorded():
+    text = t("app.data_as_of", "zh", day="x")
+    assert text == catalogue("zh")["app.data_as_of"]
+    assert "app.data_as_of" in i18n.format_failures()
+
+
+def test_known_keys_are_not_recorded():
+    t("app.title", "zh")
+    label("stage", "lead", "en")
+    assert i18n.missing_keys() == frozenset()
+
+
+def test_unknown_language_falls_back_to_chinese():
+    assert t("app.title", "fr") == t("app.title", "zh")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("zh", "zh"),
+        ("en", "en"),
+        ("EN", "en"),
+        (" en-US ", "en"),
+        ("en_GB", "en"),
+        ("zh-CN", "zh"),
+        ("fr", "zh"),
+        ("", "zh"),
+        (None, "zh"),
+        (["en"], "zh"),
+    ],
+)
+def test_normalize_lang(value, expected):
+    assert normalize_lang(value) == expected
+
+
+def test_label_is_t_of_group_and_code():
+    assert label("channel", "campus", "en") == t("channel.campus", "en")
+
+
+def test_label_of_a_missing_code_is_a_dash_and_not_recorded():
+    assert label("sector", None, "zh") == "—"
+    assert label("sector", float("nan"), "en") == "—"
+    assert i18n.missing_keys() == frozenset()
+
+
+def test_label_of_an_unknown_code_is_recorded():
+    label("stage", "no_such_stage", "zh")
+    assert "stage.no_such_stage" in i18n.missing_keys()
+
+
+# ---- money ---------------------------------------------------------------------------------
+
+
+def test_zh_money_in_wan():
+    text = format_money(12_800_000, "zh")
+    assert f"{12_800_000 // 10**4:,}" in text and text.endswith("万元")
+
+
+def test_zh_money_in_yi():
+    text = format_money(356_000_000, "zh")
+    assert f"{356_000_000 / 10**8:.2f}" in text and text.endswith("亿元")
+
+
+def test_zh_money_below_ten_thousand_in_yuan():
+    text = format_money(8_500, "zh")
+    assert f"{8_500:,}" in text and text.endswith("元") and "万" not in text
+
+
+@pytest.mark.parametrize(
+    ("yuan", "number", "suffix"),
+    [(12_800_000, "12.8", "M"), (356_000_000, "356", "M"), (8_500, "8.5", "K"), (2_500_000_000, "2.5", "B"), (850, "850", "")],
+)
+def test_en_money_uses_yen_sign_and_k_m_b(yuan, number, suffix):
+    assert format_money(yuan, "en") == f"¥{number}{suffix}"
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), math.inf, Decimal("NaN"), "n/a"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_missing_money_is_a_dash(missing, lang):
+    assert format_money(missing, lang) == "—"
+
+
+def test_pandas_missing_values_are_dashes():
+    pd = pytest.importorskip("pandas")
+    assert format_money(pd.NA, "zh") == "—"
+    assert format_date(pd.NaT, "en") == "—"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("yuan", [8_500, 12_800_000, 356_000_000])
+def test_negative_money_is_the_positive_with_a_minus_sign(yuan, lang):
+    assert format_money(-yuan, lang) == "-" + format_money(yuan, lang)
+
+
+def test_money_accepts_decimal_and_numpy_values():
+    np = pytest.importorskip("numpy")
+    expected = format_money(12_800_000, "zh")
+    assert format_money(Decimal("12800000.00"), "zh") == expected
+    assert format_money(np.int64(12_800_000), "zh") == expected
+    assert format_money(np.float64(12_800_000), "zh") == expected
+
+
+def test_money_rounds_half_up():
+    # 2.345 亿 must read 2.35, not banker's 2.34 nor float-artefact 2.34.
+    assert format_money(234_500_000, "zh").startswith("2.35")
+
+
+def test_rounding_carry_moves_to_the_next_unit():
+    assert format_money(99_999_999, "zh") == format_money(10**8, "zh")
+    assert format_money(999_999, "en") == format_money(10**6, "en")
+    assert format_money(9_999.6, "zh").endswith("万元")
+
+
+def test_forced_unit_overrides_the_automatic_one():
+    assert format_money(356_000_000, "zh", unit="wan") == f"{356_000_000 // 10**4:,} 万元"
+    assert format_money(356_000_000, "zh", unit="yuan") == f"{356_000_000:,} 元"
+    assert format_money(8_500, "zh", unit="yi").endswith("亿元")
+
+
+def test_a_chinese_unit_forced_in_english_maps_to_the_nearest_smaller_unit():
+    assert format_money(12_800_000, "en", unit="wan").endswith("K")
+    assert format_money(12_800_000, "en", unit="yi").endswith("M")
+
+
+def test_unknown_unit_is_a_programming_error():
+    with pytest.raises(ValueError):
+        format_money(1, "zh", unit="lakh")
+
+
+def test_fixed_decimals_keep_trailing_zeros():
+    assert format_money(35_000, "zh", unit="wan", decimals=2) == "3.50 万元"
+
+
+def test_money_without_unit_is_the_bare_number():
+    assert format_money(12_800_000, "zh", unit="wan", with_unit=False) == f"{12_800_000 // 10**4:,}"
+
+
+def test_money_unit_scale_follows_the_largest_amount():
+    values = [8_500, None, -356_000_000, 12_800_000]
+    assert money_unit_scale(values, "zh") == (1e8, "亿元")
+    assert money_unit_scale(values, "en") == (1e6, "¥M")
+    assert money_unit_scale([8_500, 12_800], "zh") == (1e4, "万元")
+
+
+def test_money_unit_scale_of_no_amounts_is_yuan():
+    assert money_unit_scale([], "zh") == (1.0, "元")
+    assert money_unit_scale([None, float("nan")], "en") == (1.0, "¥")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_money_unit_is_the_unit_of_the_largest_amount(lang):
+    values = [8_500, 12_800_000, -356_000_000]
+    unit = money_unit(values, lang)
+    assert i18n.MONEY_UNITS[unit] == money_unit_scale(values, lang)[0]
+    # Formatting the whole table in that unit leaves its largest amount as it reads on its own.
+    assert format_money(-356_000_000, lang, unit=unit) == format_money(-356_000_000, lang)
+
+
+# ---- numbers, percents, deltas --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_numbers_are_grouped_by_thousands(lang):
+    assert format_number(12_345, lang) == f"{12_345:,}"
+    assert format_number(-1_234_567, lang) == f"{-1_234_567:,}"
+
+
+def test_number_rounds_to_an_integer_by_default():
+    assert format_number(2.5, "zh") == "3"
+    assert format_number(1234.5678, "en", digits=2) == "1,234.57"
+
+
+def test_missing_number_and_percent_are_dashes():
+    assert format_number(None, "zh") == "—"
+    assert format_percent(float("nan"), "en") == "—"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_percent_of_a_ratio(lang):
+    assert format_percent(0.456, lang) == f"{0.456 * 100:.1f}%"
+    assert format_percent(0.456, lang, digits=0) == "46%"
+    assert format_percent(-0.021, lang) == "-2.1%"
+
+
+def test_delta_has_an_explicit_sign():
+    assert format_delta(3, "zh") == "+3"
+    assert format_delta(-3, "en") == "-3"
+
+
+def test_negative_delta_starts_with_ascii_minus_for_st_metric():
+    # st.metric colours a string delta red only when it starts with "-" (U+002D).
+    for kind in ("number", "percent", "points", "money"):
+        assert format_delta(-0.5 if kind != "money" else -12_800_000, "zh", kind).startswith("-")
+
+
+def test_percent_delta():
+    assert format_delta(-0.021, "en", "percent") == "-2.1%"
+    assert format_delta(0.021, "zh", "percent") == "+2.1%"
+
+
+def test_points_delta_names_percentage_points():
+    zh, en = format_delta(0.021, "zh", "points"), format_delta(0.021, "en", "points")
+    assert zh.startswith("+2.1") and "百分点" in zh
+    assert en.startswith("+2.1") and en != zh
+
+
+def test_money_delta_uses_the_money_format_with_a_sign():
+    assert format_delta(12_800_000, "zh", "money") == "+" + format_money(12_800_000, "zh")
+    assert format_delta(-12_800_000, "en", "money") == format_money(-12_800_000, "en")
+
+
+def test_delta_that_rounds_to_zero_has_no_sign():
+    assert format_delta(0, "zh") == "0"
+    assert format_delta(-0.0004, "en", "percent") == "0.0%"
+
+
+def test_missing_delta_is_a_dash():
+    assert format_delta(None, "zh", "percent") == "—"
+
+
+# ---- dates and periods ----------------------------------------------------------------------
+
+
+def test_date_in_chinese():
+    assert format_date(date(2026, 11, 28), "zh") == "2026年11月28日"
+
+
+def test_date_in_english():
+    assert format_date(date(2026, 11, 28), "en") == "28 Nov 2026"
+
+
+def test_date_accepts_datetimes_and_iso_strings():
+    expected = format_date(date(2026, 11, 28), "zh")
+    assert format_date(datetime(2026, 11, 28, 23, 59), "zh") == expected
+    assert format_date("2026-11-28", "zh") == expected
+
+
+def test_missing_date_is_a_dash():
+    assert format_date(None, "zh") == "—"
+
+
+def test_month():
+    assert format_month(date(2026, 11, 5), "zh") == "2026年11月"
+    assert format_month(date(2026, 11, 5), "en") == "Nov 2026"
+
+
+def test_year_period():
+    assert format_period("2025", "zh") == "2025年"
+    assert format_period("2025", "en") == "2025"
+
+
+@pytest.mark.parametrize("raw", ["2025Q3", "2025-Q3", "2025 q3"])
+def test_quarter_period(raw):
+    assert format_period(raw, "zh") == "2025年第三季度"
+    assert format_period(raw, "en") == "Q3 2025"
+
+
+def test_half_year_period():
+    assert format_period("2025H1", "zh") == "2025年上半年"
+    assert format_period("2025H2", "en") == "H2 2025"
+
+
+def test_month_period_reads_like_format_month():
+    assert format_period("2025-08", "zh") == format_month(date(2025, 8, 1), "zh")
+
+
+def test_unrecognised_period_is_returned_unchanged():
+    assert format_period("FY25", "zh") == "FY25"
+    assert format_period("2025-13", "en") == "2025-13"
+
+
+def test_formatters_normalise_unknown_languages_to_chinese():
+    assert format_money(12_800_000, "fr") == format_money(12_800_000, "zh")
+    assert format_period("2025Q3", None) == format_period("2025Q3", "zh")
