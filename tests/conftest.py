@@ -1,0 +1,105 @@
+"""Shared test fixtures: real databases (SQLite always; PostgreSQL and MariaDB on this machine).
+
+The server URLs come from TEST_POSTGRES_URL / TEST_MARIADB_URL, defaulting to the local servers
+(trust auth / root without password). A test database ``cockpit_test`` is created if missing.
+Under CI=true a server that cannot be reached FAILS the tests that need it instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from data_access import config, migrate
+from data_access.seed import seed_database
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SERVER_URLS = {
+    "postgresql": os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_test"),
+    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/cockpit_test"),
+}
+DIALECTS = ("sqlite", "postgresql", "mariadb")
+# Small but realistic: enough learners for every stage and channel to appear.
+TEST_LEARNERS = 4000
+TEST_SEED = 11
+
+
+def _ensure_database(url: str) -> None:
+    """Create the test database on its server if it does not exist."""
+    u = make_url(url)
+    admin = sa.engine.URL.create(u.drivername, username=u.username, password=u.password, host=u.host, port=u.port,
+                                 database="postgres" if u.get_backend_name() == "postgresql" else None)
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT",
+                              connect_args={"connect_timeout": config.CONNECT_TIMEOUT_S})
+    try:
+        with engine.connect() as conn:
+            if u.get_backend_name() == "postgresql":
+                exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": u.database}).first()
+                if not exists:
+                    conn.execute(sa.text(f'CREATE DATABASE "{u.database}"'))  # name from our own config, not users
+            else:
+                conn.execute(sa.text(f"CREATE DATABASE IF NOT EXISTS `{u.database}` CHARACTER SET utf8mb4"))
+    finally:
+        engine.dispose()
+
+
+def server_engine(dialect: str, suffix: str = "") -> sa.Engine:
+    """An engine on the named server's test database (+ suffix), or skip (fail under CI) if unreachable."""
+    base = make_url(SERVER_URLS[dialect])
+    url = base.set(database=f"{base.database}{suffix}").render_as_string(hide_password=False)
+    try:
+        _ensure_database(url)
+        engine = config.make_engine(url)
+        with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any connection problem means the same thing here
+        msg = f"{dialect} server not reachable at {config.describe(url)}: {exc.__class__.__name__}: {exc}"
+        if IN_CI:
+            pytest.fail(msg + " (CI=true: database tests must run)")
+        pytest.skip(msg)
+    return engine
+
+
+def fresh_engine(dialect: str, tmp_path: Path) -> sa.Engine:
+    """An engine on an empty database of the given dialect (server databases are wiped to base)."""
+    if dialect == "sqlite":
+        return config.make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    engine = server_engine(dialect, "_fresh")
+    wipe(engine)
+    return engine
+
+
+def wipe(engine: sa.Engine) -> None:
+    """Drop everything the migrations and seeds made (tests own the cockpit_test databases)."""
+    migrate.downgrade(engine, "base")
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory) -> dict[str, sa.Engine]:
+    """Engines on the three dialects, each seeded with the same seed (lazily, on first use)."""
+    cache: dict[str, sa.Engine] = {}
+
+    class Lazy(dict):
+        def __missing__(self, dialect: str) -> sa.Engine:
+            if dialect == "sqlite":
+                engine = config.make_engine(f"sqlite:///{tmp_path_factory.mktemp('seeded') / 'seeded.db'}")
+            else:
+                engine = server_engine(dialect)
+                wipe(engine)
+            seed_database(engine, learners=TEST_LEARNERS, seed=TEST_SEED, progress=False)
+            self[dialect] = engine
+            return engine
+
+    return Lazy(cache)
+
+
+@pytest.fixture(params=DIALECTS)
+def dialect(request) -> str:
+    """Each of the three dialects in turn."""
+    return request.param
