@@ -218,6 +218,17 @@ def pinyin_name(name_zh: str) -> str:
     return _romanise(stem)
 
 
+def short_name_zh(name_zh: str) -> str:
+    """The Chinese name without administrative and ethnic suffixes, for composing other names.
+
+    武汉市 → 武汉, 恩施土家族苗族自治州 → 恩施, 长阳土家族自治县 → 长阳, 忠县 → 忠县.
+    """
+    stem, suffix = _strip_suffix(name_zh)
+    if suffix in _AUTONOMOUS_SUFFIXES:
+        stem = _strip_ethnic(stem)
+    return stem if len(stem) > 1 else name_zh
+
+
 def _strip_suffix(name: str) -> tuple[str, str]:
     for suffix in _ADMIN_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):

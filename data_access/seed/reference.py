@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from data_access import codes
-from data_access.places import Place, Province
+from data_access.places import Place, Province, short_name_zh as short_name
 from data_access.seed import business as biz
 
 UNIV_SUFFIX = (("学院", "College"), ("理工学院", "Institute of Technology"), ("师范学院", "Normal College"),
@@ -50,14 +50,6 @@ class Reference:
     milestones: list[dict] = field(default_factory=list)
 
 
-def short_name(name_zh: str) -> str:
-    """武汉市 → 武汉; 恩施土家族苗族自治州 → 恩施 (for composing demo partner names)."""
-    for suffix in ("土家族苗族自治州", "藏族羌族自治州", "自治州", "地区", "盟", "市", "县"):
-        if name_zh.endswith(suffix) and len(name_zh) > len(suffix) + 1:
-            return name_zh[: -len(suffix)][:4] if suffix != "市" else name_zh[: -len(suffix)]
-    return name_zh
-
-
 def _date_between(rng: np.random.Generator, lo: dt.date, hi: dt.date) -> dt.date:
     span = max((hi - lo).days, 0)
     return lo + dt.timedelta(days=int(rng.integers(0, span + 1)))
@@ -90,9 +82,9 @@ def _add_partners(ref: Reference, provinces: list[Province], places: list[Place]
         add(p["name_zh"], p["name_en"], p["kind"], p["city"], p["level"], p["since"])
 
     by_province: dict[str, list[Place]] = {}
+    counties: dict[str, list[Place]] = {}
     for c in places:
-        if c.tier != "county":
-            by_province.setdefault(c.province_code, []).append(c)
+        (counties if c.tier == "county" else by_province).setdefault(c.province_code, []).append(c)
     levels, level_p = codes.AGREEMENT_LEVELS, (0.1, 0.3, 0.6)
     statuses, status_p = codes.PARTNER_STATUSES, (0.86, 0.09, 0.05)
     first = dt.date(2018, 1, 1)
@@ -111,6 +103,10 @@ def _add_partners(ref: Reference, provinces: list[Province], places: list[Place]
                 # Partners cluster in capitals; enterprises even more so.
                 p_capital = 0.7 if kind == "enterprise" else 0.5
                 city = capital[0] if (rng.random() < p_capital and capital) else others[int(rng.integers(len(others)))]
+                # Channel sinking has begun: a few schools sit in county-level cities.
+                local = counties.get(prov.code, [])
+                if kind in ("technical_school", "vocational_college") and local and rng.random() < 0.2:
+                    city = local[int(rng.integers(len(local)))]
                 cz, ce = short_name(city.name_zh), city.name_en
                 for attempt in range(12):
                     if suffixes is None:
