@@ -87,6 +87,13 @@ class Scope:
             start, end = self.start - length, self.start
         return Scope(self.provinces, start, end, self.channels, self.kinds, self.tiers, label=self.label)
 
+    def year_earlier(self) -> Scope:
+        """The same dates one year earlier ("vs last year"; a year-to-date compares with the same
+        months of last year). 29 February maps to the 28th."""
+        def back(d: dt.date) -> dt.date:
+            return d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else dt.date(d.year - 1, 2, 28)
+        return self.with_period(back(self.start), back(self.end))
+
     def with_period(self, start: dt.date, end: dt.date) -> Scope:
         """The same slices over another period."""
         return Scope(self.provinces, start, end, self.channels, self.kinds, self.tiers, label=self.label)

@@ -11,29 +11,32 @@ from sqlalchemy.engine import Connection
 from data_access import schema
 from data_access.queries._sql import c, frame, p, to_int
 
-FRESHNESS_COLUMNS = ["source", "latest_on", "rows"]
+FRESHNESS_COLUMNS = ["source", "earliest_on", "latest_on", "rows"]
 
 
 def get_data_freshness(conn: Connection, *, scope) -> pd.DataFrame:
-    """One row per source table: source (funnel_event, disbursement, partner), latest_on (date
-    or None), rows (in the scope's provinces; all periods)."""
+    """One row per source table: source (funnel_event, disbursement, partner), earliest_on and
+    latest_on (dates or None), rows (in the scope's provinces; all periods)."""
     fe, db, pj = schema.funnel_event, schema.disbursement, schema.project
     stmts = {
-        "funnel_event": sa.select(sa.func.max(fe.c.occurred_on), sa.func.count())
+        "funnel_event": sa.select(sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on), sa.func.count())
         .where(fe.c.province_code.in_(scope.provinces)),
-        "disbursement": sa.select(sa.func.max(db.c.paid_on), sa.func.count())
+        "disbursement": sa.select(sa.func.min(db.c.paid_on), sa.func.max(db.c.paid_on), sa.func.count())
         .select_from(db.join(pj, pj.c.id == db.c.project_id).join(c, c.c.code == pj.c.city_code))
         .where(c.c.province_code.in_(scope.provinces)),
-        "partner": sa.select(sa.func.max(p.c.since), sa.func.count())
+        "partner": sa.select(sa.func.min(p.c.since), sa.func.max(p.c.since), sa.func.count())
         .select_from(p.join(c, c.c.code == p.c.city_code)).where(c.c.province_code.in_(scope.provinces)),
     }
     rows = []
     for source, stmt in stmts.items():
-        latest, n = conn.execute(stmt).one()
-        if isinstance(latest, str):  # SQLite returns max() of a DATE as text
-            latest = dt.date.fromisoformat(latest)
-        rows.append((source, latest, n))
+        earliest, latest, n = conn.execute(stmt).one()
+        rows.append((source, _date(earliest), _date(latest), n))
     return to_int(pd.DataFrame(rows, columns=FRESHNESS_COLUMNS), ["rows"])
+
+
+def _date(value) -> dt.date | None:
+    # SQLite returns min()/max() of a DATE as text.
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def data_as_of(freshness: pd.DataFrame) -> dt.date | None:

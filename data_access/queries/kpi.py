@@ -103,12 +103,12 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
 
 
 def get_kpis(conn: Connection, *, scope: Scope) -> pd.DataFrame:
-    """One row per metric in METRICS: its value in the period, in the previous period of equal
-    length (``Scope.previous``) and its annual target (NaN where none applies).
+    """One row per metric in METRICS: its value in the period, over the same dates one year
+    earlier (``Scope.year_earlier``: "vs last year") and its annual target (NaN where none applies).
 
     Columns: metric, value, previous, target. Money metrics end in ``_yuan``; stock metrics
     (partners*, schools, active_projects) are levels at the end of the period, the rest flows.
     """
-    now, before, targets = _values(conn, scope), _values(conn, scope.previous()), _targets(conn, scope)
+    now, before, targets = _values(conn, scope), _values(conn, scope.year_earlier()), _targets(conn, scope)
     rows = [(m, now[m], before[m], targets.get(m, float("nan"))) for m in METRICS]
     return pd.DataFrame(rows, columns=KPI_COLUMNS)

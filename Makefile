@@ -1,0 +1,33 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+PYTHON ?= python3
+
+.PHONY: run test venv system-deps seed bench screenshots clean-db
+
+run: venv system-deps  ## install, create/seed the embedded database if missing, start the app
+	$(PY) -m data_access.bootstrap
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: venv system-deps  ## the whole test suite (SQLite, PostgreSQL, MariaDB, AppTest, browser)
+	$(PY) -m pytest
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+system-deps:  ## Debian's chromium + CJK fonts for static exports and browser tests (never a download)
+	@bash .ci/system-deps.sh
+
+seed: venv  ## reseed the embedded database: make seed LEARNERS=500000
+	$(PY) -m data_access.seed --learners $(or $(LEARNERS),150000) --replace
+
+bench: venv  ## performance benchmarks (not part of the tests)
+	$(PY) bench/seed_bench.py
+
+clean-db:  ## delete the embedded database (it is recreated on the next `make run`)
+	rm -f data/cockpit.db data/cockpit.db-wal data/cockpit.db-shm
