@@ -10,6 +10,7 @@ Funnel queries filter by provinces, channels and city tiers; partner kinds do no
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
@@ -44,10 +45,13 @@ def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = ("channel",)) -> pd.DataFrame:
+def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = ("channel",),
+                        observed_until: dt.date | None = None) -> pd.DataFrame:
     """Learners of the period's lead cohort who reached each stage, per ``by`` dimensions.
 
     ``by`` is a subset of channel, tier, province, programme, year, month (lead year / month).
+    ``observed_until`` counts only events before that date, to compare two cohorts at the same
+    age (an older cohort has had longer to progress).
     Columns: stage (the seven stages and 'refunded', in funnel order), the ``by`` columns,
     learners. Combinations with no learners are absent.
     """
@@ -59,7 +63,7 @@ def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = (
     stmt = (
         sa.select(fe.c.stage, *dims, sa.func.count())
         .select_from(lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id))
-        .where(*_cohort(scope))
+        .where(*_cohort(scope), *([fe.c.occurred_on < observed_until] if observed_until else []))
         .group_by(fe.c.stage, *dims)
     )
     df = to_int(frame(conn, stmt, ["stage", *by, "learners"]), ["learners", *[d for d in by if d in ("year", "month")]])

@@ -85,7 +85,10 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
         return {}
     years = list(scope.years)
     with_targets = {r[0] for r in conn.execute(sa.select(tg.c.province_code).distinct().where(tg.c.province_code.is_not(None)))}
-    national = bool(with_targets) and with_targets <= set(scope.provinces)
+    # National rows apply when the scope covers every province that has targets (or, where only
+    # national targets are loaded, every province there is).
+    everywhere = with_targets or {r[0] for r in conn.execute(sa.select(schema.province.c.code))}
+    national = bool(everywhere) and everywhere <= set(scope.provinces)
     where = tg.c.province_code.is_(None) if national else tg.c.province_code.in_(scope.provinces)
     rows = conn.execute(sa.select(tg.c.year, tg.c.metric, sa.func.sum(tg.c.value))
                         .where(where, tg.c.year.in_(years)).group_by(tg.c.year, tg.c.metric)).all()

@@ -234,3 +234,18 @@ def test_gaps_are_cities_with_leads_and_no_partner(sqlite_conn):
     assert set(gaps["city_code"]) == set(expected["city_code"].head(500)) or len(gaps) == 500
     assert (gaps["leads"].diff().dropna() <= 0).all()
     assert "county" in set(gaps["tier"])
+
+
+def test_national_targets_apply_when_only_national_rows_are_loaded(tmp_path):
+    from data_access import config
+    from data_access.seed import seed_database
+
+    engine = config.make_engine(f"sqlite:///{tmp_path / 'national.db'}")
+    seed_database(engine, learners=500, seed=3, progress=False)
+    with engine.begin() as conn:
+        conn.execute(schema.target.delete().where(schema.target.c.province_code.is_not(None)))
+    with engine.connect() as conn:
+        national = queries.get_kpis(conn, scope=year_scope(all_codes(conn), YEAR)).set_index("metric")
+        henan = queries.get_kpis(conn, scope=year_scope((HENAN,), YEAR)).set_index("metric")
+    assert national.loc["leads", "target"] > 0
+    assert np.isnan(henan.loc["leads", "target"])
