@@ -1,0 +1,303 @@
+"""The export engine, tested on real files: a real Chromium draws the charts, and every export
+is opened again (Pillow-free PNG header, pypdf, openpyxl, python-pptx) to check what it holds.
+
+Tests that need Chromium skip when it is missing, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import plotly.graph_objects as go
+import pypdf
+import pytest
+from pptx import Presentation
+from pptx.oxml.ns import qn
+
+from components.export import (
+    ExportError,
+    ExportUnavailable,
+    PackMeta,
+    Section,
+    build_pdf,
+    build_pptx,
+    export_filename,
+    figure_to_bytes,
+    image_session,
+    to_csv_bytes,
+    to_xlsx_bytes,
+)
+from components.export import images, pack
+
+CHART_TITLE = "各省合作企业数量"
+
+
+def _require(found: bool, what: str) -> None:
+    """Skip when a system dependency is missing, but fail under CI, where it must be installed."""
+    if found:
+        return
+    message = f"{what} is not installed (apt-get install chromium fonts-noto-cjk)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI must provide it")
+    pytest.skip(message)
+
+
+def _bar_figure(title: str = CHART_TITLE) -> go.Figure:
+    return go.Figure(go.Bar(x=["广东", "江苏", "浙江"], y=[820, 640, 515]), layout_title_text=title)
+
+
+def _funnel_figure() -> go.Figure:
+    return go.Figure(go.Funnel(y=["线索", "咨询", "报名", "就业"], x=[1200, 830, 310, 165]))
+
+
+def _pack_meta() -> PackMeta:
+    return PackMeta(
+        title="产教融合经营分析汇报",
+        subtitle="2026 年 1–10 月",
+        scope_text="广东、江苏",
+        period_text="2026-01-01 至 2026-10-31",
+        data_as_of="2026-11-28 08:00",
+        lang="zh",
+        footer="产教融合事业部",
+    )
+
+
+def _pack_sections() -> list[Section]:
+    return [
+        Section(title="合作企业分布", takeaway="广东领先。", figure=_bar_figure()),
+        Section(title="招生转化漏斗", takeaway="报名环节流失最大。", figure=_funnel_figure(), notes="讲解要点"),
+        Section(title="重点院校明细", takeaway="只看表。", figure=None,
+                table=pd.DataFrame({"院校": ["甲", "乙"], "就业率": [0.91, 0.83]})),
+    ]
+
+
+def _appendix(rows: int) -> list[tuple[str, pd.DataFrame]]:
+    return [("分省明细", pd.DataFrame({"省份": [f"省{i}" for i in range(rows)], "学员数": range(rows)}))]
+
+
+def _sample_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "省份": ["广东", "江苏", "浙江"],
+            "合作企业数": [1200, 35, 7],
+            "投入金额（万元）": [1234.5, 0.25, 88.0],
+            "就业率": [0.9312, 0.5, 0.875],
+        }
+    )
+
+
+def _xlsx(frame: pd.DataFrame | None = None, **overrides) -> openpyxl.Workbook:
+    kwargs = dict(
+        filters=[("省份", "广东、江苏、浙江"), ("期间", "2026-01 至 2026-10")],
+        data_as_of="2026-11-28 08:00",
+        title="合作企业统计",
+        lang="zh",
+    )
+    kwargs.update(overrides)
+    data = to_xlsx_bytes({"合作企业": _sample_frame() if frame is None else frame}, **kwargs)
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+# --- static images (real Chromium) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="class")
+def chromium_session():
+    """One Chromium for a whole class of tests, as a briefing pack uses it."""
+    _require(images.find_chromium() is not None, "Chromium")
+    with image_session():
+        yield
+
+
+@pytest.mark.usefixtures("chromium_session")
+class TestRenderedImages:
+    def test_png_is_slide_size_at_scale_2(self):
+        png = figure_to_bytes(_bar_figure(), "png")
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", png[16:24]) == (2560, 1440)  # IHDR width, height
+
+    def test_svg_contains_the_chinese_title(self):
+        svg = figure_to_bytes(_bar_figure(), "svg").decode("utf-8")
+        assert CHART_TITLE in svg
+
+    def test_pdf_of_a_chart_has_a_page(self):
+        pdf = pypdf.PdfReader(io.BytesIO(figure_to_bytes(_bar_figure(), "pdf")))
+        assert len(pdf.pages) >= 1
+
+    def test_pptx_has_title_section_and_appendix_slides(self):
+        sections = _pack_sections()
+        deck = Presentation(io.BytesIO(build_pptx(_pack_meta(), sections, appendix_tables=_appendix(20))))
+        # 1 title slide + 3 sections + 20 appendix rows at 15 per slide = 2 slides
+        assert len(deck.slides) == 1 + len(sections) + 2
+
+    def test_pptx_section_slides_carry_their_titles(self):
+        sections = _pack_sections()
+        deck = Presentation(io.BytesIO(build_pptx(_pack_meta(), sections)))
+        texts = [[shape.text_frame.text for shape in slide.shapes if shape.has_text_frame] for slide in deck.slides]
+        assert _pack_meta().title in texts[0]
+        for section, slide_texts in zip(sections, texts[1:]):
+            assert section.title in slide_texts
+
+    def test_pptx_runs_name_an_east_asian_font(self):
+        deck = Presentation(io.BytesIO(build_pptx(_pack_meta(), _pack_sections()[:1])))
+        runs = [r for shape in deck.slides[1].shapes if shape.has_text_frame
+                for p in shape.text_frame.paragraphs for r in p.runs]
+        assert runs
+        for run in runs:
+            ea = run._r.find(qn("a:rPr")).find(qn("a:ea"))
+            assert ea is not None and ea.get("typeface") == pack.PPTX_FONT
+
+    def test_pack_pdf_has_one_page_per_slide(self):
+        _require(_has_cjk_font(), "A Noto CJK font")
+        sections = _pack_sections()
+        pdf = pypdf.PdfReader(io.BytesIO(build_pdf(_pack_meta(), sections, appendix_tables=_appendix(20))))
+        assert len(pdf.pages) == 1 + len(sections) + 2
+
+    def test_pack_pdf_text_is_chinese(self):
+        _require(_has_cjk_font(), "A Noto CJK font")
+        pdf = pypdf.PdfReader(io.BytesIO(build_pdf(_pack_meta(), _pack_sections()[:1])))
+        # pypdf 7 puts a NUL before each CID glyph of fpdf2's Identity-H text; poppler does not
+        assert "合作企业分布" in pdf.pages[1].extract_text().replace("\x00", "")
+
+
+def _has_cjk_font() -> bool:
+    try:
+        pack._find_cjk_font()
+    except ExportUnavailable:
+        return False
+    return True
+
+
+# --- failures that must reach the user as a clear message ----------------------------------
+
+
+def test_missing_chromium_raises_export_unavailable_with_install_hint(monkeypatch, tmp_path):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: shutil.which finds nothing
+    monkeypatch.setattr(images, "BROWSER_PATHS", ())
+    with pytest.raises(ExportUnavailable, match="apt-get install chromium"):
+        figure_to_bytes(_bar_figure(), "png")
+
+
+def test_browser_that_fails_to_start_raises_export_unavailable(monkeypatch, tmp_path):
+    # an executable that exits at once: kaleido's own sync server would wait forever here
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+    with pytest.raises(ExportUnavailable, match="BROWSER_PATH"):
+        figure_to_bytes(_bar_figure(), "png")
+
+
+def test_geo_trace_is_refused_before_rendering():
+    fig = go.Figure(go.Scattergeo(lon=[113.3], lat=[23.1]))
+    with pytest.raises(ExportError, match="scattergeo"):
+        figure_to_bytes(fig, "png")
+
+
+def test_export_sets_a_cjk_font_without_changing_the_callers_figure():
+    fig = _bar_figure()
+    prepared = images.prepare_figure(fig)
+    assert "Noto Sans CJK SC" in prepared.layout.font.family
+    assert fig.layout.font.family is None
+
+
+def test_missing_cjk_font_raises_export_unavailable_with_install_hint(monkeypatch):
+    monkeypatch.setattr(pack, "CJK_FONT_FILES", ())
+    monkeypatch.delenv("CJK_FONT_PATH", raising=False)
+    pack._find_cjk_font.cache_clear()
+    try:
+        with pytest.raises(ExportUnavailable, match="fonts-noto-cjk"):
+            build_pdf(_pack_meta(), _pack_sections())
+    finally:
+        pack._find_cjk_font.cache_clear()
+
+
+# --- CSV and XLSX ---------------------------------------------------------------------------
+
+
+def test_csv_starts_with_bom_and_round_trips_chinese():
+    frame = _sample_frame()
+    data = to_csv_bytes(frame)
+    assert data.startswith(b"\xef\xbb\xbf")
+    pd.testing.assert_frame_equal(pd.read_csv(io.BytesIO(data), encoding="utf-8-sig"), frame, check_dtype=False)
+
+
+def test_xlsx_cells_equal_the_dataframe():
+    frame = _sample_frame()
+    sheet = _xlsx(frame)["合作企业"]
+    assert [c.value for c in sheet[1]] == list(frame.columns)
+    body = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert body == frame.astype(object).values.tolist()
+
+
+def test_xlsx_header_row_is_frozen_with_autofilter():
+    sheet = _xlsx()["合作企业"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:D4"
+
+
+def test_xlsx_filters_sheet_lists_title_as_of_and_filters():
+    book = _xlsx()
+    assert book.sheetnames[-1] == "筛选条件"
+    rows = [tuple(r) for r in book["筛选条件"].iter_rows(values_only=True)]
+    assert ("标题", "合作企业统计") in rows
+    assert ("数据截至", "2026-11-28 08:00") in rows
+    assert ("省份", "广东、江苏、浙江") in rows and ("期间", "2026-01 至 2026-10") in rows
+
+
+def test_xlsx_filters_sheet_is_named_by_language():
+    assert _xlsx(lang="en").sheetnames[-1] == "Filters"
+
+
+def test_xlsx_number_formats_follow_column_kind():
+    sheet = _xlsx()["合作企业"]
+    assert sheet["B2"].number_format == "#,##0"  # integer count
+    assert sheet["C2"].number_format == "#,##0.00"  # money, by its name
+    assert sheet["D2"].number_format == "0.0%"  # rate, by its name
+
+
+def test_xlsx_explicit_number_format_wins():
+    sheet = _xlsx(number_formats={"合作企业数": "0"})["合作企业"]
+    assert sheet["B2"].number_format == "0"
+
+
+def test_xlsx_sheet_names_are_sanitised_and_capped():
+    data = to_xlsx_bytes({"覆盖/统计:2026[全国]*" + "很长" * 20: _sample_frame()},
+                         filters=[], data_as_of="2026-11-28", title="t", lang="zh")
+    name = openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0]
+    assert len(name) <= 31
+    assert not set(name) & set("[]:*?/\\")
+
+
+# --- file names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page, scope",
+    [
+        ("覆盖地图", '广东/广西\\华南:*?"<>|'),
+        ("../../etc/passwd", "全国"),
+        ("投入 分析\t", "a\nb"),
+    ],
+)
+def test_export_filename_sanitises_hostile_names(page, scope):
+    name = export_filename(page, scope, date(2026, 11, 28), "xlsx")
+    assert not set(name) & set('/\\:*?"<>| \t\n')
+    assert not name.startswith(".")
+    assert name.endswith("_2026-11-28.xlsx")
+
+
+def test_export_filename_keeps_chinese():
+    assert export_filename("覆盖地图", "广东", date(2026, 11, 28), ".PNG") == "覆盖地图_广东_2026-11-28.png"
+
+
+def test_export_filename_caps_length():
+    name = export_filename("很长的页面名" * 50, "范围" * 100, date(2026, 11, 28), "pdf")
+    assert len(name.encode("utf-8")) <= 150
+    assert name.endswith("_2026-11-28.pdf")
