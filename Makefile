@@ -8,7 +8,7 @@ PYTHON ?= python3
 
 run: venv system-deps  ## install, create/seed the embedded database if missing, start the app
 	$(PY) -m data_access.bootstrap
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(PY) -m components.cli serve --server.port $(PORT)
 
 test: venv system-deps  ## the whole test suite (SQLite, PostgreSQL, MariaDB, AppTest, browser)
 	$(PY) -m pytest
@@ -28,6 +28,9 @@ seed: venv  ## reseed the embedded database: make seed LEARNERS=500000
 
 bench: venv  ## performance benchmarks (not part of the tests)
 	$(PY) bench/seed_bench.py
+
+screenshots: venv  ## docs/screenshots/: every page in both languages (headless Debian chromium)
+	$(PY) bench/screenshots.py
 
 clean-db:  ## delete the embedded database (it is recreated on the next `make run`)
 	rm -f data/cockpit.db data/cockpit.db-wal data/cockpit.db-shm

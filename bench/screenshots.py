@@ -1,0 +1,64 @@
+"""Screenshots of every page in both languages, with Debian's Chromium (docs/screenshots/).
+
+Usage: python bench/screenshots.py [--out docs/screenshots] [--params "province=420000"]
+Starts the app (components.cli serve) on the configured database on a free port, opens each page at
+1440 px wide and saves ``<page>-<lang>.png``. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {"overview": ("", 2000), "coverage": ("coverage", 1900), "investment": ("investment", 2500),
+         "funnels": ("funnels", 3000)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--params", default="", help="extra query string, e.g. province=420000")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "components.cli", "serve", "--server.port", str(port)], cwd=ROOT,
+                            env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://localhost:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+            for name, (path, height) in PAGES.items():
+                for lang in ("zh", "en"):
+                    page = browser.new_page(viewport={"width": 1440, "height": height})
+                    query = "&".join(x for x in (f"lang={lang}", args.params) if x)
+                    page.goto(f"{base}/{path}?{query}")
+                    page.wait_for_selector("h1", timeout=60_000)
+                    page.wait_for_timeout(8000 if name == "coverage" else 4000)
+                    target = args.out / f"{name}-{lang}.png"
+                    page.screenshot(path=str(target))
+                    print(target.relative_to(ROOT))
+                    page.close()
+            browser.close()
+    finally:
+        proc.terminate()
+
+
+if __name__ == "__main__":
+    main()

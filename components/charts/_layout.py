@@ -1,0 +1,50 @@
+"""The shared look of every chart: font, margins, legend, money axes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import plotly.graph_objects as go
+
+from components.i18n import money_unit_scale
+from components.palette import FONT_FAMILY, GRID
+
+
+def styled(fig: go.Figure, *, title: str | None = None, height: int = 360, legend: bool = True) -> go.Figure:
+    """Apply the house style; the title is kept in the figure so exports carry it.
+
+    Title and legend sit in the top margin at fixed pixel offsets (container coordinates), so a
+    long legend never runs into the title, whatever the chart's height.
+    """
+    top = (34 if title else 8) + (30 if legend else 0) + 8
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT_FAMILY, size=13, color="#1F2933"),
+        title=dict(text=title, x=0.0, xanchor="left", xref="container", yref="container", y=1 - 10 / height,
+                   yanchor="top", font=dict(size=15), pad=dict(l=8)) if title else None,
+        margin=dict(l=8, r=8, t=top, b=8),
+        height=height,
+        showlegend=legend,
+        legend=dict(orientation="h", yref="container", y=1 - (40 if title else 6) / height, yanchor="top",
+                    x=0.0, xanchor="left", title_text="", traceorder="normal"),
+        hoverlabel=dict(font_family=FONT_FAMILY),
+        separators=".,",
+    )
+    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
+    return fig
+
+
+def money_scale(values: Iterable[float], lang: str) -> tuple[float, str]:
+    """One divisor and unit label for a whole money axis (万元/亿元 or ¥K/¥M)."""
+    return money_unit_scale([v for v in values if v == v], lang)
+
+
+def empty_figure(message: str, *, height: int = 240) -> go.Figure:
+    """A figure that says why it is empty, instead of blank axes."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=14, color="#616E7C"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return styled(fig, height=height, legend=False)

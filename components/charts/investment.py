@@ -1,0 +1,73 @@
+"""Builders for the investment page: cumulative spend, money by category, one project's plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.charts._layout import money_scale, styled
+from components.i18n import format_money, t
+from components.palette import MONEY_COLORS
+
+
+def cumulative_spend_frame(planned_by_year: pd.DataFrame, disbursed_by_month: pd.DataFrame, *,
+                           start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Month-end cumulative planned and disbursed yuan over [start, end).
+
+    Plans are per fiscal year and are spread evenly over its twelve months (a plan has no finer
+    grain); disbursements are actual payments. Columns: month (first day), planned, disbursed.
+    """
+    months = pd.period_range(pd.Timestamp(start), pd.Timestamp(end - dt.timedelta(days=1)), freq="M")
+    plan = planned_by_year.set_index("year")["planned_yuan"] if len(planned_by_year) else pd.Series(dtype=float)
+    paid = {(int(r.year), int(r.month)): float(r.disbursed_yuan) for r in disbursed_by_month.itertuples()}
+    rows = [(m.to_timestamp(), float(plan.get(m.year, 0.0)) / 12, paid.get((m.year, m.month), 0.0)) for m in months]
+    df = pd.DataFrame(rows, columns=["month", "planned", "disbursed"])
+    df[["planned", "disbursed"]] = df[["planned", "disbursed"]].cumsum()
+    return df
+
+
+def plot_cumulative_spend(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
+    """Lines of cumulative planned (dashed grey) and disbursed (solid blue) money per month."""
+    div, unit = money_scale(list(df["planned"]) + list(df["disbursed"]), lang)
+    fig = go.Figure()
+    for col, dash in (("planned", "dash"), ("disbursed", "solid")):
+        fig.add_trace(go.Scatter(
+            x=df["month"], y=df[col] / div, name=t(f"money.{col}", lang), mode="lines+markers",
+            line=dict(color=MONEY_COLORS[col], width=3 if col == "disbursed" else 2, dash=dash),
+            customdata=[format_money(v, lang) for v in df[col]], hovertemplate="%{x|%Y-%m}: %{customdata}<extra>%{fullData.name}</extra>",
+        ))
+    fig.update_yaxes(title_text=unit, rangemode="tozero")
+    fig.update_xaxes(tickformat="%Y-%m")
+    return styled(fig, title=title, height=340)
+
+
+def plot_money_bars(df: pd.DataFrame, *, title: str, lang: str, top: int = 15) -> go.Figure:
+    """Horizontal grouped bars of planned, committed and disbursed per ``label`` (largest plan on top)."""
+    d = df.nlargest(top, "planned_yuan").iloc[::-1]
+    div, unit = money_scale(list(d["planned_yuan"]) + list(d["committed_yuan"]), lang)
+    fig = go.Figure()
+    for col in ("planned", "committed", "disbursed"):
+        values = d[f"{col}_yuan"]
+        fig.add_trace(go.Bar(y=d["label"], x=values / div, orientation="h", name=t(f"money.{col}", lang),
+                             marker_color=MONEY_COLORS[col], customdata=[format_money(v, lang) for v in values],
+                             hovertemplate="%{y}: %{customdata}<extra>%{fullData.name}</extra>"))
+    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
+    fig.update_xaxes(title_text=unit)
+    return styled(fig, title=title, height=max(280, 58 * len(d) + 90))
+
+
+def plot_project_plan(plan: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
+    """Bars of one project's plan and payments per fiscal year (columns year, planned_yuan, disbursed_yuan)."""
+    div, unit = money_scale(list(plan["planned_yuan"]) + list(plan["disbursed_yuan"]), lang)
+    fig = go.Figure()
+    for col in ("planned", "disbursed"):
+        values = plan[f"{col}_yuan"]
+        fig.add_trace(go.Bar(x=plan["year"].astype(str), y=values / div, name=t(f"money.{col}", lang),
+                             marker_color=MONEY_COLORS[col], text=[format_money(v, lang) for v in values],
+                             textposition="outside", cliponaxis=False, hoverinfo="skip"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=unit, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return styled(fig, title=title, height=300)

@@ -1,0 +1,28 @@
+"""Builders for the overview page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.charts._layout import styled
+from components.i18n import format_delta, format_number
+from components.palette import CHANNEL_COLORS, RISK_COLOR
+
+
+def plot_movers(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
+    """Horizontal bars of the biggest changes: ``label``, ``change`` (absolute), ``now``, ``before``.
+
+    Rises in blue, falls in vermillion; biggest movement at the top.
+    """
+    d = df.assign(_abs=df["change"].abs()).sort_values("_abs", ascending=True)
+    colors = [CHANNEL_COLORS["campus"] if c >= 0 else RISK_COLOR for c in d["change"]]
+    text = [format_delta(c, lang) for c in d["change"]]
+    hover = [f"{lab}<br>{format_number(b, lang)} → {format_number(n, lang)}" for lab, b, n in zip(d["label"], d["before"], d["now"])]
+    fig = go.Figure(go.Bar(x=d["change"], y=d["label"], orientation="h", marker_color=colors, text=text,
+                           textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text"))
+    span = float(d["change"].abs().max() or 1)
+    lo, hi = min(float(d["change"].min()), 0.0), max(float(d["change"].max()), 0.0)
+    fig.update_xaxes(zeroline=True, zerolinewidth=1, zerolinecolor="#9AA5B1", showticklabels=False,
+                     range=[lo - 0.18 * span * (lo < 0), hi + 0.18 * span * (hi > 0)])
+    return styled(fig, title=title, height=max(220, 34 * len(d) + 80), legend=False)

@@ -1,0 +1,62 @@
+"""What every page needs from the frame (app.py): scope, filters, language, data-as-of, names.
+
+app.py builds one PageContext per run and pages read it with ``page_context()``. The scope is a
+``data_access.scope.Scope``; it is typed loosely here because components sit above data_access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from components import state
+from components.filters import Filters
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The per-run values a page reads top to bottom."""
+
+    scope: Any
+    filters: Filters
+    lang: str
+    as_of: dt.date
+    names: dict[str, tuple[str, str]]
+    allowed: tuple[str, ...]
+
+    def province_name(self, code: str) -> str:
+        """A province's name in the page language (the code itself if unknown)."""
+        pair = self.names.get(code)
+        return code if pair is None else pair[0 if self.lang == "zh" else 1]
+
+    def scope_label(self) -> str:
+        """Short text for the provinces in scope (for captions and file names)."""
+        provs = self.scope.provinces
+        if not provs:
+            return "—"
+        if set(provs) == set(self.allowed):
+            return "全国" if self.lang == "zh" else "National"
+        shown = "、".join(self.province_name(p) for p in provs[:3]) if self.lang == "zh" else ", ".join(
+            self.province_name(p) for p in provs[:3])
+        return shown + (f" +{len(provs) - 3}" if len(provs) > 3 else "")
+
+
+def page_context() -> PageContext:
+    """The context app.py stored for this run.
+
+    Without one, Streamlit's legacy pages/ mode ran this page without the frame (a deep link as
+    the first request to a server started with plain ``streamlit run``): go through the frame,
+    keeping the link's filters.
+    """
+    if state.CONTEXT not in st.session_state:
+        params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+        st.switch_page("app.py", query_params=params)
+    return st.session_state[state.CONTEXT]
+
+
+def set_page_context(ctx: PageContext) -> None:
+    """Store the context for the pages of this run (app.py only)."""
+    st.session_state[state.CONTEXT] = ctx

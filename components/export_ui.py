@@ -1,0 +1,92 @@
+"""Export buttons beside a chart: PNG / SVG / PDF of the figure on screen, CSV / XLSX of its data.
+
+Files are generated only when clicked (deferred download callables), so a page with ten charts
+does not render thirty images on every rerun. Without Chromium the image buttons are replaced
+by a note that says what to install; data exports still work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.context import PageContext
+from components.export import export_filename, figure_to_bytes, to_csv_bytes, to_xlsx_bytes
+from components.export.images import find_chromium
+from components.i18n import catalogue, format_date, label, t
+
+MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# Code columns whose values are shown as labels in exported data, and their label group.
+CODE_COLUMNS = {"stage": ("stage",), "channel": ("channel",), "tier": ("tier",), "sector": ("sector",),
+                "kind": ("kind", "project_kind"), "partner_kind": ("kind",), "status": ("project_status", "partner_status"),
+                "region": ("region",), "end": ("end",), "category": ("category",)}
+
+
+def export_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Data for export: code values as labels, column names translated where the catalogue knows them."""
+    out = df.copy()
+    known = catalogue(lang)
+    for col, groups in CODE_COLUMNS.items():
+        if col in out.columns:
+            group = next((g for g in groups if all(f"{g}.{v}" in known for v in out[col].dropna().unique())), None)
+            if group:
+                out[col] = [label(group, v, lang) if isinstance(v, str) else v for v in out[col]]
+    # Identifier-like column names are translated (and must be in the catalogue); headers a page
+    # already translated are kept.
+    names = {col: t(f"col.{col}", lang) for col in out.columns if isinstance(col, str) and re.fullmatch(r"[a-z][a-z0-9_]*", col)}
+    return out.rename(columns=names)
+
+
+def filter_rows(ctx: PageContext) -> list[tuple[str, str]]:
+    """(name, value) pairs describing the filters, for the XLSX filters sheet."""
+    lang, f = ctx.lang, ctx.filters
+    sep = "、" if lang == "zh" else ", "
+    return [
+        (t("filter.provinces", lang), ctx.scope_label()),
+        (t("filter.period", lang), f"{f.period} ({format_date(ctx.scope.start, lang)} – "
+                                   f"{format_date(ctx.scope.end - pd.Timedelta(days=1), lang)})"),
+        (t("filter.kinds", lang), sep.join(label("end", e, lang) for e in f.ends) or "—"),
+        (t("filter.channels", lang), sep.join(label("channel", c, lang) for c in f.channels) or "—"),
+        (t("filter.tiers", lang), sep.join(label("tier", x, lang) for x in f.tiers) or "—"),
+    ]
+
+
+def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: go.Figure | Callable[[], go.Figure] | None,
+                data: pd.DataFrame | None, key: str) -> None:
+    """A small "export" popover with the figure's image formats and its data."""
+    lang = ctx.lang
+    stem = f"{t(f'nav.{page}', lang)}-{name}"
+
+    def fname(ext: str) -> str:
+        return export_filename(stem, ctx.scope_label(), ctx.as_of, ext)
+
+    with st.popover(t("export.button", lang), icon=":material/download:"):
+        if figure is not None:
+            if find_chromium() is None:
+                st.caption(t("export.no_chromium", lang))
+            else:
+                def render(fmt: str) -> Callable[[], bytes]:
+                    def make() -> bytes:
+                        fig = figure() if callable(figure) else figure
+                        return figure_to_bytes(fig, fmt)
+                    return make
+                cols = st.columns(3)
+                for col, fmt in zip(cols, ("png", "svg", "pdf")):
+                    col.download_button(fmt.upper(), data=render(fmt), file_name=fname(fmt), mime=MIME[fmt],
+                                        key=f"{key}_{fmt}", on_click="ignore", width="stretch")
+        if data is not None:
+            table = export_frame(data, lang)
+            cols = st.columns(2)
+            cols[0].download_button("CSV", data=lambda: to_csv_bytes(table), file_name=fname("csv"), mime=MIME["csv"],
+                                    key=f"{key}_csv", on_click="ignore", width="stretch")
+            cols[1].download_button(
+                "Excel", file_name=fname("xlsx"), mime=MIME["xlsx"], key=f"{key}_xlsx", on_click="ignore", width="stretch",
+                data=lambda: to_xlsx_bytes({title[:31]: table}, filters=filter_rows(ctx), title=title, lang=lang,
+                                           data_as_of=format_date(ctx.as_of, lang)),
+            )
+        st.caption(t("export.hint", lang))

@@ -1,0 +1,152 @@
+"""The shared filter bar: URL query parameters <-> Filters, and the sidebar widgets.
+
+URL scheme (documented in the README):
+  province=410000&province=420000   provinces by 6-digit adcode (repeatable; absent = all you may see)
+  region=central                    adds a region group's provinces (repeatable)
+  period=2025 | 2025Q3              a year or a quarter (default: the latest year with data)
+  end=G&end=B&end=S                 partner ends (absent = all; empty ``end=`` = none)
+  channel=campus&channel=online     enrolment channels (same rules)
+  tier=capital&tier=county          city tiers (same rules)
+  lang=zh | en                      language (default zh)
+Unknown parameters and values are dropped and reported, never raised.
+
+Pure (no Streamlit): the command line uses it too. The sidebar widgets are in filter_bar.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from components.i18n import LANGS
+
+ENDS = ("G", "B", "S")
+CHANNELS = ("campus", "enterprise", "government", "online", "branch")
+TIERS = ("capital", "prefecture", "county")
+REGIONS = ("north", "northeast", "east", "central", "south", "southwest", "northwest")
+KNOWN_PARAMS = ("province", "region", "period", "end", "channel", "tier", "lang")
+# Parameters Streamlit itself may put in a URL; they are neither ours nor errors.
+IGNORED_PARAMS = ("embed", "embed_options")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked to see. ``provinces`` empty means "all I may see"."""
+
+    provinces: tuple[str, ...] = ()
+    period: str = ""
+    ends: tuple[str, ...] = ENDS
+    channels: tuple[str, ...] = CHANNELS
+    tiers: tuple[str, ...] = TIERS
+    lang: str = "zh"
+
+
+def period_options(first: dt.date, as_of: dt.date) -> list[str]:
+    """Years (newest first), each followed by its quarters that have started by ``as_of``."""
+    out: list[str] = []
+    for year in range(as_of.year, first.year - 1, -1):
+        out.append(str(year))
+        for q in range(4, 0, -1):
+            start = dt.date(year, 3 * q - 2, 1)
+            if first <= dt.date(year, 3 * q, 28) and start <= as_of:
+                out.append(f"{year}Q{q}")
+    return out
+
+
+def period_bounds(period: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """[start, end) of a period label, the end clamped to the day after ``as_of``."""
+    year = int(period[:4])
+    if "Q" in period:
+        q = int(period[-1])
+        start = dt.date(year, 3 * q - 2, 1)
+        end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+    else:
+        start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    end = min(end, as_of + dt.timedelta(days=1))
+    return start, max(end, start + dt.timedelta(days=1))
+
+
+def _short(value: str, limit: int = 24) -> str:
+    """A dropped value as shown in the notice (a pasted link may carry anything, of any length)."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _codes(raw: list[str] | None, allowed: Sequence[str], name: str, dropped: list[str]) -> tuple[str, ...] | None:
+    """None when the parameter is absent; () for an explicit empty value; else the valid codes."""
+    if raw is None:
+        return None
+    values = [v for v in raw if v != ""]
+    good = tuple(dict.fromkeys(v for v in values if v in allowed))
+    dropped.extend(f"{name}={_short(v)}" for v in values if v not in allowed)
+    if values and not good:
+        return None  # nothing valid: fall back to the default rather than to "nothing"
+    return tuple(v for v in allowed if v in good)
+
+
+def parse_params(params: Mapping[str, list[str]], *, allowed: Sequence[str], regions: Mapping[str, Sequence[str]],
+                 periods: Sequence[str]) -> tuple[Filters, list[str]]:
+    """Filters from URL parameters (each a list of values) and the ``name=value`` items dropped.
+
+    ``allowed`` are the provinces this user may see; a province outside it is dropped like an
+    unknown one. ``periods`` are the valid period labels, the first being the default.
+    """
+    dropped: list[str] = []
+    for name in params:
+        if name not in KNOWN_PARAMS and name not in IGNORED_PARAMS:
+            dropped.append(f"{_short(name)}={_short(','.join(params[name]))}")
+    provinces = _codes(params.get("province"), allowed, "province", dropped) or ()
+    region_codes = _codes(params.get("region"), REGIONS, "region", dropped) or ()
+    if region_codes:
+        extra = [p for r in region_codes for p in regions.get(r, ()) if p in allowed]
+        provinces = tuple(p for p in allowed if p in set(provinces) | set(extra))
+    if set(provinces) == set(allowed):
+        provinces = ()
+    period_raw = [v for v in params.get("period", []) if v]
+    period = periods[0] if periods else ""
+    if period_raw:
+        if period_raw[0] in periods:
+            period = period_raw[0]
+        else:
+            dropped.append(f"period={_short(period_raw[0])}")
+        dropped.extend(f"period={_short(v)}" for v in period_raw[1:])
+    lang_raw = [v for v in params.get("lang", []) if v]
+    lang = "zh"
+    if lang_raw:
+        if lang_raw[0] in LANGS:
+            lang = lang_raw[0]
+        else:
+            dropped.append(f"lang={_short(lang_raw[0])}")
+    f = Filters(
+        provinces=provinces,
+        period=period,
+        ends=_or(_codes(params.get("end"), ENDS, "end", dropped), ENDS),
+        channels=_or(_codes(params.get("channel"), CHANNELS, "channel", dropped), CHANNELS),
+        tiers=_or(_codes(params.get("tier"), TIERS, "tier", dropped), TIERS),
+        lang=lang,
+    )
+    return f, dropped
+
+
+def _or(value: tuple[str, ...] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    return default if value is None else value
+
+
+def to_params(f: Filters, *, default_period: str) -> dict[str, list[str]]:
+    """The URL parameters for ``f``: defaults are left out to keep links short."""
+    out: dict[str, list[str]] = {}
+    if f.provinces:
+        out["province"] = list(f.provinces)
+    if f.period and f.period != default_period:
+        out["period"] = [f.period]
+    for name, value, default in (("end", f.ends, ENDS), ("channel", f.channels, CHANNELS), ("tier", f.tiers, TIERS)):
+        if tuple(value) != default:
+            out[name] = list(value) if value else [""]
+    if f.lang != "zh":
+        out["lang"] = [f.lang]
+    return out
+
+
+def selected_provinces(f: Filters, allowed: Sequence[str]) -> tuple[str, ...]:
+    """The provinces a scope should use: the selection, or everything allowed when none is chosen."""
+    return tuple(p for p in allowed if p in f.provinces) if f.provinces else tuple(allowed)

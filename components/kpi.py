@@ -1,0 +1,61 @@
+"""KPI cards: a value, its change vs last year, and progress against the annual target."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from components.i18n import format_delta, format_money, format_number, format_percent, t
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one card shows; built by ``card_from`` (pure) and drawn by ``render_cards``."""
+
+    label: str
+    value: str
+    delta: str | None
+    delta_color: str
+    target_line: str | None
+    help: str | None = None
+    chart: Sequence[float] | None = None
+
+
+def _fmt(value: float, kind: str, lang: str) -> str:
+    return format_money(value, lang) if kind == "money" else format_percent(value, lang) if kind == "percent" \
+        else format_number(value, lang)
+
+
+def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number", inverse: bool = False,
+              help: str | None = None, chart: Sequence[float] | None = None, label: str | None = None) -> Card:
+    """A card for ``metric`` from a get_kpis frame (metric, value, previous, target).
+
+    ``inverse`` marks metrics where up is bad (refunds): the delta turns red when it rises.
+    """
+    row = kpis.set_index("metric").loc[metric]
+    value, previous, target = float(row["value"]), float(row["previous"]), float(row["target"])
+    delta = None
+    if kind == "percent":
+        delta = format_delta(value - previous, lang, kind="points") if previous else None
+    elif previous or value:
+        delta = format_delta(value - previous, lang, kind="money" if kind == "money" else "number")
+        if previous:
+            delta += f" ({format_delta((value - previous) / previous, lang, kind='percent')})"
+    target_line = None
+    if not math.isnan(target) and target > 0:
+        target_line = t("kpi.target_line", lang, target=_fmt(target, kind, lang), pct=format_percent(value / target, lang, digits=0))
+    return Card(label=label or t(f"metric.{metric}", lang), value=_fmt(value, kind, lang), delta=delta,
+                delta_color="inverse" if inverse else "normal", target_line=target_line, help=help, chart=chart)
+
+
+def render_cards(cards: Sequence[Card], *, lang: str) -> None:
+    """Draw cards in one row of equal columns."""
+    for col, card in zip(st.columns(len(cards)), cards):
+        with col:
+            st.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help, border=True,
+                      chart_data=list(card.chart) if card.chart is not None and len(card.chart) > 1 else None)
+            st.caption(card.target_line or t("kpi.no_target", lang))

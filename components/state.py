@@ -1,0 +1,20 @@
+"""Session-state keys, in one place (pages and components never spell them out)."""
+
+from __future__ import annotations
+
+# The current Filters (components.filters.Filters); survives page switches.
+FILTERS = "_filters"
+# Provinces a page asked for (a map or bar click); applied at the start of the next run.
+PENDING_PROVINCES = "_pending_provinces"
+# The per-run context a page reads: scope, filters, language, data-as-of (components.context.PageContext).
+CONTEXT = "_context"
+
+# Widget keys of the shared filter bar.
+W_LANG = "w_lang"
+W_PROVINCE = "w_province"
+W_PERIOD = "w_period"
+W_END = "w_end"
+W_CHANNEL = "w_channel"
+W_TIER = "w_tier"
+W_REGION = "w_region"
+WIDGET_KEYS = (W_LANG, W_PROVINCE, W_PERIOD, W_END, W_CHANNEL, W_TIER)

@@ -1,0 +1,156 @@
+"""项目投入 Investment: planned vs committed vs disbursed money, and which projects are at risk."""
+
+import pandas as pd
+import streamlit as st
+
+from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars, plot_project_plan
+from components.context import page_context
+from components.export_ui import export_menu
+from components.i18n import format_date, format_money, format_number, format_percent, format_period, label, money_unit_scale, t
+from components.kpi import Card, render_cards
+from data_access import queries as q
+from data_access.cache import query
+
+ctx = page_context()
+lang, scope = ctx.lang, ctx.scope
+name_col = "name_zh" if lang == "zh" else "name_en"
+
+st.title(t("investment.title", lang))
+st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
+             start=format_date(scope.start, lang), end=format_date(scope.end - pd.Timedelta(days=1), lang)))
+st.markdown(t("investment.intro", lang))
+
+if scope.is_empty:
+    st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
+    st.stop()
+
+with st.spinner(t("common.loading", lang)):
+    projects = query(q.get_investment_by_project, scope, as_of=ctx.as_of)
+
+if projects.empty:
+    st.info(t("investment.empty", lang), icon=":material/savings:")
+    st.stop()
+
+planned, committed, disbursed = (projects[c].sum() for c in ("planned_yuan", "committed_yuan", "disbursed_yuan"))
+at_risk = int(projects["at_risk"].sum())
+render_cards([
+    Card(t("metric.planned_yuan", lang), format_money(planned, lang), None, "normal", t("investment.planned_note", lang)),
+    Card(t("metric.committed_yuan", lang), format_money(committed, lang), None, "normal",
+         t("investment.projects_n", lang, n=format_number(len(projects), lang))),
+    Card(t("metric.disbursed_yuan", lang), format_money(disbursed, lang), None, "normal", t("investment.disbursed_note", lang)),
+    Card(t("metric.execution", lang), format_percent(disbursed / planned, lang) if planned else "—", None, "normal",
+         t("investment.execution_note", lang)),
+    Card(t("investment.at_risk", lang), format_number(at_risk, lang), None, "inverse",
+         t("investment.at_risk_note", lang, pct=format_percent(at_risk / len(projects), lang)), help=t("investment.at_risk_help", lang)),
+], lang=lang)
+
+st.subheader(t("investment.section_time", lang))
+with st.spinner(t("common.loading", lang)):
+    plan_by_year = query(q.get_planned_by_year, scope)
+    paid_by_month = query(q.get_disbursed_by_month, scope)
+spend = cumulative_spend_frame(plan_by_year, paid_by_month, start=scope.start, end=scope.end)
+title = t("investment.chart_cumulative", lang)
+fig = plot_cumulative_spend(spend, title=title, lang=lang)
+st.plotly_chart(fig, key="investment_cumulative")
+st.caption(t("investment.cumulative_note", lang))
+export_menu(ctx, page="investment", name=title, title=title, figure=fig, data=spend.rename(columns={"month": "month_start"}),
+            key="export_cumulative")
+
+left, right = st.columns(2)
+with left:
+    by_sector = query(q.get_investment_by, scope, grain="sector")
+    by_sector["label"] = [label("sector", s, lang) for s in by_sector["sector"]]
+    title = t("investment.chart_sector", lang)
+    fig = plot_money_bars(by_sector, title=title, lang=lang)
+    st.plotly_chart(fig, key="investment_sector")
+    export_menu(ctx, page="investment", name=title, title=title, figure=fig, data=by_sector.drop(columns="label"),
+                key="export_sector")
+with right:
+    by_province = query(q.get_investment_by, scope, grain="province")
+    by_province["label"] = by_province["province_name_zh" if lang == "zh" else "province_name_en"]
+    title = t("investment.chart_province", lang)
+    fig = plot_money_bars(by_province, title=title, lang=lang, top=12)
+    st.plotly_chart(fig, key="investment_province")
+    export_menu(ctx, page="investment", name=title, title=title, figure=fig, data=by_province.drop(columns="label"),
+                key="export_province")
+
+st.subheader(t("investment.section_portfolio", lang))
+only_risk = st.toggle(t("investment.only_risk", lang), key="investment_only_risk")
+table = (projects[projects["at_risk"]] if only_risk else projects).sort_values("planned_yuan", ascending=False, kind="stable")
+div, unit = money_unit_scale(list(projects["committed_yuan"]), lang)
+view = pd.DataFrame({
+    "code": table["code"],
+    "name": table[name_col],
+    "sector": [label("sector", s, lang) for s in table["sector"]],
+    "province": table["province_name_zh" if lang == "zh" else "province_name_en"],
+    "planned": table["planned_yuan"] / div,
+    "committed": table["committed_yuan"] / div,
+    "disbursed": table["disbursed_yuan"] / div,
+    "executed": table["pct_executed"],
+    "status": [label("project_status", s, lang) for s in table["status"]],
+    "risk": ["⚠ " + t("investment.risk_ahead", lang) if a else ("⚠ " + t("investment.risk_overdue", lang, n=o) if o else "")
+             for a, o in zip(table["ahead_of_plan"], table["overdue_milestones"])],
+})
+money = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "small"}
+event = st.dataframe(
+    view, hide_index=True, width="stretch", height=420, key="investment_table", on_select="rerun", selection_mode="single-row",
+    column_config={
+        "code": st.column_config.TextColumn(t("investment.col_code", lang), width="small"),
+        "name": st.column_config.TextColumn(t("investment.col_name", lang), width="medium"),
+        "sector": st.column_config.TextColumn(t("investment.col_sector", lang), width="small"),
+        "province": st.column_config.TextColumn(t("investment.col_province", lang), width="small"),
+        "planned": st.column_config.NumberColumn(f"{t('money.planned', lang)}（{unit}）" if lang == "zh" else f"{t('money.planned', lang)} ({unit})", **money),
+        "committed": st.column_config.NumberColumn(f"{t('money.committed', lang)}（{unit}）" if lang == "zh" else f"{t('money.committed', lang)} ({unit})", **money),
+        "disbursed": st.column_config.NumberColumn(f"{t('money.disbursed', lang)}（{unit}）" if lang == "zh" else f"{t('money.disbursed', lang)} ({unit})", **money),
+        "executed": st.column_config.ProgressColumn(t("metric.execution", lang), format="percent", min_value=0.0, max_value=1.5,
+                                                    help=t("investment.execution_note", lang), width="small"),
+        "status": st.column_config.TextColumn(t("investment.col_status", lang), width="small"),
+        "risk": st.column_config.TextColumn(t("investment.col_risk", lang), help=t("investment.at_risk_help", lang),
+                                            width="small"),
+    },
+)
+st.caption(t("investment.table_hint", lang))
+export_menu(ctx, page="investment", name=t("investment.section_portfolio", lang), title=t("investment.section_portfolio", lang),
+            figure=None, data=table.drop(columns=["partner_id", "project_id"]), key="export_portfolio")
+
+st.subheader(t("investment.section_detail", lang))
+rows = event.selection.rows if event is not None else []
+options = list(table["project_id"])
+labels = dict(zip(table["project_id"], table["code"] + " · " + table[name_col]))
+if rows:
+    st.session_state["investment_project"] = int(table.iloc[rows[0]]["project_id"])
+if st.session_state.get("investment_project") not in options:
+    st.session_state.pop("investment_project", None)
+initial = {} if "investment_project" in st.session_state else {"index": None}
+pid = st.selectbox(t("investment.pick_project", lang), options, format_func=labels.get, key="investment_project",
+                   placeholder=t("investment.pick_placeholder", lang), **initial)
+if pid is None:
+    st.info(t("investment.pick_hint", lang), icon=":material/touch_app:")
+    st.stop()
+
+detail = query(q.get_project_detail, scope, project_id=int(pid))
+p = projects.set_index("project_id").loc[pid]
+st.markdown(f"**{p[name_col]}** · {p['partner_name_zh' if lang == 'zh' else 'partner_name_en']} · "
+            f"{label('project_kind', p['kind'], lang)} · {label('sector', p['sector'], lang)} · "
+            f"{format_date(p['start_on'], lang)} – {format_date(p['end_on'], lang)} · "
+            f"{t('money.committed', lang)} {format_money(p['committed_yuan'], lang)}")
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(plot_project_plan(detail.plan, title=t("investment.chart_plan", lang), lang=lang), key="investment_plan")
+with right:
+    ms = detail.milestones
+    st.markdown(f"**{t('investment.milestones', lang)}**")
+    st.dataframe(pd.DataFrame({
+        t("investment.col_milestone", lang): ms[name_col],
+        t("investment.col_due", lang): [format_date(d, lang) for d in ms["due_on"]],
+        t("investment.col_done", lang): [format_date(d, lang) if d is not None and d == d else
+                                        ("⚠ " + t("investment.overdue", lang) if d_ < ctx.as_of else t("investment.open", lang))
+                                        for d, d_ in zip(ms["done_on"], ms["due_on"])],
+    }), hide_index=True, width="stretch")
+pay = detail.payments
+st.markdown(f"**{t('investment.payments', lang)}** · {format_number(len(pay), lang)}")
+st.dataframe(pd.DataFrame({
+    t("investment.col_paid_on", lang): [format_date(d, lang) for d in pay["paid_on"]],
+    t("investment.col_amount", lang): [format_money(v, lang) for v in pay["amount_yuan"]],
+    t("investment.col_category", lang): [label("category", c, lang) for c in pay["category"]],
+}), hide_index=True, width="stretch", height=240)

@@ -1,0 +1,84 @@
+"""汇报材料 Briefing packs: choose sections, get a PPTX and a PDF for the current filters."""
+
+import datetime as dt
+import time
+
+import streamlit as st
+
+from components.briefing import SECTIONS, BriefContext, build_sections, pack_meta
+from components.context import page_context
+from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename
+from components.i18n import format_date, format_number, format_period, t
+from data_access import queries as q
+from data_access.cache import query
+
+ctx = page_context()
+lang, scope = ctx.lang, ctx.scope
+
+st.title(t("reports.title", lang))
+st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
+             start=format_date(scope.start, lang), end=format_date(scope.end - dt.timedelta(days=1), lang)))
+st.markdown(t("reports.intro", lang))
+
+if scope.is_empty:
+    st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
+    st.stop()
+
+chosen = st.multiselect(t("reports.sections", lang), list(SECTIONS), default=list(SECTIONS), key="reports_sections",
+                        format_func=lambda s: t(SECTIONS[s][1], lang, metric="", stage=""))
+if not chosen:
+    st.info(t("reports.pick_one", lang))
+    st.stop()
+
+brief = BriefContext(scope=scope, lang=lang, as_of=ctx.as_of, scope_text=ctx.scope_label(),
+                     period_text=format_period(ctx.filters.period, lang), names=ctx.names)
+
+
+def load(name: str, s, **kwargs):
+    """The pack reads through the same cached, scoped queries as the pages."""
+    return query(getattr(q, name), s, **kwargs)
+
+
+with st.spinner(t("common.loading", lang)):
+    sections = build_sections(load, brief, chosen)
+
+st.subheader(t("reports.preview", lang))
+for i, section in enumerate(sections, start=1):
+    st.markdown(f"**{i}. {section.title}** — {section.takeaway}")
+
+key = (scope, tuple(chosen), lang)
+built = st.session_state.get("reports_built")
+left, right = st.columns(2)
+if left.button(t("reports.build", lang), type="primary", icon=":material/slideshow:", key="reports_build"):
+    try:
+        with st.spinner(t("reports.building", lang, n=sum(s.figure is not None for s in sections))):
+            t0 = time.perf_counter()
+            meta = pack_meta(brief)
+            pptx = build_pptx(meta, sections)
+            pdf = build_pdf(meta, sections)
+            built = {"key": key, "pptx": pptx, "pdf": pdf, "seconds": time.perf_counter() - t0}
+            st.session_state["reports_built"] = built
+    except ExportUnavailable as exc:
+        st.error(t("reports.unavailable", lang), icon=":material/print_disabled:")
+        st.caption(str(exc))
+        built = None
+    except ExportError as exc:
+        st.error(t("reports.failed", lang))
+        st.caption(str(exc))
+        built = None
+
+if built and built["key"] == key:
+    name = t("brief.pack_title", lang)
+    st.success(t("reports.ready", lang, seconds=f"{built['seconds']:.1f}", slides=format_number(len(sections) + 1, lang)))
+    a, b = st.columns(2)
+    a.download_button("PPTX", built["pptx"], file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pptx"),
+                      mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                      icon=":material/download:", key="reports_pptx", on_click="ignore", width="stretch")
+    b.download_button("PDF", built["pdf"], file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pdf"),
+                      mime="application/pdf", icon=":material/download:", key="reports_pdf", on_click="ignore", width="stretch")
+elif built:
+    st.caption(t("reports.stale", lang))
+
+st.divider()
+st.markdown(t("reports.cli_hint", lang))
+st.code("python -m components.cli report --province 420000 --period 2026 --lang zh --out hubei.pptx", language="bash")

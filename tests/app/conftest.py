@@ -1,0 +1,57 @@
+"""AppTest fixtures: the real app against a real seeded SQLite database.
+
+Streamlit quirk (STACK-NOTES.md): AppTest resets ``PagesManager.uses_pages_directory`` before
+every run, finds our ``pages/`` folder and replays the old v1 multipage mode, so reruns render
+nothing. The real server is unaffected; here a subclass switches it off after construction.
+"""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from components.i18n import clear_records
+from data_access import config
+from data_access.seed import seed_database
+
+APP = "../../app.py"
+
+
+class _V2PagesManager(PagesManager):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(autouse=True)
+def _pages_v2(monkeypatch):
+    monkeypatch.setattr(app_test_module, "PagesManager", _V2PagesManager)
+
+
+@pytest.fixture(scope="session")
+def app_db_url(tmp_path_factory) -> str:
+    """A seeded SQLite database for the app (the same seed as a new user's embedded one, smaller)."""
+    path = tmp_path_factory.mktemp("appdb") / "cockpit.db"
+    url = f"sqlite:///{path}"
+    seed_database(config.make_engine(url), learners=20_000, seed=42, progress=False)
+    return url
+
+
+@pytest.fixture
+def app(app_db_url, monkeypatch):
+    """A factory of AppTests on the seeded database, with clean Streamlit caches."""
+    monkeypatch.setenv("DATABASE_URL", app_db_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    clear_records()
+
+    def make(params: dict[str, str | list[str]] | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for k, v in (params or {}).items():
+            at.query_params[k] = v
+        return at
+
+    return make

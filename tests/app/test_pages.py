@@ -1,0 +1,117 @@
+"""One AppTest block per page: defaults, one province, an empty scope, hostile values, and the
+figures shown equal what the query layer returns for that scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.i18n import format_money, format_number, t
+from data_access import queries
+from tests.app.helpers import default_scope, run_query
+
+PAGES = {
+    "overview": "pages/overview.py",
+    "coverage": "pages/coverage.py",
+    "investment": "pages/investment.py",
+    "funnels": "pages/funnels.py",
+    "reports": "pages/reports.py",
+}
+SCOPES = {
+    "defaults": {},
+    "one_province": {"province": "420000"},
+    "empty_scope": {"tier": ""},
+    "hostile": {"province": ["410000", "1 OR 1=1"], "period": "'; DROP TABLE partner; --", "lang": "<b>"},
+}
+
+
+def open_page(app, page: str, params: dict):
+    at = app(params)
+    at.run()
+    at.switch_page(PAGES[page]).run()
+    return at
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_exception(app, page, scope):
+    at = open_page(app, page, SCOPES[scope])
+    assert not at.exception
+    assert at.title[0].value == t(f"{page}.title", "zh")
+    if scope == "empty_scope":
+        assert any(i.value == t("empty.scope", "zh") for i in at.info)
+
+
+def test_overview_cards_equal_the_kpi_query(app, app_db_url):
+    at = open_page(app, "overview", {"province": ["410000", "420000"]})
+    kpis = run_query(app_db_url, queries.get_kpis, default_scope(app_db_url, ["410000", "420000"])).set_index("metric")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("metric.schools", "zh")] == format_number(kpis.loc["schools", "value"], "zh")
+    assert shown[t("metric.disbursed_yuan", "zh")] == format_money(kpis.loc["disbursed_yuan", "value"], "zh")
+    assert shown[t("metric.enrolled", "zh")] == format_number(kpis.loc["enrolled", "value"], "zh")
+
+
+def test_coverage_gap_table_lists_the_query_gaps(app, app_db_url):
+    at = open_page(app, "coverage", {"province": "410000"})
+    gaps = run_query(app_db_url, queries.get_coverage_gaps, default_scope(app_db_url, ["410000"]), limit=300)
+    table = at.dataframe[-1].value
+    assert list(table.iloc[:, 0]) == list(gaps["name_zh"])
+    assert at.get("deck_gl_json_chart"), "the map is drawn"
+
+
+def test_investment_at_risk_card_equals_the_project_query(app, app_db_url):
+    at = open_page(app, "investment", {"province": "420000"})
+    scope = default_scope(app_db_url, ["420000"])
+    projects = run_query(app_db_url, queries.get_investment_by_project, scope)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("metric.committed_yuan", "zh")] == format_money(projects["committed_yuan"].sum(), "zh")
+
+
+def test_investment_only_at_risk_toggle_shrinks_the_table(app):
+    at = open_page(app, "investment", {})
+    all_rows = len(at.dataframe[0].value)
+    at.toggle(key="investment_only_risk").set_value(True).run()
+    risky = len(at.dataframe[0].value)
+    assert 0 < risky < all_rows
+
+
+def test_investment_drill_down_shows_the_chosen_project(app, app_db_url):
+    at = open_page(app, "investment", {"province": "420000"})
+    box = at.selectbox(key="investment_project")
+    projects = run_query(app_db_url, queries.get_investment_by_project, default_scope(app_db_url, ["420000"]))
+    first = int(projects.sort_values("planned_yuan", ascending=False).iloc[0]["project_id"])
+    box.set_value(first).run()
+    assert not at.exception
+    detail = run_query(app_db_url, queries.get_project_detail, default_scope(app_db_url, ["420000"]), project_id=first)
+    payments = at.dataframe[-1].value
+    assert len(payments) == len(detail.payments)
+
+
+def test_funnel_table_counts_equal_the_cohort_query(app, app_db_url):
+    at = open_page(app, "funnels", {"province": "430000"})
+    df = run_query(app_db_url, queries.get_funnel_by_stage, default_scope(app_db_url, ["430000"]), by=("channel",))
+    leads = df.loc[df["stage"] == "lead", "learners"].sum()
+    enrolled = df.loc[df["stage"] == "enrolled", "learners"].sum()
+    table = at.dataframe[0].value
+    col = t("funnels.col_now", "zh")
+    assert table[col].iloc[0] == format_number(leads, "zh")
+    assert table[col].iloc[3] == format_number(enrolled, "zh")
+
+
+def test_reports_preview_lists_every_chosen_section(app):
+    at = open_page(app, "reports", {"province": "420000"})
+    at.multiselect(key="reports_sections").set_value(["kpis", "funnel"]).run()
+    assert not at.exception
+    previews = [m.value for m in at.markdown if m.value.startswith(("**1.", "**2.", "**3."))]
+    assert len(previews) == 2
+
+
+def test_reports_page_explains_a_missing_browser_instead_of_failing(app, monkeypatch, tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+    at = open_page(app, "reports", {"province": "420000"})
+    at.multiselect(key="reports_sections").set_value(["funnel"]).run()
+    at.button(key="reports_build").click().run()
+    assert not at.exception
+    assert at.error and at.error[0].value == t("reports.unavailable", "zh")

@@ -1,0 +1,143 @@
+"""The briefing pack on a real seeded database: sections, takeaways from the data, files that open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from pptx import Presentation
+from pypdf import PdfReader
+
+from components.briefing import SECTIONS, BriefContext, build_sections, pack_meta
+from components.export import build_pdf, build_pptx
+from components.export.images import find_chromium
+from components.export_ui import export_frame
+from components.i18n import format_number, label
+from data_access import config, queries
+from data_access.config import PROJECT_ROOT
+from data_access.scope import Scope
+from data_access.seed import seed_database
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('brief') / 'cockpit.db'}"
+    seed_database(config.make_engine(url), learners=8_000, seed=42, progress=False)
+    return url
+
+
+@pytest.fixture(scope="module")
+def loader(db_url):
+    engine = config.make_engine(db_url)
+
+    def load(name, scope, **kwargs):
+        with engine.connect() as conn:
+            return getattr(queries, name)(conn, scope=scope, **kwargs)
+    return load
+
+
+def context(loader, provinces, lang="zh") -> BriefContext:
+    scope = Scope(tuple(provinces), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
+    return BriefContext(scope=scope, lang=lang, as_of=dt.date(2026, 10, 31), scope_text="湖北省",
+                        period_text="2026年", names={"420000": ("湖北省", "Hubei"), "410000": ("河南省", "Henan")})
+
+
+@pytest.fixture
+def need_chromium():
+    if find_chromium() is None:
+        if IN_CI:
+            pytest.fail("chromium missing under CI")
+        pytest.skip("chromium not installed")
+
+
+def test_sections_come_in_catalogue_order_and_unknown_ids_are_refused(loader):
+    ctx = context(loader, ["420000"])
+    built = build_sections(loader, ctx, ["funnel", "kpis"])
+    assert [s.title for s in built][0] == build_sections(loader, ctx, ["kpis"])[0].title
+    with pytest.raises(ValueError, match="choose from"):
+        build_sections(loader, ctx, ["nope"])
+
+
+def test_kpi_takeaway_quotes_the_query_figures(loader):
+    ctx = context(loader, ["420000"])
+    kpis = loader("get_kpis", ctx.scope).set_index("metric")
+    section = build_sections(loader, ctx, ["kpis"])[0]
+    assert format_number(kpis.loc["partners", "value"], "zh") in section.takeaway
+    assert format_number(kpis.loc["leads", "value"], "zh") in section.takeaway
+    assert len(section.table) == 10
+
+
+def test_funnel_takeaway_is_computed_from_the_cohort(loader):
+    ctx = context(loader, ["420000"], lang="en")
+    df = loader("get_funnel_by_stage", ctx.scope, by=("channel",))
+    leads = df.loc[df["stage"] == "lead", "learners"].sum()
+    section = build_sections(loader, ctx, ["funnel"])[0]
+    assert format_number(leads, "en") in section.takeaway and section.figure is not None
+
+
+def test_an_empty_scope_gives_text_slides_not_errors(loader):
+    ctx = context(loader, [])
+    built = build_sections(loader, ctx, list(SECTIONS))
+    assert len(built) == len(SECTIONS)
+    assert all(s.figure is None for s in built if s.title != built[0].title)
+
+
+def test_pack_from_sections_has_one_slide_per_section_plus_title(loader, need_chromium):
+    ctx = context(loader, ["420000", "410000"])
+    ids = ["kpis", "coverage_map", "funnel", "channels"]
+    built = build_sections(loader, ctx, ids)
+    deck = Presentation(io.BytesIO(build_pptx(pack_meta(ctx), built)))
+    assert len(deck.slides) == 1 + len(ids)
+    texts = [{sh.text_frame.text for sh in slide.shapes if sh.has_text_frame} for slide in list(deck.slides)[1:]]
+    assert all(section.title in slide for section, slide in zip(built, texts))
+    pdf = PdfReader(io.BytesIO(build_pdf(pack_meta(ctx), built)))
+    assert len(pdf.pages) == 1 + len(ids)
+
+
+def test_cli_builds_a_pack_end_to_end(db_url, tmp_path, need_chromium):
+    out = tmp_path / "pack.pptx"
+    cmd = [sys.executable, "-m", "components.cli", "report", "--province", "420000", "--lang", "en",
+           "--sections", "kpis,funnel,spend", "--out", str(out), "--database-url", db_url]
+    done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    deck = Presentation(str(out))
+    assert len(deck.slides) == 4
+    footer_text = " ".join(sh.text_frame.text for sh in deck.slides[1].shapes if sh.has_text_frame)
+    assert "Hubei" in footer_text and "31 Oct 2026" in footer_text
+
+
+def test_cli_refuses_bad_arguments_without_a_traceback(db_url, tmp_path):
+    cmd = [sys.executable, "-m", "components.cli", "report", "--province", "999999", "--out", str(tmp_path / "x.pptx"),
+           "--database-url", db_url]
+    done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "province=999999" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_with_a_browser_that_cannot_start_says_what_to_install(db_url, tmp_path):
+    # A "chromium" that exits at once stands for a missing or broken browser (the fixed search
+    # path /usr/bin/chromium cannot be hidden from a subprocess); BROWSER_PATH takes precedence.
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "BROWSER_PATH": str(fake)}
+    cmd = [sys.executable, "-m", "components.cli", "report", "--sections", "funnel", "--out", str(tmp_path / "x.pptx"),
+           "--database-url", db_url]
+    done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180, env=env)
+    assert done.returncode == 3, done.stderr
+    assert "apt-get install chromium" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.pptx").exists()
+
+
+def test_exported_data_uses_labels_and_translated_headers():
+    import pandas as pd
+
+    df = pd.DataFrame({"stage": ["lead", "enrolled"], "channel": ["campus", "online"], "learners": [10, 3]})
+    out = export_frame(df, "zh")
+    assert list(out.iloc[:, 0]) == [label("stage", "lead", "zh"), label("stage", "enrolled", "zh")]
+    assert list(out.columns) == ["阶段", "渠道", "人数"]

@@ -1,0 +1,94 @@
+"""URL parameters <-> Filters: the pure half of the filter bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from components.filters import CHANNELS, ENDS, TIERS, Filters, parse_params, period_bounds, period_options, to_params
+
+ALLOWED = ("110000", "410000", "420000", "430000")
+REGIONS = {"central": ("410000", "420000", "430000"), "north": ("110000",)}
+PERIODS = ("2026", "2026Q3", "2026Q2", "2026Q1", "2025", "2025Q4")
+
+
+def parse(**params):
+    return parse_params({k: v if isinstance(v, list) else [v] for k, v in params.items()},
+                        allowed=ALLOWED, regions=REGIONS, periods=PERIODS)
+
+
+def test_no_parameters_give_the_defaults():
+    f, dropped = parse()
+    assert f == Filters(provinces=(), period="2026", ends=ENDS, channels=CHANNELS, tiers=TIERS, lang="zh")
+    assert dropped == []
+
+
+def test_several_provinces_are_kept_in_catalogue_order():
+    f, _ = parse(province=["420000", "410000"])
+    assert f.provinces == ("410000", "420000")
+
+
+def test_unknown_and_forbidden_provinces_are_dropped_and_reported():
+    f, dropped = parse(province=["410000", "999999", "' OR 1=1 --", "650000"])
+    assert f.provinces == ("410000",)
+    assert "province=999999" in dropped and "province=650000" in dropped and len(dropped) == 3
+
+
+def test_only_invalid_provinces_fall_back_to_all_rather_than_none():
+    f, dropped = parse(province="999999")
+    assert f.provinces == () and dropped == ["province=999999"]
+
+
+def test_a_region_selects_its_provinces():
+    f, _ = parse(region="central")
+    assert f.provinces == ("410000", "420000", "430000")
+
+
+def test_selecting_every_allowed_province_is_the_same_as_none():
+    f, _ = parse(province=list(ALLOWED))
+    assert f.provinces == ()
+
+
+def test_an_explicit_empty_channel_means_no_channel():
+    f, _ = parse(channel="")
+    assert f.channels == ()
+
+
+def test_bad_period_and_language_fall_back_with_a_notice():
+    f, dropped = parse(period="2031Q5", lang="fr")
+    assert (f.period, f.lang) == ("2026", "zh")
+    assert set(dropped) == {"period=2031Q5", "lang=fr"}
+
+
+def test_unknown_parameters_are_reported_and_long_values_shortened():
+    _, dropped = parse(utm_source="x" * 500)
+    assert len(dropped) == 1 and dropped[0].startswith("utm_source=") and len(dropped[0]) < 60
+
+
+@pytest.mark.parametrize("f", [
+    Filters(provinces=("410000",), period="2025Q4", ends=("G",), channels=("online", "campus"), tiers=("county",), lang="en"),
+    Filters(period="2026", channels=()),
+    Filters(period="2026"),
+])
+def test_params_round_trip(f):
+    params = to_params(f, default_period="2026")
+    back, dropped = parse_params(params, allowed=ALLOWED, regions=REGIONS, periods=PERIODS)
+    assert dropped == []
+    assert back == Filters(f.provinces, f.period, tuple(e for e in ENDS if e in f.ends),
+                           tuple(c for c in CHANNELS if c in f.channels), tuple(x for x in TIERS if x in f.tiers), f.lang)
+
+
+def test_defaults_are_left_out_of_the_url():
+    assert to_params(Filters(period="2026"), default_period="2026") == {}
+
+
+def test_period_options_stop_at_the_data_as_of_date():
+    options = period_options(dt.date(2025, 2, 1), dt.date(2026, 5, 10))
+    assert options[:4] == ["2026", "2026Q2", "2026Q1", "2025"]
+    assert "2026Q3" not in options and "2024" not in options
+
+
+def test_a_period_ending_after_the_data_is_clamped_to_the_data_as_of_date():
+    assert period_bounds("2026", dt.date(2026, 10, 31)) == (dt.date(2026, 1, 1), dt.date(2026, 11, 1))
+    assert period_bounds("2025Q4", dt.date(2026, 10, 31)) == (dt.date(2025, 10, 1), dt.date(2026, 1, 1))
