@@ -33,6 +33,8 @@ from components.i18n import (
 from data_access import codes  # only the test may look at the code lists
 
 # Code-list groups: catalogue key prefix -> the codes that need a label.
+from data_access.queries.kpi import METRICS as KPI_METRICS  # noqa: E402 - tests may import data_access
+
 CODE_GROUPS: dict[str, tuple[str, ...]] = {
     "stage": codes.STAGES + (codes.REFUNDED,),
     "channel": codes.CHANNELS,
@@ -45,7 +47,8 @@ CODE_GROUPS: dict[str, tuple[str, ...]] = {
     "project_status": codes.PROJECT_STATUSES,
     "category": codes.DISBURSEMENT_CATEGORIES,
     "programme": codes.PROGRAMMES,
-    "metric": codes.TARGET_METRICS,
+    # Target metrics, the KPI metrics of the query layer, and the execution rate the pages derive.
+    "metric": tuple(dict.fromkeys(codes.TARGET_METRICS + KPI_METRICS + ("execution",))),
     "level": codes.AGREEMENT_LEVELS,
     "partner_status": codes.PARTNER_STATUSES,
     "agreement_kind": codes.AGREEMENT_KINDS,
