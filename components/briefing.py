@@ -22,7 +22,7 @@ from components.charts.investment import cumulative_spend_frame, plot_cumulative
 from components.charts.overview import plot_movers
 from components.export import PackMeta, Section
 from components.i18n import format_date, format_delta, format_money, format_number, format_percent, label, t
-from components.maps import coverage_static_figure
+from components.maps import coverage_static_figure, province_colors
 
 Loader = Callable[..., Any]
 
@@ -120,7 +120,8 @@ def _coverage_bars(load: Loader, c: BriefContext) -> Section:
         low = d[d["leads"] >= d["leads"].median()].sort_values("per_10k_leads").iloc[0]
         takeaway = t("brief.per_lead_takeaway", lang, name=c.name(low["province_code"]),
                      leads=format_number(low["leads"], lang), v=format_number(low["per_10k_leads"], lang, digits=1))
-    return Section(title, takeaway, plot_province_bars(prov, metric="per_10k_leads", title=title, lang=lang))
+    colors = province_colors(prov, metric="per_10k_leads", lang=lang)
+    return Section(title, takeaway, plot_province_bars(prov, metric="per_10k_leads", title=title, lang=lang, colors=colors))
 
 
 def _gaps(load: Loader, c: BriefContext) -> Section:

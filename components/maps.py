@@ -143,7 +143,8 @@ def _bins(values: pd.Series, metric: Metric, lang: str, max_classes: int = 6) ->
     raw = np.quantile(data, [i / k for i in range(1, k)]) if k > 1 else np.array([])
     breaks = sorted({b for b in (_round_break(x, integer=integer) for x in raw) if lo < b <= hi})
     n = len(breaks) + 1
-    colors = tuple(palette.sequential_colors(n))
+    # One class of zeros (no partner anywhere in scope) must look empty, not mid-blue.
+    colors = (palette.SEQUENTIAL[0],) if n == 1 and hi <= 0 else tuple(palette.sequential_colors(n))
     return _Bins(breaks=tuple(breaks), colors=colors, labels=tuple(_class_labels(breaks, lo, hi, integer, lang)))
 
 
@@ -188,6 +189,16 @@ def coverage_legend(provinces: pd.DataFrame, *, metric: Metric, lang: str) -> li
     return [*zip(bins.colors, bins.labels, strict=True), (palette.NO_DATA, t("map.legend.no_data", lang))]
 
 
+def province_colors(provinces: pd.DataFrame, *, metric: Metric, lang: str) -> dict[str, str]:
+    """Each province's fill on the map (hex), so other charts of the same metric match it."""
+    bins = _bins(metric_values(provinces, metric), metric, normalize_lang(lang))
+    out = {}
+    for code, value in zip(provinces["province_code"].astype(str), metric_values(provinces, metric), strict=True):
+        i = bins.index(value)
+        out[code] = bins.colors[i] if i is not None else palette.NO_DATA
+    return out
+
+
 # ---- the interactive deck --------------------------------------------------------------------
 
 
@@ -198,6 +209,7 @@ def coverage_deck(
     metric: Metric,
     lang: str,
     selected: tuple[str, ...] = (),
+    zoom: float = INITIAL_VIEW["zoom"],
 ) -> pdk.Deck:
     """Choropleth of provinces by ``metric`` with partner points on top, for ``st.pydeck_chart``.
 
@@ -206,6 +218,8 @@ def coverage_deck(
     tooltip fields), ``maritime_boundary`` (the ten dashes), ``selected_halo`` and
     ``selected_outline`` (the provinces in ``selected``), ``partners`` (pickable; one point per
     partner coloured by kind, same-city points spread a few km apart). No basemap.
+    The default ``zoom`` shows the whole country in a deck ≥ 520 px wide and ≥ 500 px high;
+    use about 2.2 for a 420 px column.
     """
     lang = normalize_lang(lang)
     values = metric_values(provinces, metric)
@@ -294,7 +308,10 @@ def coverage_deck(
     )
     return _CompactDeck(
         layers=layers,
-        initial_view_state=pdk.ViewState(**INITIAL_VIEW, min_zoom=2, max_zoom=10, pitch=0, bearing=0),
+        initial_view_state=pdk.ViewState(
+            longitude=INITIAL_VIEW["longitude"], latitude=INITIAL_VIEW["latitude"], zoom=float(zoom),
+            min_zoom=1.5, max_zoom=10, pitch=0, bearing=0,
+        ),
         # A flat map: rotating it only confuses a reader of a country map.
         views=[pdk.View(type="MapView", controller={"dragRotate": False, "touchRotate": False})],
         map_style=None,
@@ -331,7 +348,10 @@ class _CompactDeck(pdk.Deck):
 def _province_layer(layer_id: str, features: list[dict[str, Any]], *, pickable: bool) -> pdk.Layer:
     return pdk.Layer(
         "GeoJsonLayer",
-        data={"type": "FeatureCollection", "features": features},
+        # A list of features, not a FeatureCollection: Streamlit checks a kept selection's
+        # indices against the layer's data only when the data is an array, so after a rerun
+        # with fewer provinces a stale index is dropped instead of dimming the whole map.
+        data=features,
         id=layer_id,
         pickable=pickable,
         auto_highlight=pickable,
@@ -342,6 +362,10 @@ def _province_layer(layer_id: str, features: list[dict[str, Any]], *, pickable: 
         get_line_color=palette.hex_to_rgb(_PROVINCE_BORDER),
         get_line_width=0.8,
         line_width_units=_PIXELS,
+        # Borders are drawn but not picked: the picking pass redraws every pickable sublayer
+        # on each click and hover, and the border paths (thousands of island outlines) made
+        # it ~0.5 s in software WebGL, longer than a tap lasts, so clicks were lost.
+        _sub_layer_props={"polygons-stroke": {"pickable": False}},
     )
 
 
@@ -603,9 +627,9 @@ def _mercator(lat: np.ndarray) -> np.ndarray:
 def _static_rings() -> tuple[tuple[str, list[float], list[float], int], ...]:
     """(code, lons, mercator ys, depth) per outer ring; depth = rings of other provinces around it.
 
-    province_shapes_for_plotly drops holes, so a province drawn later covers the enclaves in
-    it (Hebei's in Tianjin, Heilongjiang's in Inner Mongolia, Ningxia's in Gansu); drawing by
-    depth puts every enclave above its surroundings whatever their colour classes.
+    province_shapes_for_plotly drops holes, so a province drawn later would cover the enclaves
+    in it (Hebei's in Beijing and Tianjin, Heilongjiang's in Inner Mongolia); drawing by depth
+    puts every enclave above its surroundings whatever their colour classes.
     """
     shapes = province_shapes_for_plotly()
     flat = [(code, lons, lats) for code, rings in shapes.items() for lons, lats in rings]

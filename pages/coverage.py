@@ -8,7 +8,7 @@ from components.context import page_context
 from components.export_ui import export_menu
 from components.filter_bar import request_provinces
 from components.i18n import format_date, format_number, format_percent, format_period, label, t
-from components.maps import coverage_deck, coverage_static_figure, province_from_selection
+from components.maps import coverage_deck, coverage_legend, coverage_static_figure, province_colors, province_from_selection
 from components.palette import KIND_COLORS
 from data_access import queries as q
 from data_access.cache import query
@@ -44,7 +44,13 @@ with map_col:
     st.markdown(chips, unsafe_allow_html=True)
     deck = coverage_deck(provinces, points, metric=metric, lang=lang,
                          selected=scope.provinces if set(scope.provinces) != set(ctx.allowed) else ())
-    event = st.pydeck_chart(deck, height=560, on_select="rerun", selection_mode="single-object", key="coverage_map")
+    # A new key per scope: Streamlit keeps a map selection (and fades everything else) until the
+    # widget is replaced, and a click has just narrowed the scope.
+    event = st.pydeck_chart(deck, height=560, on_select="rerun", selection_mode="single-object",
+                            key=f"coverage_map_{'_'.join(scope.provinces)[:60]}_{len(scope.provinces)}")
+    legend = coverage_legend(provinces, metric=metric, lang=lang)
+    st.markdown(f"<small>{t(f'map.metric.{metric}', lang)}{'：' if lang == 'zh' else ':'}</small> " + " ".join(
+        f"<span style='color:{c}'>■</span> <small>{text}</small>" for c, text in legend), unsafe_allow_html=True)
     st.caption(t("coverage.map_note", lang))
     map_title = t("coverage.map_title", lang, metric=t(f"map.metric.{metric}", lang))
     export_menu(ctx, page="coverage", name=map_title, title=map_title, key="export_map",
@@ -58,6 +64,7 @@ with map_col:
 
 with bar_col:
     fig = plot_province_bars(provinces, metric=metric, lang=lang,
+                             colors=province_colors(provinces, metric=metric, lang=lang),
                              title=t("coverage.bar_title", lang, metric=t(f"map.metric.{metric}", lang)))
     bar_event = st.plotly_chart(fig, key="coverage_bar", on_select="rerun", selection_mode="points")
     export_menu(ctx, page="coverage", name=fig.layout.title.text, title=fig.layout.title.text, figure=fig,

@@ -124,3 +124,10 @@ def test_province_bars_carry_codes_and_grey_out_missing_values():
     fig = plot_province_bars(df, metric="per_10k_leads", title="T", lang="en")
     assert list(fig.data[0].customdata) == ["540000", "410000"]
     assert fig.data[0].marker.color[0] == NO_DATA
+
+
+def test_province_bars_take_the_map_colours_when_given():
+    df = pd.DataFrame({"province_code": ["410000", "420000"], "name_zh": ["河南省", "湖北省"], "name_en": ["Henan", "Hubei"],
+                       "partners": [30, 10], "per_10k_leads": [5.0, 1.0]})
+    fig = plot_province_bars(df, metric="partners", title="T", lang="zh", colors={"410000": "#111111", "420000": "#222222"})
+    assert dict(zip(fig.data[0].customdata, fig.data[0].marker.color)) == {"410000": "#111111", "420000": "#222222"}
