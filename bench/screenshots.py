@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"overview": ("", 2000), "coverage": ("coverage", 1900), "investment": ("investment", 2500),
-         "funnels": ("funnels", 3000)}
+         "funnels": ("funnels", 3000), "reports": ("reports", 1500)}
 
 
 def main() -> None:

@@ -233,7 +233,7 @@ def _tiers(load: Loader, c: BriefContext) -> Section:
     rates = {tier: (n["enrolled"] / n["lead"]) for tier, part in df.groupby("tier") if (n := stage_totals(part))["lead"]}
     takeaway = t("brief.tiers_takeaway", lang, capital=format_percent(rates.get("capital", float("nan")), lang),
                  county=format_percent(rates.get("county", float("nan")), lang))
-    fig = plot_conversion_by(df, dim="tier", labels={x: label("tier", x, lang) for x in ("capital", "prefecture", "county")},
+    fig = plot_conversion_by(df, dim="tier", labels={x: label("tier", x, lang) for x in ("capital", "prefecture", "county")}, keep_order=True,
                              title=title, lang=lang)
     return Section(title, takeaway, fig)
 

@@ -60,19 +60,26 @@ def plot_step_conversion_by_channel(df: pd.DataFrame, *, title: str, lang: str) 
 
 
 def plot_conversion_by(df: pd.DataFrame, *, dim: str, labels: dict[str, str], title: str, lang: str,
-                       horizontal: bool = False) -> go.Figure:
+                       horizontal: bool = False, keep_order: bool = False) -> go.Figure:
     """Lead→enrolled and enrolled→certified rates per value of ``dim`` (a column of ``df``).
 
-    ``labels`` maps the dim's codes to display names; rows with no leads are left out.
+    ``labels`` maps the dim's codes to display names, in display order when ``keep_order``
+    (e.g. capital → prefecture → county); otherwise values are sorted by enrolment rate.
+    Values with no leads are left out.
     """
     rows = []
-    for value, part in df.groupby(dim):
+    groups = dict(list(df.groupby(dim)))
+    ordered = [v for v in labels if v in groups] + sorted(v for v in groups if v not in labels) if keep_order else sorted(groups)
+    for value in ordered:
+        part = groups[value]
         n = stage_totals(part)
         if n["lead"] == 0:
             continue
         rows.append((labels.get(value, value), n["enrolled"] / n["lead"],
                      n["certified"] / n["enrolled"] if n["enrolled"] else float("nan"), n["lead"]))
-    d = pd.DataFrame(rows, columns=["name", "enrol", "certify", "leads"]).sort_values("enrol", ascending=horizontal)
+    d = pd.DataFrame(rows, columns=["name", "enrol", "certify", "leads"])
+    if not keep_order:
+        d = d.sort_values("enrol", ascending=horizontal)
     fig = go.Figure()
     colors = {"enrol": TIER_COLORS["capital"], "certify": TIER_COLORS["county"]}
     for col, key in (("enrol", "funnel.rate_enrol"), ("certify", "funnel.rate_certify")):

@@ -131,3 +131,10 @@ def test_province_bars_take_the_map_colours_when_given():
                        "partners": [30, 10], "per_10k_leads": [5.0, 1.0]})
     fig = plot_province_bars(df, metric="partners", title="T", lang="zh", colors={"410000": "#111111", "420000": "#222222"})
     assert dict(zip(fig.data[0].customdata, fig.data[0].marker.color)) == {"410000": "#111111", "420000": "#222222"}
+
+
+def test_conversion_by_tier_keeps_the_tier_order():
+    df = funnel_frame().assign(tier=lambda d: np.where(d["channel"] == "campus", "county", "capital"))
+    fig = plot_conversion_by(df, dim="tier", labels={"capital": "C", "prefecture": "P", "county": "K"}, title="T",
+                             lang="en", keep_order=True)
+    assert list(fig.data[0].x) == ["C", "K"]
