@@ -60,9 +60,6 @@ render_cards([
               help=t("overview.execution_help", lang)),
 ], lang=lang)
 
-export_menu(ctx, page="overview", name=t("brief.kpis", lang), title=t("brief.kpis", lang), figure=None,
-            data=kpis, key="export_kpis")
-
 st.subheader(t("overview.section_funnel", lang))
 leads, refunded = k.loc["leads", "value"], k.loc["refunded", "value"]
 enrolled = k.loc["enrolled", "value"]
@@ -74,6 +71,9 @@ render_cards([
     card_from(kpis, "refunded", lang=lang, inverse=True, chart=spark("refunded"),
               help=t("overview.refund_help", lang, rate=format_percent(refunded / enrolled, lang) if enrolled else "—")),
 ], lang=lang)
+
+export_menu(ctx, page="overview", name=t("brief.kpis", lang), title=t("brief.kpis", lang), figure=None,
+            data=kpis, key="export_kpis")
 
 st.subheader(t("overview.section_changes", lang))
 st.caption(t("overview.changes_intro", lang))
