@@ -7,12 +7,12 @@ English), click build, download the PPTX. Both are also rendered to PNG pages (L
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import running_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "examples"
@@ -27,24 +27,13 @@ def cli_pack() -> None:
 
 
 def page_pack() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "components.cli", "serve", "--server.port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with running_app() as base:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
             page = browser.new_page(viewport={"width": 1440, "height": 1400}, accept_downloads=True)
-            page.goto(f"http://localhost:{port}/reports?lang=en&region=east")
+            page.goto(f"{base}/reports?lang=en&region=east")
             page.wait_for_selector("h1", timeout=60_000)
             page.wait_for_timeout(3000)
             page.get_by_role("button", name="Build PPTX and PDF").wait_for(timeout=60_000)
@@ -56,8 +45,6 @@ def page_pack() -> None:
             d.value.save_as(OUT / "page-east-china-en.pptx")
             page.screenshot(path=str(OUT / "reports-page-en.png"))
             browser.close()
-    finally:
-        proc.terminate()
 
 
 def pngs() -> None:

@@ -8,13 +8,11 @@ Starts the app (components.cli serve) on the configured database on a free port,
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import running_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"overview": ("", 2000), "coverage": ("coverage", 1900), "investment": ("investment", 2500),
@@ -27,19 +25,7 @@ def main() -> None:
     ap.add_argument("--params", default="", help="extra query string, e.g. province=420000")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "components.cli", "serve", "--server.port", str(port)], cwd=ROOT,
-                            env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://localhost:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with running_app() as base:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
@@ -56,8 +42,6 @@ def main() -> None:
                     print(target.relative_to(ROOT))
                     page.close()
             browser.close()
-    finally:
-        proc.terminate()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import streamlit as st
 
 from components import state
 from components.filters import Filters
+from components.i18n import format_date, format_period, t
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,23 @@ def page_context() -> PageContext:
         params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
         st.switch_page("app.py", query_params=params)
     return st.session_state[state.CONTEXT]
+
+
+def page_header(page: str) -> PageContext:
+    """Start a page: title, the scope line, the question it answers, and the empty-scope guard.
+
+    Returns the run's context; stops the page (after saying why) when the scope can match nothing.
+    """
+    ctx = page_context()
+    lang, scope = ctx.lang, ctx.scope
+    st.title(t(f"{page}.title", lang))
+    st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
+                 start=format_date(scope.start, lang), end=format_date(scope.end - dt.timedelta(days=1), lang)))
+    st.markdown(t(f"{page}.intro", lang))
+    if scope.is_empty:
+        st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
+        st.stop()
+    return ctx
 
 
 def set_page_context(ctx: PageContext) -> None:

@@ -4,27 +4,18 @@ import pandas as pd
 import streamlit as st
 
 from components.charts.coverage import plot_province_bars
-from components.context import page_context
+from components.context import page_header
 from components.export_ui import export_menu
 from components.filter_bar import request_provinces
-from components.i18n import format_date, format_number, format_percent, format_period, label, t
+from components.i18n import format_date, format_number, format_percent, label, t
 from components.maps import coverage_deck, coverage_legend, coverage_static_figure, province_colors, province_from_selection
 from components.palette import KIND_COLORS
 from data_access import queries as q
 from data_access.cache import query
 
-ctx = page_context()
+ctx = page_header("coverage")
 lang, scope = ctx.lang, ctx.scope
 name_col = "name_zh" if lang == "zh" else "name_en"
-
-st.title(t("coverage.title", lang))
-st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
-             start=format_date(scope.start, lang), end=format_date(scope.end - pd.Timedelta(days=1), lang)))
-st.markdown(t("coverage.intro", lang))
-
-if scope.is_empty:
-    st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
-    st.stop()
 
 with st.spinner(t("common.loading", lang)):
     provinces = query(q.get_coverage_by_province, scope)

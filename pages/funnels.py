@@ -14,23 +14,14 @@ from components.charts.funnel import (
     plot_step_conversion_by_channel,
     stage_totals,
 )
-from components.context import page_context
+from components.context import page_header
 from components.export_ui import export_menu
-from components.i18n import format_date, format_delta, format_number, format_percent, format_period, label, t
+from components.i18n import format_date, format_delta, format_number, format_percent, label, t
 from data_access import queries as q
 from data_access.cache import query
 
-ctx = page_context()
+ctx = page_header("funnels")
 lang, scope = ctx.lang, ctx.scope
-
-st.title(t("funnels.title", lang))
-st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
-             start=format_date(scope.start, lang), end=format_date(scope.end - pd.Timedelta(days=1), lang)))
-st.markdown(t("funnels.intro", lang))
-
-if scope.is_empty:
-    st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
-    st.stop()
 
 with st.spinner(t("common.loading", lang)):
     by_channel = query(q.get_funnel_by_stage, scope, by=("channel",))

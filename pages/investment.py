@@ -4,25 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars, plot_project_plan
-from components.context import page_context
+from components.context import page_header
 from components.export_ui import export_menu
-from components.i18n import format_date, format_money, format_number, format_percent, format_period, label, money_unit_scale, t
+from components.i18n import format_date, format_money, format_number, format_percent, label, money_unit_scale, t
 from components.kpi import Card, render_cards
 from data_access import queries as q
 from data_access.cache import query
 
-ctx = page_context()
+ctx = page_header("investment")
 lang, scope = ctx.lang, ctx.scope
 name_col = "name_zh" if lang == "zh" else "name_en"
-
-st.title(t("investment.title", lang))
-st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
-             start=format_date(scope.start, lang), end=format_date(scope.end - pd.Timedelta(days=1), lang)))
-st.markdown(t("investment.intro", lang))
-
-if scope.is_empty:
-    st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
-    st.stop()
 
 with st.spinner(t("common.loading", lang)):
     projects = query(q.get_investment_by_project, scope, as_of=ctx.as_of)

@@ -4,24 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from components.charts.overview import plot_movers
-from components.context import page_context
+from components.context import page_header
 from components.export_ui import export_menu
-from components.i18n import format_date, format_number, format_percent, format_period, t
+from components.i18n import format_number, format_percent, t
 from components.kpi import card_from, render_cards
 from data_access import queries as q
 from data_access.cache import query
 
-ctx = page_context()
+ctx = page_header("overview")
 lang, scope = ctx.lang, ctx.scope
-
-st.title(t("overview.title", lang))
-st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
-             start=format_date(scope.start, lang), end=format_date(scope.end - pd.Timedelta(days=1), lang)))
-st.markdown(t("overview.intro", lang))
-
-if scope.is_empty:
-    st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
-    st.stop()
 
 with st.spinner(t("common.loading", lang)):
     kpis = query(q.get_kpis, scope)

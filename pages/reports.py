@@ -1,28 +1,18 @@
 """汇报材料 Briefing packs: choose sections, get a PPTX and a PDF for the current filters."""
 
-import datetime as dt
 import time
 
 import streamlit as st
 
 from components.briefing import SECTIONS, BriefContext, build_sections, pack_meta
-from components.context import page_context
+from components.context import page_header
 from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename
-from components.i18n import format_date, format_number, format_period, t
+from components.i18n import format_number, format_period, t
 from data_access import queries as q
 from data_access.cache import query
 
-ctx = page_context()
+ctx = page_header("reports")
 lang, scope = ctx.lang, ctx.scope
-
-st.title(t("reports.title", lang))
-st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
-             start=format_date(scope.start, lang), end=format_date(scope.end - dt.timedelta(days=1), lang)))
-st.markdown(t("reports.intro", lang))
-
-if scope.is_empty:
-    st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
-    st.stop()
 
 chosen = st.multiselect(t("reports.sections", lang), list(SECTIONS), default=list(SECTIONS), key="reports_sections",
                         format_func=lambda s: t(SECTIONS[s][1], lang, metric="", stage=""))

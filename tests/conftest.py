@@ -103,3 +103,12 @@ def seeded(tmp_path_factory) -> dict[str, sa.Engine]:
 def dialect(request) -> str:
     """Each of the three dialects in turn."""
     return request.param
+
+
+@pytest.fixture(scope="session")
+def app_db_url(tmp_path_factory) -> str:
+    """A seeded SQLite database for the app tests (the embedded default's seed, fewer learners)."""
+    path = tmp_path_factory.mktemp("appdb") / "cockpit.db"
+    url = f"sqlite:///{path}"
+    seed_database(config.make_engine(url), learners=20_000, seed=42, progress=False)
+    return url

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.queries._sql import c, frame, p, to_int
+from data_access.queries._sql import c, p, to_int
 
 FRESHNESS_COLUMNS = ["source", "earliest_on", "latest_on", "rows"]
 

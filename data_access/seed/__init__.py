@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from data_access import codes, migrate, places, schema
 from data_access.seed import business as biz
-from data_access.seed.funnel import EPOCH, Chunk, FunnelModel
+from data_access.seed.funnel import Chunk, FunnelModel
 from data_access.seed.reference import build_reference
 
 GENERATOR_VERSION = "1"

@@ -14,8 +14,6 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
 from components.i18n import clear_records
-from data_access import config
-from data_access.seed import seed_database
 
 APP = "../../app.py"
 
@@ -29,15 +27,6 @@ class _V2PagesManager(PagesManager):
 @pytest.fixture(autouse=True)
 def _pages_v2(monkeypatch):
     monkeypatch.setattr(app_test_module, "PagesManager", _V2PagesManager)
-
-
-@pytest.fixture(scope="session")
-def app_db_url(tmp_path_factory) -> str:
-    """A seeded SQLite database for the app (the same seed as a new user's embedded one, smaller)."""
-    path = tmp_path_factory.mktemp("appdb") / "cockpit.db"
-    url = f"sqlite:///{path}"
-    seed_database(config.make_engine(url), learners=20_000, seed=42, progress=False)
-    return url
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from data_access import codes, queries, schema
 from data_access.queries import SCOPED_QUERIES
-from data_access.scope import Scope, ScopeError, year_scope
+from data_access.scope import ScopeError, year_scope
 
 YEAR = 2025
 HENAN, HUBEI = "410000", "420000"

@@ -74,14 +74,3 @@ def browser(chromium_path):
                               args=["--disable-background-networking", "--disable-component-update", "--no-first-run"])
         yield b
         b.close()
-
-
-@pytest.fixture(scope="session")
-def app_db_url(tmp_path_factory) -> str:
-    from data_access import config
-    from data_access.seed import seed_database
-
-    path = tmp_path_factory.mktemp("e2edb") / "cockpit.db"
-    url = f"sqlite:///{path}"
-    seed_database(config.make_engine(url), learners=20_000, seed=42, progress=False)
-    return url
