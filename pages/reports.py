@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.briefing import SECTIONS, BriefContext, build_sections, pack_meta
 from components.context import page_header
-from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename
+from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename, render_charts
 from components.i18n import format_number, format_period, t
 from data_access import queries as q
 from data_access.cache import query
@@ -44,8 +44,9 @@ if left.button(t("reports.build", lang), type="primary", icon=":material/slidesh
         with st.spinner(t("reports.building", lang, n=sum(s.figure is not None for s in sections))):
             t0 = time.perf_counter()
             meta = pack_meta(brief)
-            pptx = build_pptx(meta, sections)
-            pdf = build_pdf(meta, sections)
+            charts = render_charts(sections)  # once, for both files
+            pptx = build_pptx(meta, sections, charts=charts)
+            pdf = build_pdf(meta, sections, charts=charts)
             built = {"key": key, "pptx": pptx, "pdf": pdf, "seconds": time.perf_counter() - t0}
             st.session_state["reports_built"] = built
     except ExportUnavailable as exc:

@@ -9,7 +9,7 @@ headless report command calls the same functions.
 """
 
 from .images import ExportError, ExportUnavailable, figure_to_bytes, image_session
-from .pack import PackMeta, Section, build_pdf, build_pptx
+from .pack import PackMeta, Section, build_pdf, build_pptx, render_charts
 from .tables import export_filename, to_csv_bytes, to_xlsx_bytes
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Section",
     "build_pdf",
     "build_pptx",
+    "render_charts",
     "export_filename",
     "figure_to_bytes",
     "image_session",

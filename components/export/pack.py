@@ -33,7 +33,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from components.i18n import normalize_lang
+from components.i18n import normalize_lang, t
 
 from .images import ExportUnavailable, figure_to_bytes, image_session
 from .tables import display_width, format_cell, infer_number_format
@@ -57,19 +57,18 @@ CJK_FONT_FILES: tuple[tuple[str, str], ...] = (
     ("C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/msyhbd.ttc"),
 )
 
-# Labels printed on the slides. TODO(i18n): move to components/i18n as export.* keys (zh + en .po).
-_LABELS = {
-    "zh": {
-        "scope": "范围", "period": "期间", "as_of": "数据截至", "sep": "：", "gap": "　｜　",
-        "appendix": "附录", "rows": "第 {first}–{last} 行，共 {total} 行",
-        "first_rows": "仅显示前 {shown} 行（共 {total} 行）", "lang_tag": "zh-CN",
-    },
-    "en": {
-        "scope": "Scope", "period": "Period", "as_of": "Data as of", "sep": ": ", "gap": "   |   ",
-        "appendix": "Appendix", "rows": "Rows {first}–{last} of {total}",
-        "first_rows": "First {shown} of {total} rows", "lang_tag": "en-US",
-    },
+# Typography per language (not text to translate); the words come from the catalogue (export.*).
+_TYPOGRAPHY = {
+    "zh": {"sep": "：", "gap": "　｜　", "lang_tag": "zh-CN"},
+    "en": {"sep": ": ", "gap": "   |   ", "lang_tag": "en-US"},
 }
+
+
+def _labels(lang: str) -> dict[str, str]:
+    """Words printed on every slide, from the translation catalogue."""
+    words = {k: t(f"export.{k}", lang) for k in ("scope", "period", "as_of", "appendix", "rows", "first_rows")}
+    return {**words, **_TYPOGRAPHY[lang]}
+
 
 # Colours (hex RGB): one navy for titles and table headers, one accent, greys for secondary text.
 _NAVY = "1F3864"
@@ -161,8 +160,11 @@ def _side_table_box(section: Section) -> tuple[float, float, float, float]:
     return (left, _BODY_TOP, _SLIDE_W - _MARGIN - left, _BODY_BOTTOM - _BODY_TOP)
 
 
-def _render_charts(sections: Sequence[Section], *, keep_figure_titles: bool) -> list[bytes | None]:
-    """PNG of every section's chart, sized to its box, all through one Chromium."""
+def render_charts(sections: Sequence[Section], *, keep_figure_titles: bool = False) -> list[bytes | None]:
+    """PNG of every section's chart, sized to its slide box, all through one Chromium.
+
+    Pass the result as ``charts=`` to both build_pptx and build_pdf to render a pack's charts once.
+    """
     charts: list[bytes | None] = []
     if not any(s.figure is not None for s in sections):
         return [None] * len(sections)
@@ -270,11 +272,16 @@ def build_pptx(
     *,
     appendix_tables: Sequence[tuple[str, pd.DataFrame]] = (),
     keep_figure_titles: bool = False,
+    charts: Sequence[bytes | None] | None = None,
 ) -> bytes:
-    """Return the pack as a 16:9 PPTX: title slide, one slide per section, appendix table slides."""
+    """Return the pack as a 16:9 PPTX: title slide, one slide per section, appendix table slides.
+
+    ``charts`` are PNGs from render_charts (rendered here when not given).
+    """
     lang = normalize_lang(meta.lang)
-    labels = _LABELS[lang]
-    charts = _render_charts(sections, keep_figure_titles=keep_figure_titles)
+    labels = _labels(lang)
+    if charts is None:
+        charts = render_charts(sections, keep_figure_titles=keep_figure_titles)
     chart_of = {id(s): c for s, c in zip(sections, charts)}
     plan = _plan(sections, appendix_tables)
 
@@ -442,12 +449,17 @@ def build_pdf(
     *,
     appendix_tables: Sequence[tuple[str, pd.DataFrame]] = (),
     keep_figure_titles: bool = False,
+    charts: Sequence[bytes | None] | None = None,
 ) -> bytes:
-    """Return the pack as a PDF with one landscape 16:9 page per slide of ``build_pptx``."""
+    """Return the pack as a PDF with one landscape 16:9 page per slide of ``build_pptx``.
+
+    ``charts`` are PNGs from render_charts (rendered here when not given).
+    """
     lang = normalize_lang(meta.lang)
-    labels = _LABELS[lang]
+    labels = _labels(lang)
     regular, bold, face = _find_cjk_font()  # before Chromium starts: fail fast on a missing font
-    charts = _render_charts(sections, keep_figure_titles=keep_figure_titles)
+    if charts is None:
+        charts = render_charts(sections, keep_figure_titles=keep_figure_titles)
     chart_of = {id(s): c for s, c in zip(sections, charts)}
     plan = _plan(sections, appendix_tables)
 

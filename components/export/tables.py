@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from components.i18n import DASH, format_number, format_percent, is_missing, normalize_lang
+from components.i18n import DASH, format_number, format_percent, is_missing, normalize_lang, t
 
 INTEGER_FORMAT = "#,##0"
 MONEY_FORMAT = "#,##0.00"
@@ -35,12 +35,6 @@ _MONEY_HINTS_EN = frozenset(
     {"amount", "money", "investment", "invest", "cost", "budget", "revenue", "income",
      "funding", "fee", "fees", "price", "yuan", "cny", "rmb"}
 )
-
-# Labels of the filters sheet. TODO(i18n): move to components/i18n as export.* keys (zh + en .po).
-_LABELS = {
-    "zh": {"sheet": "筛选条件", "title": "标题", "as_of": "数据截至", "name": "筛选项", "value": "取值"},
-    "en": {"sheet": "Filters", "title": "Title", "as_of": "Data as of", "name": "Filter", "value": "Value"},
-}
 
 _HEADER_FILL = "#1F3864"
 _HEADER_FONT = "#FFFFFF"
@@ -72,7 +66,7 @@ def to_xlsx_bytes(
     the content (CJK characters count double) and number formats per column (see the module
     docstring). The last sheet ("筛选条件"/"Filters") lists the title, data-as-of and filters.
     """
-    labels = _LABELS[normalize_lang(lang)]
+    labels = {k: t(f"export.xlsx_{k}", normalize_lang(lang)) for k in ("sheet", "title", "as_of", "name", "value")}
     if isinstance(sheets, pd.DataFrame):
         sheets = {title or "Sheet1": sheets}
     formats_by_name = dict(number_formats or {})
