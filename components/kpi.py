@@ -52,9 +52,28 @@ def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number
                 delta_color="inverse" if inverse else "normal", target_line=target_line, help=help, chart=chart)
 
 
+MAX_PER_ROW = 4
+
+
+def rows_of(n: int, most: int = MAX_PER_ROW) -> list[int]:
+    """Cards per row for ``n`` cards: as even as possible, never more than ``most`` (6 → 3+3, 5 → 3+2)."""
+    if n <= 0:
+        return []
+    rows = -(-n // most)
+    base, extra = divmod(n, rows)
+    return [base + (i < extra) for i in range(rows)]
+
+
 def render_cards(cards: Sequence[Card], *, lang: str) -> None:
-    """Draw cards in one row of equal columns."""
-    for col, card in zip(st.columns(len(cards)), cards):
+    """Draw cards in rows of equal columns (at most four a row, so values fit on a laptop)."""
+    start = 0
+    for size in rows_of(len(cards)):
+        _render_row(cards[start:start + size], lang=lang, width=max(rows_of(len(cards))))
+        start += size
+
+
+def _render_row(cards: Sequence[Card], *, lang: str, width: int) -> None:
+    for col, card in zip(st.columns(width), cards):
         with col:
             st.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help, border=True,
                       chart_data=list(card.chart) if card.chart is not None and len(card.chart) > 1 else None)

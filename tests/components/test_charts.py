@@ -138,3 +138,10 @@ def test_conversion_by_tier_keeps_the_tier_order():
     fig = plot_conversion_by(df, dim="tier", labels={"capital": "C", "prefecture": "P", "county": "K"}, title="T",
                              lang="en", keep_order=True)
     assert list(fig.data[0].x) == ["C", "K"]
+
+
+def test_kpi_rows_stay_even_and_at_most_four_wide():
+    from components.kpi import rows_of
+
+    assert rows_of(6) == [3, 3] and rows_of(5) == [3, 2] and rows_of(4) == [4] and rows_of(9) == [3, 3, 3]
+    assert all(max(rows_of(n)) <= 4 and sum(rows_of(n)) == n for n in range(1, 20))
