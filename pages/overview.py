@@ -16,14 +16,14 @@ lang, scope = ctx.lang, ctx.scope
 
 with st.spinner(t("common.loading", lang)):
     kpis = query(q.get_kpis, scope)
-    monthly = query(q.get_events_by_month, scope)
+    # One scan serves both the per-province movers and (summed) the cards' trend lines.
     now_by_prov = query(q.get_events_by_month, scope, by=("province",))
     before_by_prov = query(q.get_events_by_month, scope.year_earlier(), by=("province",))
 
 
 def spark(stage: str) -> list[float]:
     """Monthly events of one stage, for the small trend line inside a card."""
-    return monthly[monthly["stage"] == stage].groupby(["year", "month"])["events"].sum().tolist()
+    return now_by_prov[now_by_prov["stage"] == stage].groupby(["year", "month"])["events"].sum().tolist()
 
 
 k = kpis.set_index("metric")
