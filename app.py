@@ -13,7 +13,7 @@ from components.filters import period_bounds, period_options, selected_provinces
 from components.i18n import format_date, t
 from data_access import cache, codes
 from data_access.queries import data_as_of, get_data_freshness
-from data_access.scope import Scope
+from data_access.scope import Scope, selection_scope
 
 logger = logging.getLogger("cockpit")
 # Metric values at Streamlit's default 2.25rem truncate "2,759 万元" in a row of five cards at
@@ -50,9 +50,8 @@ try:
     filters, dropped = render_filter_bar(names=names, allowed=allowed, regions=regions, periods=periods)
     lang = filters.lang
     start, end = period_bounds(filters.period, as_of)
-    kinds = tuple(k for k, e in codes.END_OF_KIND.items() if e in filters.ends)
-    scope = Scope(selected_provinces(filters, allowed), start, end, channels=filters.channels, kinds=kinds,
-                  tiers=filters.tiers)
+    scope = selection_scope(selected_provinces(filters, allowed), start, end, ends=filters.ends,
+                            channels=filters.channels, tiers=filters.tiers)
     set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed))
 
     st.sidebar.caption(t("app.data_as_of", lang, date=format_date(as_of, lang)))

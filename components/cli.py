@@ -45,10 +45,11 @@ def report(argv: list[str]) -> int:
 
     from components.briefing import SECTIONS, BriefContext, build_sections, filter_rows, pack_meta
     from components.export import ExportUnavailable, build_pdf, build_pptx
-    from components.filters import CHANNELS, ENDS, REGIONS, TIERS, parse_params, period_bounds, period_options, selected_provinces
+    from components.filters import (CHANNELS, ENDS, REGIONS, TIERS, parse_params, period_bounds, period_options,
+                                    scope_label, selected_provinces)
     from components.i18n import format_period
     from data_access import codes, config, queries
-    from data_access.scope import Scope
+    from data_access.scope import Scope, selection_scope
 
     parser = argparse.ArgumentParser(prog="python -m components.cli report", description="Build a briefing pack (PPTX or PDF).")
     parser.add_argument("--province", action="append", default=[], help="6-digit adcode; repeatable; default all")
@@ -90,13 +91,11 @@ def report(argv: list[str]) -> int:
         if dropped:
             parser.error(f"not understood: {', '.join(dropped)}")
         start, end = period_bounds(filters.period, as_of)
-        kinds = tuple(k for k, e in codes.END_OF_KIND.items() if e in filters.ends)
-        scope = Scope(selected_provinces(filters, allowed), start, end, channels=filters.channels, kinds=kinds, tiers=filters.tiers)
+        scope = selection_scope(selected_provinces(filters, allowed), start, end, ends=filters.ends,
+                                channels=filters.channels, tiers=filters.tiers)
         names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
         lang = filters.lang
-        provs = scope.provinces
-        scope_text = (("全国" if lang == "zh" else "National") if set(provs) == set(allowed) else
-                      ("、" if lang == "zh" else ", ").join(names[p][0 if lang == "zh" else 1] for p in provs))
+        scope_text = scope_label(scope.provinces, allowed, names, lang)
         ctx = BriefContext(scope=scope, lang=lang, as_of=as_of, scope_text=scope_text,
                            period_text=format_period(filters.period, lang), names=names)
 

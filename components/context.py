@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from components import state
-from components.filters import Filters
+from components.filters import Filters, scope_label
 from components.i18n import format_date, format_period, t
 
 
@@ -35,14 +35,7 @@ class PageContext:
 
     def scope_label(self) -> str:
         """Short text for the provinces in scope (for captions and file names)."""
-        provs = self.scope.provinces
-        if not provs:
-            return "—"
-        if set(provs) == set(self.allowed):
-            return "全国" if self.lang == "zh" else "National"
-        shown = "、".join(self.province_name(p) for p in provs[:3]) if self.lang == "zh" else ", ".join(
-            self.province_name(p) for p in provs[:3])
-        return shown + (f" +{len(provs) - 3}" if len(provs) > 3 else "")
+        return scope_label(self.scope.provinces, self.allowed, self.names, self.lang)
 
 
 def page_context() -> PageContext:

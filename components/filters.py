@@ -150,3 +150,19 @@ def to_params(f: Filters, *, default_period: str) -> dict[str, list[str]]:
 def selected_provinces(f: Filters, allowed: Sequence[str]) -> tuple[str, ...]:
     """The provinces a scope should use: the selection, or everything allowed when none is chosen."""
     return tuple(p for p in allowed if p in f.provinces) if f.provinces else tuple(allowed)
+
+
+def scope_label(provinces: Sequence[str], allowed: Sequence[str], names: Mapping[str, tuple[str, str]], lang: str) -> str:
+    """Short text for the provinces in a scope (captions, file names, pack footers): 全国 / National
+    for everything allowed, else up to three names and "+N"."""
+    if not provinces:
+        return "—"
+    if set(provinces) == set(allowed):
+        return "全国" if lang == "zh" else "National"
+
+    def name(code: str) -> str:
+        pair = names.get(code)
+        return code if pair is None else pair[0 if lang == "zh" else 1]
+
+    shown = ("、" if lang == "zh" else ", ").join(name(p) for p in provinces[:3])
+    return shown + (f" +{len(provinces) - 3}" if len(provinces) > 3 else "")

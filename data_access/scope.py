@@ -107,3 +107,9 @@ def year_scope(provinces, year: int, **slices) -> Scope:
     """A scope over one calendar year."""
     provinces = provinces if isinstance(provinces, str) else tuple(provinces)  # a str is refused by Scope
     return Scope(provinces, dt.date(year, 1, 1), dt.date(year + 1, 1, 1), **slices)
+
+
+def selection_scope(provinces, start: dt.date, end: dt.date, *, ends, channels, tiers) -> Scope:
+    """The Scope for a filter selection: partner ends (G/B/S) become the partner kinds they hold."""
+    kinds = tuple(k for k, e in codes.END_OF_KIND.items() if e in set(ends))
+    return Scope(tuple(provinces), start, end, channels=tuple(channels), kinds=kinds, tiers=tuple(tiers))

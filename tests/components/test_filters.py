@@ -92,3 +92,14 @@ def test_period_options_stop_at_the_data_as_of_date():
 def test_a_period_ending_after_the_data_is_clamped_to_the_data_as_of_date():
     assert period_bounds("2026", dt.date(2026, 10, 31)) == (dt.date(2026, 1, 1), dt.date(2026, 11, 1))
     assert period_bounds("2025Q4", dt.date(2026, 10, 31)) == (dt.date(2025, 10, 1), dt.date(2026, 1, 1))
+
+
+def test_scope_label_names_a_few_provinces_and_counts_the_rest():
+    from components.filters import scope_label
+
+    names = {"110000": ("北京市", "Beijing"), "410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei"),
+             "430000": ("湖南省", "Hunan")}
+    assert scope_label(ALLOWED, ALLOWED, names, "zh") == "全国"
+    assert scope_label(("410000", "420000"), ALLOWED, names, "en") == "Henan, Hubei"
+    assert scope_label(ALLOWED[:3] + ("999999",), ALLOWED + ("999999",), names, "zh") == "北京市、河南省、湖北省 +1"
+    assert scope_label((), ALLOWED, names, "zh") == "—"

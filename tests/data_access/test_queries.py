@@ -249,3 +249,11 @@ def test_national_targets_apply_when_only_national_rows_are_loaded(tmp_path):
         henan = queries.get_kpis(conn, scope=year_scope((HENAN,), YEAR)).set_index("metric")
     assert national.loc["leads", "target"] > 0
     assert np.isnan(henan.loc["leads", "target"])
+
+
+def test_a_selection_of_ends_becomes_the_partner_kinds_of_those_ends():
+    from data_access.scope import selection_scope
+
+    s = selection_scope((HENAN,), dt.date(2025, 1, 1), dt.date(2026, 1, 1), ends=("S", "G"), channels=("online",),
+                        tiers=codes.TIERS)
+    assert set(s.kinds) == {k for k, e in codes.END_OF_KIND.items() if e in ("S", "G")} and "enterprise" not in s.kinds
