@@ -99,9 +99,17 @@ def report(argv: list[str]) -> int:
         ctx = BriefContext(scope=scope, lang=lang, as_of=as_of, scope_text=scope_text,
                            period_text=format_period(filters.period, lang), names=names)
 
+        results: dict[tuple, object] = {}
+
         def load(name: str, s, **kwargs):
-            with engine.connect() as c:
-                return getattr(queries, name)(c, scope=s, **kwargs)
+            # Several sections read the same frame (as the app's cache shares it): query it once,
+            # hand each section its own copy since sections add columns.
+            key = (name, s, tuple(sorted(kwargs.items())))
+            if key not in results:
+                with engine.connect() as c:
+                    results[key] = getattr(queries, name)(c, scope=s, **kwargs)
+            value = results[key]
+            return value.copy() if hasattr(value, "copy") else value
 
         built = build_sections(load, ctx, sections)
     except SQLAlchemyError as exc:
