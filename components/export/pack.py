@@ -262,6 +262,16 @@ def _has_wide(text: str) -> bool:
     return any(display_width(ch) == 2 for ch in text)
 
 
+def _prepare(meta: PackMeta, sections: Sequence[Section], appendix_tables, keep_figure_titles: bool,
+             charts: Sequence[bytes | None] | None) -> tuple[dict[str, str], dict[int, bytes | None], list[_Slide]]:
+    """What both builders start from: the slide words, each section's chart PNG, the slide plan."""
+    labels = _labels(normalize_lang(meta.lang))
+    if charts is None:
+        charts = render_charts(sections, keep_figure_titles=keep_figure_titles)
+    chart_of = {id(s): c for s, c in zip(sections, charts, strict=True)}
+    return labels, chart_of, _plan(sections, appendix_tables)
+
+
 # ---------------------------------------------------------------------------------------------
 # PowerPoint
 
@@ -279,11 +289,7 @@ def build_pptx(
     ``charts`` are PNGs from render_charts (rendered here when not given).
     """
     lang = normalize_lang(meta.lang)
-    labels = _labels(lang)
-    if charts is None:
-        charts = render_charts(sections, keep_figure_titles=keep_figure_titles)
-    chart_of = {id(s): c for s, c in zip(sections, charts)}
-    plan = _plan(sections, appendix_tables)
+    labels, chart_of, plan = _prepare(meta, sections, appendix_tables, keep_figure_titles, charts)
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(_SLIDE_W), Inches(_SLIDE_H)
@@ -456,12 +462,8 @@ def build_pdf(
     ``charts`` are PNGs from render_charts (rendered here when not given).
     """
     lang = normalize_lang(meta.lang)
-    labels = _labels(lang)
     regular, bold, face = _find_cjk_font()  # before Chromium starts: fail fast on a missing font
-    if charts is None:
-        charts = render_charts(sections, keep_figure_titles=keep_figure_titles)
-    chart_of = {id(s): c for s, c in zip(sections, charts)}
-    plan = _plan(sections, appendix_tables)
+    labels, chart_of, plan = _prepare(meta, sections, appendix_tables, keep_figure_titles, charts)
 
     pdf = FPDF(orientation="L", unit="in", format=(_SLIDE_H, _SLIDE_W))
     pdf.set_auto_page_break(False)
