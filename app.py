@@ -1,4 +1,4 @@
-"""产教融合驾驶舱 — the frame around every page: config, database check, filters, navigation."""
+"""产教融合驾驶舱 — the frame around every page: sign-in, database check, scope, filters, navigation."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import logging
 
 import streamlit as st
 
+from components import auth
 from components.context import PageContext, set_page_context
 from components.filter_bar import render_filter_bar
-from components.filters import period_bounds, period_options, selected_provinces
+from components.filters import period_bounds, period_options, selected_provinces, to_params
 from components.i18n import format_date, t
-from data_access import cache, codes
+from data_access import access, cache, codes
 from data_access.queries import data_as_of, get_data_freshness
 from data_access.scope import Scope, selection_scope
 
@@ -26,6 +27,16 @@ st.html(METRIC_CSS)
 lang = st.session_state.get("_filters").lang if "_filters" in st.session_state else (
     st.query_params.get("lang") if st.query_params.get("lang") in ("zh", "en") else "zh")
 
+# Nobody sees a number before this: the sign-in mode, then (with SSO) a signed-in e-mail.
+auth_cfg = auth.current_config()
+if auth_cfg.mode == "closed":
+    auth.render_closed(auth_cfg, lang)
+email = None
+if auth_cfg.mode == "sso":
+    email = auth.signed_in_email()
+    if email is None:
+        auth.render_sign_in(auth_cfg, lang)
+
 with st.spinner(t("app.starting", lang)):
     status = cache.startup()
 if not status.ok:
@@ -36,12 +47,24 @@ if not status.ok:
 
 try:
     catalogue = cache.province_catalogue()
-    # Every signed-in role sees all provinces until sign-in arrives; regional managers will get
-    # their own list here, and everything below intersects with it.
-    allowed = tuple(catalogue["province_code"])
+    region_of = dict(zip(catalogue["province_code"], catalogue["region"]))
+    # Who is looking decides what they may see: every Scope below is cut to ``allowed``. The open
+    # demo (no [auth]) is an executive without a name; with SSO the user's row decides, read
+    # fresh on every run so a disabled user loses access on their next click.
+    if auth_cfg.mode == "sso":
+        user = cache.user(email) if email else None
+        allowed = access.allowed_provinces(user, region_of)
+        if user is None or not allowed:
+            logger.info("no access for %r (%s)", email, "unknown" if user is None else user.describe())
+            auth.render_no_access(email or "", lang)
+        actor, role = user.email, user.role
+    else:
+        user = None
+        allowed = access.allowed_provinces(access.User(email="demo", role="executive"), region_of)
+        actor, role = "demo", "executive"
     names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
     regions = {r: tuple(catalogue.loc[catalogue["region"] == r, "province_code"]) for r in codes.REGIONS}
-    everything = Scope(allowed, dt.date(1990, 1, 1), dt.date(2100, 1, 1))
+    everything = Scope(tuple(catalogue["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1))
     freshness = cache.query(get_data_freshness, everything)
     as_of = data_as_of(freshness) or dt.date.today()
     first = freshness.set_index("source").loc["funnel_event", "earliest_on"] or dt.date(as_of.year, 1, 1)
@@ -52,9 +75,16 @@ try:
     start, end = period_bounds(filters.period, as_of)
     scope = selection_scope(selected_provinces(filters, allowed), start, end, ends=filters.ends,
                             channels=filters.channels, tiers=filters.tiers)
-    set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed))
+    audit = cache.audit_writer(actor=actor, provinces=access.provinces_text(scope.provinces, catalogue["province_code"]),
+                               filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of)
+    set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed,
+                                 actor=actor, role=role, audit=audit))
 
     st.sidebar.caption(t("app.data_as_of", lang, date=format_date(as_of, lang)))
+    if auth_cfg.mode == "sso":
+        auth.render_identity(actor, role, lang)
+    else:
+        auth.render_demo_banner(lang)
     if dropped:
         st.warning(t("notice.dropped_values", lang, values="、".join(dropped) if lang == "zh" else ", ".join(dropped)),
                    icon=":material/link_off:")
@@ -67,6 +97,9 @@ try:
         st.Page("pages/funnels.py", title=t("nav.funnels", lang), icon=":material/filter_alt:", url_path="funnels"),
         st.Page("pages/reports.py", title=t("nav.reports", lang), icon=":material/slideshow:", url_path="reports"),
     ]
+    if user is not None and user.is_admin:  # other roles have no admin page: its URL falls back to the overview
+        pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:",
+                             url_path="admin"))
     st.navigation(pages, position="top").run()
 except cache.DataUnavailable as exc:
     st.error(t("error.db_unavailable", lang))

@@ -1,4 +1,4 @@
-"""The command line of the cockpit: ``serve`` the app, or build a briefing ``report`` headless.
+"""The command line of the cockpit: ``serve`` the app, build a briefing ``report`` headless, manage ``users``.
 
 This is the command-line composition root, as app.py is the browser's: the one module under
 components/ that wires data_access to the builders (figure builders themselves never query).
@@ -6,11 +6,16 @@ components/ that wires data_access to the builders (figure builders themselves n
   python -m components.cli serve [streamlit options, e.g. --server.port 8501]
   python -m components.cli report --province 420000 --period 2026 --lang zh \\
       --sections kpis,coverage_map,funnel --out reports/hubei.pptx [--pdf]
+  python -m components.cli users add EMAIL --role regional --province 410000 [--region central ...]
+  python -m components.cli users list
+  python -m components.cli users set EMAIL [--role ...] [--province ... | --region ...] [--enable | --disable]
 
 ``report`` takes the same values as the URL (README, "Links and filters"), reads the database
 configured for the app (DATABASE_URL, .streamlit/secrets.toml or the embedded default), and
 writes a PPTX or PDF (by the --out suffix). Exit codes: 0 written, 2 bad arguments, 3 no
-Chromium / CJK fonts, 1 database unreachable.
+Chromium / CJK fonts, 1 database unreachable. ``users`` exits 0 done, 2 bad arguments (one clear
+line), 1 database unreachable. Every ``report`` run and every user change writes an audit row with
+the actor ``cli:<os user>``.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ def report(argv: list[str]) -> int:
     from components.filters import (CHANNELS, ENDS, REGIONS, TIERS, parse_params, period_bounds, period_options,
                                     scope_label, selected_provinces)
     from components.i18n import format_period
-    from data_access import codes, config, queries
+    from data_access import access, codes, config, queries
     from data_access.scope import Scope, selection_scope
 
     parser = argparse.ArgumentParser(prog="python -m components.cli report", description="Build a briefing pack (PPTX or PDF).")
@@ -125,6 +130,15 @@ def report(argv: list[str]) -> int:
         return 3
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
+    try:  # who ran which pack for which scope, as for a download in the app
+        with engine.begin() as conn:
+            access.record(conn, actor=access.cli_actor(), action="report", page="cli", item=",".join(sections),
+                          fmt=args.out.suffix.lower().lstrip("."), provinces=access.provinces_text(scope.provinces, allowed),
+                          filters=params, data_as_of=as_of, detail=str(args.out))
+    except SQLAlchemyError as exc:
+        args.out.unlink(missing_ok=True)  # a pack that cannot be audited is not handed out
+        print(f"report: cannot write the audit row: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
     charts = sum(1 for s in built if s.figure is not None)
     print(f"wrote {args.out} ({len(data) / 1024:.0f} KB): {len(built)} sections, {charts} charts; "
           f"data {t_data:.1f} s, total {time.perf_counter() - t0:.1f} s")
@@ -133,15 +147,89 @@ def report(argv: list[str]) -> int:
     return 0
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one clear line on stderr and exit code 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def users(argv: list[str]) -> int:
+    """Manage who may sign in and which provinces they see; returns the exit code."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_access import access, bootstrap, codes, config
+
+    parser = _OneLineParser(prog="python -m components.cli users", description="Manage the cockpit's users.")
+    parser.add_argument("--database-url", default=None, help="default: as the app (DATABASE_URL, secrets.toml, embedded)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    add = sub.add_parser("add", help="add a user")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=codes.ROLES)
+    add.add_argument("--name", default="")
+    sub.add_parser("list", help="list users, their roles and grants")
+    change = sub.add_parser("set", help="change a user (grants given replace the old ones)")
+    change.add_argument("email")
+    change.add_argument("--role", choices=codes.ROLES)
+    change.add_argument("--name")
+    state = change.add_mutually_exclusive_group()
+    state.add_argument("--enable", action="store_true")
+    state.add_argument("--disable", action="store_true")
+    for p in (add, change):
+        p.add_argument("--province", action="append", default=None, help="6-digit adcode; repeatable")
+        p.add_argument("--region", action="append", default=None, choices=codes.REGIONS, help="repeatable")
+    args = parser.parse_args(argv)
+
+    url = args.database_url or config.database_url()
+    status = bootstrap.ensure_database(url)  # the embedded default is created here on a fresh install
+    if not status.ok:
+        print(f"users: {status.message}", file=sys.stderr)
+        return 1
+    actor = access.cli_actor()
+    try:
+        with config.make_engine(url).begin() as conn:
+            if args.command == "add":
+                user = access.add_user(conn, email=args.email, role=args.role, actor=actor, name=args.name,
+                                       provinces=args.province or (), regions=args.region or ())
+                print(f"added {user.email}: {user.describe()}")
+            elif args.command == "set":
+                enabled = True if args.enable else False if args.disable else None
+                user = access.set_user(conn, email=args.email, actor=actor, role=args.role, name=args.name,
+                                       enabled=enabled, provinces=args.province, regions=args.region)
+                print(f"changed {user.email}: {user.describe()}")
+            else:
+                rows = access.list_users(conn)
+                if not rows:
+                    print("no users yet: add the first admin with `users add EMAIL --role admin`")
+                for user in rows:
+                    grants = ",".join((*user.provinces, *user.regions)) or "(all)"
+                    print(f"{user.email:<40} {user.role:<10} {'enabled' if user.enabled else 'DISABLED':<9} {grants}")
+    except access.UserError as exc:
+        print(f"users: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"users: cannot write {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS = ("serve", "report", "users")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("serve", "report"):
+    if not argv or argv[0] not in COMMANDS:
         print(__doc__, file=sys.stderr)
         return 2
     if argv[0] == "serve":
         serve(argv[1:])
         return 0
-    return report(argv[1:])
+    try:
+        return report(argv[1:]) if argv[0] == "report" else users(argv[1:])
+    except SystemExit as exc:  # argparse: --help (0) or a bad argument (2)
+        return int(exc.code or 0)
 
 
 if __name__ == "__main__":

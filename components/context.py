@@ -7,6 +7,7 @@ app.py builds one PageContext per run and pages read it with ``page_context()``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,11 @@ class PageContext:
     as_of: dt.date
     names: dict[str, tuple[str, str]]
     allowed: tuple[str, ...]
+    # Who is looking (e-mail, or "demo" in the open demo) and their role; ``audit(page=, item=, fmt=)``
+    # records one export of this view (set by app.py; None only in tests of builders).
+    actor: str = "demo"
+    role: str = "executive"
+    audit: Callable[..., None] | None = None
 
     def province_name(self, code: str) -> str:
         """A province's name in the page language (the code itself if unknown)."""
@@ -34,8 +40,9 @@ class PageContext:
         return code if pair is None else pair[0 if self.lang == "zh" else 1]
 
     def scope_label(self) -> str:
-        """Short text for the provinces in scope (for captions and file names)."""
-        return scope_label(self.scope.provinces, self.allowed, self.names, self.lang)
+        """Short text for the provinces in scope (for captions and file names); 全国 only for the
+        whole country (``names`` holds every province of the catalogue)."""
+        return scope_label(self.scope.provinces, tuple(self.names), self.names, self.lang)
 
 
 def page_context() -> PageContext:

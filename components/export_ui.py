@@ -56,6 +56,19 @@ def filter_rows(ctx: PageContext) -> list[tuple[str, str]]:
     ]
 
 
+def audited(ctx: PageContext, *, page: str, item: str, fmt: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """``make`` wrapped so that each download writes one audit row first (who, what, scope, filters).
+
+    The row is written before the bytes are made: an export that cannot be audited (the database
+    refuses the write) fails instead of leaving unrecorded.
+    """
+    def download() -> bytes:
+        if ctx.audit is not None:
+            ctx.audit(page=page, item=item, fmt=fmt)
+        return make()
+    return download
+
+
 def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: go.Figure | Callable[[], go.Figure] | None,
                 data: pd.DataFrame | None, key: str) -> None:
     """A small "export" popover with the figure's image formats and its data."""
@@ -77,16 +90,19 @@ def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: g
                     return make
                 cols = st.columns(3)
                 for col, fmt in zip(cols, ("png", "svg", "pdf")):
-                    col.download_button(fmt.upper(), data=render(fmt), file_name=fname(fmt), mime=MIME[fmt],
-                                        key=f"{key}_{fmt}", on_click="ignore", width="stretch")
+                    col.download_button(fmt.upper(), data=audited(ctx, page=page, item=name, fmt=fmt, make=render(fmt)),
+                                        file_name=fname(fmt), mime=MIME[fmt], key=f"{key}_{fmt}", on_click="ignore",
+                                        width="stretch")
         if data is not None:
             table = export_frame(data, lang)
             cols = st.columns(2)
-            cols[0].download_button("CSV", data=lambda: to_csv_bytes(table), file_name=fname("csv"), mime=MIME["csv"],
-                                    key=f"{key}_csv", on_click="ignore", width="stretch")
+            cols[0].download_button("CSV", data=audited(ctx, page=page, item=name, fmt="csv", make=lambda: to_csv_bytes(table)),
+                                    file_name=fname("csv"), mime=MIME["csv"], key=f"{key}_csv", on_click="ignore",
+                                    width="stretch")
             cols[1].download_button(
                 "Excel", file_name=fname("xlsx"), mime=MIME["xlsx"], key=f"{key}_xlsx", on_click="ignore", width="stretch",
-                data=lambda: to_xlsx_bytes({title[:31]: table}, filters=filter_rows(ctx), title=title, lang=lang,
-                                           data_as_of=format_date(ctx.as_of, lang)),
+                data=audited(ctx, page=page, item=name, fmt="xlsx",
+                             make=lambda: to_xlsx_bytes({title[:31]: table}, filters=filter_rows(ctx), title=title,
+                                                        lang=lang, data_as_of=format_date(ctx.as_of, lang))),
             )
         st.caption(t("export.hint", lang))

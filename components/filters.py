@@ -152,12 +152,14 @@ def selected_provinces(f: Filters, allowed: Sequence[str]) -> tuple[str, ...]:
     return tuple(p for p in allowed if p in f.provinces) if f.provinces else tuple(allowed)
 
 
-def scope_label(provinces: Sequence[str], allowed: Sequence[str], names: Mapping[str, tuple[str, str]], lang: str) -> str:
+def scope_label(provinces: Sequence[str], national: Sequence[str], names: Mapping[str, tuple[str, str]], lang: str) -> str:
     """Short text for the provinces in a scope (captions, file names, pack footers): 全国 / National
-    for everything allowed, else up to three names and "+N"."""
+    only when the scope is every province of the country (``national``: the whole catalogue, never
+    just what one user may see: a regional manager's "all" is their provinces, named), else up to
+    three names and "+N"."""
     if not provinces:
         return "—"
-    if set(provinces) == set(allowed):
+    if set(provinces) == set(national):
         return "全国" if lang == "zh" else "National"
 
     def name(code: str) -> str:

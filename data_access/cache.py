@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import bootstrap, config, queries
+from data_access import access, bootstrap, config, queries
 from data_access.scope import Scope
 
 TTL_S = 600
@@ -68,3 +68,64 @@ def province_catalogue() -> pd.DataFrame:
             return queries.get_province_catalogue(conn)
     except SQLAlchemyError as exc:
         raise DataUnavailable(_describe(exc)) from exc
+
+
+def user(email: str) -> access.User | None:
+    """The signed-in user's row, read fresh on every run (never cached: disabling a user or
+    changing their provinces takes effect on their next click)."""
+    try:
+        with engine().connect() as conn:
+            return access.get_user(conn, email)
+    except SQLAlchemyError as exc:
+        raise DataUnavailable(_describe(exc)) from exc
+
+
+def audit_writer(*, actor: str, provinces: str, filters: dict[str, list[str]], data_as_of) -> Callable[..., None]:
+    """A function that records one export of this run's view: ``write(page=, item=, fmt=)``.
+
+    Download callables run later, on a server thread without a script context, so the engine
+    and the run's identity and scope are bound now. A failure to write raises: an export that
+    cannot be audited is not handed out.
+    """
+    eng = engine()
+
+    def write(*, page: str, item: str, fmt: str, action: str = "export") -> None:
+        with eng.begin() as conn:
+            access.record(conn, actor=actor, action=action, page=page, item=item, fmt=fmt, provinces=provinces,
+                          filters=filters, data_as_of=data_as_of)
+
+    return write
+
+
+def _admin(fn: Callable, *, write: bool = False, **kwargs):
+    """Run an access function (data_access.access) on a fresh connection; writes commit at once."""
+    try:
+        with (engine().begin() if write else engine().connect()) as conn:
+            return fn(conn, **kwargs)
+    except SQLAlchemyError as exc:
+        raise DataUnavailable(_describe(exc)) from exc
+
+
+def users() -> list[access.User]:
+    """Every user (admin page)."""
+    return _admin(access.list_users)
+
+
+def add_user(**kwargs) -> access.User:
+    """Create a user and audit it (admin page); access.UserError says what is wrong."""
+    return _admin(access.add_user, write=True, **kwargs)
+
+
+def set_user(**kwargs) -> access.User:
+    """Change a user and audit it (admin page); access.UserError says what is wrong."""
+    return _admin(access.set_user, write=True, **kwargs)
+
+
+def audit_log(**filters) -> pd.DataFrame:
+    """The audit log, newest first, with the admin page's filters (never cached: it is the record)."""
+    return _admin(access.get_audit_log, **filters)
+
+
+def audit_actors() -> list[str]:
+    """Everyone in the audit log."""
+    return _admin(access.get_audit_actors)

@@ -116,3 +116,12 @@ TARGET_METRICS: tuple[str, ...] = (
 )
 # The "joint running of 100 schools" plan.
 SCHOOLS_PLAN = 100
+
+# Roles of the cockpit's users (table app_user). executive and admin see every province;
+# regional and analyst see the provinces and regions granted to them; admin also manages users
+# and reads the audit log.
+ROLES: tuple[str, ...] = ("executive", "regional", "analyst", "admin")
+NATIONAL_ROLES: tuple[str, ...] = ("executive", "admin")
+GRANT_KINDS: tuple[str, ...] = ("province", "region")
+# Formats an export can have (audit_log.format).
+EXPORT_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "csv", "xlsx", "pptx")

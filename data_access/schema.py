@@ -178,6 +178,50 @@ dataset_info = sa.Table(
     sa.Column("value", sa.String(400), nullable=False),
 )
 
+# --- Access: who may see what, and who exported what (migration 0002). Not demo data: the seed
+# never writes or deletes these tables.
+
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    sa.Column("email", sa.String(254), primary_key=True, comment="the e-mail claim of the SSO, lower case"),
+    sa.Column("role", sa.String(16), nullable=False, comment="executive|regional|analyst|admin"),
+    sa.Column("name", sa.String(100), nullable=False, server_default="", comment="display name (optional)"),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Column("created_by", sa.String(254), nullable=False, comment="e-mail of an admin, or cli:<os user>"),
+    sa.Column("changed_at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Column("changed_by", sa.String(254), nullable=False),
+)
+
+app_user_grant = sa.Table(
+    "app_user_grant",
+    metadata,
+    sa.Column("email", sa.String(254), sa.ForeignKey("app_user.email", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True, comment="province|region"),
+    sa.Column("code", sa.String(16), primary_key=True, comment="a 6-digit adcode, or a region code (central, ...)"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Column("actor", sa.String(254), nullable=False, comment="e-mail, cli:<os user>, or demo"),
+    sa.Column("action", sa.String(32), nullable=False, comment="export|report|user_add|user_set"),
+    sa.Column("page", sa.String(32), nullable=False, server_default=""),
+    sa.Column("item", sa.String(200), nullable=False, server_default="", comment="chart or pack name; the user changed"),
+    sa.Column("format", sa.String(8), nullable=False, server_default="", comment="png|svg|pdf|csv|xlsx|pptx"),
+    sa.Column("provinces", sa.String(400), nullable=False, server_default="", comment="adcodes of the scope, comma-separated; * = all"),
+    sa.Column("filters", sa.String(2000), nullable=False, server_default="", comment="the URL query of the view"),
+    sa.Column("data_as_of", sa.Date, nullable=True),
+    sa.Column("detail", sa.String(2000), nullable=False, server_default="", comment="e.g. before -> after of a user change"),
+    sa.Index(None, "at"),
+    sa.Index(None, "actor", "at"),
+)
+
+ACCESS_TABLES: tuple[sa.Table, ...] = (app_user, app_user_grant, audit_log)
+
 # Insert order that satisfies the foreign keys (delete in reverse).
 TABLES_IN_LOAD_ORDER: tuple[sa.Table, ...] = (
     province,

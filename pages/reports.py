@@ -7,6 +7,7 @@ import streamlit as st
 from components.briefing import SECTIONS, BriefContext, build_sections, pack_meta
 from components.context import page_header
 from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename, render_charts
+from components.export_ui import audited
 from components.i18n import format_number, format_period, t
 from data_access import queries as q
 from data_access.cache import query
@@ -62,10 +63,13 @@ if built and built["key"] == key:
     name = t("brief.pack_title", lang)
     st.success(t("reports.ready", lang, seconds=f"{built['seconds']:.1f}", slides=format_number(len(sections) + 1, lang)))
     a, b = st.columns(2)
-    a.download_button("PPTX", built["pptx"], file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pptx"),
+    pack = ",".join(chosen)
+    a.download_button("PPTX", audited(ctx, page="reports", item=pack, fmt="pptx", make=lambda data=built["pptx"]: data),
+                      file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pptx"),
                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                       icon=":material/download:", key="reports_pptx", on_click="ignore", width="stretch")
-    b.download_button("PDF", built["pdf"], file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pdf"),
+    b.download_button("PDF", audited(ctx, page="reports", item=pack, fmt="pdf", make=lambda data=built["pdf"]: data),
+                      file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pdf"),
                       mime="application/pdf", icon=":material/download:", key="reports_pdf", on_click="ignore", width="stretch")
 elif built:
     st.caption(t("reports.stale", lang))

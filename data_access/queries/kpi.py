@@ -84,10 +84,10 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
     if (set(scope.channels), set(scope.tiers), set(scope.kinds)) != (set(codes.CHANNELS), set(codes.TIERS), set(codes.PARTNER_KINDS)):
         return {}
     years = list(scope.years)
-    with_targets = {r[0] for r in conn.execute(sa.select(tg.c.province_code).distinct().where(tg.c.province_code.is_not(None)))}
-    # National rows apply when the scope covers every province that has targets (or, where only
-    # national targets are loaded, every province there is).
-    everywhere = with_targets or {r[0] for r in conn.execute(sa.select(schema.province.c.code))}
+    # National rows apply only to a scope of every province there is. (They once applied whenever
+    # the scope covered the provinces that happen to have targets: with targets loaded for Henan
+    # alone, a Henan manager would have been shown the national target as theirs.)
+    everywhere = {r[0] for r in conn.execute(sa.select(schema.province.c.code))}
     national = bool(everywhere) and everywhere <= set(scope.provinces)
     where = tg.c.province_code.is_(None) if national else tg.c.province_code.in_(scope.provinces)
     rows = conn.execute(sa.select(tg.c.year, tg.c.metric, sa.func.sum(tg.c.value))

@@ -17,7 +17,7 @@ from components.export import build_pdf, build_pptx
 from components.export.images import find_chromium
 from components.export_ui import export_frame
 from components.i18n import format_number, label
-from data_access import config, queries
+from data_access import access, config, queries
 from data_access.config import PROJECT_ROOT
 from data_access.scope import Scope
 from data_access.seed import seed_database
@@ -110,6 +110,13 @@ def test_cli_builds_a_pack_end_to_end(db_url, tmp_path, need_chromium):
     assert len(deck.slides) == 4
     footer_text = " ".join(sh.text_frame.text for sh in deck.slides[1].shapes if sh.has_text_frame)
     assert "Hubei" in footer_text and "31 Oct 2026" in footer_text
+    # Every report run is audited like a download in the app: who (cli:<os user>), what, which scope.
+    with config.make_engine(db_url).connect() as conn:
+        rows = access.get_audit_log(conn, action="report")
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert row["actor"] == access.cli_actor() and row["format"] == "pptx" and row["provinces"] == "420000"
+    assert row["item"] == "kpis,funnel,spend" and '"province": ["420000"]' in row["filters"]
 
 
 def test_cli_refuses_bad_arguments_without_a_traceback(db_url, tmp_path):

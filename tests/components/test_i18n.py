@@ -52,6 +52,7 @@ CODE_GROUPS: dict[str, tuple[str, ...]] = {
     "level": codes.AGREEMENT_LEVELS,
     "partner_status": codes.PARTNER_STATUSES,
     "agreement_kind": codes.AGREEMENT_KINDS,
+    "role": codes.ROLES,
 }
 APP_SHELL_KEYS = (
     "app.title",
