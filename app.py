@@ -76,7 +76,8 @@ try:
     scope = selection_scope(selected_provinces(filters, allowed), start, end, ends=filters.ends,
                             channels=filters.channels, tiers=filters.tiers)
     audit = cache.audit_writer(actor=actor, provinces=access.provinces_text(scope.provinces, catalogue["province_code"]),
-                               filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of)
+                               filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of,
+                               recheck=(scope.provinces, region_of) if auth_cfg.mode == "sso" else None)
     set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed,
                                  actor=actor, role=role, audit=audit))
 

@@ -80,17 +80,30 @@ def user(email: str) -> access.User | None:
         raise DataUnavailable(_describe(exc)) from exc
 
 
-def audit_writer(*, actor: str, provinces: str, filters: dict[str, list[str]], data_as_of) -> Callable[..., None]:
+class ExportRefused(PermissionError):
+    """The user may no longer export this view (disabled, or their provinces changed since it was drawn)."""
+
+
+def audit_writer(*, actor: str, provinces: str, filters: dict[str, list[str]], data_as_of,
+                 recheck: tuple[tuple[str, ...], dict[str, str]] | None = None) -> Callable[..., None]:
     """A function that records one export of this run's view: ``write(page=, item=, fmt=)``.
 
-    Download callables run later, on a server thread without a script context, so the engine
-    and the run's identity and scope are bound now. A failure to write raises: an export that
-    cannot be audited is not handed out.
+    Download callables run later, on a server thread without a script context and without a
+    rerun of the frame, so the engine and the run's identity and scope are bound now. With
+    ``recheck = (scope provinces, region of each province)`` the user's row is read again at the
+    click: a user disabled, or no longer granted a province of the view, since the page was drawn
+    gets ExportRefused. A failure to write raises too: an export that cannot be audited is not
+    handed out.
     """
     eng = engine()
 
     def write(*, page: str, item: str, fmt: str, action: str = "export") -> None:
         with eng.begin() as conn:
+            if recheck is not None:
+                wanted, region_of = recheck
+                now_allowed = set(access.allowed_provinces(access.get_user(conn, actor), region_of))
+                if not now_allowed or not set(wanted) <= now_allowed:
+                    raise ExportRefused(f"{actor} may no longer export this view")
             access.record(conn, actor=actor, action=action, page=page, item=item, fmt=fmt, provinces=provinces,
                           filters=filters, data_as_of=data_as_of)
 

@@ -242,3 +242,45 @@ def test_an_audit_writer_records_one_row_per_export_with_user_and_scope(app_db_u
     new = rows.head(6)
     assert sorted(new["format"]) == sorted(("png", "svg", "pdf", "csv", "xlsx", "pptx"))
     assert set(new["provinces"]) == {HENAN} and set(new["page"]) == {"coverage"}
+
+
+def test_every_download_button_in_the_app_is_audited():
+    """AppTest cannot click a download; this walks the source so that a new button without
+    ``audited(...)`` fails here (the real clicks are in tests/e2e/test_signin.py)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    calls = []
+    for path in [root / "app.py", *sorted((root / "pages").glob("*.py")), *sorted((root / "components").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "download_button":
+                data = next((k.value for k in node.keywords if k.arg == "data"), node.args[1] if len(node.args) > 1 else None)
+                wrapped = isinstance(data, ast.Call) and getattr(data.func, "id", None) == "audited"
+                calls.append((f"{path.relative_to(root)}:{node.lineno}", wrapped))
+    assert len(calls) >= 6, calls  # export menu (5 formats), packs (2), audit CSV
+    assert [c for c, wrapped in calls if not wrapped] == []
+
+
+def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(app_db_url, users):
+    """Download callables run at the click without a rerun of the frame: they check the row again."""
+    from data_access import cache
+
+    write = cache.audit_writer(actor="hubei@corp.cn", provinces=HUBEI, filters={}, data_as_of=None,
+                               recheck=((HUBEI,), dict(zip(all_provinces(app_db_url), ["?"] * 99))))
+    write(page="coverage", item="gaps", fmt="csv")  # allowed while enabled
+    with users.begin() as conn:
+        before = len(access.get_audit_log(conn, actor="hubei@corp.cn"))
+        access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=False)
+    try:
+        with pytest.raises(cache.ExportRefused):
+            write(page="coverage", item="gaps", fmt="csv")
+        with users.begin() as conn:
+            access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=True, provinces=[HENAN])
+        with pytest.raises(cache.ExportRefused):  # enabled again, but Hubei is no longer granted
+            write(page="coverage", item="gaps", fmt="csv")
+        with users.connect() as conn:
+            assert len(access.get_audit_log(conn, actor="hubei@corp.cn", action="export")) == before
+    finally:
+        with users.begin() as conn:
+            access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=True, provinces=[HUBEI])

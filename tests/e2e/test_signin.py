@@ -1,0 +1,443 @@
+"""Sign-in end to end: a real server with an [auth] section, a mock OpenID provider, and Chromium.
+
+One app server (module scope) runs on a copy of the seeded database with three users added:
+an executive, a Henan regional manager and a disabled Henan manager; the mock provider also
+knows a stranger who is not in the database. Every user signs in through the provider in a browser
+context of their own (the Henan manager's is shared by the tests that use it; each test opens a
+new page, so a new Streamlit session). Sign-in always lands on "/", so tests open their page after
+it. Expected values come from the database (data_access), not from the screen. Two more
+short-lived servers check that mandatory sign-in fails closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import logging
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from components.i18n import t
+from data_access import access, config
+from data_access.config import PROJECT_ROOT
+from data_access.queries import get_province_catalogue
+
+pytestmark = pytest.mark.browser
+
+EXEC, HENAN, GONE, STRANGER = "exec@corp.cn", "henan@corp.cn", "gone@corp.cn", "stranger@corp.cn"
+HENAN_CODE, HUBEI_CODE = "410000", "420000"
+TIMEOUT = 30_000
+PAGES = ("", "coverage", "investment", "funnels", "reports")
+SIGN_IN_TIMES: list[float] = []  # seconds from the click on the sign-in button to the app naming the user
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppProcess:
+    """``components.cli serve`` in a subprocess, its log in a file (shown when it fails to start).
+
+    ``secrets_file`` is always passed (a missing path means "no secrets") so that a developer's own
+    .streamlit/secrets.toml never leaks into a test.
+    """
+
+    def __init__(self, tmp: Path, *, env: dict[str, str], secrets_file: Path, port: int | None = None):
+        self.port = port or _free_port()
+        self.base = f"http://localhost:{self.port}"
+        self.log_path = tmp / f"server-{self.port}.log"
+        cmd = [sys.executable, "-m", "components.cli", "serve", "--server.port", str(self.port),
+               "--server.headless", "true", "--secrets.files", str(secrets_file)]
+        full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COCKPIT_REQUIRE_LOGIN")}
+        full_env.update(env)
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_healthy(self, seconds: float = 60) -> None:
+        deadline = time.time() + seconds
+        while True:
+            try:
+                if urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                log = self.log_path.read_text(errors="replace")[-3000:]
+                pytest.fail(f"the app at {self.base} did not become healthy in {seconds:.0f} s; log:\n{log}")
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextlib.contextmanager
+def app_servers(tmp: Path, *specs: dict):
+    """Start one server per spec (keyword arguments of AppProcess) at once, wait until all are
+    healthy, yield their base URLs, stop them all."""
+    procs: list[AppProcess] = []
+    try:
+        for spec in specs:
+            procs.append(AppProcess(tmp, **spec))
+        for p in procs:
+            p.wait_healthy()
+        yield [p.base for p in procs]
+    finally:
+        for p in procs:
+            p.stop()
+
+
+def _copy_sqlite(src: str, dst: str) -> None:
+    """A consistent copy of a WAL-mode SQLite file (the backup API, not a file copy)."""
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def sso(app_db_url, tmp_path_factory, chromium_path):
+    """(base_url, database_url) of an app that requires sign-in through a mock OIDC provider."""
+    import oidc_provider_mock
+
+    tmp = tmp_path_factory.mktemp("sso")
+    db = tmp / "cockpit.db"
+    _copy_sqlite(make_url(app_db_url).database, str(db))
+    url = f"sqlite:///{db}"
+    engine = config.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            access.add_user(conn, email=EXEC, role="executive", actor="test")
+            access.add_user(conn, email=HENAN, role="regional", actor="test", provinces=[HENAN_CODE])
+            access.add_user(conn, email=GONE, role="regional", actor="test", provinces=[HENAN_CODE])
+            access.set_user(conn, email=GONE, actor="test", enabled=False)
+    finally:
+        engine.dispose()
+
+    claims = [oidc_provider_mock.User(sub=e, claims={"email": e}) for e in (EXEC, HENAN, GONE, STRANGER)]
+    werkzeug_log = logging.getLogger("werkzeug")  # the mock logs every request at INFO
+    old_level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)
+    with contextlib.ExitStack() as stack:
+        stack.callback(werkzeug_log.setLevel, old_level)
+        provider = stack.enter_context(oidc_provider_mock.run_server_in_thread(port=0, user_claims=claims))
+        port = _free_port()
+        secrets = tmp / "secrets.toml"
+        secrets.write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
+            'cookie_secret = "a-long-random-test-secret-0123456789"\n'
+            'client_id = "cockpit"\n'
+            'client_secret = "secret"\n'
+            f'server_metadata_url = "http://localhost:{provider.server_port}/.well-known/openid-configuration"\n',
+            encoding="utf-8",
+        )
+        with app_servers(tmp, {"env": {"DATABASE_URL": url}, "secrets_file": secrets, "port": port}) as (base,):
+            yield base, url
+    if SIGN_IN_TIMES:  # shown with -s: the sign-in round trips observed (click -> the app names the user)
+        print(f"\nsign-in round trip: min {min(SIGN_IN_TIMES):.2f} s, max {max(SIGN_IN_TIMES):.2f} s, n={len(SIGN_IN_TIMES)}")
+
+
+# --- the database: expected values and the audit log -----------------------------------------------
+
+def catalogue(url: str):
+    engine = config.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return get_province_catalogue(conn)
+    finally:
+        engine.dispose()
+
+
+def name_zh(url: str, code: str) -> str:
+    cat = catalogue(url)
+    return str(cat.loc[cat["province_code"] == code, "name_zh"].iloc[0])
+
+
+def short(name: str) -> str:
+    """河南省 -> 河南, 广西壮族自治区 -> 广西 (the two-character stem for substring checks)."""
+    return name[:2]
+
+
+def audit_rows(url: str, *, actor: str, fmt: str):
+    engine = config.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return access.get_audit_log(conn, actor=actor, fmt=fmt)
+    finally:
+        engine.dispose()
+
+
+def wait_for_new_audit_rows(url: str, *, actor: str, fmt: str, before: int, timeout: float = 10.0):
+    """The audit rows once their count changed from ``before`` (the write may trail the download)."""
+    deadline = time.time() + timeout
+    rows = audit_rows(url, actor=actor, fmt=fmt)
+    while len(rows) == before and time.time() < deadline:
+        time.sleep(0.2)
+        rows = audit_rows(url, actor=actor, fmt=fmt)
+    time.sleep(0.5)  # and no second row right behind it
+    return audit_rows(url, actor=actor, fmt=fmt)
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+def settle(page, quiet_ms: int = 500) -> None:
+    """Wait for a title, then for the script run to finish: no running indicator and no spinner,
+    and the page text unchanged, for ``quiet_ms`` in a row (the indicator shows up after a delay)."""
+    page.wait_for_selector("h1", timeout=TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT / 1000
+    last, quiet_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        state = page.evaluate("""() => [
+            !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"], [data-testid="stSpinner"]'),
+            document.body.innerText.length]""")
+        if state[0] or state != last:
+            last, quiet_since = state, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_ms / 1000:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{page.url}: the script run did not finish in {TIMEOUT // 1000} s")
+
+
+def sign_in(context, base: str, email: str, *, wait: bool = True):
+    """A page of ``context`` signed in as ``email`` through the mock provider (on "/").
+
+    Signed in means the app names the user (the sidebar's "signed in as", or the no-access
+    message); ``wait`` then lets that first script run finish.
+    """
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{base}/")
+    button = page.get_by_role("button", name=t("auth.sign_in", "zh"))
+    button.wait_for(timeout=TIMEOUT)
+    assert page.locator('[data-testid="stMetricValue"]').count() == 0  # nothing before sign-in
+    t0 = time.perf_counter()
+    button.click()
+    page.wait_for_url("**/oauth2/authorize**", timeout=TIMEOUT)
+    page.get_by_placeholder("sub").fill(email)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(base)}/(\?.*)?$"), timeout=TIMEOUT)
+    page.get_by_text(email).first.wait_for(timeout=TIMEOUT)
+    SIGN_IN_TIMES.append(time.perf_counter() - t0)
+    if wait:
+        settle(page)
+    return page
+
+
+def new_context(browser):
+    return browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+
+
+@contextlib.contextmanager
+def signed_in(browser, base: str, email: str):
+    """A page in a fresh browser context (one per user), signed in as ``email``."""
+    context = new_context(browser)
+    try:
+        yield sign_in(context, base, email)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def henan_context(browser, sso):
+    """One browser context signed in as the Henan manager (the session cookie), for several tests."""
+    base, _ = sso
+    context = new_context(browser)
+    try:
+        sign_in(context, base, HENAN, wait=False).close()
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def henan_page(henan_context):
+    """A new page (a new Streamlit session) in the Henan manager's signed-in context."""
+    page = henan_context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    yield page
+    page.close()
+
+
+def goto(page, base: str, path: str) -> None:
+    """Open an app page in the signed-in context (sign-in itself always lands on "/")."""
+    page.goto(f"{base}/{path}")
+    settle(page)
+
+
+def body(page) -> str:
+    return page.inner_text("body")
+
+
+def sidebar(page) -> str:
+    return page.inner_text('[data-testid="stSidebar"]')
+
+
+def province_placeholder(page) -> str:
+    """The sidebar's province picker says how many provinces "all" means for this user."""
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=t("filter.provinces", "zh"), exact=True)
+    return box.get_attribute("placeholder") or ""
+
+
+def main_text(page) -> str:
+    return page.inner_text('[data-testid="stMain"]')
+
+
+# --- tests ---------------------------------------------------------------------------------------
+
+def test_an_executive_sees_every_province(browser, sso):
+    base, url = sso
+    n = len(catalogue(url))
+    assert n > 1
+    with signed_in(browser, base, EXEC) as page:
+        assert province_placeholder(page) == t("filter.all_provinces", "zh", n=n)
+        text = sidebar(page)
+        assert EXEC in text
+        # "全国" is the executive's scope, on the overview's scope line.
+        assert "全国" in main_text(page)
+        assert page.locator('[data-testid="stMetricValue"]').count() > 0
+
+
+def test_a_regional_manager_sees_only_henan_on_every_page(henan_page, sso):
+    base, url = sso
+    henan, hubei = short(name_zh(url, HENAN_CODE)), short(name_zh(url, HUBEI_CODE))
+    page = henan_page
+    for path in PAGES:
+        goto(page, base, path)
+        assert province_placeholder(page) == t("filter.all_provinces", "zh", n=1), path
+        text = body(page)
+        assert "Traceback" not in text, path
+        assert henan in text, f"/{path}: {henan} missing"
+        assert hubei not in text, f"/{path}: {hubei} shown to a Henan manager"
+        assert "全国" not in text, f"/{path}: 全国 shown to a Henan manager"
+
+
+def test_a_link_to_another_province_is_dropped_for_a_regional_manager(henan_page, sso):
+    base, url = sso
+    hubei = name_zh(url, HUBEI_CODE)
+    page = henan_page
+    goto(page, base, f"coverage?province={HUBEI_CODE}")
+    notice = page.locator('[data-testid="stAlert"]').filter(has_text=f"province={HUBEI_CODE}")
+    assert notice.count() == 1
+    notice_text = notice.first.inner_text()
+    text = body(page).replace(notice_text, "")
+    assert hubei not in text and short(hubei) not in text
+    assert short(name_zh(url, HENAN_CODE)) in text
+    assert f"province={HUBEI_CODE}" not in page.url
+
+
+def test_a_regional_managers_csv_holds_only_henan_and_is_audited(henan_page, sso):
+    base, url = sso
+    henan, hubei = short(name_zh(url, HENAN_CODE)), short(name_zh(url, HUBEI_CODE))
+    page = henan_page
+    goto(page, base, "coverage")
+    before = len(audit_rows(url, actor=HENAN, fmt="csv"))
+    page.get_by_role("button", name=t("export.button", "zh")).first.click()
+    popover = page.locator('[data-testid="stPopoverBody"]')
+    popover.wait_for(timeout=TIMEOUT)
+    with page.expect_download(timeout=TIMEOUT) as info:
+        popover.get_by_role("button", name="CSV").click()
+    data = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert len(rows) >= 2, data  # a header and data
+    assert {row[0] for row in rows[1:]} == {HENAN_CODE}, data  # one row per province in scope: the grant
+    assert any(henan in cell for row in rows[1:] for cell in row)
+    assert not any(hubei in cell or HUBEI_CODE in cell for row in rows for cell in row)
+
+    after = wait_for_new_audit_rows(url, actor=HENAN, fmt="csv", before=before)
+    assert len(after) == before + 1
+    row = after.iloc[0]
+    assert (row["actor"], row["format"], row["provinces"], row["page"]) == (HENAN, "csv", HENAN_CODE, "coverage")
+
+
+def test_a_regional_managers_briefing_pack_holds_only_henan_and_is_audited(henan_page, sso):
+    from pptx import Presentation
+
+    base, url = sso
+    henan, hubei = short(name_zh(url, HENAN_CODE)), short(name_zh(url, HUBEI_CODE))
+    page = henan_page
+    goto(page, base, "reports")
+    before = len(audit_rows(url, actor=HENAN, fmt="pptx"))
+    page.get_by_role("button", name=t("reports.build", "zh")).click()
+    pptx_button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="PPTX")
+    pptx_button.wait_for(timeout=60_000)  # charts are rendered by Chromium: allow for a slow machine
+    with page.expect_download(timeout=TIMEOUT) as info:
+        pptx_button.click()
+    deck = Presentation(info.value.path())
+    texts = []
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                texts.extend(cell.text for r in shape.table.rows for cell in r.cells)
+    text = "\n".join(texts)
+    assert henan in text
+    assert hubei not in text and "全国" not in text
+
+    after = wait_for_new_audit_rows(url, actor=HENAN, fmt="pptx", before=before)
+    assert len(after) == before + 1
+    row = after.iloc[0]
+    assert (row["actor"], row["format"], row["provinces"], row["page"]) == (HENAN, "pptx", HENAN_CODE, "reports")
+
+
+@pytest.mark.parametrize("email", [STRANGER, GONE])
+def test_unknown_and_disabled_users_see_no_data(browser, sso, email):
+    base, _ = sso
+    with signed_in(browser, base, email) as page:
+        for path in ("", "coverage"):
+            if path:  # a deep link, too (no settle: the no-access page stops the run before any data)
+                page.goto(f"{base}/{path}")
+            page.get_by_text(t("auth.no_access", "zh", email=email)).wait_for(timeout=TIMEOUT)
+            assert page.locator('[data-testid="stMetricValue"]').count() == 0
+            assert page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').count() == 0
+
+
+@pytest.fixture(scope="module")
+def closed_servers(app_db_url, tmp_path_factory):
+    """Two apps that must fail closed, started together: sign-in declared mandatory
+    (COCKPIT_REQUIRE_LOGIN=1) without any [auth], and a secrets file that is not valid TOML."""
+    tmp = tmp_path_factory.mktemp("closed")
+    broken = tmp / "secrets.toml"
+    broken.write_text("[auth\nredirect_uri=\n", encoding="utf-8")
+    db = {"DATABASE_URL": app_db_url}
+    with app_servers(tmp, {"env": {**db, "COCKPIT_REQUIRE_LOGIN": "1"}, "secrets_file": tmp / "absent.toml"},
+                     {"env": db, "secrets_file": broken}) as (required, unreadable):
+        yield {"required_without_auth": required, "unreadable_secrets": unreadable}
+
+
+@pytest.mark.parametrize("case", ["required_without_auth", "unreadable_secrets"])
+def test_mandatory_sign_in_fails_closed(browser, closed_servers, case):
+    base = closed_servers[case]
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/coverage?province={HENAN_CODE}")
+        page.get_by_text(t("auth.closed", "zh")).wait_for(timeout=TIMEOUT)
+        settle(page)
+        assert page.locator('[data-testid="stMetricValue"]').count() == 0
+        assert page.get_by_role("button", name=t("auth.sign_in", "zh")).count() == 0
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').count() == 0
+    finally:
+        context.close()
