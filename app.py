@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 
 import streamlit as st
 
-from components import auth
+from components import auth, outage
 from components.context import PageContext, set_page_context
 from components.filter_bar import render_filter_bar
 from components.filters import period_bounds, period_options, selected_provinces, to_params
@@ -37,13 +38,31 @@ if auth_cfg.mode == "sso":
     if email is None:
         auth.render_sign_in(auth_cfg, lang)
 
+# During an outage this slot, above the page, says that the figures below are cached and how old.
+cache.start_run()
+outage_slot = st.empty()
 with st.spinner(t("app.starting", lang)):
     status = cache.startup()
-if not status.ok:
-    st.error(t("error.db_unavailable", lang))
-    with st.expander(t("error.details", lang)):
-        st.code(status.message, language=None)
+if not status.ok:  # down when this process first looked: not remembered, retried until it answers
+    outage.render_unavailable(lang, status.message)
+    outage.auto_retry(lambda: cache.startup().ok, cache.BACKOFF_S[1], lang)
     st.stop()
+health = cache.health()
+
+
+def current_user(email: str) -> access.User | None:
+    """The user's row, read fresh; during an outage the row this session read last stands in
+    (the visitor already signed in; a changed row is read again as soon as the database answers)."""
+    try:
+        user = cache.user(email)
+    except cache.DataUnavailable:
+        last = st.session_state.get("_last_user")
+        if last is None or last[0] != email:
+            raise
+        return last[1]
+    st.session_state["_last_user"] = (email, user)
+    return user
+
 
 try:
     catalogue = cache.province_catalogue()
@@ -52,7 +71,7 @@ try:
     # demo (no [auth]) is an executive without a name; with SSO the user's row decides, read
     # fresh on every run so a disabled user loses access on their next click.
     if auth_cfg.mode == "sso":
-        user = cache.user(email) if email else None
+        user = current_user(email) if email else None
         allowed = access.allowed_provinces(user, region_of)
         if user is None or not allowed:
             logger.info("no access for %r (%s)", email, "unknown" if user is None else user.describe())
@@ -102,11 +121,18 @@ try:
         pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:",
                              url_path="admin"))
     st.navigation(pages, position="top").run()
+    if not health.ok:  # everything above came from the cache: say so, and keep looking
+        outage.render_stale_notice(outage_slot, lang, cache.oldest_read(), health.down_since)
+        outage.auto_retry(lambda: cache.health().ok, health.retry_in_s, lang)
+except cache.QueryTimeout:  # logged with its scope in data_access.cache
+    outage.render_too_slow(lang)
 except cache.DataUnavailable as exc:
-    st.error(t("error.db_unavailable", lang))
-    with st.expander(t("error.details", lang)):
-        st.code(exc.detail, language=None)
+    outage.render_unavailable(lang, exc.detail)
+    outage.auto_retry(lambda: cache.health().ok, cache.BACKOFF_S[1], lang)
 except Exception:  # noqa: BLE001 - the last line of defence: a message, never a traceback
-    # (st.stop / st.rerun raise BaseException subclasses and pass through.)
+    # (st.stop / st.rerun raise BaseException subclasses and pass through.) Tests set
+    # COCKPIT_RAISE_ERRORS=1 so that a page that crashes fails them instead of showing a message.
+    if os.environ.get("COCKPIT_RAISE_ERRORS") == "1":
+        raise
     logger.exception("page failed")
     st.error(t("error.unexpected", lang), icon=":material/error:")

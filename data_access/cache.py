@@ -1,14 +1,26 @@
-"""The one module of data_access that imports streamlit: the cached engine and cached queries.
+"""The one module of data_access that imports streamlit: the cached engine and cached queries,
+and the database's health.
 
 Query results are cached per (query, scope, arguments) — the scope is part of the key, so a
-cache shared by all users never hands one user's provinces to another.
+cache shared by all users never hands one user's provinces to another. Each cached result
+carries the time it was read, so that during an outage a page can say how old its figures are.
+
+Failures are never cached: the start-up check is retried until it succeeds, and ``health()``
+probes the database (a success is trusted for a couple of seconds, a failure is retried with
+backoff), so the app notices an outage on the next click and recovers by itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,8 +28,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from data_access import access, bootstrap, config, queries
 from data_access.scope import Scope
 
+logger = logging.getLogger("cockpit")
 TTL_S = 600
 _REGISTRY: dict[str, Callable] = {f.__name__: f for f in queries.SCOPED_QUERIES}
+# Session-state key where query() notes when each result of this run was read (reset by the frame).
+READ_TIMES = "_data_read_times"
+# A successful probe is trusted this long; while down, probes are spaced by this backoff (s).
+HEALTHY_FOR_S = 2.0
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 
 
 class DataUnavailable(RuntimeError):
@@ -28,16 +46,96 @@ class DataUnavailable(RuntimeError):
         self.detail = detail
 
 
+class QueryTimeout(DataUnavailable):
+    """A statement hit the statement timeout (config.STATEMENT_TIMEOUT_S): the view is too big."""
+
+
 @st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return config.make_engine(url)
+
+
 def engine() -> Engine:
-    """The app's engine, created once per process."""
-    return config.make_engine(config.database_url())
+    """The app's engine, one per database URL and process (it connects lazily; pre-ping checks
+    each checkout)."""
+    return _engine(config.database_url())
 
 
-@st.cache_resource(show_spinner=False)
+_start_lock = threading.Lock()
+_started: set[str] = set()
+
+
 def startup() -> bootstrap.Status:
-    """Check the database once per process; the embedded default is created and seeded here."""
-    return bootstrap.ensure_database()
+    """Check the database until the first success in this process; the embedded default is
+    created and seeded here. A failure is not remembered: the next visitor (or retry) checks again."""
+    url = config.database_url()
+    if url in _started:
+        return bootstrap.Status(True)
+    with _start_lock:
+        if url in _started:
+            return bootstrap.Status(True)
+        status = bootstrap.ensure_database(url)
+        if status.ok:
+            _started.add(url)
+        else:
+            logger.warning("database not ready: %s", status.message)
+        return status
+
+
+@dataclass(frozen=True)
+class Health:
+    """The database's state as last probed. ``retry_in_s``: when the app should look again."""
+
+    ok: bool
+    message: str = ""
+    down_since: dt.datetime | None = None
+    retry_in_s: float = 0.0
+
+
+class _Prober:
+    """Process-wide probe state: one SELECT 1 answers every session for a while."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.checked_at = -1e9
+        self.state = Health(True)
+        self.failures = 0
+
+    def health(self) -> Health:
+        with self.lock:
+            now = time.monotonic()
+            wait = HEALTHY_FOR_S if self.state.ok else BACKOFF_S[min(self.failures, len(BACKOFF_S)) - 1]
+            if now - self.checked_at < wait:
+                return self.state
+            try:
+                with engine().connect() as conn:
+                    conn.execute(sa.text("SELECT 1"))
+                if not self.state.ok:
+                    logger.warning("database back after %d failed probes", self.failures)
+                self.state, self.failures = Health(True), 0
+            except SQLAlchemyError as exc:
+                self.failures += 1
+                since = self.state.down_since or dt.datetime.now(dt.UTC)
+                retry = BACKOFF_S[min(self.failures, len(BACKOFF_S)) - 1]
+                if self.state.ok:
+                    logger.warning("database unreachable: %s", _describe(exc))
+                self.state = Health(False, _describe(exc), since, retry)
+            self.checked_at = time.monotonic()
+            return self.state
+
+
+_probers: dict[str, _Prober] = {}
+
+
+def health() -> Health:
+    """Whether the database answers now (probed at most every couple of seconds per process)."""
+    url = config.database_url()
+    with _start_lock:
+        prober = _probers.setdefault(url, _Prober())
+    return prober.health()
 
 
 def _describe(exc: Exception) -> str:
@@ -45,19 +143,49 @@ def _describe(exc: Exception) -> str:
 
 
 @st.cache_data(ttl=TTL_S, max_entries=512, show_spinner=False)
-def _cached(name: str, scope: Scope, kwargs: tuple) -> object:
+def _cached(name: str, scope: Scope, kwargs: tuple) -> tuple[object, dt.datetime]:
     with engine().connect() as conn:
-        return _REGISTRY[name](conn, scope=scope, **dict(kwargs))
+        return _REGISTRY[name](conn, scope=scope, **dict(kwargs)), dt.datetime.now(dt.UTC)
 
 
 def query(fn: Callable, scope: Scope, **kwargs) -> pd.DataFrame:
-    """Run a scoped query function through the cache; DataUnavailable if the database fails."""
+    """Run a scoped query function through the cache; QueryTimeout when it hits the statement
+    timeout, DataUnavailable when the database fails. Notes when the result was read."""
     if fn.__name__ not in _REGISTRY:
         raise ValueError(f"{fn.__name__} is not a registered scoped query")
     try:
-        return _cached(fn.__name__, scope, tuple(sorted(kwargs.items())))
+        value, read_at = _cached(fn.__name__, scope, tuple(sorted(kwargs.items())))
     except SQLAlchemyError as exc:
+        if config.is_timeout(exc):
+            logger.warning("statement timeout (%.0f s) in %s for provinces=%s period=%s..%s channels=%s",
+                           config.STATEMENT_TIMEOUT_S, fn.__name__, ",".join(scope.provinces), scope.start,
+                           scope.end, ",".join(scope.channels))
+            raise QueryTimeout(_describe(exc)) from exc
         raise DataUnavailable(_describe(exc)) from exc
+    with _suppress_no_session():
+        st.session_state.setdefault(READ_TIMES, []).append(read_at)
+    return value
+
+
+class _suppress_no_session:
+    """Outside a script run (the report command, tests) there is no session state to note into."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        return exc_type is not None and issubclass(exc_type, (AttributeError, KeyError, RuntimeError))
+
+
+def oldest_read() -> dt.datetime | None:
+    """When the oldest figure drawn in this run was read from the database."""
+    times = st.session_state.get(READ_TIMES) or []
+    return min(times) if times else None
+
+
+def start_run() -> None:
+    """Forget the read times of the previous run (the frame calls this first)."""
+    st.session_state[READ_TIMES] = []
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

@@ -9,6 +9,7 @@ first run (see ``data_access.bootstrap``).
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from pathlib import Path
 
@@ -20,8 +21,18 @@ DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_SQLITE_PATH = DATA_DIR / "cockpit.db"
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 CONNECT_TIMEOUT_S = 5
-STATEMENT_TIMEOUT_MS = 60_000
-
+# Every statement the app runs is cut off after this many seconds (COCKPIT_STATEMENT_TIMEOUT_S):
+# PostgreSQL statement_timeout, MariaDB max_statement_time, MySQL max_execution_time (SELECTs),
+# SQLite a progress handler. The page then says "this view took too long — narrow the filters".
+STATEMENT_TIMEOUT_S = float(os.environ.get("COCKPIT_STATEMENT_TIMEOUT_S", "30"))
+# Connection pool of the server databases (README, "Configuration"): a few connections per app
+# process (Streamlit runs each session's script in a thread), checked before use (pre-ping)
+# so a database restart costs one failed ping, not a failed page; recycled every 30 min
+# so firewalls and PgBouncer idle limits never cut a pooled connection mid-query.
+POOL_SIZE, POOL_MAX_OVERFLOW, POOL_RECYCLE_S, POOL_TIMEOUT_S = 5, 10, 1800, 10
+# Log every SQL statement with its bound parameters (COCKPIT_ECHO_SQL=1; the hostile-input tests
+# read it to prove that no user-typed text ever appears in a statement).
+ECHO_SQL = os.environ.get("COCKPIT_ECHO_SQL", "") in ("1", "true", "yes")
 
 class ConfigError(RuntimeError):
     """The configured database cannot be understood; the message says what to fix."""
@@ -70,25 +81,34 @@ def is_embedded(url: str) -> bool:
     return url == default_url()
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An engine with short connect timeouts, so a database that is down fails fast."""
+def make_engine(url: str | URL, *, statement_timeout_s: float | None = None) -> Engine:
+    """An engine with short connect timeouts (a database that is down fails fast), a statement
+    timeout on every connection, and the pool settings above."""
+    timeout = STATEMENT_TIMEOUT_S if statement_timeout_s is None else statement_timeout_s
     parsed = make_url(url)
     backend = parsed.get_backend_name()
-    kwargs: dict = {"pool_pre_ping": True}
+    kwargs: dict = {"pool_pre_ping": True, "echo": ECHO_SQL}
     if backend == "sqlite":
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    elif backend == "postgresql":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}  # busy timeout, seconds
+    else:
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW, pool_recycle=POOL_RECYCLE_S,
+                      pool_timeout=POOL_TIMEOUT_S)
+    if backend == "postgresql":
         kwargs["connect_args"] = {
             "connect_timeout": CONNECT_TIMEOUT_S,
-            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+            "options": f"-c statement_timeout={int(timeout * 1000)}",
         }
     elif backend in ("mysql", "mariadb"):
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, "read_timeout": STATEMENT_TIMEOUT_MS // 1000}
+        # read_timeout is the client's last resort (a server that stops answering at all).
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, "read_timeout": int(timeout) + 30}
     engine = sa.create_engine(parsed, **kwargs)
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "before_cursor_execute", _sqlite_deadline(timeout))
+    elif backend in ("mysql", "mariadb"):
+        sa.event.listen(engine, "connect", _mysql_timeout(timeout))
     return engine
 
 
@@ -97,6 +117,41 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
+
+
+def _sqlite_deadline(timeout_s: float):
+    """SQLite has no statement timeout: a progress handler interrupts a statement that runs
+    longer than ``timeout_s`` (sqlite3.OperationalError "interrupted")."""
+    def before(conn, _cursor, _statement, _params, _context, _many) -> None:
+        deadline = time.monotonic() + timeout_s
+        conn.connection.driver_connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    return before
+
+
+def _mysql_timeout(timeout_s: float):
+    """MariaDB: max_statement_time (seconds, every statement); MySQL: max_execution_time (ms, SELECT)."""
+    def on_connect(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("SELECT VERSION()")
+        mariadb = "mariadb" in str(cur.fetchone()[0]).lower()
+        if mariadb:
+            cur.execute(f"SET SESSION max_statement_time = {float(timeout_s):.3f}")  # a float of ours, not user input
+        else:
+            cur.execute(f"SET SESSION max_execution_time = {int(timeout_s * 1000)}")
+        cur.close()
+    return on_connect
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """True when a database error means "the statement hit the statement timeout"."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    if code == "57014":  # PostgreSQL query_canceled
+        return True
+    args = getattr(orig, "args", ())
+    if args and args[0] in (1969, 3024):  # MariaDB max_statement_time, MySQL max_execution_time
+        return True
+    return "interrupted" in str(orig).lower() and orig.__class__.__module__.startswith("sqlite3")
 
 
 def describe(url: str) -> str:

@@ -128,7 +128,7 @@ class _Renderer:
     """
 
     def __init__(self, browser_path: str) -> None:
-        self._browser_path = browser_path
+        self.browser_path = browser_path
         self._kaleido: kaleido.Kaleido | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -150,7 +150,7 @@ class _Renderer:
         async def _open() -> kaleido.Kaleido:
             # mathjax=False: the default page loads MathJax from a CDN, which stalls offline.
             browser = kaleido.Kaleido(
-                path=self._browser_path, n=1, timeout=_RENDER_TIMEOUT_S, mathjax=False
+                path=self.browser_path, n=EXPORT_TABS, timeout=_RENDER_TIMEOUT_S, mathjax=False
             )
             try:
                 await browser.open()
@@ -163,9 +163,17 @@ class _Renderer:
         try:
             self._kaleido = self._run(_open(), _START_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 - any start failure means "no usable browser"
-            _log.warning("Chromium at %s did not start: %r", self._browser_path, exc)
+            _log.warning("Chromium at %s did not start: %r", self.browser_path, exc)
             self._stop_loop()
             raise ExportUnavailable(detail=f"{type(exc).__name__}: {exc}") from None
+
+    def alive(self) -> bool:
+        """Whether the browser process is still running."""
+        proc = getattr(self._kaleido, "subprocess", None) if self._kaleido is not None else None
+        if proc is None:
+            return self._kaleido is not None
+        poll = getattr(proc, "poll", None) or getattr(proc, "returncode", None)
+        return (poll() if callable(poll) else poll) is None
 
     def render(self, fig: go.Figure, opts: dict[str, Any]) -> bytes:
         """Return the image bytes of one figure."""
@@ -200,22 +208,26 @@ class _Renderer:
             self._loop.close()
 
 
-# One renderer per process, shared by every open session. Streamlit runs each user's script in
-# its own thread: the state lock makes start/stop atomic, the reference count keeps the browser
-# alive while any thread is inside a session, and the render lock sends one figure at a time
-# through the browser's single tab (two cores gain nothing from more tabs).
+# One renderer per process, shared by every session of the server. It starts on the first export
+# and stays warm (a Chromium start costs 2-3 s) until it has been idle for EXPORT_IDLE_S; a
+# renderer whose browser died is replaced on the next export. Streamlit runs each user's script
+# in its own thread: the state lock makes start/stop atomic, the reference count keeps the
+# browser alive while any thread is inside a session, and kaleido hands each figure to the next
+# free tab of EXPORT_TABS, so concurrent exports from several users wait only for a free tab.
+EXPORT_IDLE_S = float(os.environ.get("COCKPIT_EXPORT_IDLE_S", "300"))
+EXPORT_TABS = max(1, int(os.environ.get("COCKPIT_EXPORT_TABS", "2")))
 _state_lock = threading.Lock()
-_render_lock = threading.Lock()
 _renderer: _Renderer | None = None
 _users = 0
+_idle_timer: threading.Timer | None = None
 
 
 @contextlib.contextmanager
 def image_session() -> Iterator[None]:
-    """Keep one Chromium running for every export inside the block.
+    """Keep one Chromium running for every export inside the block (and warm after it).
 
-    Nested and concurrent sessions share the same browser; it stops when the last one exits.
-    Raises ExportUnavailable on entry when no browser can be started.
+    Nested and concurrent sessions share the same browser. Raises ExportUnavailable on entry
+    when no browser can be started.
     """
     _acquire()
     try:
@@ -225,10 +237,17 @@ def image_session() -> Iterator[None]:
 
 
 def _acquire() -> _Renderer:
-    global _renderer, _users
+    global _renderer, _users, _idle_timer
     with _state_lock:
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
+        path = find_chromium()
+        if _renderer is not None and (path != _renderer.browser_path or not _renderer.alive()):
+            if _users == 0:  # another browser was configured, or this one died: start afresh
+                stale, _renderer = _renderer, None
+                stale.close()
         if _renderer is None:
-            path = find_chromium()
             if path is None:
                 raise ExportUnavailable(detail="no Chrome/Chromium executable found")
             renderer = _Renderer(path)
@@ -240,7 +259,7 @@ def _acquire() -> _Renderer:
 
 @atexit.register
 def _close_at_exit() -> None:
-    """Stop a browser a session left running, so no Chromium outlives the process."""
+    """Stop the warm browser, so no Chromium outlives the process."""
     global _renderer
     with _state_lock:
         renderer, _renderer = _renderer, None
@@ -248,13 +267,41 @@ def _close_at_exit() -> None:
         renderer.close()
 
 
+def _close_if_idle() -> None:
+    global _renderer, _idle_timer
+    with _state_lock:
+        _idle_timer = None
+        if _users or _renderer is None:
+            return
+        renderer, _renderer = _renderer, None
+    renderer.close()
+    _log.info("export browser closed after %.0f s idle", EXPORT_IDLE_S)
+
+
 def _release() -> None:
-    global _renderer, _users
+    global _users, _idle_timer
     with _state_lock:
         _users -= 1
         if _users == 0 and _renderer is not None:
-            renderer, _renderer = _renderer, None
-            renderer.close()
+            _idle_timer = threading.Timer(EXPORT_IDLE_S, _close_if_idle)
+            _idle_timer.daemon = True
+            _idle_timer.start()
+
+
+def _restart_dead(renderer: _Renderer) -> _Renderer | None:
+    """Replace a renderer whose browser died mid-export (users of it are inside their session)."""
+    global _renderer
+    with _state_lock:
+        if _renderer is not renderer:
+            return _renderer  # another thread replaced it already
+        try:
+            fresh = _Renderer(renderer.browser_path)
+            fresh.open()
+        except ExportUnavailable:
+            return None
+        _renderer = fresh
+    renderer.close()
+    return fresh
 
 
 def figure_to_bytes(
@@ -279,8 +326,16 @@ def figure_to_bytes(
     with image_session():
         renderer = _renderer
         assert renderer is not None  # held alive by the session we are in
-        with _render_lock:
+        try:
             return renderer.render(prepared, opts)
+        except ExportError:
+            if renderer.alive():
+                raise
+            _log.warning("export browser died; starting a new one")
+            fresh = _restart_dead(renderer)
+            if fresh is None:
+                raise
+            return fresh.render(prepared, opts)
 
 
 def prepare_figure(fig: go.Figure | dict) -> go.Figure:

@@ -33,6 +33,9 @@ def _pages_v2(monkeypatch):
 def app(app_db_url, monkeypatch):
     """A factory of AppTests on the seeded database, with clean Streamlit caches."""
     monkeypatch.setenv("DATABASE_URL", app_db_url)
+    # The frame's last-line handler turns an unexpected exception into a message for users; in
+    # tests it re-raises, so that at.exception (and assert_clean) sees a page that crashes.
+    monkeypatch.setenv("COCKPIT_RAISE_ERRORS", "1")
     st.cache_data.clear()
     st.cache_resource.clear()
     clear_records()

@@ -33,3 +33,14 @@ def run_query(url: str, fn, scope: Scope, **kwargs):
 
 
 SCHOOL_KINDS = codes.SCHOOL_KINDS
+
+
+def assert_clean(at, *, warnings: tuple[str, ...] = (), errors: tuple[str, ...] = ()) -> None:
+    """Fail on anything a user should not meet: an exception (the frame re-raises under
+    COCKPIT_RAISE_ERRORS=1, so a crashing page lands here), an error box, or a warning that the
+    test did not expect (``warnings``/``errors``: texts the test expects, matched by prefix)."""
+    assert not at.exception, [e.value for e in at.exception]
+    unexpected = [e.value for e in at.error if not any(str(e.value).startswith(x) for x in errors)]
+    assert not unexpected, f"error boxes: {unexpected}"
+    unexpected = [w.value for w in at.warning if not any(str(w.value).startswith(x) for x in warnings)]
+    assert not unexpected, f"warnings: {unexpected}"

@@ -10,7 +10,7 @@ import pytest
 
 from components.i18n import format_number, t
 from data_access import access, config, queries, schema
-from tests.app.helpers import all_provinces, default_scope, run_query
+from tests.app.helpers import assert_clean, all_provinces, default_scope, run_query
 from tests.components.test_auth import GOOD
 
 HENAN, HUBEI = "410000", "420000"
@@ -49,6 +49,9 @@ def sso(app, users):
     return make
 
 
+DROPPED = t("notice.dropped_values", "zh", values="")
+
+
 def metric(at, key: str) -> str:
     return next(m.value for m in at.metric if m.label == t(key, "zh"))
 
@@ -68,7 +71,7 @@ def test_the_open_demo_says_so_on_every_page_and_has_no_admin_page(app):
     at.run()
     for page in PAGES:
         at.switch_page(page).run()
-        assert not at.exception
+        assert_clean(at)
         assert any(i.value == t("auth.demo_banner", "zh") for i in at.info), page
     assert not any("admin" in str(p) for p in at.get("navigation")), "no admin page without sign-in"
 
@@ -76,7 +79,7 @@ def test_the_open_demo_says_so_on_every_page_and_has_no_admin_page(app):
 def test_with_sso_nobody_sees_a_number_before_signing_in(sso):
     at = sso(None, {"province": HENAN})
     at.run()
-    assert not at.exception
+    assert_clean(at)
     assert not at.metric and not at.dataframe and not at.get("plotly_chart")
     assert [b.label for b in at.button] == [t("auth.sign_in", "zh")]
 
@@ -84,7 +87,7 @@ def test_with_sso_nobody_sees_a_number_before_signing_in(sso):
 def test_an_executive_sees_every_province(sso, app_db_url):
     at = sso("exec@corp.cn")
     at.run()
-    assert not at.exception
+    assert_clean(at)
     assert len(at.sidebar.multiselect(key="w_province").options) == len(all_provinces(app_db_url))
     assert metric(at, "metric.leads") == format_number(kpis(app_db_url, None)["leads"], "zh")
     assert t("auth.signed_in_as", "zh", email="exec@corp.cn", role=t("role.executive", "zh")) in texts(at)
@@ -95,7 +98,7 @@ def test_a_henan_manager_sees_henan_only_on_every_page(sso, app_db_url, page):
     at = sso("henan@corp.cn")
     at.run()
     at.switch_page(page).run()
-    assert not at.exception
+    assert_clean(at)
     assert len(at.sidebar.multiselect(key="w_province").options) == 1
     body = texts(at)
     assert "湖北" not in body and "全国" not in body
@@ -116,7 +119,7 @@ def test_crafted_links_never_widen_a_managers_scope(sso, app_db_url, params):
         params = {"province": list(all_provinces(app_db_url))}
     at = sso("henan@corp.cn", params)
     at.run()
-    assert not at.exception
+    assert_clean(at, warnings=(DROPPED,))
     assert metric(at, "metric.leads") == format_number(kpis(app_db_url, [HENAN])["leads"], "zh")
     assert "湖北" not in texts(at).replace(t("notice.dropped_values", "zh", values=""), "")
     # (Streamlit itself ignores a query string of more than 1,000 parameters: no notice to give.)
@@ -137,7 +140,7 @@ def test_an_analyst_with_a_region_sees_its_provinces(sso, app_db_url):
 def test_unknown_disabled_or_nameless_users_get_the_no_access_page(sso, email):
     at = sso(email, {"province": HENAN})
     at.run()
-    assert not at.exception
+    assert_clean(at, errors=(t("auth.no_access", "zh", email=email or "—"),))
     assert at.error and at.error[0].value == t("auth.no_access", "zh", email=email or "—")
     assert not at.metric and not at.dataframe and not at.sidebar.multiselect
 
@@ -180,7 +183,7 @@ def test_mandatory_sign_in_with_missing_or_broken_auth_shows_the_closed_page(app
     for k, v in secrets.items():
         at.secrets[k] = v
     at.run()
-    assert not at.exception
+    assert_clean(at, errors=(t("auth.closed", "zh"),))
     assert at.error and at.error[0].value == t("auth.closed", "zh")
     assert not at.metric and not at.button
 
@@ -189,7 +192,7 @@ def test_the_admin_page_is_for_admins_only(sso):
     admin = sso("admin@corp.cn")
     admin.run()
     admin.switch_page("pages/admin.py").run()
-    assert not admin.exception
+    assert_clean(admin)
     assert admin.title[0].value == t("admin.title", "zh")
     emails = set(admin.dataframe[0].value.iloc[:, 0])
     assert {"henan@corp.cn", "gone@corp.cn"} <= emails
@@ -222,11 +225,12 @@ def test_an_admin_adds_and_disables_a_user_and_both_are_audited(sso, users):
             conn.execute(schema.app_user.delete().where(schema.app_user.c.email == "new.manager@corp.cn"))
 
 
-def test_an_audit_writer_records_one_row_per_export_with_user_and_scope(app_db_url, users):
+def test_an_audit_writer_records_one_row_per_export_with_user_and_scope(app_db_url, users, monkeypatch):
     """The function the frame hands to every download button (components.export_ui.audited)."""
     from components.export_ui import audited
     from data_access import cache
 
+    monkeypatch.setenv("DATABASE_URL", app_db_url)
     write = cache.audit_writer(actor="henan@corp.cn", provinces=HENAN, filters={"province": [HENAN]}, data_as_of=None)
 
     class Ctx:
@@ -262,10 +266,11 @@ def test_every_download_button_in_the_app_is_audited():
     assert [c for c, wrapped in calls if not wrapped] == []
 
 
-def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(app_db_url, users):
+def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(app_db_url, users, monkeypatch):
     """Download callables run at the click without a rerun of the frame: they check the row again."""
     from data_access import cache
 
+    monkeypatch.setenv("DATABASE_URL", app_db_url)
     write = cache.audit_writer(actor="hubei@corp.cn", provinces=HUBEI, filters={}, data_as_of=None,
                                recheck=((HUBEI,), dict(zip(all_provinces(app_db_url), ["?"] * 99))))
     write(page="coverage", item="gaps", fmt="csv")  # allowed while enabled

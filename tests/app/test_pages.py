@@ -7,7 +7,7 @@ import pytest
 
 from components.i18n import format_money, format_number, t
 from data_access import queries
-from tests.app.helpers import default_scope, run_query
+from tests.app.helpers import assert_clean, default_scope, run_query
 
 PAGES = {
     "overview": "pages/overview.py",
@@ -35,7 +35,7 @@ def open_page(app, page: str, params: dict):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_without_exception(app, page, scope):
     at = open_page(app, page, SCOPES[scope])
-    assert not at.exception
+    assert_clean(at)
     assert at.title[0].value == t(f"{page}.title", "zh")
     if scope == "empty_scope":
         assert any(i.value == t("empty.scope", "zh") for i in at.info)
@@ -80,7 +80,7 @@ def test_investment_drill_down_shows_the_chosen_project(app, app_db_url):
     projects = run_query(app_db_url, queries.get_investment_by_project, default_scope(app_db_url, ["420000"]))
     first = int(projects.sort_values("planned_yuan", ascending=False).iloc[0]["project_id"])
     box.set_value(first).run()
-    assert not at.exception
+    assert_clean(at)
     detail = run_query(app_db_url, queries.get_project_detail, default_scope(app_db_url, ["420000"]), project_id=first)
     payments = at.dataframe[-1].value
     assert len(payments) == len(detail.payments)
@@ -100,7 +100,7 @@ def test_funnel_table_counts_equal_the_cohort_query(app, app_db_url):
 def test_reports_preview_lists_every_chosen_section(app):
     at = open_page(app, "reports", {"province": "420000"})
     at.multiselect(key="reports_sections").set_value(["kpis", "funnel"]).run()
-    assert not at.exception
+    assert_clean(at)
     previews = [m.value for m in at.markdown if m.value.startswith(("**1.", "**2.", "**3."))]
     assert len(previews) == 2
 
@@ -113,5 +113,5 @@ def test_reports_page_explains_a_missing_browser_instead_of_failing(app, monkeyp
     at = open_page(app, "reports", {"province": "420000"})
     at.multiselect(key="reports_sections").set_value(["funnel"]).run()
     at.button(key="reports_build").click().run()
-    assert not at.exception
+    assert_clean(at, errors=(t("reports.unavailable", "zh"),))
     assert at.error and at.error[0].value == t("reports.unavailable", "zh")

@@ -6,9 +6,12 @@ import pytest
 
 from components.i18n import format_number, missing_keys, t
 from data_access import queries
-from tests.app.helpers import default_scope, run_query
+from tests.app.helpers import assert_clean, default_scope, run_query
 
 PAGES = ("pages/overview.py", "pages/coverage.py", "pages/investment.py", "pages/funnels.py", "pages/reports.py")
+
+
+DROPPED = t("notice.dropped_values", "zh", values="")
 
 
 def url_values(at, key: str) -> list[str]:
@@ -24,7 +27,7 @@ def metric_value(at, label: str) -> str:
 def test_default_view_renders_the_overview_with_a_data_as_of_stamp(app):
     at = app()
     at.run()
-    assert not at.exception
+    assert_clean(at)
     assert at.title[0].value == t("overview.title", "zh")
     assert any("数据截至" in c.value for c in at.sidebar.caption)
 
@@ -58,7 +61,7 @@ def test_filters_survive_a_page_switch(app):
     at = app({"province": "410000", "lang": "en"})
     at.run()
     at.switch_page("pages/funnels.py").run()
-    assert not at.exception
+    assert_clean(at)
     assert at.title[0].value == t("funnels.title", "en")
     assert url_values(at, "province") == ["410000"] and url_values(at, "lang") == ["en"]
 
@@ -73,7 +76,7 @@ def test_filters_survive_a_page_switch(app):
 def test_hostile_url_values_are_dropped_with_a_notice(app, params):
     at = app(params)
     at.run()
-    assert not at.exception
+    assert_clean(at, warnings=(DROPPED,))
     assert at.warning, "a notice must say what was dropped"
     assert t("notice.dropped_values", "zh", values="").rstrip("：: ") in at.warning[0].value
     assert at.metric, "the page still shows its figures"
@@ -82,7 +85,7 @@ def test_hostile_url_values_are_dropped_with_a_notice(app, params):
 def test_an_empty_channel_selection_says_why_nothing_is_shown(app):
     at = app({"channel": ""})
     at.run()
-    assert not at.exception
+    assert_clean(at)
     assert any(i.value == t("empty.scope", "zh") for i in at.info)
     assert not at.metric
 
@@ -93,7 +96,7 @@ def test_every_page_renders_in_both_languages_without_missing_text(app, page, la
     at = app({"lang": lang, "province": ["420000", "410000"]})
     at.run()
     at.switch_page(page).run()
-    assert not at.exception
+    assert_clean(at)
     assert not missing_keys(), f"keys used but not in the catalogue: {missing_keys()}"
 
 
@@ -101,5 +104,25 @@ def test_a_database_that_is_down_gives_a_message_not_a_traceback(app, monkeypatc
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     at = app()
     at.run()
-    assert not at.exception
+    assert_clean(at, errors=(t("error.db_unavailable", "zh"),))
     assert at.error and at.error[0].value == t("error.db_unavailable", "zh")
+
+
+def test_a_statement_timeout_says_narrow_the_filters_and_is_logged_with_its_scope(app, monkeypatch, caplog):
+    from data_access import cache, config
+
+    at = app({"province": "410000"})
+    at.run()
+    assert_clean(at)
+    # Every statement now outlives the timeout (SQLite's progress handler interrupts it).
+    monkeypatch.setattr(config, "STATEMENT_TIMEOUT_S", 0.0)
+    cache._engine.clear()
+    cache._cached.clear()
+    at.run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [t("error.too_slow", "zh")]
+    assert not at.metric
+    # The first statement of the run (the frame's data-as-of read, over every province) is logged
+    # with its query and scope.
+    logged = [r.getMessage() for r in caplog.records if "statement timeout" in r.getMessage()]
+    assert logged and "get_data_freshness" in logged[0] and "provinces=110000," in logged[0]

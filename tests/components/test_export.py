@@ -173,6 +173,45 @@ def _has_cjk_font() -> bool:
     return True
 
 
+# --- one warm browser per server process -------------------------------------------------------
+
+
+def test_the_browser_stays_warm_between_exports_and_closes_when_idle(monkeypatch):
+    _require(images.find_chromium() is not None, "Chromium")
+    monkeypatch.setattr(images, "EXPORT_IDLE_S", 1.0)
+    figure_to_bytes(_bar_figure(), "png")
+    first = images._renderer
+    assert first is not None and first.alive(), "kept warm after the export"
+    figure_to_bytes(_bar_figure(), "svg")
+    assert images._renderer is first, "the next export reuses it"
+    for _ in range(40):
+        if images._renderer is None:
+            break
+        import time
+        time.sleep(0.1)
+    assert images._renderer is None, "closed after being idle"
+
+
+def test_a_browser_that_died_is_replaced_on_the_next_export():
+    _require(images.find_chromium() is not None, "Chromium")
+    figure_to_bytes(_bar_figure(), "png")
+    dead = images._renderer
+    dead._kaleido.subprocess.kill()
+    dead._kaleido.subprocess.wait(10)
+    assert not dead.alive()
+    png = figure_to_bytes(_bar_figure(), "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and images._renderer is not dead and images._renderer.alive()
+
+
+def test_concurrent_exports_from_several_threads_all_succeed():
+    _require(images.find_chromium() is not None, "Chromium")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(5) as pool:
+        results = list(pool.map(lambda i: figure_to_bytes(_bar_figure(f"用户 {i}"), "svg"), range(5)))
+    assert all(f"用户 {i}" in r.decode() for i, r in enumerate(results))
+
+
 # --- failures that must reach the user as a clear message ----------------------------------
 
 

@@ -201,3 +201,27 @@ def test_the_walk_covers_every_public_query():
 
 def test_roles_are_the_four_of_the_access_model():
     assert codes.ROLES == ("executive", "regional", "analyst", "admin")
+
+
+# --- Statement timeouts on every connection ------------------------------------------------------
+
+SLOW = {
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c",
+    "postgresql": "SELECT pg_sleep(5)",
+    "mariadb": "SELECT SLEEP(5)",
+}
+
+
+def test_a_slow_statement_is_stopped_by_the_statement_timeout(dialect, seeded):
+    url = seeded[dialect].url.render_as_string(hide_password=False)
+    engine = config.make_engine(url, statement_timeout_s=0.3)
+    with pytest.raises(sa.exc.OperationalError) as caught, engine.connect() as c:
+        c.execute(sa.text(SLOW[dialect])).all()
+    assert config.is_timeout(caught.value)
+    engine.dispose()
+
+
+def test_an_ordinary_failure_is_not_taken_for_a_timeout(seeded):
+    with pytest.raises(sa.exc.OperationalError) as caught, seeded["sqlite"].connect() as c:
+        c.execute(sa.text("SELECT * FROM no_such_table"))
+    assert not config.is_timeout(caught.value)

@@ -48,3 +48,41 @@ def test_a_bad_link_shows_a_notice_and_the_page(browser, server):
         assert t("funnels.title", "zh") in body
     finally:
         page.close()
+
+
+def test_a_deep_link_as_the_very_first_request_after_a_start_gets_the_full_frame(browser, app_db_url, tmp_path):
+    """No page request reaches the server before the deep link (readiness is a bare TCP connect)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from data_access.config import PROJECT_ROOT
+    from tests.e2e.conftest import _free_port
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": app_db_url}
+    cmd = [sys.executable, "-m", "components.cli", "serve", "--server.port", str(port), "--server.headless", "true",
+           "--secrets.files", str(tmp_path / "none.toml")]
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        page = open_page(browser, f"http://localhost:{port}/funnels?province=420000&lang=en")
+        try:
+            assert page.locator("h1").first.inner_text().strip() == t("funnels.title", "en")
+            nav = page.inner_text("header") if page.locator("header").count() else page.inner_text("body")
+            assert t("nav.overview", "en") in nav and t("nav.coverage", "en") in nav, "the frame's navigation is there"
+            assert page.locator("[data-testid='stSidebar']").count() == 1, "the frame's filter bar is there"
+            assert "Hubei" in page.inner_text("[data-testid='stSidebar']")
+            assert "province=420000" in page.url and "lang=en" in page.url
+        finally:
+            page.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
