@@ -1,0 +1,10 @@
+-- Least privilege for the cockpit app on PostgreSQL (README, "Sign-in and roles").
+-- Run as the schema owner after `alembic upgrade head`; the tests run exactly this file.
+-- The role name and database below are replaced by the tests (cockpit_app, cockpit).
+CREATE ROLE cockpit_app LOGIN;  -- add PASSWORD '...' unless the server authenticates otherwise
+GRANT CONNECT ON DATABASE cockpit TO cockpit_app;
+GRANT USAGE ON SCHEMA public TO cockpit_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO cockpit_app;
+GRANT INSERT, UPDATE ON app_user, audit_log TO cockpit_app;
+GRANT INSERT, DELETE ON app_user_grant TO cockpit_app;
+GRANT USAGE ON SEQUENCE audit_log_id_seq TO cockpit_app;

@@ -1,0 +1,80 @@
+"""Every page on PostgreSQL and MariaDB, as a database user made by docs/grants/*.sql: SELECT on
+the business tables, writes only to the app's own tables. The figures equal the query layer's
+(read as the schema owner), an export is audited, and a write to a business table is refused."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from components.i18n import format_number, t
+from data_access import access, cache, config, queries
+from data_access.config import PROJECT_ROOT
+from tests.app.helpers import assert_clean, default_scope
+
+PAGES = ("pages/overview.py", "pages/coverage.py", "pages/investment.py", "pages/funnels.py", "pages/reports.py")
+APP_USER = "cockpit_app"
+
+
+def _statements(dialect: str, database: str) -> list[str]:
+    name = "postgresql" if dialect == "postgresql" else "mariadb"
+    text = (PROJECT_ROOT / "docs" / "grants" / f"{name}.sql").read_text(encoding="utf-8")
+    text = re.sub(r"--[^\n]*", "", text).replace(" cockpit ", f" {database} ").replace("cockpit.", f"{database}.")
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+@pytest.fixture(scope="module", params=["postgresql", "mariadb"])
+def reader_url(request, seeded) -> tuple[str, sa.Engine]:
+    """(URL of the least-privilege user, the owner's engine) on a seeded server database."""
+    owner = seeded[request.param]
+    url = owner.url
+    with owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if request.param == "postgresql":
+            conn.execute(sa.text(f"DROP OWNED BY {APP_USER}") if conn.execute(
+                sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_USER}).first() else sa.text("SELECT 1"))
+            conn.execute(sa.text(f"DROP ROLE IF EXISTS {APP_USER}"))
+        else:
+            conn.execute(sa.text(f"DROP USER IF EXISTS '{APP_USER}'@'%'"))
+        for statement in _statements(request.param, url.database):
+            conn.execute(sa.text(statement))
+    reader = make_url(url).set(username=APP_USER, password=None).render_as_string(hide_password=False)
+    return reader, owner
+
+
+def test_the_reader_cannot_write_business_tables(reader_url):
+    reader, _ = reader_url
+    engine = config.make_engine(reader)
+    with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+        conn.execute(sa.text("UPDATE province SET name_en = 'x' WHERE code = '410000'"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_as_the_least_privilege_user(app, monkeypatch, reader_url, page):
+    reader, owner = reader_url
+    monkeypatch.setenv("DATABASE_URL", reader)
+    at = app({"province": "420000"})
+    at.run()
+    at.switch_page(page).run()
+    assert_clean(at)
+    assert at.title[0].value == t(f"{page.split('/')[1][:-3]}.title", "zh")
+
+
+def test_overview_figures_and_an_audited_export_as_the_least_privilege_user(app, monkeypatch, reader_url):
+    reader, owner = reader_url
+    monkeypatch.setenv("DATABASE_URL", reader)
+    at = app({"province": "420000"})
+    at.run()
+    assert_clean(at)
+    url = owner.url.render_as_string(hide_password=False)
+    with owner.connect() as conn:
+        kpis = queries.get_kpis(conn, scope=default_scope(url, ["420000"])).set_index("metric")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("metric.leads", "zh")] == format_number(kpis.loc["leads", "value"], "zh")
+    write = cache.audit_writer(actor="reader-test", provinces="420000", filters={}, data_as_of=None)
+    write(page="overview", item="kpis", fmt="csv")
+    with owner.connect() as conn:
+        assert len(access.get_audit_log(conn, actor="reader-test")) >= 1
