@@ -25,8 +25,9 @@ METRIC_CSS = "<style>[data-testid='stMetricValue']{font-size:1.75rem}</style>"
 st.set_page_config(page_title="产教融合驾驶舱 · Cockpit", page_icon=":material/school:", layout="wide")
 st.html(METRIC_CSS)
 
-lang = st.session_state.get("_filters").lang if "_filters" in st.session_state else (
-    st.query_params.get("lang") if st.query_params.get("lang") in ("zh", "en") else "zh")
+lang_param = st.query_params.get("lang")
+lang: str = st.session_state["_filters"].lang if "_filters" in st.session_state else (
+    lang_param if lang_param in ("zh", "en") else "zh")
 
 # Nobody sees a number before this: the sign-in mode, then (with SSO) a signed-in e-mail.
 auth_cfg = auth.current_config()

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from data_access import config, queries  # noqa: E402
 from data_access.scope import Scope  # noqa: E402
 
-PAGES = {
+PAGES: dict[str, list[tuple[str, dict[str, object]]]] = {
     "overview": [("get_kpis", {}), ("get_events_by_month", {}), ("get_events_by_month", {"by": ("province",)})],
     "coverage": [("get_coverage_by_province", {}), ("get_partner_points", {}), ("get_coverage_by_city", {}),
                  ("get_coverage_gaps", {"limit": 300})],
@@ -43,6 +43,8 @@ def main() -> None:
         as_of = queries.data_as_of(fresh)
         events = int(fresh.set_index("source").loc["funnel_event", "rows"])
         print(f"{config.describe(args.database_url)}: {events:,} funnel events, data as of {as_of}")
+        if as_of is None:  # an empty database: no latest year to time
+            sys.exit("no data to time: seed the database first")
         for label, provinces in (("national", allp), ("one province (420000)", ("420000",))):
             scope = Scope(provinces, dt.date(as_of.year, 1, 1), as_of + dt.timedelta(days=1))
             print(f"\n{label}, {scope.start} .. {as_of}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NoReturn
 
 import streamlit as st
 
@@ -86,7 +87,7 @@ def signed_in_email() -> str | None:
     return str(email).strip().lower() if email else ""
 
 
-def render_closed(cfg: AuthConfig, lang: str) -> None:
+def render_closed(cfg: AuthConfig, lang: str) -> NoReturn:
     """Sign-in is mandatory but not usable: say so, show nothing else."""
     st.title(t("app.title", lang))
     st.error(t("auth.closed", lang), icon=":material/lock:")
@@ -94,7 +95,7 @@ def render_closed(cfg: AuthConfig, lang: str) -> None:
     st.stop()
 
 
-def render_sign_in(cfg: AuthConfig, lang: str) -> None:
+def render_sign_in(cfg: AuthConfig, lang: str) -> NoReturn:
     """The page before sign-in: what this is, and one button."""
     st.title(t("app.title", lang))
     st.markdown(t("auth.sign_in_intro", lang))
@@ -106,7 +107,7 @@ def render_sign_in(cfg: AuthConfig, lang: str) -> None:
     st.stop()
 
 
-def render_no_access(email: str, lang: str) -> None:
+def render_no_access(email: str, lang: str) -> NoReturn:
     """Signed in, but unknown or disabled (or no e-mail claim): no data, and who to ask."""
     st.title(t("app.title", lang))
     st.error(t("auth.no_access", lang, email=email or "—"), icon=":material/block:")

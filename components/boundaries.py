@@ -183,7 +183,7 @@ def _outline_extras_text() -> str | None:
     paths = _index_paths(provider, level="国", kind="海域")
     if not paths:
         return None
-    features = []
+    features: list[dict[str, object]] = []
     for path in paths:
         geometry = _read_geometry(provider, path)
         for line in shapely.get_parts(geometry):

@@ -211,14 +211,14 @@ def _channels(load: Loader, c: BriefContext) -> Section:
     lang = c.lang
     title = t("funnels.chart_step", lang)
     df = load("get_funnel_by_stage", c.scope, by=("channel",))
-    rates = {}
+    rates: dict[str, float] = {}
     for channel, part in df.groupby("channel"):
         n = stage_totals(part)
         if n["lead"] >= 30:  # too few leads say nothing about a channel
             rates[channel] = n["enrolled"] / n["lead"]
     if not rates:
         return Section(title, t("funnels.empty", lang), None)
-    best, worst = max(rates, key=rates.get), min(rates, key=rates.get)
+    best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
     takeaway = t("brief.channels_takeaway", lang, best=label("channel", best, lang), best_rate=format_percent(rates[best], lang),
                  worst=label("channel", worst, lang), worst_rate=format_percent(rates[worst], lang))
     return Section(title, takeaway, plot_step_conversion_by_channel(df, title=title, lang=lang))
@@ -233,7 +233,8 @@ def _tiers(load: Loader, c: BriefContext) -> Section:
     rates = {tier: (n["enrolled"] / n["lead"]) for tier, part in df.groupby("tier") if (n := stage_totals(part))["lead"]}
     takeaway = t("brief.tiers_takeaway", lang, capital=format_percent(rates.get("capital", float("nan")), lang),
                  county=format_percent(rates.get("county", float("nan")), lang))
-    fig = plot_conversion_by(df, dim="tier", labels={x: label("tier", x, lang) for x in ("capital", "prefecture", "county")}, keep_order=True,
+    tiers = ("capital", "prefecture", "county")
+    fig = plot_conversion_by(df, dim="tier", labels={x: label("tier", x, lang) for x in tiers}, keep_order=True,
                              title=title, lang=lang)
     return Section(title, takeaway, fig)
 

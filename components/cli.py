@@ -50,8 +50,17 @@ def report(argv: list[str]) -> int:
 
     from components.briefing import SECTIONS, BriefContext, build_sections, filter_rows, pack_meta
     from components.export import ExportUnavailable, build_pdf, build_pptx
-    from components.filters import (CHANNELS, ENDS, REGIONS, TIERS, parse_params, period_bounds, period_options,
-                                    scope_label, selected_provinces)
+    from components.filters import (
+        CHANNELS,
+        ENDS,
+        REGIONS,
+        TIERS,
+        parse_params,
+        period_bounds,
+        period_options,
+        scope_label,
+        selected_provinces,
+    )
     from components.i18n import format_period
     from data_access import access, codes, config, queries
     from data_access.scope import Scope, selection_scope

@@ -16,7 +16,7 @@ import streamlit as st
 
 from components.context import PageContext
 from components.export import export_filename, figure_to_bytes, to_csv_bytes, to_xlsx_bytes
-from components.export.images import find_chromium
+from components.export.images import ImageFormat, find_chromium
 from components.i18n import catalogue, format_date, label, t
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv",
@@ -83,13 +83,13 @@ def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: g
             if find_chromium() is None:
                 st.caption(t("export.no_chromium", lang))
             else:
-                def render(fmt: str) -> Callable[[], bytes]:
+                def render(fmt: ImageFormat) -> Callable[[], bytes]:
                     def make() -> bytes:
                         fig = figure() if callable(figure) else figure
                         return figure_to_bytes(fig, fmt)
                     return make
-                cols = st.columns(3)
-                for col, fmt in zip(cols, ("png", "svg", "pdf")):
+                formats: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
+                for col, fmt in zip(st.columns(3), formats):
                     col.download_button(fmt.upper(), data=audited(ctx, page=page, item=name, fmt=fmt, make=render(fmt)),
                                         file_name=fname(fmt), mime=MIME[fmt], key=f"{key}_{fmt}", on_click="ignore",
                                         width="stretch")

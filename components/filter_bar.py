@@ -43,7 +43,7 @@ def render_filter_bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence
     pending = st.session_state.pop(state.PENDING_PROVINCES, None)
     if pending is not None:
         _apply(replace(st.session_state[state.FILTERS], provinces=tuple(p for p in allowed if p in pending)))
-    f: Filters = st.session_state[state.FILTERS]
+    f = st.session_state[state.FILTERS]
     lang = f.lang
 
     def changed(field: str, key: str, convert: Callable = tuple) -> Callable[[], None]:
@@ -59,7 +59,7 @@ def render_filter_bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence
         st.session_state[key] = value
 
     sb = st.sidebar
-    sb.segmented_control(t("filter.lang", lang), LANGS, format_func=LANG_NAMES.get, key=state.W_LANG, required=True,
+    sb.segmented_control(t("filter.lang", lang), LANGS, format_func=LANG_NAMES.__getitem__, key=state.W_LANG, required=True,
                          on_change=changed("lang", state.W_LANG, lambda v: v or "zh"), width="stretch")
     sb.multiselect(
         t("filter.provinces", lang), list(allowed), key=state.W_PROVINCE,

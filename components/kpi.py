@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
 from components.i18n import format_delta, format_money, format_number, format_percent, t
+
+# The st.metric delta colours the cards use: green up (normal), red up (inverse), grey (off).
+DeltaColor = Literal["normal", "inverse", "off"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ class Card:
     label: str
     value: str
     delta: str | None
-    delta_color: str
+    delta_color: DeltaColor
     target_line: str | None
     help: str | None = None
     chart: Sequence[float] | None = None

@@ -369,7 +369,7 @@ def _province_layer(layer_id: str, features: list[dict[str, Any]], *, pickable: 
     )
 
 
-def _province_tooltip(row: Any, per_10k: object, lang: str) -> dict[str, str]:
+def _province_tooltip(row: Any, per_10k: float, lang: str) -> dict[str, str]:
     return {
         "title": _name(row, lang),
         "line1": t(

@@ -8,7 +8,7 @@ from components.context import page_header
 from components.export_ui import export_menu
 from components.filter_bar import request_provinces
 from components.i18n import format_date, format_number, format_percent, label, t
-from components.maps import coverage_deck, coverage_legend, coverage_static_figure, province_colors, province_from_selection
+from components.maps import Metric, coverage_deck, coverage_legend, coverage_static_figure, province_colors, province_from_selection
 from components.palette import KIND_COLORS
 from data_access import queries as q
 from data_access.cache import query
@@ -21,7 +21,8 @@ with st.spinner(t("common.loading", lang)):
     provinces = query(q.get_coverage_by_province, scope)
     points = query(q.get_partner_points, scope)
 
-metric = st.segmented_control(t("coverage.metric", lang), ["partners", "per_10k_leads"], key="coverage_metric",
+metrics: list[Metric] = ["partners", "per_10k_leads"]
+metric = st.segmented_control(t("coverage.metric", lang), metrics, key="coverage_metric",
                               format_func=lambda m: t(f"map.metric.{m}", lang), default="partners", required=True)
 provinces["per_10k_leads"] = provinces["partners"] / provinces["leads"].where(provinces["leads"] > 0) * 10_000
 
@@ -60,8 +61,8 @@ with bar_col:
     bar_event = st.plotly_chart(fig, key="coverage_bar", on_select="rerun", selection_mode="points")
     export_menu(ctx, page="coverage", name=fig.layout.title.text, title=fig.layout.title.text, figure=fig,
                 data=provinces[["province_code", "name_zh", "name_en", "partners", "leads", "per_10k_leads"]], key="export_bars")
-    picked = [pt.get("customdata") for pt in (bar_event.selection.points if bar_event else [])]
-    picked = [p for p in picked if isinstance(p, str) and p in ctx.allowed]
+    customdata = [pt.get("customdata") for pt in (bar_event.selection.points if bar_event else [])]
+    picked = [p for p in customdata if isinstance(p, str) and p in ctx.allowed]
     if picked and scope.provinces != tuple(picked[:1]):
         request_provinces(picked[:1])
         st.rerun()

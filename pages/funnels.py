@@ -82,7 +82,8 @@ with st.spinner(t("common.loading", lang)):
 left, right = st.columns(2)
 with left:
     title = t("funnels.chart_tier", lang)
-    fig = plot_conversion_by(by_tier, dim="tier", labels={c: label("tier", c, lang) for c in ("capital", "prefecture", "county")}, keep_order=True,
+    tiers = ("capital", "prefecture", "county")
+    fig = plot_conversion_by(by_tier, dim="tier", labels={c: label("tier", c, lang) for c in tiers}, keep_order=True,
                              title=title, lang=lang)
     st.plotly_chart(fig, key="funnels_tier")
     export_menu(ctx, page="funnels", name=title, title=title, figure=fig, data=by_tier, key="export_tier")

@@ -1,5 +1,7 @@
 """项目投入 Investment: planned vs committed vs disbursed money, and which projects are at risk."""
 
+from typing import Literal, TypedDict
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,20 @@ from components.i18n import format_date, format_money, format_number, format_per
 from components.kpi import Card, render_cards
 from data_access import queries as q
 from data_access.cache import query
+
+
+class MoneyColumn(TypedDict):
+    """What the three money columns share (typed, so that ``**money`` is checked against NumberColumn)."""
+
+    format: str
+    width: Literal["small"]
+
+
+class SelectboxStart(TypedDict, total=False):
+    """The project picker's start: no ``index`` keeps its session-state value, ``index=None`` starts empty."""
+
+    index: int | None
+
 
 ctx = page_header("investment")
 lang, scope = ctx.lang, ctx.scope
@@ -82,7 +98,13 @@ view = pd.DataFrame({
     "risk": ["⚠ " + t("investment.risk_ahead", lang) if a else ("⚠ " + t("investment.risk_overdue", lang, n=o) if o else "")
              for a, o in zip(table["ahead_of_plan"], table["overdue_milestones"])],
 })
-money = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "small"}
+money: MoneyColumn = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "small"}
+
+
+def with_unit(key: str) -> str:
+    """A money column's header with the unit of its figures: 计划投入（万元） / Planned (¥K)."""
+    return f"{t(key, lang)}（{unit}）" if lang == "zh" else f"{t(key, lang)} ({unit})"
+
 event = st.dataframe(
     view, hide_index=True, width="stretch", height=420, key="investment_table", on_select="rerun", selection_mode="single-row",
     column_config={
@@ -90,9 +112,9 @@ event = st.dataframe(
         "name": st.column_config.TextColumn(t("investment.col_name", lang), width="medium"),
         "sector": st.column_config.TextColumn(t("investment.col_sector", lang), width="small"),
         "province": st.column_config.TextColumn(t("investment.col_province", lang), width="small"),
-        "planned": st.column_config.NumberColumn(f"{t('money.planned', lang)}（{unit}）" if lang == "zh" else f"{t('money.planned', lang)} ({unit})", **money),
-        "committed": st.column_config.NumberColumn(f"{t('money.committed', lang)}（{unit}）" if lang == "zh" else f"{t('money.committed', lang)} ({unit})", **money),
-        "disbursed": st.column_config.NumberColumn(f"{t('money.disbursed', lang)}（{unit}）" if lang == "zh" else f"{t('money.disbursed', lang)} ({unit})", **money),
+        "planned": st.column_config.NumberColumn(with_unit("money.planned"), **money),
+        "committed": st.column_config.NumberColumn(with_unit("money.committed"), **money),
+        "disbursed": st.column_config.NumberColumn(with_unit("money.disbursed"), **money),
         "executed": st.column_config.ProgressColumn(t("metric.execution", lang), format="percent", min_value=0.0, max_value=1.5,
                                                     help=t("investment.execution_note", lang), width="small"),
         "status": st.column_config.TextColumn(t("investment.col_status", lang), width="small"),
@@ -112,8 +134,8 @@ if rows:
     st.session_state["investment_project"] = int(table.iloc[rows[0]]["project_id"])
 if st.session_state.get("investment_project") not in options:
     st.session_state.pop("investment_project", None)
-initial = {} if "investment_project" in st.session_state else {"index": None}
-pid = st.selectbox(t("investment.pick_project", lang), options, format_func=labels.get, key="investment_project",
+initial: SelectboxStart = {} if "investment_project" in st.session_state else {"index": None}
+pid = st.selectbox(t("investment.pick_project", lang), options, format_func=labels.__getitem__, key="investment_project",
                    placeholder=t("investment.pick_placeholder", lang), **initial)
 if pid is None:
     st.info(t("investment.pick_hint", lang), icon=":material/touch_app:")

@@ -1,6 +1,8 @@
 """汇报材料 Briefing packs: choose sections, get a PPTX and a PDF for the current filters."""
 
 import time
+from collections.abc import Callable
+from typing import TypedDict, cast
 
 import streamlit as st
 
@@ -11,6 +13,17 @@ from components.export_ui import audited
 from components.i18n import format_number, format_period, t
 from data_access import queries as q
 from data_access.cache import query
+from data_access.scope import Scope
+
+
+class BuiltPack(TypedDict):
+    """The last pack built in this session, and the choices it was built for."""
+
+    key: tuple[Scope, tuple[str, ...], str]
+    pptx: bytes
+    pdf: bytes
+    seconds: float
+
 
 ctx = page_header("reports")
 lang, scope = ctx.lang, ctx.scope
@@ -38,7 +51,7 @@ for i, section in enumerate(sections, start=1):
     st.markdown(f"**{i}. {section.title}** — {section.takeaway}")
 
 key = (scope, tuple(chosen), lang)
-built = st.session_state.get("reports_built")
+built: BuiltPack | None = st.session_state.get("reports_built")
 left, right = st.columns(2)
 if left.button(t("reports.build", lang), type="primary", icon=":material/slideshow:", key="reports_build"):
     try:
@@ -64,11 +77,14 @@ if built and built["key"] == key:
     st.success(t("reports.ready", lang, seconds=f"{built['seconds']:.1f}", slides=format_number(len(sections) + 1, lang)))
     a, b = st.columns(2)
     pack = ",".join(chosen)
-    a.download_button("PPTX", audited(ctx, page="reports", item=pack, fmt="pptx", make=lambda data=built["pptx"]: data),
+    # The lambdas bind the bytes as a default (mypy cannot infer a lambda with a default against Callable[[], bytes]).
+    make_pptx = cast(Callable[[], bytes], lambda data=built["pptx"]: data)
+    make_pdf = cast(Callable[[], bytes], lambda data=built["pdf"]: data)
+    a.download_button("PPTX", audited(ctx, page="reports", item=pack, fmt="pptx", make=make_pptx),
                       file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pptx"),
                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                       icon=":material/download:", key="reports_pptx", on_click="ignore", width="stretch")
-    b.download_button("PDF", audited(ctx, page="reports", item=pack, fmt="pdf", make=lambda data=built["pdf"]: data),
+    b.download_button("PDF", audited(ctx, page="reports", item=pack, fmt="pdf", make=make_pdf),
                       file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pdf"),
                       mime="application/pdf", icon=":material/download:", key="reports_pdf", on_click="ignore", width="stretch")
 elif built:

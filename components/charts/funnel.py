@@ -86,9 +86,10 @@ def plot_conversion_by(df: pd.DataFrame, *, dim: str, labels: dict[str, str], ti
         vals = d[col]
         kw = dict(x=vals, y=d["name"], orientation="h") if horizontal else dict(x=d["name"], y=vals)
         fig.add_trace(go.Bar(**kw, name=t(key, lang), marker_color=colors[col],
-                             customdata=[[format_percent(v, lang) if v == v else "—", format_number(l, lang)]
-                                         for v, l in zip(vals, d["leads"])],
-                             hovertemplate="%{customdata[0]} · " + t("funnel.leads_n", lang) + " %{customdata[1]}<extra>%{fullData.name}</extra>"))
+                             customdata=[[format_percent(v, lang) if v == v else "—", format_number(n, lang)]
+                                         for v, n in zip(vals, d["leads"])],
+                             hovertemplate="%{customdata[0]} · " + t("funnel.leads_n", lang)
+                             + " %{customdata[1]}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="group")
     if horizontal:
         fig.update_xaxes(tickformat=".0%")

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -226,7 +227,7 @@ def _table_cells(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[list[s
 
 
 def _column_weights(headers: list[str], body: list[list[str]]) -> list[float]:
-    weights = []
+    weights: list[float] = []
     for i, header in enumerate(headers):
         widest = max([display_width(header), *(display_width(r[i]) for r in body)])
         weights.append(min(max(widest, 6), _MAX_CELL_UNITS) + 2)
@@ -308,7 +309,9 @@ def build_pptx(
                            labels, anchor=MSO_ANCHOR.MIDDLE)
             if s.figure is not None:
                 x, y, w, h = _chart_box(s)
-                slide.shapes.add_picture(io.BytesIO(chart_of[id(s)]), Inches(x), Inches(y), Inches(w), Inches(h))
+                png = chart_of[id(s)]
+                assert png is not None  # render_charts makes one for every section with a figure
+                slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), Inches(w), Inches(h))
             if s.table is not None:
                 shown = s.table.iloc[:ROWS_PER_SLIDE]
                 x, y, w, h = _side_table_box(s)
@@ -320,6 +323,7 @@ def build_pptx(
             if s.notes:
                 slide.notes_slide.notes_text_frame.text = s.notes
         else:
+            assert item.table is not None  # every appendix slide holds its rows
             rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table),
                                          total=item.total_rows)
             _pptx_heading(slide, f"{labels['appendix']}{labels['sep']}{item.table_title}", rows, labels)
@@ -487,13 +491,16 @@ def build_pdf(
             _pdf_heading(pdf, s.title, "" if statement_only else s.takeaway)
             if statement_only:  # a message slide: the takeaway is the content
                 pdf.set_font("cjk", "", 28)
-                lines = len(pdf.multi_cell(_CONTENT_W - 0.44, 28 / 72 * 1.4, s.takeaway, dry_run=True,
-                                           output="LINES", wrapmode=_wrapmode(s.takeaway)))
+                # fpdf2 types the result as a union of every output= shape; LINES gives the list of lines
+                lines = len(cast("list[str]", pdf.multi_cell(_CONTENT_W - 0.44, 28 / 72 * 1.4, s.takeaway, dry_run=True,
+                                                             output="LINES", wrapmode=_wrapmode(s.takeaway))))
                 top = _BODY_TOP + max(0.0, (3.0 - lines * 28 / 72 * 1.4) / 2)
                 _pdf_text(pdf, (_MARGIN + 0.22, top, _CONTENT_W - 0.44, 3.0), s.takeaway, 28, _TEXT, wrap=True)
             if s.figure is not None:
                 x, y, w, h = _chart_box(s)
-                pdf.image(io.BytesIO(chart_of[id(s)]), x=x, y=y, w=w, h=h)
+                png = chart_of[id(s)]
+                assert png is not None  # render_charts makes one for every section with a figure
+                pdf.image(io.BytesIO(png), x=x, y=y, w=w, h=h)
             if s.table is not None:
                 x, y, w, h = _side_table_box(s)
                 note_h = 0.3 if len(s.table) > ROWS_PER_SLIDE else 0
@@ -502,6 +509,7 @@ def build_pdf(
                     note = labels["first_rows"].format(shown=ROWS_PER_SLIDE, total=len(s.table))
                     _pdf_text(pdf, (x, y + h - note_h, w, note_h), note, 10, _MUTED)
         else:
+            assert item.table is not None  # every appendix slide holds its rows
             rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table),
                                          total=item.total_rows)
             _pdf_heading(pdf, f"{labels['appendix']}{labels['sep']}{item.table_title}", rows)
@@ -564,7 +572,7 @@ def _wrapmode(text: str) -> WrapMode:
     return WrapMode.CHAR if _has_wide(text) else WrapMode.WORD
 
 
-def _pdf_rect(pdf: FPDF, box, color: str) -> None:
+def _pdf_rect(pdf: FPDF, box: tuple[float, float, float, float], color: str) -> None:
     pdf.set_fill_color(*_rgb(color))
     pdf.rect(*box, style="F")
 

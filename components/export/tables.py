@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -139,11 +140,12 @@ def format_cell(value: object, code: str | None, lang: str) -> str:
         if isinstance(value, pd.Timestamp):
             return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M")
         return str(value)
+    number = cast(float, value)  # any numbers.Real (int, float, numpy scalars): the formatters read them all
     if code == PERCENT_FORMAT:
-        return format_percent(value, lang)
+        return format_percent(number, lang)
     if code == INTEGER_FORMAT:
-        return format_number(value, lang)
-    return format_number(value, lang, digits=2)
+        return format_number(number, lang)
+    return format_number(number, lang, digits=2)
 
 
 def display_width(text: str) -> int:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, SupportsFloat, SupportsIndex, cast
 
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal, get_minus_sign_symbol, get_plus_sign_symbol
@@ -83,11 +83,11 @@ def _to_decimal(value: object) -> Decimal | None:
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     try:
-        return Decimal(operator.index(value))  # ints, numpy ints: exact
+        return Decimal(operator.index(cast(SupportsIndex, value)))  # ints, numpy ints: exact (others: TypeError)
     except TypeError:
         pass
     try:
-        f = float(value)  # floats, numpy floats, numeric strings
+        f = float(cast("SupportsFloat | str", value))  # floats, numpy floats, numeric strings (others: TypeError)
     except (TypeError, ValueError):
         return None
     if f != f or f in (float("inf"), float("-inf")):

@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -139,7 +140,9 @@ def _bulk(conn: Connection, table: sa.Table, rows: list[tuple], sqlite: bool) ->
     if sqlite:
         # The DB-API executemany with plain tuples is several times faster than Core here.
         sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        conn.connection.driver_connection.executemany(sql, rows)
+        driver = conn.connection.driver_connection
+        assert driver is not None  # an open connection: the sqlite3 connection under it
+        driver.executemany(sql, rows)
         return
     for i in range(0, len(rows), INSERT_BATCH):
         conn.execute(table.insert(), [dict(zip(cols, r)) for r in rows[i:i + INSERT_BATCH]])
@@ -153,7 +156,9 @@ def _targets(ref, stats: pd.DataFrame, until: dt.date) -> list[dict]:
     months = biz.MONTH_WEIGHT
     year_fraction[until.year] = sum(months[: until.month - 1]) / sum(months) + months[until.month - 1] / sum(months) * until.day / 31
     stage_metric = {"lead": "leads", "enrolled": "enrolled", "certified": "certified", "employed": "employed"}
-    actual: Counter = Counter()
+    # Counts, and leads etc. projected to a full year (floats): a Counter adds floats fine at run time,
+    # but typeshed types Counter values as int.
+    actual = cast("dict[tuple[int, str, str], float]", Counter())
     for year, prov, stage, n in stats.itertuples(index=False):
         name = codes.EVENT_KINDS[int(stage)]
         if name in stage_metric and int(year) in year_fraction:

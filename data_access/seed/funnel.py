@@ -162,7 +162,9 @@ class FunnelModel:
             lo, hi = biz.STAGE_LAG_DAYS[s - 1]
             day = day + rng.integers(lo, hi + 1, size=n)
             reached = reached & (rng.random(n) < conv[:, s - 1]) & (day <= until_day)
-            ev_l.append(ids[reached]), ev_s.append(np.full(int(reached.sum()), s)), ev_d.append(day[reached])
+            ev_l.append(ids[reached])
+            ev_s.append(np.full(int(reached.sum()), s))
+            ev_d.append(day[reached])
             if codes.STAGES[s] == "completed":
                 completed_day = np.where(reached, day, -1)
             if codes.STAGES[s] == "certified":
@@ -172,7 +174,9 @@ class FunnelModel:
         refund_day = completed_day + rng.integers(30, 91, size=n)
         refunded = refund_prog & (completed_day >= 0) & ~certified & (rng.random(n) < biz.REFUND_RATE_IF_FAILED) \
             & (refund_day <= until_day)
-        ev_l.append(ids[refunded]), ev_s.append(np.full(int(refunded.sum()), REFUND_IDX)), ev_d.append(refund_day[refunded])
+        ev_l.append(ids[refunded])
+        ev_s.append(np.full(int(refunded.sum()), REFUND_IDX))
+        ev_d.append(refund_day[refunded])
 
         ev_learner, ev_stage, ev_day = (np.concatenate(a) for a in (ev_l, ev_s, ev_d))
         order = np.lexsort((ev_stage, ev_learner))

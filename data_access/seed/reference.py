@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
 from data_access import codes
-from data_access.places import Place, Province, short_name_zh as short_name
+from data_access.places import Place, Province
+from data_access.places import short_name_zh as short_name
 from data_access.seed import business as biz
 
 UNIV_SUFFIX = (("学院", "College"), ("理工学院", "Institute of Technology"), ("师范学院", "Normal College"),
@@ -20,7 +22,8 @@ UNIV_SUFFIX = (("学院", "College"), ("理工学院", "Institute of Technology"
 VOC_SUFFIX = (("职业技术学院", "Vocational and Technical College"), ("职业学院", "Vocational College"),
               ("信息职业技术学院", "Information Vocational College"), ("工业职业技术学院", "Industrial Vocational College"),
               ("商贸职业学院", "Commerce Vocational College"), ("电子信息职业学院", "Electronic Information Vocational College"))
-TECH_SUFFIX = (("技师学院", "Technician College"), ("高级技工学校", "Senior Technical School"), ("工贸技工学校", "Industry and Trade Technical School"))
+TECH_SUFFIX = (("技师学院", "Technician College"), ("高级技工学校", "Senior Technical School"),
+               ("工贸技工学校", "Industry and Trade Technical School"))
 ENT_PREFIX = (("智造", "Zhizao"), ("云联", "Yunlian"), ("数科", "Shuke"), ("融媒", "Rongmei"), ("文创", "Wenchuang"),
               ("智慧教育", "Smart Education"), ("软件", "Software"), ("信创", "Xinchuang"))
 ENT_SUFFIX = (("科技有限公司", "Technology Co., Ltd."), ("信息技术有限公司", "IT Co., Ltd."), ("集团有限公司", "Group Co., Ltd."))
@@ -166,7 +169,7 @@ def _add_projects(ref: Reference, rng, until: dt.date) -> None:
     partners_by_name = {p["name_zh"]: p for p in ref.partners}
     hk = biz.HANKOU_PROJECT
     _add_project(ref, rng, until, partners_by_name[hk["partner"]], hk["kind"], hk["sector"], hk["start"], hk["end"],
-                 hk["committed_yuan"] * 100, name=(hk["name_zh"], hk["name_en"]))
+                 cast(int, hk["committed_yuan"]) * 100, name=(hk["name_zh"], hk["name_en"]))
     for p in ref.partners:
         end = codes.END_OF_KIND[p["kind"]]
         n = {"strategic": int(rng.integers(2, 4)), "core": int(rng.integers(1, 3)),

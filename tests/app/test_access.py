@@ -10,7 +10,7 @@ import pytest
 
 from components.i18n import format_number, t
 from data_access import access, config, queries, schema
-from tests.app.helpers import assert_clean, all_provinces, default_scope, run_query
+from tests.app.helpers import all_provinces, assert_clean, default_scope, run_query
 from tests.components.test_auth import GOOD
 
 HENAN, HUBEI = "410000", "420000"
@@ -199,7 +199,7 @@ def test_the_admin_page_is_for_admins_only(sso):
 
     manager = sso("henan@corp.cn")
     manager.run()
-    with pytest.raises(Exception):  # not registered for this user: AppTest cannot even switch to it
+    with pytest.raises(ValueError):  # not registered for this user: AppTest cannot even switch to it
         manager.switch_page("pages/admin.py").run()
     assert t("admin.title", "zh") not in texts(manager)
 

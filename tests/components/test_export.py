@@ -29,10 +29,11 @@ from components.export import (
     export_filename,
     figure_to_bytes,
     image_session,
+    images,
+    pack,
     to_csv_bytes,
     to_xlsx_bytes,
 )
-from components.export import images, pack
 
 CHART_TITLE = "各省合作企业数量"
 

@@ -413,7 +413,8 @@ def test_no_partner_when_a_province_is_selected():
 
 @pytest.fixture
 def static_fig(provinces):
-    return coverage_static_figure(provinces, metric="per_10k_leads", lang="zh", title="每万条线索合作单位数", caption="数据截至 2026年11月28日")
+    return coverage_static_figure(provinces, metric="per_10k_leads", lang="zh", title="每万条线索合作单位数",
+                                  caption="数据截至 2026年11月28日")
 
 
 def test_static_figure_has_a_bounded_number_of_scatter_traces(static_fig, provinces):
