@@ -29,6 +29,10 @@ seed: venv  ## reseed the embedded database: make seed LEARNERS=500000
 bench: venv  ## performance benchmarks (not part of the tests)
 	$(PY) bench/seed_bench.py
 
+.PHONY: load
+load: venv system-deps  ## many users: SESSIONS (default 20) concurrent Chromium sessions x 10 filter changes, app vs the floor app (docs/PERFORMANCE.md); make load SESSIONS=5
+	$(PY) bench/load.py --sessions $(or $(SESSIONS),20) --changes 10 --target both
+
 screenshots: venv  ## docs/screenshots/: every page in both languages (headless Debian chromium)
 	$(PY) bench/screenshots.py
 

@@ -11,7 +11,7 @@ import streamlit as st
 from components import auth, outage
 from components.context import PageContext, set_page_context
 from components.filter_bar import render_filter_bar
-from components.filters import period_bounds, period_options, selected_provinces, to_params
+from components.filters import dropped_text, period_bounds, period_options, selected_provinces, to_params
 from components.i18n import format_date, t
 from data_access import access, cache, codes
 from data_access.queries import data_as_of, get_data_freshness
@@ -107,7 +107,7 @@ try:
     else:
         auth.render_demo_banner(lang)
     if dropped:
-        st.warning(t("notice.dropped_values", lang, values="、".join(dropped) if lang == "zh" else ", ".join(dropped)),
+        st.warning(t("notice.dropped_values", lang, values=dropped_text(dropped, lang)),
                    icon=":material/link_off:")
 
     pages = [

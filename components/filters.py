@@ -72,6 +72,19 @@ def _short(value: str, limit: int = 24) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
+def as_literal(value: str) -> str:
+    """Link text made safe for a Markdown notice: a code span, so ``[x](//evil)``, ``![i](//x)``,
+    headings and e-mail addresses show as typed instead of becoming links, images or markup.
+    Backticks and line breaks inside cannot close the span or start a block."""
+    clean = "".join(" " if ch in "\r\n\t" or ord(ch) < 32 or ch == "\x7f" else ch for ch in value).replace("`", "ˋ")
+    return f"`{clean}`"
+
+
+def dropped_text(dropped: Sequence[str], lang: str) -> str:
+    """The dropped ``name=value`` items for the notice, each shown literally."""
+    return ("、" if lang == "zh" else ", ").join(as_literal(d) for d in dropped)
+
+
 def _codes(raw: list[str] | None, allowed: Sequence[str], name: str, dropped: list[str]) -> tuple[str, ...] | None:
     """None when the parameter is absent; () for an explicit empty value; else the valid codes."""
     if raw is None:

@@ -103,3 +103,12 @@ def test_scope_label_names_a_few_provinces_and_counts_the_rest():
     assert scope_label(("410000", "420000"), ALLOWED, names, "en") == "Henan, Hubei"
     assert scope_label(ALLOWED[:3] + ("999999",), ALLOWED + ("999999",), names, "zh") == "北京市、河南省、湖北省 +1"
     assert scope_label((), ALLOWED, names, "zh") == "—"
+
+
+@pytest.mark.parametrize("hostile", ["[x](//e.vil/a)", "![i](//x.test/p)", "a\n---\n# big", "exec@corp.cn", "`code` <b>x</b>"])
+def test_dropped_link_text_is_shown_literally_in_the_notice(hostile):
+    from components.filters import dropped_text
+
+    text = dropped_text([f"province={hostile}"], "zh")
+    assert text.startswith("`") and text.endswith("`") and text.count("`") == 2
+    assert "\n" not in text
