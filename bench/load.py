@@ -522,6 +522,11 @@ def print_report(results: dict[str, dict]) -> None:
         print(f"  {name:<6} {c['server']:.2f} | {c['browser']:.2f} | {c['driver']:.2f} | {c['other']:.2f}"
               f"   (machine {r['cpu']['machine_utilisation'] * 100:.0f} % busy over {r['cpu']['wall_s']} s)")
     for name, r in results.items():
+        other = r["cpu"]["cores_busy"]["other"]
+        if other > 0.25:
+            print(f"\nWARNING [{name}]: other processes kept {other:.2f} of {os.cpu_count()} cores busy during the run: "
+                  "the figures are disturbed; run again on a quiet machine.")
+    for name, r in results.items():
         if r["warnings_seen"]:
             print(f"\n[{name}] warnings shown: " + " | ".join(r["warnings_seen"][:5]))
         if r["server_log_errors"]:
@@ -538,7 +543,7 @@ def machine() -> dict:
         kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1])
         mem = f"{kb / 1024 / 1024:.0f} GiB"
     return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
-            "platform": platform.platform()}
+            "platform": platform.platform(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
 
 
 # --- main ------------------------------------------------------------------------------------------
@@ -552,6 +557,7 @@ async def amain(args) -> int:
     if not chromium:
         print("Debian's chromium is not installed (apt-get install chromium)", file=sys.stderr)
         return 2
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="cockpit-load-") as tmp:
         workdir = Path(tmp)
         servers: dict[str, Server] = {}
@@ -594,7 +600,7 @@ async def amain(args) -> int:
         ratio = (results["app"]["summary"]["p95_s"] / results["floor"]["summary"]["p95_s"]
                  if "app" in results and "floor" in results else None)
         out = {"started": started, "command": " ".join(["python", "bench/load.py", *sys.argv[1:]]),
-               "machine": machine(), "sessions": args.sessions, "changes": args.changes,
+               "machine": {**machine(), "load_average_at_start": load_before}, "sessions": args.sessions, "changes": args.changes,
                "views_per_session": args.changes + 1, "learners": None if args.database_url else args.learners,
                "timeout_s": args.timeout, "errors": errors,
                "ratio_p95_app_floor": round(ratio, 3) if ratio else None, "targets": results}

@@ -70,12 +70,10 @@ FIXED_TEXTS = [t("coverage.map_note", lang) for lang in ("zh", "en")]
 
 # n -> reason: links that show an app bug (reported, not fixed here); their test is xfail(strict=True).
 KNOWN_BUGS: dict[int, str] = {}
-MARKDOWN_BUG = (
-    "app.py:110 shows the dropped values with st.warning, which renders Markdown; components/filters.py "
-    "(_short, parse_params) does not escape them, so link text becomes markup in the app's own notice: "
-)
-# n -> reason, for test_the_notice_shows_link_text_as_text.
-KNOWN_MARKUP_BUGS: dict[int, str] = {}  # all fixed: the notice shows each value as a code span (filters.as_literal)
+# n -> reason, for test_the_notice_shows_link_text_as_text. Sets 16, 29, 43, 77, 88, 145, 159, 180 and 193
+# found the notice rendering link text as Markdown (links to //e.vil, <img src=//x.test/p=>, headings,
+# mailto:); fixed in 9e23285: each dropped value is a code span (filters.as_literal).
+KNOWN_MARKUP_BUGS: dict[int, str] = {}
 
 
 # --- the server --------------------------------------------------------------------------------------
