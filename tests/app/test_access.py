@@ -35,7 +35,10 @@ def users(app_db_url):
         for email, (role, provinces, regions) in USERS.items():
             access.add_user(conn, email=email, role=role, provinces=provinces, regions=regions, actor="cli:test")
         access.set_user(conn, email="gone@corp.cn", actor="cli:test", enabled=False)
-    return engine
+    yield engine
+    with engine.begin() as conn:  # the database is shared with other modules: leave no users behind
+        conn.execute(schema.app_user_grant.delete().where(schema.app_user_grant.c.email.in_(list(USERS))))
+        conn.execute(schema.app_user.delete().where(schema.app_user.c.email.in_(list(USERS))))
 
 
 @pytest.fixture

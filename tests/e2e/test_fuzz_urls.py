@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 
 from components.filters import CHANNELS, ENDS, REGIONS, TIERS, period_options
 from components.i18n import t
-from data_access import access, config
+from data_access import access, config, schema
 from data_access.queries import data_as_of, get_data_freshness, get_province_catalogue
 from data_access.scope import Scope
 from tests.e2e.test_signin import HENAN, HENAN_CODE, AppProcess, _copy_sqlite, _free_port
@@ -99,6 +99,9 @@ def fuzz_server(app_db_url, tmp_path_factory, chromium_path):
     engine = config.make_engine(url)
     try:
         with engine.begin() as conn:
+            # The shared seeded database may hold other test modules' users: start from none.
+            conn.execute(schema.app_user_grant.delete())
+            conn.execute(schema.app_user.delete())
             access.add_user(conn, email=HENAN, role="regional", actor="test", provinces=[HENAN_CODE])
         with engine.connect() as conn:
             cat = get_province_catalogue(conn)

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from components.i18n import t
-from data_access import access, config
+from data_access import access, config, schema
 from data_access.config import PROJECT_ROOT
 from data_access.queries import get_province_catalogue
 
@@ -128,6 +128,9 @@ def sso(app_db_url, tmp_path_factory, chromium_path):
     engine = config.make_engine(url)
     try:
         with engine.begin() as conn:
+            # The shared seeded database may hold other test modules' users: start from none.
+            conn.execute(schema.app_user_grant.delete())
+            conn.execute(schema.app_user.delete())
             access.add_user(conn, email=EXEC, role="executive", actor="test")
             access.add_user(conn, email=HENAN, role="regional", actor="test", provinces=[HENAN_CODE])
             access.add_user(conn, email=GONE, role="regional", actor="test", provinces=[HENAN_CODE])
