@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 import time
 from pathlib import Path
@@ -65,7 +66,7 @@ def report(argv: list[str]) -> int:
     from data_access import access, codes, config, queries
     from data_access.scope import Scope, selection_scope
 
-    parser = argparse.ArgumentParser(prog="python -m components.cli report", description="Build a briefing pack (PPTX or PDF).")
+    parser = _OneLineParser(prog="python -m components.cli report", description="Build a briefing pack (PPTX or PDF).")
     parser.add_argument("--province", action="append", default=[], help="6-digit adcode; repeatable; default all")
     parser.add_argument("--region", action="append", default=[], choices=REGIONS)
     parser.add_argument("--period", default="", help="2025 or 2025Q3; default the latest year with data")
@@ -156,11 +157,23 @@ def report(argv: list[str]) -> int:
     return 0
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    """``text`` with every control character (line breaks, ANSI escapes, bidi overrides) shown as its escape."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 class _OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one clear line on stderr and exit code 2."""
+    """argparse, but a bad argument is one clear line on stderr and exit code 2.
+
+    The line quotes what the operator typed; control characters in it are shown escaped, never
+    sent to the terminal (a pasted value may hold a line break or an ANSI sequence).
+    """
 
     def error(self, message: str):  # type: ignore[override]
-        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        print(f"{self.prog}: {_visible(message)} (see --help)", file=sys.stderr)
         raise SystemExit(2)
 
 

@@ -45,19 +45,9 @@ PARALLEL = 2
 RUN_TIMEOUT_S = 120
 
 # case id -> reason: runs that show an app bug (reported, not fixed here), marked xfail(strict=True).
-RAW_TEXT_BUG = (
-    "components/cli.py:106 report() prints the dropped values raw (`parser.error(f\"not understood: "
-    "{', '.join(dropped)}\")`, values cut by components/filters.py:70 _short but not escaped): "
-)
-KNOWN_BUGS: dict[str, str] = {
-    "values-117": RAW_TEXT_BUG + "`--province=$'410000\\n'` splits the error into two lines",
-    "unknown-121": RAW_TEXT_BUG + "`--province=$'zqx121q\\x1b[31mred'` writes an ANSI escape "
-                                  "sequence to the operator's terminal",
-}
-ONE_LINE_BUG = (
-    "`report` parses with a plain argparse.ArgumentParser (components/cli.py, report()), so a bad argument "
-    "prints argparse's 7-line usage block before the error line; `users` uses _OneLineParser (one line)"
-)
+# Empty since `report` parses with _OneLineParser, which escapes control characters (values-117:
+# a line break in --province; unknown-121: an ANSI escape) and prints one line.
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +175,6 @@ def test_the_sql_echo_was_on(runs):
     assert any(re.search(r"\[(generated in|cached since) [^\]]*\] \(", r.stdout) for r in echoed)
 
 
-@pytest.mark.xfail(strict=True, reason=ONE_LINE_BUG)
 def test_a_bad_argument_is_one_line_on_stderr(runs):
     bad = [r for k, r in runs.items() if k != "_seconds" and r.returncode == 2]
     assert bad
