@@ -14,7 +14,7 @@ from components.filter_bar import render_filter_bar
 from components.filters import dropped_text, period_bounds, period_options, selected_provinces, to_params
 from components.i18n import format_date, t
 from data_access import access, cache, codes
-from data_access.queries import data_as_of, get_data_freshness
+from data_access.queries import data_as_of
 from data_access.scope import Scope, selection_scope
 
 logger = logging.getLogger("cockpit")
@@ -85,7 +85,7 @@ try:
     names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
     regions = {r: tuple(catalogue.loc[catalogue["region"] == r, "province_code"]) for r in codes.REGIONS}
     everything = Scope(tuple(catalogue["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1))
-    freshness = cache.query(get_data_freshness, everything)
+    freshness = cache.db.get_data_freshness(scope=everything)
     as_of = data_as_of(freshness) or dt.date.today()
     first = freshness.set_index("source").loc["funnel_event", "earliest_on"] or dt.date(as_of.year, 1, 1)
     periods = period_options(first, as_of)

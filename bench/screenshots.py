@@ -39,7 +39,7 @@ def main() -> None:
                     page.wait_for_timeout(8000 if name == "coverage" else 4000)
                     target = args.out / f"{name}-{lang}.png"
                     page.screenshot(path=str(target))
-                    print(target.relative_to(ROOT))
+                    print(target)
                     page.close()
             browser.close()
 

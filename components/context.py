@@ -1,7 +1,8 @@
 """What every page needs from the frame (app.py): scope, filters, language, data-as-of, names.
 
-app.py builds one PageContext per run and pages read it with ``page_context()``. The scope is a
-``data_access.scope.Scope``; it is typed loosely here because components sit above data_access.
+app.py builds one PageContext per run and pages read it with ``page_context()``; its
+``sections`` is the SectionContext the page's sections are computed for (the pack and the
+report command build the same from the same filters).
 """
 
 from __future__ import annotations
@@ -9,20 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
 
 import streamlit as st
 
 from components import state
-from components.filters import Filters, scope_label
-from components.i18n import format_date, format_period, t
+from components.filters import Filters, FilterText
+from components.i18n import t
+from components.sections import SectionContext
+from data_access.scope import Scope
 
 
 @dataclass(frozen=True)
 class PageContext:
     """The per-run values a page reads top to bottom."""
 
-    scope: Any
+    scope: Scope
     filters: Filters
     lang: str
     as_of: dt.date
@@ -39,10 +42,19 @@ class PageContext:
         pair = self.names.get(code)
         return code if pair is None else pair[0 if self.lang == "zh" else 1]
 
+    @cached_property
+    def sections(self) -> SectionContext:
+        """What this run's sections are computed for."""
+        return SectionContext(scope=self.scope, filters=self.filters, lang=self.lang, as_of=self.as_of, names=self.names)
+
+    @property
+    def text(self) -> FilterText:
+        """The filters in words: scope line, file-name part, filter sheet (one description everywhere)."""
+        return self.sections.text
+
     def scope_label(self) -> str:
-        """Short text for the provinces in scope (for captions and file names); 全国 only for the
-        whole country (``names`` holds every province of the catalogue)."""
-        return scope_label(self.scope.provinces, tuple(self.names), self.names, self.lang)
+        """Short text for the provinces in scope; 全国 only for the whole country."""
+        return self.text.scope
 
 
 def page_context() -> PageContext:
@@ -66,8 +78,7 @@ def page_header(page: str) -> PageContext:
     ctx = page_context()
     lang, scope = ctx.lang, ctx.scope
     st.title(t(f"{page}.title", lang))
-    st.caption(t("page.scope_line", lang, scope=ctx.scope_label(), period=format_period(ctx.filters.period, lang),
-                 start=format_date(scope.start, lang), end=format_date(scope.end - dt.timedelta(days=1), lang)))
+    st.caption(ctx.text.line)
     st.markdown(t(f"{page}.intro", lang))
     if scope.is_empty:
         st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")

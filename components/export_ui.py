@@ -18,6 +18,7 @@ from components.context import PageContext
 from components.export import export_filename, figure_to_bytes, to_csv_bytes, to_xlsx_bytes
 from components.export.images import ImageFormat, find_chromium
 from components.i18n import catalogue, format_date, label, t
+from components.sections import View
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -42,20 +43,6 @@ def export_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns=names)
 
 
-def filter_rows(ctx: PageContext) -> list[tuple[str, str]]:
-    """(name, value) pairs describing the filters, for the XLSX filters sheet."""
-    lang, f = ctx.lang, ctx.filters
-    sep = "、" if lang == "zh" else ", "
-    return [
-        (t("filter.provinces", lang), ctx.scope_label()),
-        (t("filter.period", lang), f"{f.period} ({format_date(ctx.scope.start, lang)} – "
-                                   f"{format_date(ctx.scope.end - pd.Timedelta(days=1), lang)})"),
-        (t("filter.kinds", lang), sep.join(label("end", e, lang) for e in f.ends) or "—"),
-        (t("filter.channels", lang), sep.join(label("channel", c, lang) for c in f.channels) or "—"),
-        (t("filter.tiers", lang), sep.join(label("tier", x, lang) for x in f.tiers) or "—"),
-    ]
-
-
 def audited(ctx: PageContext, *, page: str, item: str, fmt: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
     """``make`` wrapped so that each download writes one audit row first (who, what, scope, filters).
 
@@ -76,7 +63,7 @@ def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: g
     stem = f"{t(f'nav.{page}', lang)}-{name}"
 
     def fname(ext: str) -> str:
-        return export_filename(stem, ctx.scope_label(), ctx.as_of, ext)
+        return export_filename(stem, ctx.text.file_part, ctx.as_of, ext)
 
     with st.popover(t("export.button", lang), icon=":material/download:"):
         if figure is not None:
@@ -102,7 +89,12 @@ def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: g
             cols[1].download_button(
                 "Excel", file_name=fname("xlsx"), mime=MIME["xlsx"], key=f"{key}_xlsx", on_click="ignore", width="stretch",
                 data=audited(ctx, page=page, item=name, fmt="xlsx",
-                             make=lambda: to_xlsx_bytes({title[:31]: table}, filters=filter_rows(ctx), title=title,
+                             make=lambda: to_xlsx_bytes({title[:31]: table}, filters=list(ctx.text.rows), title=title,
                                                         lang=lang, data_as_of=format_date(ctx.as_of, lang))),
             )
         st.caption(t("export.hint", lang))
+
+
+def export_view(ctx: PageContext, view: View, *, page: str, key: str) -> None:
+    """The export menu of a section's view: its figure and the data behind it."""
+    export_menu(ctx, page=page, name=view.title, title=view.title, figure=view.figure, data=view.data, key=key)

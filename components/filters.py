@@ -19,12 +19,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from components.i18n import LANGS
+from components.i18n import LANGS, format_date, format_period, label, t
+from data_access.codes import CHANNELS, ENDS, REGIONS, TIERS
 
-ENDS = ("G", "B", "S")
-CHANNELS = ("campus", "enterprise", "government", "online", "branch")
-TIERS = ("capital", "prefecture", "county")
-REGIONS = ("north", "northeast", "east", "central", "south", "southwest", "northwest")
 KNOWN_PARAMS = ("province", "region", "period", "end", "channel", "tier", "lang")
 # Parameters Streamlit itself may put in a URL; they are neither ours nor errors.
 IGNORED_PARAMS = ("embed", "embed_options")
@@ -181,3 +178,69 @@ def scope_label(provinces: Sequence[str], national: Sequence[str], names: Mappin
 
     shown = ("、" if lang == "zh" else ", ").join(name(p) for p in provinces[:3])
     return shown + (f" +{len(provinces) - 3}" if len(provinces) > 3 else "")
+
+
+@dataclass(frozen=True)
+class FilterText:
+    """The active filters in words, made once (``describe_filters``) for every place that names them:
+    the page's scope line, export file names, the pack's title slide and footers, the XLSX filter
+    sheet and the report command's log. Every non-default filter is named in each."""
+
+    lang: str
+    scope: str  # the provinces: 全国 / 河南、湖北 +2
+    period: str  # 2026年（2026-01-01 至 2026-11-28）
+    period_code: str  # 2026 / 2026Q3
+    slices: tuple[tuple[str, str], ...]  # (name, value) of each partner-end / channel / tier filter not at "all"
+    rows: tuple[tuple[str, str], ...]  # (name, value) of every filter
+
+    @property
+    def _sep(self) -> str:
+        return "；" if self.lang == "zh" else "; "
+
+    def _colon(self, name: str, value: str) -> str:
+        return f"{name}：{value}" if self.lang == "zh" else f"{name}: {value}"
+
+    @property
+    def line(self) -> str:
+        """The page's scope line: provinces, period with its dates, then the narrowed slices."""
+        tail = "".join(f" · {self._colon(n, v)}" for n, v in self.slices)
+        return t("page.scope_line", self.lang, scope=self.scope, period=self.period) + tail
+
+    @property
+    def scope_and_slices(self) -> str:
+        """Provinces and the narrowed slices (the pack's scope on the title slide and every footer)."""
+        return self.scope + "".join(f" · {self._colon(n, v)}" for n, v in self.slices)
+
+    @property
+    def file_part(self) -> str:
+        """For file names: provinces, period code and the narrowed slices' values."""
+        return "_".join([self.scope, self.period_code, *(v.replace("、", "+").replace(", ", "+") for _, v in self.slices)])
+
+
+def describe_filters(f: Filters, *, provinces: Sequence[str], start: dt.date, end: dt.date,
+                     names: Mapping[str, tuple[str, str]], lang: str) -> FilterText:
+    """The filters ``f`` over the scope's ``provinces`` and [start, end) as text in ``lang``.
+
+    ``names`` holds every province of the catalogue (全国 is said only for all of them).
+    """
+    sep = "、" if lang == "zh" else ", "
+    scope = scope_label(provinces, tuple(names), names, lang)
+    period = (f"{format_period(f.period, lang)}（{format_date(start, lang)} 至 {format_date(end - dt.timedelta(days=1), lang)}）"
+              if lang == "zh" else
+              f"{format_period(f.period, lang)} ({format_date(start, lang)} to {format_date(end - dt.timedelta(days=1), lang)})")
+    none = t("filter.none", lang)
+    slices_all = [
+        ("filter.kinds", "end", f.ends, ENDS),
+        ("filter.channels", "channel", f.channels, CHANNELS),
+        ("filter.tiers", "tier", f.tiers, TIERS),
+    ]
+    rows = [(t("filter.provinces", lang), scope), (t("filter.period", lang), period)]
+    narrowed = []
+    for key, group, chosen, everything in slices_all:
+        if set(chosen) == set(everything):
+            value = t("filter.all", lang)
+        else:
+            value = sep.join(label(group, x, lang) for x in everything if x in chosen) or none
+            narrowed.append((t(key, lang), value))
+        rows.append((t(key, lang), value))
+    return FilterText(lang=lang, scope=scope, period=period, period_code=f.period, slices=tuple(narrowed), rows=tuple(rows))

@@ -1,4 +1,8 @@
-"""KPI cards: a value, its change vs last year, and progress against the annual target."""
+"""KPI cards: a value, its change vs last year, and progress against the annual target.
+
+``Card`` and ``card_from`` are pure (sections build cards; the pack turns the same cards into its
+table); only ``render_cards`` draws, and it imports streamlit when called.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
-import streamlit as st
 
 from components.i18n import format_delta, format_money, format_number, format_percent, t
 
@@ -27,6 +30,8 @@ class Card:
     target_line: str | None
     help: str | None = None
     chart: Sequence[float] | None = None
+    target: str | None = None  # the annual target, formatted (None: no target applies)
+    reached: str | None = None  # the share of the target reached, formatted
 
 
 def _fmt(value: float, kind: str, lang: str) -> str:
@@ -49,11 +54,13 @@ def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number
         delta = format_delta(value - previous, lang, kind="money" if kind == "money" else "number")
         if previous:
             delta += f" ({format_delta((value - previous) / previous, lang, kind='percent')})"
-    target_line = None
+    target_line = target_text = reached = None
     if not math.isnan(target) and target > 0:
-        target_line = t("kpi.target_line", lang, target=_fmt(target, kind, lang), pct=format_percent(value / target, lang, digits=0))
+        target_text, reached = _fmt(target, kind, lang), format_percent(value / target, lang, digits=0)
+        target_line = t("kpi.target_line", lang, target=target_text, pct=reached)
     return Card(label=label or t(f"metric.{metric}", lang), value=_fmt(value, kind, lang), delta=delta,
-                delta_color="inverse" if inverse else "normal", target_line=target_line, help=help, chart=chart)
+                delta_color="inverse" if inverse else "normal", target_line=target_line, help=help, chart=chart,
+                target=target_text, reached=reached)
 
 
 MAX_PER_ROW = 4
@@ -77,6 +84,8 @@ def render_cards(cards: Sequence[Card], *, lang: str) -> None:
 
 
 def _render_row(cards: Sequence[Card], *, lang: str, width: int) -> None:
+    import streamlit as st
+
     for col, card in zip(st.columns(width), cards):
         with col:
             st.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help, border=True,

@@ -26,12 +26,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import access, bootstrap, config, queries
+from data_access.reader import Reader
 from data_access.scope import Scope
 
 logger = logging.getLogger("cockpit")
 TTL_S = 600
 _REGISTRY: dict[str, Callable] = {f.__name__: f for f in queries.SCOPED_QUERIES}
-# Session-state key where query() notes when each result of this run was read (reset by the frame).
+# Session-state key where the cached queries note when each result of this run was read (reset by the frame).
 READ_TIMES = "_data_read_times"
 # A successful probe is trusted this long; while down, probes are spaced by this backoff (s).
 HEALTHY_FOR_S = 2.0
@@ -148,7 +149,7 @@ def _cached(name: str, scope: Scope, kwargs: tuple) -> tuple[object, dt.datetime
         return _REGISTRY[name](conn, scope=scope, **dict(kwargs)), dt.datetime.now(dt.UTC)
 
 
-def query(fn: Callable, scope: Scope, **kwargs) -> pd.DataFrame:
+def _run(fn: Callable, /, *, scope: Scope, **kwargs):
     """Run a scoped query function through the cache; QueryTimeout when it hits the statement
     timeout, DataUnavailable when the database fails. Notes when the result was read."""
     if fn.__name__ not in _REGISTRY:
@@ -165,6 +166,10 @@ def query(fn: Callable, scope: Scope, **kwargs) -> pd.DataFrame:
     with _suppress_no_session():
         st.session_state.setdefault(READ_TIMES, []).append(read_at)
     return value
+
+
+# The app's typed, cached queries: ``db.get_kpis(scope=scope)`` (pages and sections read through it).
+db = Reader(_run)
 
 
 class _suppress_no_session:

@@ -5,13 +5,14 @@ from typing import Literal, TypedDict
 import pandas as pd
 import streamlit as st
 
-from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars, plot_project_plan
+from components.charts.investment import plot_project_plan
 from components.context import page_header
 from components.export_ui import export_menu
-from components.i18n import format_date, format_money, format_number, format_percent, label, money_unit_scale, t
-from components.kpi import Card, render_cards
-from data_access import queries as q
-from data_access.cache import query
+from components.i18n import format_date, format_money, format_number, label, money_unit_scale, t
+from components.kpi import render_cards
+from components.section_ui import show, takeaway, view
+from components.sections.investment import risk_text
+from data_access.cache import db
 
 
 class MoneyColumn(TypedDict):
@@ -31,61 +32,32 @@ ctx = page_header("investment")
 lang, scope = ctx.lang, ctx.scope
 name_col = "name_zh" if lang == "zh" else "name_en"
 
-with st.spinner(t("common.loading", lang)):
-    projects = query(q.get_investment_by_project, scope, as_of=ctx.as_of)
-
-if projects.empty:
-    st.info(t("investment.empty", lang), icon=":material/savings:")
+summary = view(ctx, "investment_summary")
+if summary.empty:
+    st.info(summary.takeaway, icon=":material/savings:")
     st.stop()
-
-planned, committed, disbursed = (projects[c].sum() for c in ("planned_yuan", "committed_yuan", "disbursed_yuan"))
-at_risk = int(projects["at_risk"].sum())
-render_cards([
-    Card(t("metric.planned_yuan", lang), format_money(planned, lang), None, "normal", t("investment.planned_note", lang)),
-    Card(t("metric.committed_yuan", lang), format_money(committed, lang), None, "normal",
-         t("investment.projects_n", lang, n=format_number(len(projects), lang))),
-    Card(t("metric.disbursed_yuan", lang), format_money(disbursed, lang), None, "normal", t("investment.disbursed_note", lang)),
-    Card(t("metric.execution", lang), format_percent(disbursed / planned, lang) if planned else "—", None, "normal",
-         t("investment.execution_note", lang)),
-    Card(t("investment.at_risk", lang), format_number(at_risk, lang), None, "inverse",
-         t("investment.at_risk_note", lang, pct=format_percent(at_risk / len(projects), lang)), help=t("investment.at_risk_help", lang)),
-], lang=lang)
+takeaway(summary)
+render_cards(summary.prepared.cards, lang=lang)
+projects = summary.prepared.projects
 
 st.subheader(t("investment.section_time", lang))
-with st.spinner(t("common.loading", lang)):
-    plan_by_year = query(q.get_planned_by_year, scope)
-    paid_by_month = query(q.get_disbursed_by_month, scope)
-spend = cumulative_spend_frame(plan_by_year, paid_by_month, start=scope.start, end=scope.end)
-title = t("investment.chart_cumulative", lang)
-fig = plot_cumulative_spend(spend, title=title, lang=lang)
-st.plotly_chart(fig, key="investment_cumulative")
+spend = view(ctx, "spend")
+show(ctx, spend, page="investment")
 st.caption(t("investment.cumulative_note", lang))
-export_menu(ctx, page="investment", name=title, title=title, figure=fig, data=spend.rename(columns={"month": "month_start"}),
-            key="export_cumulative")
 
 left, right = st.columns(2)
 with left:
-    by_sector = query(q.get_investment_by, scope, grain="sector")
-    by_sector["label"] = [label("sector", s, lang) for s in by_sector["sector"]]
-    title = t("investment.chart_sector", lang)
-    fig = plot_money_bars(by_sector, title=title, lang=lang)
-    st.plotly_chart(fig, key="investment_sector")
-    export_menu(ctx, page="investment", name=title, title=title, figure=fig, data=by_sector.drop(columns="label"),
-                key="export_sector")
+    show(ctx, view(ctx, "sectors"), page="investment")
 with right:
-    by_province = query(q.get_investment_by, scope, grain="province")
-    by_province["label"] = by_province["province_name_zh" if lang == "zh" else "province_name_en"]
-    title = t("investment.chart_province", lang)
-    fig = plot_money_bars(by_province, title=title, lang=lang, top=12)
-    st.plotly_chart(fig, key="investment_province")
-    export_menu(ctx, page="investment", name=title, title=title, figure=fig, data=by_province.drop(columns="label"),
-                key="export_province")
+    show(ctx, view(ctx, "investment_provinces"), page="investment")
 
 st.subheader(t("investment.section_portfolio", lang))
+risk = view(ctx, "risk")
+takeaway(risk)
 only_risk = st.toggle(t("investment.only_risk", lang), key="investment_only_risk")
 table = (projects[projects["at_risk"]] if only_risk else projects).sort_values("planned_yuan", ascending=False, kind="stable")
 div, unit = money_unit_scale(list(projects["committed_yuan"]), lang)
-view = pd.DataFrame({
+shown = pd.DataFrame({
     "code": table["code"],
     "name": table[name_col],
     "sector": [label("sector", s, lang) for s in table["sector"]],
@@ -95,8 +67,8 @@ view = pd.DataFrame({
     "disbursed": table["disbursed_yuan"] / div,
     "executed": table["pct_executed"],
     "status": [label("project_status", s, lang) for s in table["status"]],
-    "risk": ["⚠ " + t("investment.risk_ahead", lang) if a else ("⚠ " + t("investment.risk_overdue", lang, n=o) if o else "")
-             for a, o in zip(table["ahead_of_plan"], table["overdue_milestones"])],
+    "risk": [f"⚠ {text}" if text else "" for text in map(risk_text, table["ahead_of_plan"], table["overdue_milestones"],
+                                                          [lang] * len(table))],
 })
 money: MoneyColumn = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "small"}
 
@@ -106,7 +78,7 @@ def with_unit(key: str) -> str:
     return f"{t(key, lang)}（{unit}）" if lang == "zh" else f"{t(key, lang)} ({unit})"
 
 event = st.dataframe(
-    view, hide_index=True, width="stretch", height=420, key="investment_table", on_select="rerun", selection_mode="single-row",
+    shown, hide_index=True, width="stretch", height=420, key="investment_table", on_select="rerun", selection_mode="single-row",
     column_config={
         "code": st.column_config.TextColumn(t("investment.col_code", lang), width="small"),
         "name": st.column_config.TextColumn(t("investment.col_name", lang), width="medium"),
@@ -141,7 +113,7 @@ if pid is None:
     st.info(t("investment.pick_hint", lang), icon=":material/touch_app:")
     st.stop()
 
-detail = query(q.get_project_detail, scope, project_id=int(pid))
+detail = db.get_project_detail(scope=scope, project_id=int(pid))
 p = projects.set_index("project_id").loc[pid]
 st.markdown(f"**{p[name_col]}** · {p['partner_name_zh' if lang == 'zh' else 'partner_name_en']} · "
             f"{label('project_kind', p['kind'], lang)} · {label('sector', p['sector'], lang)} · "

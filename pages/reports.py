@@ -6,13 +6,13 @@ from typing import TypedDict, cast
 
 import streamlit as st
 
-from components.briefing import SECTIONS, BriefContext, build_sections, pack_meta
+from components.briefing import pack_meta
 from components.context import page_header
 from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename, render_charts
 from components.export_ui import audited
-from components.i18n import format_number, format_period, t
-from data_access import queries as q
-from data_access.cache import query
+from components.i18n import format_number, t
+from components.sections import PACK_DEFAULT, SECTIONS, build_views
+from data_access.cache import db
 from data_access.scope import Scope
 
 
@@ -28,23 +28,15 @@ class BuiltPack(TypedDict):
 ctx = page_header("reports")
 lang, scope = ctx.lang, ctx.scope
 
-chosen = st.multiselect(t("reports.sections", lang), list(SECTIONS), default=list(SECTIONS), key="reports_sections",
-                        format_func=lambda s: t(SECTIONS[s][1], lang, metric="", stage=""))
+chosen = st.multiselect(t("reports.sections", lang), list(SECTIONS), default=list(PACK_DEFAULT), key="reports_sections",
+                        format_func=lambda s: SECTIONS[s].title(ctx.sections))
 if not chosen:
     st.info(t("reports.pick_one", lang))
     st.stop()
 
-brief = BriefContext(scope=scope, lang=lang, as_of=ctx.as_of, scope_text=ctx.scope_label(),
-                     period_text=format_period(ctx.filters.period, lang), names=ctx.names)
-
-
-def load(name: str, s, **kwargs):
-    """The pack reads through the same cached, scoped queries as the pages."""
-    return query(getattr(q, name), s, **kwargs)
-
-
 with st.spinner(t("common.loading", lang)):
-    sections = build_sections(load, brief, chosen)
+    views = build_views(db, ctx.sections, chosen)
+sections = [v.slide() for v in views]
 
 st.subheader(t("reports.preview", lang))
 for i, section in enumerate(sections, start=1):
@@ -57,7 +49,7 @@ if left.button(t("reports.build", lang), type="primary", icon=":material/slidesh
     try:
         with st.spinner(t("reports.building", lang, n=sum(s.figure is not None for s in sections))):
             t0 = time.perf_counter()
-            meta = pack_meta(brief)
+            meta = pack_meta(ctx.sections)
             charts = render_charts(sections)  # once, for both files
             pptx = build_pptx(meta, sections, charts=charts)
             pdf = build_pdf(meta, sections, charts=charts)
@@ -81,11 +73,11 @@ if built and built["key"] == key:
     make_pptx = cast(Callable[[], bytes], lambda data=built["pptx"]: data)
     make_pdf = cast(Callable[[], bytes], lambda data=built["pdf"]: data)
     a.download_button("PPTX", audited(ctx, page="reports", item=pack, fmt="pptx", make=make_pptx),
-                      file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pptx"),
+                      file_name=export_filename(name, ctx.text.file_part, ctx.as_of, "pptx"),
                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                       icon=":material/download:", key="reports_pptx", on_click="ignore", width="stretch")
     b.download_button("PDF", audited(ctx, page="reports", item=pack, fmt="pdf", make=make_pdf),
-                      file_name=export_filename(name, ctx.scope_label(), ctx.as_of, "pdf"),
+                      file_name=export_filename(name, ctx.text.file_part, ctx.as_of, "pdf"),
                       mime="application/pdf", icon=":material/download:", key="reports_pdf", on_click="ignore", width="stretch")
 elif built:
     st.caption(t("reports.stale", lang))

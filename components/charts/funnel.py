@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 from components.charts._layout import styled
 from components.i18n import format_number, format_percent, label, t
 from components.palette import CHANNEL_COLORS, STAGE_COLORS, TIER_COLORS
+from data_access.codes import STAGES
 
-STAGES = ("lead", "consultation", "trial_class", "enrolled", "completed", "certified", "employed")
 LAG_BUCKETS = ("0-30", "31-90", "91-180", "181-365", "366+")
 LAG_COLORS = ("#0072B2", "#56B4E9", "#9AC8E6", "#E69F00", "#D55E00")
 

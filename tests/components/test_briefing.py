@@ -12,12 +12,14 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from components.briefing import SECTIONS, BriefContext, build_sections, pack_meta
+from components.briefing import pack_meta
 from components.export import build_pdf, build_pptx
 from components.export.images import find_chromium
 from components.export_ui import export_frame
+from components.filters import Filters
 from components.i18n import format_number, label
-from data_access import access, config, queries
+from components.sections import SECTIONS, SectionContext, build_views
+from data_access import access, config, reader
 from data_access.config import PROJECT_ROOT
 from data_access.scope import Scope
 from data_access.seed import seed_database
@@ -33,19 +35,17 @@ def db_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def loader(db_url):
-    engine = config.make_engine(db_url)
-
-    def load(name, scope, **kwargs):
-        with engine.connect() as conn:
-            return getattr(queries, name)(conn, scope=scope, **kwargs)
-    return load
+def db(db_url) -> reader.Reader:
+    return reader.direct(config.make_engine(db_url))
 
 
-def context(loader, provinces, lang="zh") -> BriefContext:
+NAMES = {"420000": ("湖北省", "Hubei"), "410000": ("河南省", "Henan"), "110000": ("北京市", "Beijing")}
+
+
+def context(provinces, lang="zh") -> SectionContext:
     scope = Scope(tuple(provinces), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
-    return BriefContext(scope=scope, lang=lang, as_of=dt.date(2026, 10, 31), scope_text="湖北省",
-                        period_text="2026年", names={"420000": ("湖北省", "Hubei"), "410000": ("河南省", "Henan")})
+    return SectionContext(scope=scope, filters=Filters(provinces=tuple(provinces), period="2026", lang=lang), lang=lang,
+                          as_of=dt.date(2026, 10, 31), names=NAMES)
 
 
 @pytest.fixture
@@ -56,47 +56,47 @@ def need_chromium():
         pytest.skip("chromium not installed")
 
 
-def test_sections_come_in_catalogue_order_and_unknown_ids_are_refused(loader):
-    ctx = context(loader, ["420000"])
-    built = build_sections(loader, ctx, ["funnel", "kpis"])
-    assert [s.title for s in built][0] == build_sections(loader, ctx, ["kpis"])[0].title
+def test_sections_come_in_registry_order_and_unknown_ids_are_refused(db):
+    ctx = context(["420000"])
+    built = build_views(db, ctx, ["funnel", "kpis"])
+    assert [v.id for v in built] == ["kpis", "funnel"]
     with pytest.raises(ValueError, match="choose from"):
-        build_sections(loader, ctx, ["nope"])
+        build_views(db, ctx, ["nope"])
 
 
-def test_kpi_takeaway_quotes_the_query_figures(loader):
-    ctx = context(loader, ["420000"])
-    kpis = loader("get_kpis", ctx.scope).set_index("metric")
-    section = build_sections(loader, ctx, ["kpis"])[0]
-    assert format_number(kpis.loc["partners", "value"], "zh") in section.takeaway
-    assert format_number(kpis.loc["leads", "value"], "zh") in section.takeaway
-    assert len(section.table) == 10
+def test_kpi_takeaway_quotes_the_query_figures(db):
+    ctx = context(["420000"])
+    kpis = db.get_kpis(scope=ctx.scope).set_index("metric")
+    view = build_views(db, ctx, ["kpis"])[0]
+    assert format_number(kpis.loc["partners", "value"], "zh") in view.takeaway
+    assert format_number(kpis.loc["leads", "value"], "zh") in view.takeaway
+    assert len(view.table) == 11  # ten metrics and the execution rate
 
 
-def test_funnel_takeaway_is_computed_from_the_cohort(loader):
-    ctx = context(loader, ["420000"], lang="en")
-    df = loader("get_funnel_by_stage", ctx.scope, by=("channel",))
+def test_funnel_takeaway_is_computed_from_the_cohort(db):
+    ctx = context(["420000"], lang="en")
+    df = db.get_funnel_by_stage(scope=ctx.scope, by=("channel",))
     leads = df.loc[df["stage"] == "lead", "learners"].sum()
-    section = build_sections(loader, ctx, ["funnel"])[0]
-    assert format_number(leads, "en") in section.takeaway and section.figure is not None
+    view = build_views(db, ctx, ["funnel"])[0]
+    assert format_number(leads, "en") in view.takeaway and view.figure is not None
 
 
-def test_an_empty_scope_gives_text_slides_not_errors(loader):
-    ctx = context(loader, [])
-    built = build_sections(loader, ctx, list(SECTIONS))
+def test_an_empty_scope_gives_text_slides_not_errors(db):
+    ctx = context([])
+    built = build_views(db, ctx, list(SECTIONS))
     assert len(built) == len(SECTIONS)
-    assert all(s.figure is None for s in built if s.title != built[0].title)
+    assert all(v.empty and v.slide().figure is None for v in built if v.id != "kpis")
 
 
-def test_pack_from_sections_has_one_slide_per_section_plus_title(loader, need_chromium):
-    ctx = context(loader, ["420000", "410000"])
+def test_pack_from_sections_has_one_slide_per_section_plus_title(db, need_chromium):
+    ctx = context(["420000", "410000"])
     ids = ["kpis", "coverage_map", "funnel", "channels"]
-    built = build_sections(loader, ctx, ids)
-    deck = Presentation(io.BytesIO(build_pptx(pack_meta(ctx), built)))
+    slides = [v.slide() for v in build_views(db, ctx, ids)]
+    deck = Presentation(io.BytesIO(build_pptx(pack_meta(ctx), slides)))
     assert len(deck.slides) == 1 + len(ids)
     texts = [{sh.text_frame.text for sh in slide.shapes if sh.has_text_frame} for slide in list(deck.slides)[1:]]
-    assert all(section.title in slide for section, slide in zip(built, texts))
-    pdf = PdfReader(io.BytesIO(build_pdf(pack_meta(ctx), built)))
+    assert all(section.title in slide for section, slide in zip(slides, texts))
+    pdf = PdfReader(io.BytesIO(build_pdf(pack_meta(ctx), slides)))
     assert len(pdf.pages) == 1 + len(ids)
 
 

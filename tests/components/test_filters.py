@@ -112,3 +112,44 @@ def test_dropped_link_text_is_shown_literally_in_the_notice(hostile):
     text = dropped_text([f"province={hostile}"], "zh")
     assert text.startswith("`") and text.endswith("`") and text.count("`") == 2
     assert "\n" not in text
+
+
+# ---- the filters in words: one description for the page, file names, the pack and the XLSX sheet ----
+
+
+def _describe(f, lang="zh", provinces=("410000",)):
+    import datetime as dt
+
+    from components.filters import describe_filters
+
+    names = {"410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei")}
+    return describe_filters(f, provinces=provinces, start=dt.date(2026, 7, 1), end=dt.date(2026, 10, 1), names=names, lang=lang)
+
+
+def test_the_description_names_every_narrowed_filter_everywhere():
+    from components.filters import Filters
+    from components.i18n import label, t
+
+    f = Filters(provinces=("410000",), period="2026Q3", ends=("B",), channels=("online", "campus"),
+                tiers=("capital", "prefecture", "county"), lang="zh")
+    d = _describe(f)
+    channels = "、".join(label("channel", c, "zh") for c in ("campus", "online"))  # catalogue order
+    assert dict(d.slices) == {t("filter.kinds", "zh"): label("end", "B", "zh"), t("filter.channels", "zh"): channels}
+    for place in (d.line, d.scope_and_slices):
+        assert "河南省" in place and label("end", "B", "zh") in place and channels in place
+        assert t("filter.tiers", "zh") not in place  # tiers are at "all": not narrowed, not named
+    assert "2026Q3" in d.file_part and label("channel", "online", "zh") in d.file_part and "河南省" in d.file_part
+    rows = dict(d.rows)
+    assert rows[t("filter.tiers", "zh")] == t("filter.all", "zh") and rows[t("filter.channels", "zh")] == channels
+    assert "2026年7月1日" in rows[t("filter.period", "zh")] and "2026年9月30日" in rows[t("filter.period", "zh")]
+
+
+def test_a_slice_with_nothing_chosen_says_none_and_defaults_add_nothing():
+    from components.filters import Filters
+    from components.i18n import t
+
+    d = _describe(Filters(period="2026", channels=(), lang="en"), lang="en", provinces=("410000", "420000"))
+    assert dict(d.slices) == {t("filter.channels", "en"): t("filter.none", "en")}
+    plain = _describe(Filters(period="2026", lang="en"), lang="en", provinces=("410000", "420000"))
+    assert plain.slices == () and plain.scope_and_slices == "National"  # every province of the catalogue
+    assert plain.file_part == "National_2026"

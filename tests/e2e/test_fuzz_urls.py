@@ -338,7 +338,7 @@ def problems(v: Visit, server: Server, others: dict[str, list[re.Pattern]]) -> l
     if ps.ignored_by_streamlit():
         # Streamlit dropped the whole query string (> 1,000 fields): the app saw no parameters, so it
         # neither lists nor rewrites them; the defaults apply.
-        default = t("page.scope_line", "zh", scope=henan[0], period="", start="", end="").split("·")[0].strip()
+        default = t("page.scope_line", "zh", scope=henan[0], period="").split("·")[0].strip()
         if default not in rest:
             out.append(f"a link Streamlit ignores did not show the defaults ({default!r})")
         return out

@@ -1,0 +1,45 @@
+"""Drawing a section's view on a page: its takeaway, its figure or table, its export menu.
+
+Pages call ``view()`` to compute a section for this run (through the cached Reader) and
+``show()`` to lay it out; what only a page has (cards, the pydeck map, selections, drill-downs)
+the page draws from ``View.prepared``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.context import PageContext
+from components.export_ui import export_view
+from components.i18n import t
+from components.sections import SECTIONS, Section, View
+from data_access.cache import db
+
+
+def view(ctx: PageContext, section: str | Section) -> View:
+    """The section (a registry id, or a variant a widget picked) computed for this run."""
+    s = SECTIONS[section] if isinstance(section, str) else section
+    with st.spinner(t("common.loading", ctx.lang)):
+        return s.view(db, ctx.sections)
+
+
+def takeaway(v: View) -> None:
+    """The one-line answer above the chart (or the sentence saying why there is nothing)."""
+    if v.empty:
+        st.info(v.takeaway, icon=":material/info:")
+    else:
+        st.markdown(f":material/lightbulb: {v.takeaway}")
+
+
+def show(ctx: PageContext, v: View, *, page: str, heading: bool = False, table_height: int | None = None) -> None:
+    """Lay out a view: (heading,) takeaway, figure, table, export menu; keys from the view's id."""
+    if heading:
+        st.subheader(v.title)
+    takeaway(v)
+    if v.empty:
+        return
+    if v.figure is not None:
+        st.plotly_chart(v.figure, key=f"{page}_{v.id}")
+    if v.table is not None and v.figure is None:
+        st.dataframe(v.table, hide_index=True, width="stretch", height=table_height or "auto")
+    export_view(ctx, v, page=page, key=f"export_{v.id}")

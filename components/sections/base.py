@@ -1,0 +1,150 @@
+"""What a section is: one view of the data, defined once and rendered by a page, the briefing
+pack, the ``report`` command and (later) digests.
+
+A section says which scoped queries it reads (``load``, through a data_access Reader), how it
+shapes them (``prepare``: pure, frames in, a frame or a small value out — tested on literal
+frames), and what it shows: a figure from the pure builders, a table, and a one-line takeaway.
+``Section.view`` runs the four steps and returns a ``View``; nothing here imports streamlit.
+
+Variants (a movers chart of leads or of enrolments, the map by partners or per 10,000 leads)
+are instances of the same class with another ``option``; the first of ``options`` is the one a
+pack uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.export import Section as Slide
+from components.filters import Filters, FilterText, describe_filters
+from components.i18n import t
+
+if TYPE_CHECKING:
+    from data_access.reader import Reader
+from data_access.scope import Scope
+
+F = TypeVar("F")  # what load() returns: the frames a section reads
+P = TypeVar("P")  # what prepare() returns: the shaped data the figure, table and takeaway use
+
+
+@dataclass(frozen=True)
+class SectionContext:
+    """What every section needs besides data: the scope, the filters behind it, the language,
+    the data-as-of date and every province's names (the whole catalogue)."""
+
+    scope: Scope
+    filters: Filters
+    lang: str
+    as_of: dt.date
+    names: Mapping[str, tuple[str, str]] = field(compare=False)
+
+    def name(self, code: str) -> str:
+        """A province's name in the language (its code when unknown)."""
+        pair = self.names.get(code)
+        return code if pair is None else pair[0 if self.lang == "zh" else 1]
+
+    @cached_property
+    def text(self) -> FilterText:
+        """The filters in words (scope line, footer, file-name part, filter sheet)."""
+        return describe_filters(self.filters, provinces=self.scope.provinces, start=self.scope.start,
+                                end=self.scope.end, names=self.names, lang=self.lang)
+
+
+@dataclass(frozen=True)
+class View:
+    """A section computed for one context: what a page lays out and a slide shows."""
+
+    id: str
+    title: str
+    takeaway: str  # the one-line answer; when ``empty``, the sentence that says why there is nothing
+    empty: bool
+    figure: go.Figure | None = None
+    table: pd.DataFrame | None = None  # formatted for reading (the pack's table, the page's plain table)
+    data: pd.DataFrame | None = None  # the figures behind it, for CSV / XLSX export
+    prepared: Any = None  # the shaped data, for what only a page draws (cards, the interactive map)
+
+    def slide(self) -> Slide:
+        """The pack's slide for this view."""
+        if self.empty:
+            return Slide(self.title, self.takeaway, None)
+        return Slide(self.title, self.takeaway, self.figure, self.table)
+
+
+class Section(ABC, Generic[F, P]):
+    """One view, defined once. Subclasses set the class attributes and the four steps."""
+
+    id: ClassVar[str]
+    page: ClassVar[str]  # the page that lays it out (overview, coverage, investment, funnels)
+    title_key: ClassVar[str]  # catalogue key of the title (both languages; a test checks)
+    takeaway_key: ClassVar[str]  # catalogue key of the takeaway sentence
+    empty_key: ClassVar[str]  # catalogue key of the sentence shown when there is nothing to show
+    options: ClassVar[tuple[str, ...]] = ("",)
+    id_of_option: ClassVar[Mapping[str, str]] = {}  # registry ids of the non-default variants
+
+    def __init__(self, option: str | None = None) -> None:
+        self.option = self.options[0] if option is None else option
+        if self.option not in self.options:
+            raise ValueError(f"{type(self).__name__}: option {self.option!r} not in {self.options}")
+
+    @property
+    def key(self) -> str:
+        """The registry id of this variant."""
+        return self.id_of_option.get(self.option, self.id)
+
+    def variant(self, option: str) -> Section[F, P]:
+        """The same section with another option (a page's widget picks it)."""
+        return type(self)(option)
+
+    # --- the four steps ---------------------------------------------------------------------
+    @abstractmethod
+    def load(self, db: Reader, c: SectionContext) -> F:
+        """Read the scoped queries this view needs."""
+
+    @abstractmethod
+    def prepare(self, frames: F, c: SectionContext) -> P:
+        """Shape the frames (pure: no database, no streamlit)."""
+
+    @abstractmethod
+    def is_empty(self, p: P) -> bool:
+        """True when there is nothing to show for this scope."""
+
+    @abstractmethod
+    def takeaway(self, p: P, c: SectionContext) -> str:
+        """The one-line answer, from the prepared data."""
+
+    def title(self, c: SectionContext) -> str:
+        return t(self.title_key, c.lang)
+
+    def empty_text(self, c: SectionContext) -> str:
+        return t(self.empty_key, c.lang)
+
+    def figure(self, p: P, c: SectionContext, title: str) -> go.Figure | None:
+        return None
+
+    def table(self, p: P, c: SectionContext) -> pd.DataFrame | None:
+        return None
+
+    def data(self, p: P, c: SectionContext) -> pd.DataFrame | None:
+        return None
+
+    # --- together ----------------------------------------------------------------------------
+    def view_of(self, frames: F, c: SectionContext) -> View:
+        """The view from already-read frames (tests feed literal frames here)."""
+        p = self.prepare(frames, c)
+        title = self.title(c)
+        if self.is_empty(p):
+            return View(self.key, title, self.empty_text(c), True, prepared=p)
+        return View(self.key, title, self.takeaway(p, c), False, figure=self.figure(p, c, title),
+                    table=self.table(p, c), data=self.data(p, c), prepared=p)
+
+    def view(self, db: Reader, c: SectionContext) -> View:
+        """Read, shape and draw this section for ``c``."""
+        return self.view_of(self.load(db, c), c)

@@ -1,0 +1,235 @@
+"""Coverage sections: where partners are (map and bars), and where leads have no partner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.charts.coverage import plot_province_bars
+from components.i18n import format_date, format_number, format_percent, label, t
+from components.maps import Metric, coverage_static_figure, province_colors
+from components.sections.base import Section, SectionContext
+from data_access.codes import TIERS
+
+if TYPE_CHECKING:
+    from data_access.reader import Reader
+
+METRICS: tuple[Metric, ...] = ("partners", "per_10k_leads")
+
+
+def with_per_lead(provinces: pd.DataFrame) -> pd.DataFrame:
+    """get_coverage_by_province plus ``per_10k_leads``: partners per 10,000 leads (NaN without leads)."""
+    out = provinces.copy()
+    out["per_10k_leads"] = out["partners"] / out["leads"].where(out["leads"] > 0) * 10_000
+    return out
+
+
+def _metric_name(metric: str, lang: str) -> str:
+    return t(f"map.metric.{metric}", lang)
+
+
+def partners_takeaway(provinces: pd.DataFrame, c: SectionContext) -> str:
+    """How many provinces have partners, and which has the most."""
+    top = provinces.sort_values("partners", ascending=False, kind="stable").iloc[0]
+    return t("brief.map_takeaway", c.lang, covered=int((provinces["partners"] > 0).sum()), total=len(provinces),
+             name=c.name(top["province_code"]), n=format_number(top["partners"], c.lang))
+
+
+@dataclass(frozen=True)
+class MapFrames:
+    provinces: pd.DataFrame  # get_coverage_by_province
+    points: pd.DataFrame  # get_partner_points
+
+
+class CoverageMap(Section[MapFrames, MapFrames]):
+    """The map of provinces coloured by partners (or partners per 10,000 leads). The page draws the
+    interactive pydeck map from the prepared frames; the pack and exports the static figure."""
+
+    id = "coverage_map"
+    page = "coverage"
+    title_key = "coverage.map_title"
+    takeaway_key = "brief.map_takeaway"
+    empty_key = "coverage.empty"
+    options = METRICS
+
+    def title(self, c: SectionContext) -> str:
+        return t("coverage.map_title", c.lang, metric=_metric_name(self.option, c.lang))
+
+    def load(self, db: Reader, c: SectionContext) -> MapFrames:
+        return MapFrames(db.get_coverage_by_province(scope=c.scope), db.get_partner_points(scope=c.scope))
+
+    def prepare(self, frames: MapFrames, c: SectionContext) -> MapFrames:
+        return MapFrames(with_per_lead(frames.provinces), frames.points)
+
+    def is_empty(self, p: MapFrames) -> bool:
+        return bool(p.provinces.empty or (p.provinces["partners"].sum() == 0 and p.provinces["leads"].sum() == 0))
+
+    def takeaway(self, p: MapFrames, c: SectionContext) -> str:
+        return partners_takeaway(p.provinces, c)
+
+    def figure(self, p: MapFrames, c: SectionContext, title: str) -> go.Figure:
+        return coverage_static_figure(p.provinces, metric=self.metric, lang=c.lang, title=title,
+                                      caption=t("app.data_as_of", c.lang, date=format_date(c.as_of, c.lang)))
+
+    @property
+    def metric(self) -> Metric:
+        return "per_10k_leads" if self.option == "per_10k_leads" else "partners"
+
+    def data(self, p: MapFrames, c: SectionContext) -> pd.DataFrame:
+        return p.provinces.drop(columns=["lon", "lat"])
+
+
+class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
+    """Provinces ranked by partners per 10,000 leads (or by partners), coloured as on the map."""
+
+    id = "coverage_per_lead"
+    page = "coverage"
+    title_key = "coverage.bar_title"
+    takeaway_key = "brief.per_lead_takeaway"
+    empty_key = "coverage.no_leads"
+    options = ("per_10k_leads", "partners")
+
+    @property
+    def metric(self) -> Metric:
+        return "per_10k_leads" if self.option == "per_10k_leads" else "partners"
+
+    def title(self, c: SectionContext) -> str:
+        return t(self.title_key, c.lang, metric=_metric_name(self.option, c.lang))
+
+    def empty_text(self, c: SectionContext) -> str:
+        return t(self.empty_key if self.option == "per_10k_leads" else "coverage.empty", c.lang)
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_coverage_by_province(scope=c.scope)
+
+    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return with_per_lead(frames)
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        if self.option == "per_10k_leads":
+            return p["per_10k_leads"].dropna().empty
+        return bool(p["partners"].sum() == 0)
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        if self.option == "partners":  # how concentrated (the map's takeaway already says where most are)
+            top = p["partners"].sort_values(ascending=False).head(5).sum()
+            return t("sections.partners_bar_takeaway", c.lang, n=min(5, len(p)),
+                     share=format_percent(top / p["partners"].sum(), c.lang), none=int((p["partners"] == 0).sum()))
+        d = p.dropna(subset=["per_10k_leads"])
+        if len(d) < 3:  # a comparison needs several provinces; say the figure instead
+            total = d["partners"].sum() / d["leads"].sum() * 10_000
+            return t("brief.per_lead_single", c.lang, scope=c.text.scope, v=format_number(total, c.lang, digits=1))
+        low = d[d["leads"] >= d["leads"].median()].sort_values("per_10k_leads", kind="stable").iloc[0]
+        return t(self.takeaway_key, c.lang, name=c.name(low["province_code"]), leads=format_number(low["leads"], c.lang),
+                 v=format_number(low["per_10k_leads"], c.lang, digits=1))
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_province_bars(p, metric=self.metric, title=title, lang=c.lang,
+                                  colors=province_colors(p, metric=self.metric, lang=c.lang))
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p[["province_code", "name_zh", "name_en", "partners", "leads", "per_10k_leads"]]
+
+
+def tier_summary(cities: pd.DataFrame) -> pd.DataFrame:
+    """Per city tier: places with leads, with partners, gaps (leads but no partner) and the gaps'
+    share of the tier's leads (NaN without leads). Columns: tier, with_leads, with_partners,
+    gap_places, gap_leads, leads, gap_share."""
+    rows = []
+    for tier in TIERS:
+        part = cities[cities["tier"] == tier]
+        gap = part[(part["partners"] == 0) & (part["leads"] > 0)]
+        leads = float(part["leads"].sum())
+        rows.append({"tier": tier, "with_leads": int((part["leads"] > 0).sum()), "with_partners": int((part["partners"] > 0).sum()),
+                     "gap_places": len(gap), "gap_leads": float(gap["leads"].sum()), "leads": leads,
+                     "gap_share": float(gap["leads"].sum()) / leads if leads else float("nan")})
+    return pd.DataFrame(rows)
+
+
+class CoverageTiers(Section[pd.DataFrame, pd.DataFrame]):
+    """Gaps by city tier: how many places with leads have no partner, and their share of the leads."""
+
+    id = "coverage_tiers"
+    page = "coverage"
+    title_key = "sections.coverage_tiers"
+    takeaway_key = "brief.gaps_takeaway"
+    empty_key = "coverage.no_leads"
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_coverage_by_city(scope=c.scope)
+
+    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return tier_summary(frames)
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return bool(p["leads"].sum() == 0)
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        county = p.set_index("tier").loc["county"]
+        return t(self.takeaway_key, c.lang, share=format_percent(p["gap_leads"].sum() / p["leads"].sum(), c.lang),
+                 county=format_percent(county["gap_share"], c.lang) if county["leads"] else "—")
+
+    def table(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        lang = c.lang
+        return pd.DataFrame({
+            t("coverage.col_tier", lang): [label("tier", x, lang) for x in p["tier"]],
+            t("coverage.col_places_with_leads", lang): [format_number(v, lang) for v in p["with_leads"]],
+            t("coverage.col_places_with_partners", lang): [format_number(v, lang) for v in p["with_partners"]],
+            t("coverage.col_gap_places", lang): [format_number(v, lang) for v in p["gap_places"]],
+            t("coverage.col_gap_leads_share", lang): [format_percent(v, lang) if v == v else "—" for v in p["gap_share"]],
+        })
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p
+
+
+@dataclass(frozen=True)
+class GapFrames:
+    gaps: pd.DataFrame  # get_coverage_gaps: places with leads and no partner, most leads first
+
+
+class CoverageGaps(Section[GapFrames, pd.DataFrame]):
+    """The places with leads and no partner, most leads first (the page lists up to 300; a slide
+    shows the first ``SLIDE_ROWS``)."""
+
+    id = "coverage_gaps"
+    page = "coverage"
+    title_key = "coverage.section_gaps"
+    takeaway_key = "sections.gaps_list_takeaway"
+    empty_key = "coverage.no_gaps"
+    LIMIT = 300
+    SLIDE_ROWS = 15
+
+    def load(self, db: Reader, c: SectionContext) -> GapFrames:
+        return GapFrames(db.get_coverage_gaps(scope=c.scope, limit=self.LIMIT))
+
+    def prepare(self, frames: GapFrames, c: SectionContext) -> pd.DataFrame:
+        lang = c.lang
+        g = frames.gaps.reset_index(drop=True)
+        return g.assign(place=g["name_zh" if lang == "zh" else "name_en"],
+                        province=g["province_name_zh" if lang == "zh" else "province_name_en"])
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        n = format_number(len(p), c.lang) + ("+" if len(p) >= self.LIMIT else "")
+        top = p.iloc[0]
+        return t(self.takeaway_key, c.lang, n=n, name=top["place"], province=top["province"],
+                 leads=format_number(top["leads"], c.lang))
+
+    def table(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        lang = c.lang
+        head = p.head(self.SLIDE_ROWS)
+        return pd.DataFrame({
+            t("coverage.col_place", lang): head["place"],
+            t("coverage.col_province", lang): head["province"],
+            t("coverage.col_tier", lang): [label("tier", x, lang) for x in head["tier"]],
+            t("coverage.col_leads", lang): [format_number(v, lang) for v in head["leads"]],
+        })
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p.drop(columns=["lon", "lat", "place", "province"], errors="ignore")

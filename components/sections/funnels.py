@@ -1,0 +1,319 @@
+"""Funnel sections: the funnel, conversion by channel, this period against the last, conversion by
+city tier and by province, the monthly trend, and the time from lead to enrolment or certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.charts.funnel import (
+    plot_cohort_lag,
+    plot_conversion_by,
+    plot_funnel,
+    plot_monthly_by_channel,
+    plot_step_conversion_by_channel,
+    stage_totals,
+)
+from components.i18n import format_date, format_delta, format_month, format_number, format_percent, label, t
+from components.sections.base import Section, SectionContext
+from data_access.codes import STAGES, TIERS
+
+if TYPE_CHECKING:
+    from data_access.reader import Reader
+from data_access.scope import Scope
+
+# Too few leads say nothing about a channel or a province's rates.
+MIN_LEADS = 30
+
+
+def enrol_rates(df: pd.DataFrame, dim: str, *, min_leads: int = MIN_LEADS) -> dict[str, float]:
+    """Lead → enrolled rate per value of ``dim`` in a get_funnel_by_stage frame, for values with at
+    least ``min_leads`` leads."""
+    out: dict[str, float] = {}
+    for value, part in df.groupby(dim):
+        n = stage_totals(part)
+        if n["lead"] >= min_leads:
+            out[str(value)] = float(n["enrolled"] / n["lead"])
+    return out
+
+
+class Funnel(Section[pd.DataFrame, pd.DataFrame]):
+    """Learners at each stage of the funnel in the period."""
+
+    id = "funnel"
+    page = "funnels"
+    title_key = "funnels.chart_funnel"
+    takeaway_key = "brief.funnel_takeaway"
+    empty_key = "funnels.empty"
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_funnel_by_stage(scope=c.scope, by=("channel",))
+
+    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return frames
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty or stage_totals(p)["lead"] == 0
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        n = stage_totals(p)
+        return t(self.takeaway_key, c.lang, leads=format_number(n["lead"], c.lang),
+                 enrol=format_percent(n["enrolled"] / n["lead"], c.lang),
+                 certify=format_percent(n["certified"] / n["enrolled"], c.lang) if n["enrolled"] else "—")
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_funnel(p, title=title, lang=c.lang)
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p
+
+
+class Channels(Funnel):
+    """Step-by-step conversion per channel; the takeaway names the best and worst channel."""
+
+    id = "channels"
+    title_key = "funnels.chart_step"
+    takeaway_key = "brief.channels_takeaway"
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return not enrol_rates(p, "channel")
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        rates = enrol_rates(p, "channel")
+        best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
+        return t(self.takeaway_key, c.lang, best=label("channel", best, c.lang), best_rate=format_percent(rates[best], c.lang),
+                 worst=label("channel", worst, c.lang), worst_rate=format_percent(rates[worst], c.lang))
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_step_conversion_by_channel(p, title=title, lang=c.lang)
+
+
+def comparison_scope(c: SectionContext) -> tuple[Scope, dt.date]:
+    """The period a funnel is compared with, and until when its events count.
+
+    A year (or year to date) compares with the same months last year, a quarter with the one
+    before; both cohorts at the same age: the earlier one counts events only up to as long after
+    its period as the data reaches after this one."""
+    before = c.scope.previous() if "Q" in c.filters.period else c.scope.year_earlier()
+    age = c.as_of + dt.timedelta(days=1) - c.scope.end
+    return before, before.end + age
+
+
+@dataclass(frozen=True)
+class CompareFrames:
+    now: pd.DataFrame
+    before: pd.DataFrame
+    before_scope: Scope
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: pd.DataFrame  # stage, now, previous, change (relative), conv_now, conv_previous
+    before_scope: Scope
+    refunded: float
+
+
+def compare_frame(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """Per stage: learners now and before, the relative change, and the conversion from the stage
+    before (now and before; NaN where undefined)."""
+    a, b = stage_totals(now), stage_totals(before)
+    rows = []
+    for i, stage in enumerate(STAGES):
+        prev_stage = STAGES[i - 1] if i else None
+        rows.append({
+            "stage": stage, "now": float(a[stage]), "previous": float(b[stage]),
+            "change": (a[stage] - b[stage]) / b[stage] if b[stage] else float("nan"),
+            "conv_now": a[stage] / a[prev_stage] if prev_stage and a[prev_stage] else float("nan"),
+            "conv_previous": b[stage] / b[prev_stage] if prev_stage and b[prev_stage] else float("nan"),
+        })
+    return pd.DataFrame(rows)
+
+
+class FunnelCompare(Section[CompareFrames, Comparison]):
+    """Each stage against the comparison period (same age), with the conversion change in points."""
+
+    id = "funnel_compare"
+    page = "funnels"
+    title_key = "funnels.section_compare"
+    takeaway_key = "sections.compare_takeaway"
+    empty_key = "funnels.empty"
+
+    def load(self, db: Reader, c: SectionContext) -> CompareFrames:
+        before, until = comparison_scope(c)
+        return CompareFrames(db.get_funnel_by_stage(scope=c.scope, by=("channel",)),
+                             db.get_funnel_by_stage(scope=before, by=("channel",), observed_until=until), before)
+
+    def prepare(self, frames: CompareFrames, c: SectionContext) -> Comparison:
+        refunded = float(frames.now.loc[frames.now["stage"] == "refunded", "learners"].sum()) if len(frames.now) else 0.0
+        return Comparison(compare_frame(frames.now, frames.before), frames.before_scope, refunded)
+
+    def is_empty(self, p: Comparison) -> bool:
+        return bool(p.rows["now"].sum() == 0)
+
+    def takeaway(self, p: Comparison, c: SectionContext) -> str:
+        lang, r = c.lang, p.rows.set_index("stage")
+        lead_change = r.loc["lead", "change"]
+
+        def enrol_rate(col: str) -> float:  # lead → enrolled, as everywhere else "enrolment rate" is said
+            return r.loc["enrolled", col] / r.loc["lead", col] if r.loc["lead", col] else float("nan")
+
+        now, before = enrol_rate("now"), enrol_rate("previous")
+        return t(self.takeaway_key, lang, previous=self.previous_text(p, lang),
+                 leads=format_delta(lead_change, lang, kind="percent") if lead_change == lead_change else "—",
+                 enrol=format_percent(now, lang) if now == now else "—",
+                 points=format_delta(now - before, lang, kind="points") if now == now and before == before else "—")
+
+    @staticmethod
+    def previous_text(p: Comparison, lang: str) -> str:
+        s = p.before_scope
+        return f"{format_date(s.start, lang)} – {format_date(s.end - dt.timedelta(days=1), lang)}"
+
+    def table(self, p: Comparison, c: SectionContext) -> pd.DataFrame:
+        lang = c.lang
+
+        def pct(v: float) -> str:
+            return format_percent(v, lang) if v == v else "—"
+
+        r = p.rows
+        return pd.DataFrame({
+            t("funnels.col_stage", lang): [label("stage", s, lang) for s in r["stage"]],
+            t("funnels.col_now", lang): [format_number(v, lang) for v in r["now"]],
+            t("funnels.col_previous", lang): [format_number(v, lang) for v in r["previous"]],
+            t("funnels.col_change", lang): [format_delta(v, lang, kind="percent") if v == v else "—" for v in r["change"]],
+            t("funnels.col_conv_now", lang): [pct(v) for v in r["conv_now"]],
+            t("funnels.col_conv_change", lang): [format_delta(a - b, lang, kind="points") if a == a and b == b else "—"
+                                                 for a, b in zip(r["conv_now"], r["conv_previous"])],
+        })
+
+    def data(self, p: Comparison, c: SectionContext) -> pd.DataFrame:
+        return p.rows
+
+
+class Tiers(Funnel):
+    """Conversion by city tier: capital, prefecture, county."""
+
+    id = "tiers"
+    title_key = "funnels.chart_tier"
+    takeaway_key = "brief.tiers_takeaway"
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_funnel_by_stage(scope=c.scope, by=("tier",))
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty or stage_totals(p)["lead"] == 0
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        rates = enrol_rates(p, "tier", min_leads=1)
+        return t(self.takeaway_key, c.lang, capital=format_percent(rates.get("capital", float("nan")), c.lang),
+                 county=format_percent(rates.get("county", float("nan")), c.lang))
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_conversion_by(p, dim="tier", labels={x: label("tier", x, c.lang) for x in TIERS}, keep_order=True,
+                                  title=title, lang=c.lang)
+
+
+class Provinces(Funnel):
+    """Conversion by province."""
+
+    id = "funnel_provinces"
+    title_key = "funnels.chart_province"
+    takeaway_key = "sections.provinces_takeaway"
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_funnel_by_province(scope=c.scope)
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        rates = enrol_rates(p, "province_code")
+        if len(rates) < 2:
+            n = stage_totals(p)
+            return t("sections.provinces_single", c.lang, scope=c.text.scope, rate=format_percent(n["enrolled"] / n["lead"], c.lang))
+        best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
+        return t(self.takeaway_key, c.lang, best=c.name(best), best_rate=format_percent(rates[best], c.lang),
+                 worst=c.name(worst), worst_rate=format_percent(rates[worst], c.lang))
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        names = {code: c.name(code) for code in p["province_code"].unique()}
+        return plot_conversion_by(p, dim="province_code", labels=names, horizontal=True, title=title, lang=c.lang)
+
+
+class Trend(Section[pd.DataFrame, pd.DataFrame]):
+    """Monthly events of one stage per channel."""
+
+    id = "trend"
+    page = "funnels"
+    title_key = "funnels.chart_trend"
+    takeaway_key = "sections.trend_takeaway"
+    empty_key = "funnels.empty"
+    options = ("lead", "enrolled", "certified", "employed")
+
+    def title(self, c: SectionContext) -> str:
+        return t(self.title_key, c.lang, stage=label("stage", self.option, c.lang))
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_events_by_month(scope=c.scope, by=("channel",))
+
+    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return frames[frames["stage"] == self.option]
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return bool(p["events"].sum() == 0) if len(p) else True
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        by_month = p.groupby(["year", "month"])["events"].sum().sort_index()
+        (py, pm), peak = by_month.idxmax(), by_month.max()
+        (ly, lm), last = by_month.index[-1], by_month.iloc[-1]
+        return t(self.takeaway_key, c.lang, stage=label("stage", self.option, c.lang),
+                 peak_month=format_month(dt.date(int(py), int(pm), 1), c.lang), peak=format_number(peak, c.lang),
+                 last_month=format_month(dt.date(int(ly), int(lm), 1), c.lang), last=format_number(last, c.lang))
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_monthly_by_channel(p, stage=self.option, title=title, lang=c.lang)
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p
+
+
+class Lag(Section[pd.DataFrame, pd.DataFrame]):
+    """Days from lead to enrolment (or certificate), per channel."""
+
+    id = "lag"
+    page = "funnels"
+    title_key = "funnels.chart_lag"
+    takeaway_key = "brief.lag_takeaway"
+    empty_key = "funnels.lag_empty"
+    options = ("enrolled", "certified")
+    id_of_option = {"certified": "lag_certified"}
+
+    def title(self, c: SectionContext) -> str:
+        return t(self.title_key, c.lang, stage=label("stage", self.option, c.lang))
+
+    def empty_text(self, c: SectionContext) -> str:
+        return t(self.empty_key, c.lang, stage=label("stage", self.option, c.lang))
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_cohort_lag(scope=c.scope)
+
+    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return frames[frames["stage"] == self.option]
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty or p["learners"].sum() == 0
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        mean = p["total_days"].sum() / p["learners"].sum()
+        fast = p[p["bucket"] == "0-30"]["learners"].sum() / p["learners"].sum()
+        return t(self.takeaway_key, c.lang, stage=label("stage", self.option, c.lang), days=int(mean + 0.5),
+                 fast=format_percent(fast, c.lang))
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_cohort_lag(p, stage=self.option, title=title, lang=c.lang)
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p
+
+
+__all__ = ["Channels", "Funnel", "FunnelCompare", "Lag", "Provinces", "Tiers", "Trend", "comparison_scope"]

@@ -1,0 +1,241 @@
+"""Investment sections: the money cards, money over time, by sector and province, and the projects
+at risk. Planned, disbursed and the execution rate come from get_kpis through ``with_execution``
+everywhere (cards, takeaways, slides): one definition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars
+from components.i18n import format_money, format_number, format_percent, label, t
+from components.kpi import Card
+from components.sections.base import Section, SectionContext
+from components.sections.overview import with_execution
+
+if TYPE_CHECKING:
+    from data_access.reader import Reader
+
+
+@dataclass(frozen=True)
+class Money:
+    """The period's money in yuan and the execution rate (NaN without a plan)."""
+
+    planned: float
+    committed: float
+    disbursed: float
+    execution: float
+
+    @classmethod
+    def of(cls, kpis: pd.DataFrame) -> Money:
+        v = with_execution(kpis).set_index("metric")["value"]
+        return cls(float(v["planned_yuan"]), float(v["committed_yuan"]), float(v["disbursed_yuan"]), float(v["execution"]))
+
+    def rate(self, lang: str) -> str:
+        return format_percent(self.execution, lang) if self.execution == self.execution else "—"
+
+
+@dataclass(frozen=True)
+class PortfolioFrames:
+    kpis: pd.DataFrame
+    projects: pd.DataFrame  # get_investment_by_project
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    money: Money
+    projects: pd.DataFrame
+    at_risk: int
+    cards: tuple[Card, ...]
+
+
+class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
+    """The Investment page's cards: planned, committed, disbursed, execution, projects at risk."""
+
+    id = "investment_summary"
+    page = "investment"
+    title_key = "sections.investment_summary"
+    takeaway_key = "sections.investment_takeaway"
+    empty_key = "investment.empty"
+
+    def load(self, db: Reader, c: SectionContext) -> PortfolioFrames:
+        return PortfolioFrames(db.get_kpis(scope=c.scope), db.get_investment_by_project(scope=c.scope, as_of=c.as_of))
+
+    def prepare(self, frames: PortfolioFrames, c: SectionContext) -> Portfolio:
+        lang, money, projects = c.lang, Money.of(frames.kpis), frames.projects
+        at_risk = int(projects["at_risk"].sum()) if len(projects) else 0
+        cards = (
+            Card(t("metric.planned_yuan", lang), format_money(money.planned, lang), None, "normal", t("investment.planned_note", lang)),
+            Card(t("metric.committed_yuan", lang), format_money(money.committed, lang), None, "normal",
+                 t("investment.projects_n", lang, n=format_number(len(projects), lang))),
+            Card(t("metric.disbursed_yuan", lang), format_money(money.disbursed, lang), None, "normal",
+                 t("investment.disbursed_note", lang)),
+            Card(t("metric.execution", lang), money.rate(lang), None, "normal", t("investment.execution_note", lang)),
+            Card(t("investment.at_risk", lang), format_number(at_risk, lang), None, "inverse",
+                 t("investment.at_risk_note", lang, pct=format_percent(at_risk / len(projects), lang) if len(projects) else "—"),
+                 help=t("investment.at_risk_help", lang)),
+        )
+        return Portfolio(money, projects, at_risk, cards)
+
+    def is_empty(self, p: Portfolio) -> bool:
+        return p.projects.empty
+
+    def takeaway(self, p: Portfolio, c: SectionContext) -> str:
+        lang = c.lang
+        return t(self.takeaway_key, lang, planned=format_money(p.money.planned, lang), paid=format_money(p.money.disbursed, lang),
+                 rate=p.money.rate(lang), n=format_number(len(p.projects), lang), risk=format_number(p.at_risk, lang))
+
+    def table(self, p: Portfolio, c: SectionContext) -> pd.DataFrame:
+        lang = c.lang
+        return pd.DataFrame({t("brief.col_metric", lang): [card.label for card in p.cards],
+                             t("brief.col_value", lang): [card.value for card in p.cards],
+                             t("sections.col_note", lang): [card.target_line or "" for card in p.cards]})
+
+    def data(self, p: Portfolio, c: SectionContext) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"metric": ["planned_yuan", "committed_yuan", "disbursed_yuan", "execution", "at_risk"],
+             "value": [p.money.planned, p.money.committed, p.money.disbursed, p.money.execution, p.at_risk]})
+
+
+@dataclass(frozen=True)
+class SpendFrames:
+    kpis: pd.DataFrame
+    planned_by_year: pd.DataFrame
+    disbursed_by_month: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Spend:
+    money: Money
+    months: pd.DataFrame  # cumulative_spend_frame: month, planned (spread evenly), disbursed
+
+
+class SpendOverTime(Section[SpendFrames, Spend]):
+    """Cumulative planned (annual plans spread by month) and disbursed money over the period."""
+
+    id = "spend"
+    page = "investment"
+    title_key = "investment.chart_cumulative"
+    takeaway_key = "brief.spend_takeaway"
+    empty_key = "investment.empty"
+
+    def load(self, db: Reader, c: SectionContext) -> SpendFrames:
+        return SpendFrames(db.get_kpis(scope=c.scope), db.get_planned_by_year(scope=c.scope),
+                           db.get_disbursed_by_month(scope=c.scope))
+
+    def prepare(self, frames: SpendFrames, c: SectionContext) -> Spend:
+        return Spend(Money.of(frames.kpis), cumulative_spend_frame(frames.planned_by_year, frames.disbursed_by_month,
+                                                                   start=c.scope.start, end=c.scope.end))
+
+    def is_empty(self, p: Spend) -> bool:
+        return p.money.planned == 0 and p.money.disbursed == 0
+
+    def takeaway(self, p: Spend, c: SectionContext) -> str:
+        lang = c.lang
+        to_date = float(p.months["planned"].iloc[-1]) if len(p.months) else 0.0
+        return t(self.takeaway_key, lang, planned=format_money(p.money.planned, lang), to_date=format_money(to_date, lang),
+                 paid=format_money(p.money.disbursed, lang), rate=p.money.rate(lang))
+
+    def figure(self, p: Spend, c: SectionContext, title: str) -> go.Figure:
+        return plot_cumulative_spend(p.months, title=title, lang=c.lang)
+
+    def data(self, p: Spend, c: SectionContext) -> pd.DataFrame:
+        return p.months.rename(columns={"month": "month_start"})
+
+
+class MoneyBy(Section[pd.DataFrame, pd.DataFrame]):
+    """Planned, committed and disbursed money by sector (the province variant is its own section)."""
+
+    id = "sectors"
+    page = "investment"
+    title_key = "investment.chart_sector"
+    takeaway_key = "brief.sector_takeaway"
+    empty_key = "investment.empty"
+    grain = "sector"
+    top = 15
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_investment_by(scope=c.scope, grain="sector" if self.grain == "sector" else "province")
+
+    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        df = frames.copy()
+        if self.grain == "sector":
+            df["label"] = [label("sector", s, c.lang) for s in df["sector"]]
+        else:
+            df["label"] = df["province_name_zh" if c.lang == "zh" else "province_name_en"]
+        return df.sort_values("planned_yuan", ascending=False, kind="stable")
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        top, total = p.iloc[0], p["planned_yuan"].sum()
+        return t(self.takeaway_key, c.lang, name=top["label"], sector=top["label"], planned=format_money(top["planned_yuan"], c.lang),
+                 share=format_percent(top["planned_yuan"] / total, c.lang) if total else "—")
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_money_bars(p, title=title, lang=c.lang, top=self.top)
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p.drop(columns="label")
+
+
+class MoneyByProvince(MoneyBy):
+    id = "investment_provinces"
+    title_key = "investment.chart_province"
+    takeaway_key = "sections.province_money_takeaway"
+    grain = "province"
+    top = 12
+
+
+@dataclass(frozen=True)
+class RiskFrames:
+    projects: pd.DataFrame  # get_investment_by_project
+
+
+class Risk(Section[RiskFrames, pd.DataFrame]):
+    """The projects at risk (paid ahead of plan, or a milestone overdue), biggest plan first."""
+
+    id = "risk"
+    page = "investment"
+    title_key = "brief.risk"
+    takeaway_key = "brief.risk_takeaway"
+    empty_key = "investment.empty"
+
+    def load(self, db: Reader, c: SectionContext) -> RiskFrames:
+        return RiskFrames(db.get_investment_by_project(scope=c.scope, as_of=c.as_of))
+
+    def prepare(self, frames: RiskFrames, c: SectionContext) -> pd.DataFrame:
+        return frames.projects.sort_values("planned_yuan", ascending=False, kind="stable")
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        lang, risky = c.lang, p[p["at_risk"]]
+        return t(self.takeaway_key, lang, n=format_number(len(risky), lang), total=format_number(len(p), lang),
+                 ahead=format_number(int(risky["ahead_of_plan"].sum()), lang),
+                 overdue=format_number(int((risky["overdue_milestones"] > 0).sum()), lang))
+
+    def table(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        lang, risky = c.lang, p[p["at_risk"]]
+        return pd.DataFrame({
+            t("investment.col_code", lang): risky["code"],
+            t("investment.col_name", lang): risky["name_zh" if lang == "zh" else "name_en"],
+            t("money.planned", lang): [format_money(v, lang) for v in risky["planned_yuan"]],
+            t("money.disbursed", lang): [format_money(v, lang) for v in risky["disbursed_yuan"]],
+            t("investment.col_risk", lang): [risk_text(a, o, lang) for a, o in zip(risky["ahead_of_plan"], risky["overdue_milestones"])],
+        })
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p.drop(columns=["partner_id", "project_id"])
+
+
+def risk_text(ahead: bool, overdue: int, lang: str) -> str:
+    """Why a project is at risk, in words ("" when it is not)."""
+    if ahead:
+        return t("investment.risk_ahead", lang)
+    return t("investment.risk_overdue", lang, n=overdue) if overdue else ""

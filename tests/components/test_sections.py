@@ -1,0 +1,273 @@
+"""Sections on small literal frames (no database): frame preparation, takeaways, and the rules every
+registered section must follow (titles in both languages, a takeaway)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+
+import pandas as pd
+import pytest
+
+from components.filters import Filters
+from components.i18n import catalogue, format_money, format_number, format_percent, t
+from components.sections import PACK_DEFAULT, SECTIONS, Section, SectionContext
+from components.sections.coverage import CoverageBars, CoverageGaps, CoverageTiers, tier_summary, with_per_lead
+from components.sections.funnels import Channels, FunnelCompare, Lag, Trend, compare_frame, enrol_rates
+from components.sections.investment import Money, Risk, SpendFrames, SpendOverTime
+from components.sections.overview import KpiFrames, Kpis, MoverFrames, Movers, movers_frame, with_execution
+from data_access import codes, queries
+from data_access.reader import Reader
+from data_access.scope import Scope
+
+NAMES = {"410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei"), "430000": ("湖南省", "Hunan"),
+         "110000": ("北京市", "Beijing")}
+
+
+def ctx(provinces=("410000", "420000", "430000"), lang="zh", period="2026") -> SectionContext:
+    scope = Scope(tuple(provinces), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
+    return SectionContext(scope=scope, filters=Filters(period=period, lang=lang), lang=lang, as_of=dt.date(2026, 10, 31),
+                          names=NAMES)
+
+
+# --- every registered section -------------------------------------------------------------------
+
+
+def registration_problems(section: Section) -> list[str]:
+    """What is wrong with a section's registration (empty list: nothing)."""
+    problems = []
+    for attr in ("id", "page", "title_key", "takeaway_key", "empty_key"):
+        if not getattr(section, attr, None):
+            problems.append(f"no {attr}")
+    for lang in ("zh", "en"):
+        known = catalogue(lang)
+        for attr in ("title_key", "takeaway_key", "empty_key"):
+            key = getattr(section, attr, None)
+            if key and key not in known:
+                problems.append(f"{attr} {key!r} has no {lang} text")
+    if type(section).takeaway is Section.takeaway:
+        problems.append("no takeaway")
+    return problems
+
+
+@pytest.mark.parametrize("key", list(SECTIONS))
+def test_every_registered_section_has_titles_in_both_languages_and_a_takeaway(key):
+    section = SECTIONS[key]
+    assert section.key == key
+    assert registration_problems(section) == []
+    for lang in ("zh", "en"):
+        title = section.title(ctx(lang=lang))
+        assert title and title != section.title_key and "{" not in title
+
+
+def test_the_registration_check_catches_a_section_without_an_english_title_or_a_takeaway():
+    class NoEnglish(Movers):
+        id = "no_english"
+        title_key = "test.title_only_in_zh"
+
+    class NoTakeaway(Section):  # abstract takeaway left out: cannot even be built
+        id, page, title_key, takeaway_key, empty_key = "x", "overview", "brief.kpis", "brief.kpis_takeaway", "empty.scope"
+
+    assert any("has no en text" in p for p in registration_problems(NoEnglish()))
+    with pytest.raises(TypeError, match="takeaway"):
+        NoTakeaway()  # type: ignore[abstract]
+
+
+def test_pack_default_lists_registered_sections_in_registry_order():
+    assert set(PACK_DEFAULT) <= set(SECTIONS)
+    assert list(PACK_DEFAULT) == [k for k in SECTIONS if k in PACK_DEFAULT]
+
+
+def test_the_reader_has_one_method_per_scoped_query_with_the_same_keywords():
+    for fn in queries.SCOPED_QUERIES:
+        method = getattr(Reader, fn.__name__)
+        want = [p for p in inspect.signature(fn).parameters if p != "conn"]
+        got = [p for p in inspect.signature(method).parameters if p != "self"]
+        assert got == want, fn.__name__
+
+
+def test_a_variant_keeps_its_class_and_refuses_an_unknown_option():
+    assert SECTIONS["movers"].variant("enrolled").key == "movers_enrolled"
+    assert SECTIONS["lag"].variant("certified").key == "lag_certified"
+    with pytest.raises(ValueError, match="option"):
+        SECTIONS["trend"].variant("nonsense")
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+
+def kpi_frame(**values) -> pd.DataFrame:
+    from data_access.queries.kpi import METRICS
+
+    rows = [(m, *values.get(m, (0.0, 0.0, float("nan")))) for m in METRICS]
+    return pd.DataFrame(rows, columns=["metric", "value", "previous", "target"])
+
+
+def test_execution_is_disbursed_over_planned_now_and_a_year_earlier():
+    k = with_execution(kpi_frame(planned_yuan=(200.0, 100.0, float("nan")), disbursed_yuan=(50.0, 80.0, float("nan"))))
+    row = k.set_index("metric").loc["execution"]
+    assert row["value"] == 0.25 and row["previous"] == 0.8
+    no_plan = with_execution(kpi_frame()).set_index("metric").loc["execution"]
+    assert no_plan["value"] != no_plan["value"]  # NaN, not 0 %: there is no plan to execute
+
+
+def test_kpi_cards_and_the_pack_table_show_the_same_strings():
+    kpis = kpi_frame(partners=(120.0, 100.0, 150.0), leads=(900.0, 1000.0, 1200.0), planned_yuan=(2e6, 1e6, float("nan")),
+                     disbursed_yuan=(5e5, 4e5, float("nan")))
+    monthly = pd.DataFrame({"year": [2026, 2026], "month": [1, 2], "stage": ["lead", "lead"], "province": ["410000"] * 2,
+                            "events": [400, 500]})
+    view = Kpis().view_of(KpiFrames(kpis, monthly), ctx())
+    cards = {c.label: c for _, group in view.prepared.groups for c in group}
+    table = view.table.set_index(t("brief.col_metric", "zh"))
+    for metric in ("partners", "leads", "planned_yuan", "execution"):
+        label = t(f"metric.{metric}", "zh")
+        assert table.loc[label, t("brief.col_value", "zh")] == cards[label].value
+    assert cards[t("metric.execution", "zh")].value == format_percent(0.25, "zh")
+    assert cards[t("metric.leads", "zh")].chart == [400.0, 500.0]
+    assert format_number(120, "zh") in view.takeaway and format_percent(0.75, "zh", digits=0) in view.takeaway
+
+
+def events(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["year", "month", "stage", "province", "events"])
+
+
+def test_movers_are_the_biggest_changes_either_way_and_drop_the_unchanged():
+    now = events([(2026, 1, "lead", "410000", 50), (2026, 1, "lead", "420000", 10), (2026, 1, "lead", "430000", 7),
+                  (2026, 1, "enrolled", "410000", 99)])
+    before = events([(2025, 1, "lead", "410000", 20), (2025, 1, "lead", "420000", 40), (2025, 1, "lead", "430000", 7)])
+    d = movers_frame(now, before, key="province", stage="lead", labels={"410000": "河南"})
+    assert list(d.index) == ["410000", "420000"]  # +30 and -30; Hunan did not move
+    assert list(d["change"]) == [30, -30] and d.loc["410000", "label"] == "河南" and d.loc["420000", "label"] == "420000"
+
+
+def test_movers_go_by_channel_below_three_provinces():
+    c = ctx(provinces=("410000",))
+    rows = [(2026, 1, "lead", "online", 30), (2026, 1, "lead", "campus", 5)]
+    now = pd.DataFrame(rows, columns=["year", "month", "stage", "channel", "events"])
+    before = now.assign(events=[10, 5])
+    view = Movers().view_of(MoverFrames("channel", now, before), c)
+    assert Movers.grain(c) == "channel" and view.title == t("overview.movers_channel_lead", "zh")
+    assert list(view.prepared["label"]) == [t("channel.online", "zh")]
+    assert "+20" in view.takeaway
+
+
+# --- coverage ------------------------------------------------------------------------------------
+
+
+def provinces_frame() -> pd.DataFrame:
+    return pd.DataFrame({"province_code": ["410000", "420000", "430000", "110000"], "name_zh": ["河南省", "湖北省", "湖南省", "北京市"],
+                         "name_en": ["Henan", "Hubei", "Hunan", "Beijing"], "lon": [0.0] * 4, "lat": [0.0] * 4,
+                         "partners": [10, 2, 0, 5], "leads": [1000, 4000, 0, 500]})
+
+
+def test_per_lead_is_partners_per_ten_thousand_leads_and_missing_without_leads():
+    d = with_per_lead(provinces_frame()).set_index("province_code")["per_10k_leads"]
+    assert d["410000"] == 100.0 and d["420000"] == 5.0 and d["430000"] != d["430000"]
+
+
+def test_the_per_lead_takeaway_names_a_province_with_many_leads_and_few_partners():
+    view = CoverageBars().view_of(provinces_frame(), ctx(provinces=tuple(NAMES)))
+    # Of the provinces with at least the median leads (Henan 1,000, Hubei 4,000), Hubei has fewer per lead.
+    assert view.takeaway.startswith("湖北省") and format_number(4000, "zh") in view.takeaway
+
+
+def cities_frame() -> pd.DataFrame:
+    return pd.DataFrame({"tier": ["capital", "prefecture", "county", "county", "county"],
+                         "partners": [3, 0, 0, 1, 0], "leads": [100, 50, 30, 10, 0]})
+
+
+def test_tier_summary_counts_places_with_leads_but_no_partner():
+    s = tier_summary(cities_frame()).set_index("tier")
+    assert s.loc["county", "with_leads"] == 2 and s.loc["county", "gap_places"] == 1
+    assert s.loc["county", "gap_share"] == 30 / 40 and s.loc["capital", "gap_share"] == 0
+    view = CoverageTiers().view_of(cities_frame(), ctx())
+    assert format_percent(80 / 190, "zh") in view.takeaway and format_percent(0.75, "zh") in view.takeaway
+
+
+def test_gap_list_slide_holds_the_first_rows_and_the_page_all():
+    gaps = pd.DataFrame({"name_zh": [f"县{i}" for i in range(40)], "name_en": [f"C{i}" for i in range(40)],
+                         "province_name_zh": ["河南省"] * 40, "province_name_en": ["Henan"] * 40, "tier": ["county"] * 40,
+                         "leads": list(range(400, 0, -10)), "lon": [0.0] * 40, "lat": [0.0] * 40})
+    from components.sections.coverage import GapFrames
+
+    view = CoverageGaps().view_of(GapFrames(gaps), ctx())
+    assert len(view.prepared) == 40 and len(view.table) == CoverageGaps.SLIDE_ROWS
+    assert "县0" in view.takeaway and "lon" not in view.data.columns
+
+
+# --- investment ----------------------------------------------------------------------------------
+
+
+def test_the_spend_takeaway_quotes_the_same_plan_and_rate_as_the_cards():
+    kpis = kpi_frame(planned_yuan=(1_200_000.0, 0.0, float("nan")), disbursed_yuan=(300_000.0, 0.0, float("nan")))
+    plan = pd.DataFrame({"year": [2026], "planned_yuan": [1_200_000.0]})
+    paid = pd.DataFrame({"year": [2026, 2026], "month": [3, 9], "disbursed_yuan": [100_000.0, 200_000.0]})
+    view = SpendOverTime().view_of(SpendFrames(kpis, plan, paid), ctx())
+    money = Money.of(kpis)
+    assert money.execution == 0.25
+    assert format_money(1_200_000, "zh") in view.takeaway and money.rate("zh") in view.takeaway
+    # The chart spreads the annual plan by month: ten months of 2026 → 1,000,000 planned by October.
+    assert view.prepared.months["planned"].iloc[-1] == 1_000_000 and format_money(1_000_000, "zh") in view.takeaway
+
+
+def test_risk_table_lists_only_projects_at_risk_biggest_plan_first():
+    projects = pd.DataFrame({"project_id": [1, 2, 3], "partner_id": [9, 9, 9], "code": ["P1", "P2", "P3"],
+                             "name_zh": ["甲", "乙", "丙"], "name_en": ["A", "B", "C"], "planned_yuan": [10.0, 30.0, 20.0],
+                             "disbursed_yuan": [1.0, 2.0, 3.0], "at_risk": [True, False, True],
+                             "ahead_of_plan": [False, False, True], "overdue_milestones": [2, 0, 0]})
+    from components.sections.investment import RiskFrames
+
+    view = Risk().view_of(RiskFrames(projects), ctx(lang="en"))
+    assert list(view.table.iloc[:, 0]) == ["P3", "P1"]
+    assert view.takeaway.startswith("2 of 3")
+
+
+# --- funnels -------------------------------------------------------------------------------------
+
+
+def funnel(counts: dict[str, list[int]], dim: str = "channel") -> pd.DataFrame:
+    rows = [(stage, value, n) for value, ns in counts.items() for stage, n in zip(codes.STAGES, ns)]
+    return pd.DataFrame(rows, columns=["stage", dim, "learners"])
+
+
+def test_enrolment_rates_leave_out_values_with_too_few_leads():
+    df = funnel({"online": [100, 50, 30, 10, 8, 5, 2], "campus": [20, 10, 8, 8, 6, 4, 1]})
+    assert enrol_rates(df, "channel") == {"online": 0.1}
+    assert enrol_rates(df, "channel", min_leads=1)["campus"] == 0.4
+    view = Channels().view_of(df, ctx(lang="en"))
+    assert not view.empty and "10.0%" in view.takeaway
+
+
+def test_comparison_rows_hold_counts_changes_and_step_conversion():
+    now = funnel({"online": [200, 100, 50, 40, 30, 20, 10]})
+    before = funnel({"online": [100, 60, 40, 20, 10, 5, 0]})
+    rows = compare_frame(now, before).set_index("stage")
+    assert rows.loc["lead", "change"] == 1.0 and rows.loc["enrolled", "conv_now"] == 40 / 50
+    assert rows.loc["employed", "change"] != rows.loc["employed", "change"]  # NaN: nothing to compare with
+
+
+def test_the_comparison_takeaway_uses_lead_to_enrolment_as_every_other_view():
+    from components.sections.funnels import CompareFrames
+
+    c = ctx(lang="en")
+    now = funnel({"online": [200, 100, 50, 40, 30, 20, 10]})
+    before = funnel({"online": [100, 60, 40, 20, 10, 5, 0]})
+    view = FunnelCompare().view_of(CompareFrames(now, before, c.scope.year_earlier()), c)
+    assert format_percent(40 / 200, "en") in view.takeaway  # not the trial-class → enrolled step (80 %)
+    assert "+100.0%" in view.takeaway
+
+
+def test_trend_takeaway_names_the_busiest_and_the_latest_month():
+    df = pd.DataFrame({"year": [2026] * 4, "month": [1, 2, 2, 3], "stage": ["lead"] * 4,
+                       "channel": ["online", "online", "campus", "online"], "events": [5, 9, 4, 7]})
+    view = Trend().view_of(df, ctx(lang="en"))
+    assert "13" in view.takeaway and "7" in view.takeaway
+    assert Trend("certified").view_of(df, ctx()).empty
+
+
+def test_lag_takeaway_is_the_mean_days_and_the_share_within_thirty():
+    df = pd.DataFrame({"channel": ["online", "online"], "stage": ["enrolled", "enrolled"], "bucket": ["0-30", "31-90"],
+                       "learners": [3, 1], "total_days": [30, 60]})
+    view = Lag().view_of(df, ctx(lang="en"))
+    assert "23 days" in view.takeaway and format_percent(0.75, "en") in view.takeaway
+    assert Lag("certified").view_of(df, ctx()).empty
