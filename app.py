@@ -5,24 +5,50 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from pathlib import Path
 
 import streamlit as st
 
 from components import auth, outage
 from components.context import PageContext, set_page_context
 from components.filter_bar import render_filter_bar
-from components.filters import dropped_text, period_bounds, period_options, selected_provinces, to_params
+from components.filters import dropped_text, filter_scope, period_options, to_params
 from components.i18n import format_date, t
 from data_access import access, cache, codes
 from data_access.queries import data_as_of
-from data_access.scope import Scope, selection_scope
+from data_access.scope import Scope
 
 logger = logging.getLogger("cockpit")
+FAVICON = Path(__file__).resolve().parent / "components" / "assets" / "favicon.png"
 # Metric values at Streamlit's default 2.25rem truncate "2,759 万元" in a row of five cards at
 # 1440 px; a slightly smaller figure keeps every card readable down to laptop widths.
-METRIC_CSS = "<style>[data-testid='stMetricValue']{font-size:1.75rem}</style>"
+# On a phone (≤ 640 px) Streamlit stacks every column: fifteen cards would fill 2,700 px before the
+# first chart. Each card group becomes one two-column grid instead (kpi.render_cards keys it
+# "cards_…"), with smaller figures, no trend line and compact headings (tests/e2e/test_phone.py).
+METRIC_CSS = """<style>
+[data-testid='stMetricValue']{font-size:1.75rem}
+@media (max-width: 640px) {
+  [class*='st-key-cards_']{display:grid!important;grid-template-columns:1fr 1fr;gap:0.5rem}
+  [class*='st-key-cards_'] > div, [class*='st-key-cards_'] [data-testid='stHorizontalBlock']{display:contents!important}
+  [class*='st-key-cards_'] [data-testid='stColumn']{width:auto!important;min-width:0!important}
+  [class*='st-key-cards_'] [data-testid='stColumn']:has([class*='st-key-cardhide_']){display:none}
+  [class*='st-key-card_'], [class*='st-key-cardhide_']{padding:0.5rem 0.6rem!important}
+  [class*='st-key-desktop_only_']{display:none}
+  [class*='st-key-cards_'] [data-testid='stVerticalBlockBorderWrapper'],
+  [class*='st-key-cards_'] [data-testid='stVerticalBlock']{gap:0.15rem}
+  [data-testid='stMetricValue']{font-size:1.2rem}
+  [data-testid='stMetricLabel'] p{font-size:0.8rem}
+  [data-testid='stMetricDelta']{font-size:0.75rem}
+  [class*='st-key-cards_'] [data-testid='stCaptionContainer']{font-size:0.7rem}
+  [data-testid='stMetric'] [data-testid='stMetricChart'], [data-testid='stMetric'] .stVegaLiteChart{display:none}
+  h1{font-size:1.6rem!important;padding:0.25rem 0!important}
+  h2, h3{font-size:1.15rem!important;padding:0.5rem 0 0.25rem!important}
+}
+</style>"""
 
-st.set_page_config(page_title="产教融合驾驶舱 · Cockpit", page_icon=":material/school:", layout="wide")
+# A local image, not a :material/…: icon: the browser would fetch that favicon from a public font
+# CDN, which fails on an intranet (offline test: tests/e2e/test_offline.py).
+st.set_page_config(page_title="产教融合驾驶舱 · Cockpit", page_icon=str(FAVICON), layout="wide")
 st.html(METRIC_CSS)
 
 lang_param = st.query_params.get("lang")
@@ -92,9 +118,7 @@ try:
 
     filters, dropped = render_filter_bar(names=names, allowed=allowed, regions=regions, periods=periods)
     lang = filters.lang
-    start, end = period_bounds(filters.period, as_of)
-    scope = selection_scope(selected_provinces(filters, allowed), start, end, ends=filters.ends,
-                            channels=filters.channels, tiers=filters.tiers)
+    scope = filter_scope(filters, allowed, as_of)
     audit = cache.audit_writer(actor=actor, provinces=access.provinces_text(scope.provinces, catalogue["province_code"]),
                                filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of,
                                recheck=(scope.provinces, region_of) if auth_cfg.mode == "sso" else None)

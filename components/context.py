@@ -79,7 +79,8 @@ def page_header(page: str) -> PageContext:
     lang, scope = ctx.lang, ctx.scope
     st.title(t(f"{page}.title", lang))
     st.caption(ctx.text.line)
-    st.markdown(t(f"{page}.intro", lang))
+    with st.container(key="desktop_only_intro"):  # hidden on a phone (app.py CSS): answers come first there
+        st.markdown(t(f"{page}.intro", lang))
     if scope.is_empty:
         st.info(t("empty.scope", lang), icon=":material/filter_alt_off:")
         st.stop()

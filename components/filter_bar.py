@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 import streamlit as st
 
 from components import state
-from components.filters import CHANNELS, ENDS, REGIONS, TIERS, Filters, parse_params, to_params
+from components.filters import REGIONS, SLICES, Filters, parse_params, to_params
 from components.i18n import LANG_NAMES, LANGS, format_period, label, t
 
 
@@ -25,6 +26,46 @@ def _apply(new: Filters) -> None:
 def request_provinces(codes: Sequence[str]) -> None:
     """From a page (map or bar click): filter every page to these provinces on the next run."""
     st.session_state[state.PENDING_PROVINCES] = tuple(codes)
+
+
+def only_options(allowed: Sequence[str]) -> list[str]:
+    """The "only this one" choices: ``province:<code>`` for each allowed province, then
+    ``<param>:<code>`` for every value of every multi-choice filter."""
+    return [f"province:{p}" for p in allowed] + [f"{sl.param}:{code}" for sl in SLICES for code in sl.codes]
+
+
+def isolate(f: Filters, choice: str, allowed: Sequence[str]) -> Filters:
+    """``f`` narrowed to exactly one value of one filter (the rest of the filters unchanged)."""
+    param, _, code = choice.partition(":")
+    if param == "province":
+        return replace(f, provinces=(code,) if code in allowed else f.provinces)
+    sl = next((s for s in SLICES if s.param == param), None)
+    if sl is None or code not in sl.codes:
+        return f
+    narrowed: dict[str, tuple[str, ...]] = {sl.field: (code,)}
+    return replace(f, **narrowed)  # type: ignore[arg-type]
+
+
+def _only_this_one(sb, *, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], lang: str) -> None:
+    """A searchable "only …" picker: one choice narrows its filter to that single value (instead
+    of deselecting the other four channels or thirty-three provinces)."""
+    groups = {sl.param: (t(sl.title_key, lang), sl.group) for sl in SLICES}
+
+    def text(choice: str) -> str:
+        param, _, code = choice.partition(":")
+        if param == "province":
+            return f"{t('filter.provinces', lang)} · {names[code][0 if lang == 'zh' else 1]}"
+        title, group = groups[param]
+        return f"{title} · {label(group, code, lang)}"
+
+    def pick() -> None:
+        choice = st.session_state.get(state.W_ONLY)
+        if choice:
+            _apply(isolate(st.session_state[state.FILTERS], choice, allowed))
+
+    st.session_state[state.W_ONLY] = None  # a one-shot action, like the region pills
+    sb.selectbox(t("filter.only", lang), only_options(allowed), key=state.W_ONLY, index=None, format_func=text,
+                 placeholder=t("filter.only_placeholder", lang), on_change=pick, help=t("filter.only_help", lang))
 
 
 def render_filter_bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str],
@@ -54,7 +95,7 @@ def render_filter_bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence
     # Widgets are (re)initialised from the Filters each run: widget state does not survive a
     # page switch in Streamlit 1.67, the Filters do.
     initial = {state.W_LANG: f.lang, state.W_PROVINCE: list(f.provinces), state.W_PERIOD: f.period,
-               state.W_END: list(f.ends), state.W_CHANNEL: list(f.channels), state.W_TIER: list(f.tiers)}
+               **{state.w_slice(sl.param): list(getattr(f, sl.field)) for sl in SLICES}}
     for key, value in initial.items():
         st.session_state[key] = value
 
@@ -80,12 +121,10 @@ def render_filter_bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence
              help=t("filter.region_help", lang), label_visibility="collapsed")
     sb.selectbox(t("filter.period", lang), list(periods), key=state.W_PERIOD, format_func=lambda p: format_period(p, lang),
                  on_change=changed("period", state.W_PERIOD, str))
-    sb.pills(t("filter.kinds", lang), ENDS, selection_mode="multi", key=state.W_END,
-             format_func=lambda e: label("end", e, lang), on_change=changed("ends", state.W_END))
-    sb.pills(t("filter.channels", lang), CHANNELS, selection_mode="multi", key=state.W_CHANNEL,
-             format_func=lambda c: label("channel", c, lang), on_change=changed("channels", state.W_CHANNEL))
-    sb.pills(t("filter.tiers", lang), TIERS, selection_mode="multi", key=state.W_TIER,
-             format_func=lambda c: label("tier", c, lang), on_change=changed("tiers", state.W_TIER))
+    for sl in SLICES:
+        sb.pills(t(sl.title_key, lang), list(sl.codes), selection_mode="multi", key=state.w_slice(sl.param),
+                 format_func=partial(label, sl.group, lang=lang), on_change=changed(sl.field, state.w_slice(sl.param)))
+    _only_this_one(sb, names=names, allowed=allowed, lang=lang)
 
     f = st.session_state[state.FILTERS]
     params = to_params(f, default_period=periods[0] if periods else "")

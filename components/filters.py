@@ -7,6 +7,8 @@ URL scheme (documented in the README):
   end=G&end=B&end=S                 partner ends (absent = all; empty ``end=`` = none)
   channel=campus&channel=online     enrolment channels (same rules)
   tier=capital&tier=county          city tiers (same rules)
+  programme=cert_1x                 learner programmes, e.g. 1+X certificates (same rules)
+  project_kind=industry_college     project kinds, e.g. industry colleges (same rules)
   lang=zh | en                      language (default zh)
 Unknown parameters and values are dropped and reported, never raised.
 
@@ -20,9 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from components.i18n import LANGS, format_date, format_period, label, t
-from data_access.codes import CHANNELS, ENDS, REGIONS, TIERS
+from data_access.codes import CHANNELS, ENDS, PROGRAMMES, PROJECT_KINDS, REGIONS, TIERS
+from data_access.scope import Scope, selection_scope
 
-KNOWN_PARAMS = ("province", "region", "period", "end", "channel", "tier", "lang")
+KNOWN_PARAMS = ("province", "region", "period", "end", "channel", "tier", "programme", "project_kind", "lang")
 # Parameters Streamlit itself may put in a URL; they are neither ours nor errors.
 IGNORED_PARAMS = ("embed", "embed_options")
 
@@ -36,7 +39,30 @@ class Filters:
     ends: tuple[str, ...] = ENDS
     channels: tuple[str, ...] = CHANNELS
     tiers: tuple[str, ...] = TIERS
+    programmes: tuple[str, ...] = PROGRAMMES
+    project_kinds: tuple[str, ...] = PROJECT_KINDS
     lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A multi-choice filter: its Filters field, URL parameter, code list, label group and title key.
+    "All" is the whole code list (left out of links); an empty choice means "none"."""
+
+    field: str
+    param: str
+    codes: tuple[str, ...]
+    group: str
+    title_key: str
+
+
+SLICES: tuple[Slice, ...] = (
+    Slice("ends", "end", ENDS, "end", "filter.kinds"),
+    Slice("channels", "channel", CHANNELS, "channel", "filter.channels"),
+    Slice("tiers", "tier", TIERS, "tier", "filter.tiers"),
+    Slice("programmes", "programme", PROGRAMMES, "programme", "filter.programmes"),
+    Slice("project_kinds", "project_kind", PROJECT_KINDS, "project_kind", "filter.project_kinds"),
+)
 
 
 def period_options(first: dt.date, as_of: dt.date) -> list[str]:
@@ -127,15 +153,8 @@ def parse_params(params: Mapping[str, list[str]], *, allowed: Sequence[str], reg
             lang = lang_raw[0]
         else:
             dropped.append(f"lang={_short(lang_raw[0])}")
-    f = Filters(
-        provinces=provinces,
-        period=period,
-        ends=_or(_codes(params.get("end"), ENDS, "end", dropped), ENDS),
-        channels=_or(_codes(params.get("channel"), CHANNELS, "channel", dropped), CHANNELS),
-        tiers=_or(_codes(params.get("tier"), TIERS, "tier", dropped), TIERS),
-        lang=lang,
-    )
-    return f, dropped
+    slices = {s.field: _or(_codes(params.get(s.param), s.codes, s.param, dropped), s.codes) for s in SLICES}
+    return Filters(provinces=provinces, period=period, lang=lang, **slices), dropped
 
 
 def _or(value: tuple[str, ...] | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -149,9 +168,10 @@ def to_params(f: Filters, *, default_period: str) -> dict[str, list[str]]:
         out["province"] = list(f.provinces)
     if f.period and f.period != default_period:
         out["period"] = [f.period]
-    for name, value, default in (("end", f.ends, ENDS), ("channel", f.channels, CHANNELS), ("tier", f.tiers, TIERS)):
-        if tuple(value) != default:
-            out[name] = list(value) if value else [""]
+    for sl in SLICES:
+        value = getattr(f, sl.field)
+        if tuple(value) != sl.codes:
+            out[sl.param] = list(value) if value else [""]
     if f.lang != "zh":
         out["lang"] = [f.lang]
     return out
@@ -160,6 +180,14 @@ def to_params(f: Filters, *, default_period: str) -> dict[str, list[str]]:
 def selected_provinces(f: Filters, allowed: Sequence[str]) -> tuple[str, ...]:
     """The provinces a scope should use: the selection, or everything allowed when none is chosen."""
     return tuple(p for p in allowed if p in f.provinces) if f.provinces else tuple(allowed)
+
+
+def filter_scope(f: Filters, allowed: Sequence[str], as_of: dt.date) -> Scope:
+    """The Scope of a selection for a user who may see ``allowed``: the chosen provinces (or all
+    allowed), the period's dates up to ``as_of``, and every slice. App and report both use it."""
+    start, end = period_bounds(f.period, as_of)
+    return selection_scope(selected_provinces(f, allowed), start, end, ends=f.ends, channels=f.channels, tiers=f.tiers,
+                           programmes=f.programmes, project_kinds=f.project_kinds)
 
 
 def scope_label(provinces: Sequence[str], national: Sequence[str], names: Mapping[str, tuple[str, str]], lang: str) -> str:
@@ -229,18 +257,14 @@ def describe_filters(f: Filters, *, provinces: Sequence[str], start: dt.date, en
               if lang == "zh" else
               f"{format_period(f.period, lang)} ({format_date(start, lang)} to {format_date(end - dt.timedelta(days=1), lang)})")
     none = t("filter.none", lang)
-    slices_all = [
-        ("filter.kinds", "end", f.ends, ENDS),
-        ("filter.channels", "channel", f.channels, CHANNELS),
-        ("filter.tiers", "tier", f.tiers, TIERS),
-    ]
     rows = [(t("filter.provinces", lang), scope), (t("filter.period", lang), period)]
     narrowed = []
-    for key, group, chosen, everything in slices_all:
-        if set(chosen) == set(everything):
+    for sl in SLICES:
+        chosen = getattr(f, sl.field)
+        if set(chosen) == set(sl.codes):
             value = t("filter.all", lang)
         else:
-            value = sep.join(label(group, x, lang) for x in everything if x in chosen) or none
-            narrowed.append((t(key, lang), value))
-        rows.append((t(key, lang), value))
+            value = sep.join(label(sl.group, x, lang) for x in sl.codes if x in chosen) or none
+            narrowed.append((t(sl.title_key, lang), value))
+        rows.append((t(sl.title_key, lang), value))
     return FilterText(lang=lang, scope=scope, period=period, period_code=f.period, slices=tuple(narrowed), rows=tuple(rows))

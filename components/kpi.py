@@ -32,6 +32,7 @@ class Card:
     chart: Sequence[float] | None = None
     target: str | None = None  # the annual target, formatted (None: no target applies)
     reached: str | None = None  # the share of the target reached, formatted
+    on_phone: bool = True  # False: a detail card left out of the compact phone grid
 
 
 def _fmt(value: float, kind: str, lang: str) -> str:
@@ -44,22 +45,27 @@ def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number
     """A card for ``metric`` from a get_kpis frame (metric, value, previous, target).
 
     ``inverse`` marks metrics where up is bad (refunds): the delta turns red when it rises.
+    Honest deltas: nothing a year earlier (the first year with data, or a metric that did not
+    exist) gives no delta at all, not "+17,416" against nothing; no change is shown grey, not as
+    a green rise.
     """
     row = kpis.set_index("metric").loc[metric]
     value, previous, target = float(row["value"]), float(row["previous"]), float(row["target"])
     delta = None
-    if kind == "percent":
-        delta = format_delta(value - previous, lang, kind="points") if previous else None
-    elif previous or value:
+    if math.isnan(previous) or previous == 0:
+        delta = None
+    elif kind == "percent":
+        delta = format_delta(value - previous, lang, kind="points")
+    else:
         delta = format_delta(value - previous, lang, kind="money" if kind == "money" else "number")
-        if previous:
-            delta += f" ({format_delta((value - previous) / previous, lang, kind='percent')})"
+        delta += f" ({format_delta((value - previous) / previous, lang, kind='percent')})"
     target_line = target_text = reached = None
     if not math.isnan(target) and target > 0:
         target_text, reached = _fmt(target, kind, lang), format_percent(value / target, lang, digits=0)
         target_line = t("kpi.target_line", lang, target=target_text, pct=reached)
+    color: DeltaColor = "off" if delta is None or value == previous else "inverse" if inverse else "normal"
     return Card(label=label or t(f"metric.{metric}", lang), value=_fmt(value, kind, lang), delta=delta,
-                delta_color="inverse" if inverse else "normal", target_line=target_line, help=help, chart=chart,
+                delta_color=color, target_line=target_line, help=help, chart=chart,
                 target=target_text, reached=reached)
 
 
@@ -75,19 +81,29 @@ def rows_of(n: int, most: int = MAX_PER_ROW) -> list[int]:
     return [base + (i < extra) for i in range(rows)]
 
 
-def render_cards(cards: Sequence[Card], *, lang: str) -> None:
-    """Draw cards in rows of equal columns (at most four a row, so values fit on a laptop)."""
-    start = 0
-    for size in rows_of(len(cards)):
-        _render_row(cards[start:start + size], lang=lang, width=max(rows_of(len(cards))))
-        start += size
+def render_cards(cards: Sequence[Card], *, lang: str, key: str) -> None:
+    """Draw cards in rows of equal columns (at most four a row, so values fit on a laptop).
 
-
-def _render_row(cards: Sequence[Card], *, lang: str, width: int) -> None:
+    The group sits in a container keyed ``cards_<key>``: on a phone the app's CSS turns the group
+    into one two-column grid (rows of three would otherwise wrap as 2 + 1).
+    """
     import streamlit as st
 
-    for col, card in zip(st.columns(width), cards):
-        with col:
-            st.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help, border=True,
+    start = 0
+    with st.container(key=f"cards_{key}"):
+        for size in rows_of(len(cards)):
+            _render_row(cards[start:start + size], lang=lang, width=max(rows_of(len(cards))), key=f"{key}_{start}")
+            start += size
+
+
+def _render_row(cards: Sequence[Card], *, lang: str, width: int, key: str) -> None:
+    import streamlit as st
+
+    for i, (col, card) in enumerate(zip(st.columns(width), cards)):
+        # The target line sits inside the card's border (one box per figure, also when cards wrap
+        # two to a row on a phone). "cardhide_" keys mark detail cards the phone grid leaves out.
+        with col, st.container(border=True, key=f"{'card' if card.on_phone else 'cardhide'}_{key}_{i}"):
+            st.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help,
+                      delta_arrow="off" if card.delta_color == "off" else "auto",
                       chart_data=list(card.chart) if card.chart is not None and len(card.chart) > 1 else None)
             st.caption(card.target_line or t("kpi.no_target", lang))

@@ -306,7 +306,7 @@ def coverage_deck(
             get_line_width=1,
         )
     )
-    return _CompactDeck(
+    deck = _CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(
             longitude=INITIAL_VIEW["longitude"], latitude=INITIAL_VIEW["latitude"], zoom=float(zoom),
@@ -331,6 +331,15 @@ def coverage_deck(
             },
         },
     )
+    # No basemap, and none fetched: with map_style=None Streamlit's front end substitutes Carto's
+    # positron style from basemaps.cartocdn.com (seen by tests/e2e/test_offline.py). An inline
+    # style with no sources and no layers draws nothing and loads nothing. (pydeck's constructor
+    # only takes a dict style with map_provider="mapbox", hence the assignment.)
+    deck.map_style = EMPTY_MAP_STYLE
+    return deck
+
+
+EMPTY_MAP_STYLE: dict[str, Any] = {"version": 8, "sources": {}, "layers": []}
 
 
 class _CompactDeck(pdk.Deck):

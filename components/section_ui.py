@@ -15,6 +15,8 @@ from components.i18n import t
 from components.sections import SECTIONS, Section, View
 from data_access.cache import db
 
+CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
+
 
 def view(ctx: PageContext, section: str | Section) -> View:
     """The section (a registry id, or a variant a widget picked) computed for this run."""
@@ -39,7 +41,8 @@ def show(ctx: PageContext, v: View, *, page: str, heading: bool = False, table_h
     if v.empty:
         return
     if v.figure is not None:
-        st.plotly_chart(v.figure, key=f"{page}_{v.id}")
+        # No plotly mode bar: on a touch screen it covers the chart title; the export menu has the files.
+        st.plotly_chart(v.figure, key=f"{page}_{v.id}", config=CHART_CONFIG)
     if v.table is not None and v.figure is None:
         st.dataframe(v.table, hide_index=True, width="stretch", height=table_height or "auto")
     export_view(ctx, v, page=page, key=f"export_{v.id}")

@@ -17,4 +17,12 @@ W_END = "w_end"
 W_CHANNEL = "w_channel"
 W_TIER = "w_tier"
 W_REGION = "w_region"
-WIDGET_KEYS = (W_LANG, W_PROVINCE, W_PERIOD, W_END, W_CHANNEL, W_TIER)
+W_ONLY = "w_only"  # "only this one": isolates one value of any multi-choice filter
+
+
+def w_slice(param: str) -> str:
+    """The widget key of a multi-choice filter (components.filters.SLICES), e.g. w_channel."""
+    return f"w_{param}"
+
+
+WIDGET_KEYS = (W_LANG, W_PROVINCE, W_PERIOD, W_END, W_CHANNEL, W_TIER, w_slice("programme"), w_slice("project_kind"))

@@ -54,6 +54,12 @@ class Reader:
     def get_partner_counts_by_end(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_partner_counts_by_end, scope=scope)
 
+    def get_new_partners_by_end(self, *, scope: Scope) -> pd.DataFrame:
+        return self._run(queries.get_new_partners_by_end, scope=scope)
+
+    def get_leads_by_tier_year(self, *, scope: Scope) -> pd.DataFrame:
+        return self._run(queries.get_leads_by_tier_year, scope=scope)
+
     def get_investment_by_project(self, *, scope: Scope, as_of: dt.date | None = None) -> pd.DataFrame:
         return self._run(queries.get_investment_by_project, scope=scope, as_of=as_of)
 

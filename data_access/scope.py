@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from data_access import codes
 
@@ -44,6 +44,8 @@ class Scope:
     channels: tuple[str, ...] = codes.CHANNELS
     kinds: tuple[str, ...] = codes.PARTNER_KINDS
     tiers: tuple[str, ...] = codes.TIERS
+    programmes: tuple[str, ...] = codes.PROGRAMMES  # learners' programmes: funnel and lead figures
+    project_kinds: tuple[str, ...] = codes.PROJECT_KINDS  # projects' kinds: money figures
     label: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +61,8 @@ class Scope:
         object.__setattr__(self, "channels", _clean(self.channels, codes.CHANNELS, "channels"))
         object.__setattr__(self, "kinds", _clean(self.kinds, codes.PARTNER_KINDS, "kinds"))
         object.__setattr__(self, "tiers", _clean(self.tiers, codes.TIERS, "tiers"))
+        object.__setattr__(self, "programmes", _clean(self.programmes, codes.PROGRAMMES, "programmes"))
+        object.__setattr__(self, "project_kinds", _clean(self.project_kinds, codes.PROJECT_KINDS, "project_kinds"))
 
     @property
     def is_empty(self) -> bool:
@@ -85,7 +89,7 @@ class Scope:
         else:
             length = self.end - self.start
             start, end = self.start - length, self.start
-        return Scope(self.provinces, start, end, self.channels, self.kinds, self.tiers, label=self.label)
+        return self.with_period(start, end)
 
     def year_earlier(self) -> Scope:
         """The same dates one year earlier ("vs last year"; a year-to-date compares with the same
@@ -96,11 +100,11 @@ class Scope:
 
     def with_period(self, start: dt.date, end: dt.date) -> Scope:
         """The same slices over another period."""
-        return Scope(self.provinces, start, end, self.channels, self.kinds, self.tiers, label=self.label)
+        return replace(self, start=start, end=end)
 
     def with_provinces(self, provinces) -> Scope:
         """The same scope narrowed or widened to other provinces (callers intersect with the allowed set)."""
-        return Scope(tuple(provinces), self.start, self.end, self.channels, self.kinds, self.tiers, label=self.label)
+        return replace(self, provinces=tuple(provinces))
 
 
 def year_scope(provinces, year: int, **slices) -> Scope:
@@ -109,7 +113,9 @@ def year_scope(provinces, year: int, **slices) -> Scope:
     return Scope(provinces, dt.date(year, 1, 1), dt.date(year + 1, 1, 1), **slices)
 
 
-def selection_scope(provinces, start: dt.date, end: dt.date, *, ends, channels, tiers) -> Scope:
+def selection_scope(provinces, start: dt.date, end: dt.date, *, ends, channels, tiers,
+                    programmes=codes.PROGRAMMES, project_kinds=codes.PROJECT_KINDS) -> Scope:
     """The Scope for a filter selection: partner ends (G/B/S) become the partner kinds they hold."""
     kinds = tuple(k for k, e in codes.END_OF_KIND.items() if e in set(ends))
-    return Scope(tuple(provinces), start, end, channels=tuple(channels), kinds=kinds, tiers=tuple(tiers))
+    return Scope(tuple(provinces), start, end, channels=tuple(channels), kinds=kinds, tiers=tuple(tiers),
+                 programmes=tuple(programmes), project_kinds=tuple(project_kinds))

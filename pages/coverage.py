@@ -58,10 +58,18 @@ with bar_col:
 if set(scope.provinces) != set(ctx.allowed):
     st.button(t("coverage.show_all", lang), icon=":material/public:", on_click=request_provinces, args=(ctx.allowed,))
 
+new_partners = view(ctx, "new_partners")
+st.subheader(new_partners.title)
+show(ctx, new_partners, page="coverage")
+
 st.subheader(t("coverage.section_gaps", lang))
 st.markdown(t("coverage.gaps_intro", lang))
-tiers = view(ctx, "coverage_tiers")
-show(ctx, tiers, page="coverage")
+left, right = st.columns([3, 2])
+with left:
+    tiers = view(ctx, "coverage_tiers")
+    show(ctx, tiers, page="coverage")
+with right:
+    show(ctx, view(ctx, "tier_shares"), page="coverage")
 if tiers.empty:
     st.stop()
 gaps = view(ctx, "coverage_gaps")

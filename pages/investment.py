@@ -1,5 +1,6 @@
 """项目投入 Investment: planned vs committed vs disbursed money, and which projects are at risk."""
 
+import datetime as dt
 from typing import Literal, TypedDict
 
 import pandas as pd
@@ -11,7 +12,7 @@ from components.export_ui import export_menu
 from components.i18n import format_date, format_money, format_number, label, money_unit_scale, t
 from components.kpi import render_cards
 from components.section_ui import show, takeaway, view
-from components.sections.investment import risk_text
+from components.sections.investment import STATUS_ORDER, paid_to_date_rate, project_life, risk_text
 from data_access.cache import db
 
 
@@ -28,6 +29,8 @@ class SelectboxStart(TypedDict, total=False):
     index: int | None
 
 
+ALL_YEARS = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))  # the project finder looks across every year
+
 ctx = page_header("investment")
 lang, scope = ctx.lang, ctx.scope
 name_col = "name_zh" if lang == "zh" else "name_en"
@@ -37,7 +40,7 @@ if summary.empty:
     st.info(summary.takeaway, icon=":material/savings:")
     st.stop()
 takeaway(summary)
-render_cards(summary.prepared.cards, lang=lang)
+render_cards(summary.prepared.cards, lang=lang, key="investment")
 projects = summary.prepared.projects
 
 st.subheader(t("investment.section_time", lang))
@@ -65,7 +68,9 @@ shown = pd.DataFrame({
     "planned": table["planned_yuan"] / div,
     "committed": table["committed_yuan"] / div,
     "disbursed": table["disbursed_yuan"] / div,
-    "executed": table["pct_executed"],
+    # The rate the "paid ahead of plan" flag is based on: paid to date ÷ planned to date (one decimal,
+    # as every rate in the cockpit), not the period's rate a flag would seem to contradict.
+    "to_date": paid_to_date_rate(table) * 100,
     "status": [label("project_status", s, lang) for s in table["status"]],
     "risk": [f"⚠ {text}" if text else "" for text in map(risk_text, table["ahead_of_plan"], table["overdue_milestones"],
                                                           [lang] * len(table))],
@@ -81,17 +86,17 @@ event = st.dataframe(
     shown, hide_index=True, width="stretch", height=420, key="investment_table", on_select="rerun", selection_mode="single-row",
     column_config={
         "code": st.column_config.TextColumn(t("investment.col_code", lang), width="small"),
-        "name": st.column_config.TextColumn(t("investment.col_name", lang), width="medium"),
+        "name": st.column_config.TextColumn(t("investment.col_name", lang), width="large"),
         "sector": st.column_config.TextColumn(t("investment.col_sector", lang), width="small"),
         "province": st.column_config.TextColumn(t("investment.col_province", lang), width="small"),
         "planned": st.column_config.NumberColumn(with_unit("money.planned"), **money),
         "committed": st.column_config.NumberColumn(with_unit("money.committed"), **money),
         "disbursed": st.column_config.NumberColumn(with_unit("money.disbursed"), **money),
-        "executed": st.column_config.ProgressColumn(t("metric.execution", lang), format="percent", min_value=0.0, max_value=1.5,
-                                                    help=t("investment.execution_note", lang), width="small"),
+        "to_date": st.column_config.ProgressColumn(t("investment.col_to_date", lang), format="%.1f%%", min_value=0.0,
+                                                   max_value=150.0, help=t("investment.to_date_help", lang), width="small"),
         "status": st.column_config.TextColumn(t("investment.col_status", lang), width="small"),
         "risk": st.column_config.TextColumn(t("investment.col_risk", lang), help=t("investment.at_risk_help", lang),
-                                            width="small"),
+                                            width="medium"),
     },
 )
 st.caption(t("investment.table_hint", lang))
@@ -99,26 +104,33 @@ export_menu(ctx, page="investment", name=t("investment.section_portfolio", lang)
             figure=None, data=table.drop(columns=["partner_id", "project_id"]), key="export_portfolio")
 
 st.subheader(t("investment.section_detail", lang))
+# Every project in the user's provinces, of any year and status: a flagship that ended last year
+# or a suspended one is still found here, not only the period's projects.
+every = db.get_investment_by_project(scope=scope.with_period(ALL_YEARS[0], ALL_YEARS[1]), as_of=ctx.as_of)
 rows = event.selection.rows if event is not None else []
-options = list(table["project_id"])
-labels = dict(zip(table["project_id"], table["code"] + " · " + table[name_col]))
+options = list(every.sort_values(["status", "code"], key=lambda col: col.map(STATUS_ORDER) if col.name == "status" else col)
+               ["project_id"])
+labels = {r.project_id: f"{r.code} · {getattr(r, name_col)} · {label('project_status', r.status, lang)}" for r in every.itertuples()}
 if rows:
     st.session_state["investment_project"] = int(table.iloc[rows[0]]["project_id"])
 if st.session_state.get("investment_project") not in options:
     st.session_state.pop("investment_project", None)
 initial: SelectboxStart = {} if "investment_project" in st.session_state else {"index": None}
 pid = st.selectbox(t("investment.pick_project", lang), options, format_func=labels.__getitem__, key="investment_project",
-                   placeholder=t("investment.pick_placeholder", lang), **initial)
+                   placeholder=t("investment.pick_placeholder", lang), help=t("investment.pick_help", lang), **initial)
 if pid is None:
     st.info(t("investment.pick_hint", lang), icon=":material/touch_app:")
     st.stop()
 
 detail = db.get_project_detail(scope=scope, project_id=int(pid))
-p = projects.set_index("project_id").loc[pid]
+p = every.set_index("project_id").loc[pid]
 st.markdown(f"**{p[name_col]}** · {p['partner_name_zh' if lang == 'zh' else 'partner_name_en']} · "
             f"{label('project_kind', p['kind'], lang)} · {label('sector', p['sector'], lang)} · "
             f"{format_date(p['start_on'], lang)} – {format_date(p['end_on'], lang)} · "
-            f"{t('money.committed', lang)} {format_money(p['committed_yuan'], lang)}")
+            f"{label('project_status', p['status'], lang)}")
+life = project_life(p, detail.milestones, as_of=ctx.as_of, lang=lang)
+render_cards(life.cards, lang=lang, key="project")
+(st.success if life.on_track else st.warning)(life.verdict, icon=":material/flag:")
 left, right = st.columns([3, 2])
 with left:
     st.plotly_chart(plot_project_plan(detail.plan, title=t("investment.chart_plan", lang), lang=lang), key="investment_plan")

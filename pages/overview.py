@@ -15,11 +15,13 @@ kpis = view(ctx, "kpis")
 takeaway(kpis)
 for heading, cards in kpis.prepared.groups:
     st.subheader(t(heading, lang))
-    render_cards(cards, lang=lang)
-export_view(ctx, kpis, page="overview", key="export_kpis")
+    render_cards(cards, lang=lang, key=heading.split(".")[-1])
+with st.container(key="desktop_only_kpi_export"):  # a phone shows the cards, then the first chart
+    export_view(ctx, kpis, page="overview", key="export_kpis")
 
 st.subheader(t("overview.section_changes", lang))
-st.caption(t("overview.changes_intro", lang))
+with st.container(key="desktop_only_changes_intro"):
+    st.caption(t("overview.changes_intro", lang))
 left, right = st.columns(2)
 for col, section in ((left, "movers"), (right, "movers_enrolled")):
     with col:

@@ -30,8 +30,10 @@ def styled(fig: go.Figure, *, title: str | None = None, height: int = 360, legen
         hoverlabel=dict(font_family=FONT_FAMILY),
         separators=".,",
     )
-    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
-    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
+    # No SI suffixes on ticks: "10k" on an axis titled 万元 would mix two units ("10k 万元").
+    axes = dict(gridcolor=GRID, zerolinecolor=GRID, automargin=True, exponentformat="none", separatethousands=True)
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
     return fig
 
 

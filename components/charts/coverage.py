@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts._layout import styled
-from components.i18n import format_number
-from components.palette import NO_DATA, SEQUENTIAL, sequential_index
+from components.i18n import format_number, label
+from components.palette import KIND_COLORS, NO_DATA, SEQUENTIAL, sequential_index
 
 
 def plot_province_bars(df: pd.DataFrame, *, metric: str, title: str, lang: str, top: int = 20,
@@ -36,3 +36,17 @@ def plot_province_bars(df: pd.DataFrame, *, metric: str, title: str, lang: str, 
     ))
     fig.update_xaxes(showticklabels=False)
     return styled(fig, title=title, height=max(300, 26 * len(d) + 80), legend=False)
+
+
+def plot_new_partners(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
+    """Horizontal bars of partners signed in the period per kind (``kind``, ``end``, ``partners``),
+    coloured by kind, most first, with value labels."""
+    d = df.groupby(["kind", "end"], as_index=False)["partners"].sum().sort_values("partners", kind="stable")
+    fig = go.Figure(go.Bar(
+        x=d["partners"], y=[f"{label('kind', k, lang)}（{label('end', e, lang)}）" if lang == "zh" else
+                            f"{label('kind', k, lang)} ({label('end', e, lang)})" for k, e in zip(d["kind"], d["end"])],
+        orientation="h", marker_color=[KIND_COLORS.get(k, "#888888") for k in d["kind"]],
+        text=[format_number(v, lang) for v in d["partners"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.update_xaxes(showticklabels=False, rangemode="tozero")
+    return styled(fig, title=title, height=max(220, 34 * len(d) + 90), legend=False)

@@ -134,3 +134,20 @@ def plot_cohort_lag(df: pd.DataFrame, *, stage: str, title: str, lang: str) -> g
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     return styled(fig, title=title, height=330)
+
+
+def plot_tier_shares(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
+    """Stacked 100 % bars: each year's leads split by city tier (``year``, ``tier``, ``leads``),
+    capital at the bottom, county on top, with the share printed in each segment."""
+    d = df.pivot_table(index="year", columns="tier", values="leads", aggfunc="sum").reindex(columns=list(TIER_COLORS)).fillna(0)
+    shares = d.div(d.sum(axis=1).where(d.sum(axis=1) > 0), axis=0)
+    fig = go.Figure()
+    for tier, color in TIER_COLORS.items():
+        fig.add_trace(go.Bar(x=[str(y) for y in shares.index], y=shares[tier], name=label("tier", tier, lang), marker_color=color,
+                             text=[format_percent(v, lang, digits=0) if v == v else "" for v in shares[tier]],
+                             textposition="inside", insidetextanchor="middle",
+                             customdata=[format_number(v, lang) for v in d[tier]],
+                             hovertemplate="%{x} %{fullData.name}: %{text} (%{customdata})<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    return styled(fig, title=title, height=340)

@@ -50,8 +50,11 @@ def plot_money_bars(df: pd.DataFrame, *, title: str, lang: str, top: int = 15) -
     fig = go.Figure()
     for col in ("planned", "committed", "disbursed"):
         values = d[f"{col}_yuan"]
+        # Value labels: which sector leads is read without hovering.
         fig.add_trace(go.Bar(y=d["label"], x=values / div, orientation="h", name=t(f"money.{col}", lang),
                              marker_color=MONEY_COLORS[col], customdata=[format_money(v, lang) for v in values],
+                             text=[format_money(v, lang) for v in values], textposition="outside", cliponaxis=False,
+                             textfont=dict(size=10),
                              hovertemplate="%{y}: %{customdata}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(title_text=unit)

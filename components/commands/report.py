@@ -16,10 +16,10 @@ def report(argv: list[str]) -> int:
 
     from components.briefing import pack_meta
     from components.export import ExportUnavailable, build_pdf, build_pptx
-    from components.filters import parse_params, period_bounds, period_options, selected_provinces
+    from components.filters import filter_scope, parse_params, period_options
     from components.sections import PACK_DEFAULT, SECTIONS, SectionContext, build_views, unknown_sections
     from data_access import access, codes, config, queries, reader
-    from data_access.scope import Scope, selection_scope
+    from data_access.scope import Scope
 
     parser = OneLineParser(prog="python -m components.cli report", description="Build a briefing pack (PPTX or PDF).")
     parser.add_argument("--province", action="append", default=[], help="6-digit adcode; repeatable; default all")
@@ -28,6 +28,8 @@ def report(argv: list[str]) -> int:
     parser.add_argument("--end", action="append", default=[], choices=codes.ENDS)
     parser.add_argument("--channel", action="append", default=[], choices=codes.CHANNELS)
     parser.add_argument("--tier", action="append", default=[], choices=codes.TIERS)
+    parser.add_argument("--programme", action="append", default=[], choices=codes.PROGRAMMES)
+    parser.add_argument("--project-kind", action="append", default=[], choices=codes.PROJECT_KINDS)
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     parser.add_argument("--sections", default=",".join(PACK_DEFAULT),
                         help=f"comma-separated; default {','.join(PACK_DEFAULT)}; all: {','.join(SECTIONS)}")
@@ -54,16 +56,15 @@ def report(argv: list[str]) -> int:
         first = fresh.set_index("source").loc["funnel_event", "earliest_on"] or dt.date(as_of.year, 1, 1)
         regions = {r: tuple(catalogue.loc[catalogue["region"] == r, "province_code"]) for r in codes.REGIONS}
         params = {k: v for k, v in (("province", args.province), ("region", args.region), ("end", args.end),
-                                    ("channel", args.channel), ("tier", args.tier)) if v}
+                                    ("channel", args.channel), ("tier", args.tier), ("programme", args.programme),
+                                    ("project_kind", args.project_kind)) if v}
         if args.period:
             params["period"] = [args.period]
         params["lang"] = [args.lang]
         filters, dropped = parse_params(params, allowed=allowed, regions=regions, periods=period_options(first, as_of))
         if dropped:
             parser.error(f"not understood: {', '.join(dropped)}")
-        start, end = period_bounds(filters.period, as_of)
-        scope = selection_scope(selected_provinces(filters, allowed), start, end, ends=filters.ends,
-                                channels=filters.channels, tiers=filters.tiers)
+        scope = filter_scope(filters, allowed, as_of)
         names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
         ctx = SectionContext(scope=scope, filters=filters, lang=filters.lang, as_of=as_of, names=names)
         views = build_views(reader.direct(engine), ctx, sections)

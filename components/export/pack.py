@@ -294,9 +294,11 @@ def build_pptx(
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(_SLIDE_W), Inches(_SLIDE_H)
-    blank = prs.slide_layouts[6]
+    # "Title Only": every slide's title is a real title placeholder (the outline, the navigator
+    # and the accessibility checker read it); the rest is drawn in text boxes as before.
+    title_only = prs.slide_layouts[5]
     for number, item in enumerate(plan, start=1):
-        slide = prs.slides.add_slide(blank)
+        slide = prs.slides.add_slide(title_only)
         if item.kind == "title":
             _pptx_title_slide(slide, meta, labels)
         elif item.kind == "section":
@@ -340,7 +342,8 @@ def _pptx_title_slide(slide, meta: PackMeta, labels: dict[str, str]) -> None:
     _pptx_rect(slide, (0, 0, _SLIDE_W, 0.18), _NAVY)
     _pptx_rect(slide, (0.9, 2.05, 0.12, 1.75), _ACCENT)
     size = _fit_size(meta.title, 11.2, 40, 24)
-    _pptx_text(slide, (1.2, 1.9, 11.2, 1.1), meta.title, size, _NAVY, labels, bold=True, anchor=MSO_ANCHOR.BOTTOM)
+    _pptx_text(slide, (1.2, 1.9, 11.2, 1.1), meta.title, size, _NAVY, labels, bold=True, anchor=MSO_ANCHOR.BOTTOM,
+               title=True)
     _pptx_text(slide, (1.2, 3.0, 11.2, 0.8), meta.subtitle, 22, _TEXT, labels)
     sep = labels["sep"]
     lines = [
@@ -354,7 +357,7 @@ def _pptx_title_slide(slide, meta: PackMeta, labels: dict[str, str]) -> None:
 def _pptx_heading(slide, title: str, takeaway: str, labels: dict[str, str]) -> None:
     _pptx_rect(slide, _ACCENT_BAR, _ACCENT)
     size = _fit_size(title, _TITLE_BOX[2], _TITLE_PT, 18)
-    _pptx_text(slide, _TITLE_BOX, title, size, _NAVY, labels, bold=True, anchor=MSO_ANCHOR.MIDDLE)
+    _pptx_text(slide, _TITLE_BOX, title, size, _NAVY, labels, bold=True, anchor=MSO_ANCHOR.MIDDLE, title=True)
     if takeaway:
         _pptx_text(slide, _TAKEAWAY_BOX, takeaway, _TAKEAWAY_PT, _TEXT, labels, anchor=MSO_ANCHOR.TOP)
 
@@ -379,9 +382,15 @@ def _pptx_rect(slide, box, color: str) -> None:
 
 
 def _pptx_text(slide, box, text: str | list[str], size: float, color: str, labels: dict[str, str], *,
-               bold: bool = False, align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP) -> None:
+               bold: bool = False, align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, title: bool = False) -> None:
+    """A text box at ``box`` (inches); with ``title``, the slide's title placeholder moved there."""
     x, y, w, h = box
-    frame = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h)).text_frame
+    if title:
+        shape = slide.shapes.title
+        shape.left, shape.top, shape.width, shape.height = Inches(x), Inches(y), Inches(w), Inches(h)
+    else:
+        shape = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
+    frame = shape.text_frame
     frame.word_wrap = True
     # sizes are chosen by estimate; "shrink text on overflow" lets the viewer correct a miss
     frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from components.sections.base import Section, SectionContext, View
-from components.sections.coverage import CoverageBars, CoverageGaps, CoverageMap, CoverageTiers
-from components.sections.funnels import Channels, Funnel, FunnelCompare, Lag, Provinces, Tiers, Trend
+from components.sections.coverage import CoverageBars, CoverageGaps, CoverageMap, CoverageTiers, NewPartners
+from components.sections.funnels import Channels, Funnel, FunnelCompare, Lag, Provinces, Tiers, TierShares, Trend
 from components.sections.investment import InvestmentSummary, MoneyBy, MoneyByProvince, Risk, SpendOverTime
 from components.sections.overview import Kpis, Movers
 
@@ -27,12 +27,13 @@ if TYPE_CHECKING:
 
 _ALL: tuple[Section, ...] = (
     Kpis(), Movers(), Movers("enrolled"),
-    CoverageMap(), CoverageBars(), CoverageTiers(), CoverageGaps(),
+    CoverageMap(), CoverageBars(), NewPartners(), CoverageTiers(), TierShares(), CoverageGaps(),
     InvestmentSummary(), SpendOverTime(), MoneyBy(), MoneyByProvince(), Risk(),
     Funnel(), Channels(), FunnelCompare(), Tiers(), Provinces(), Trend(), Lag(), Lag("certified"),
 )
 SECTIONS: dict[str, Section] = {s.key: s for s in _ALL}
-PACK_DEFAULT: tuple[str, ...] = ("kpis", "movers", "coverage_map", "coverage_per_lead", "coverage_tiers", "coverage_gaps",
+PACK_DEFAULT: tuple[str, ...] = ("kpis", "movers", "coverage_map", "coverage_per_lead", "new_partners", "coverage_tiers",
+                                 "tier_shares", "coverage_gaps",
                                  "spend", "sectors", "risk", "funnel", "channels", "tiers", "lag")
 
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.charts.coverage import plot_province_bars
-from components.i18n import format_date, format_number, format_percent, label, t
+from components.charts.coverage import plot_new_partners, plot_province_bars
+from components.i18n import format_date, format_delta, format_number, format_percent, label, t
 from components.maps import Metric, coverage_static_figure, province_colors
 from components.sections.base import Section, SectionContext
 from data_access.codes import TIERS
@@ -233,3 +233,52 @@ class CoverageGaps(Section[GapFrames, pd.DataFrame]):
 
     def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
         return p.drop(columns=["lon", "lat", "place", "province"], errors="ignore")
+
+
+@dataclass(frozen=True)
+class NewPartnerFrames:
+    now: pd.DataFrame  # get_new_partners_by_end, this period
+    before: pd.DataFrame  # the same dates a year earlier
+
+
+@dataclass(frozen=True)
+class NewPartnerCounts:
+    by_kind: pd.DataFrame  # end, kind, partners (this period)
+    total: int
+    before: int
+    by_end: dict[str, int]
+
+
+class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
+    """Partners signed in the period by end and kind, against the same dates a year earlier (the
+    flow behind the stock the Overview card shows)."""
+
+    id = "new_partners"
+    page = "coverage"
+    title_key = "sections.new_partners"
+    takeaway_key = "sections.new_partners_takeaway"
+    empty_key = "sections.new_partners_empty"
+
+    def load(self, db: Reader, c: SectionContext) -> NewPartnerFrames:
+        return NewPartnerFrames(db.get_new_partners_by_end(scope=c.scope),
+                                db.get_new_partners_by_end(scope=c.scope.year_earlier()))
+
+    def prepare(self, frames: NewPartnerFrames, c: SectionContext) -> NewPartnerCounts:
+        now = frames.now
+        by_end = {e: int(now.loc[now["end"] == e, "partners"].sum()) for e in ("S", "B", "G")}
+        return NewPartnerCounts(now, int(now["partners"].sum()), int(frames.before["partners"].sum()), by_end)
+
+    def is_empty(self, p: NewPartnerCounts) -> bool:
+        return p.total == 0
+
+    def takeaway(self, p: NewPartnerCounts, c: SectionContext) -> str:
+        lang = c.lang
+        return t(self.takeaway_key, lang, n=format_number(p.total, lang),
+                 delta=format_delta(p.total - p.before, lang) if p.before else "—",
+                 s=format_number(p.by_end["S"], lang), b=format_number(p.by_end["B"], lang), g=format_number(p.by_end["G"], lang))
+
+    def figure(self, p: NewPartnerCounts, c: SectionContext, title: str) -> go.Figure:
+        return plot_new_partners(p.by_kind, title=title, lang=c.lang)
+
+    def data(self, p: NewPartnerCounts, c: SectionContext) -> pd.DataFrame:
+        return p.by_kind

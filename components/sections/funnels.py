@@ -16,6 +16,7 @@ from components.charts.funnel import (
     plot_funnel,
     plot_monthly_by_channel,
     plot_step_conversion_by_channel,
+    plot_tier_shares,
     stage_totals,
 )
 from components.i18n import format_date, format_delta, format_month, format_number, format_percent, label, t
@@ -316,4 +317,59 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
         return p
 
 
-__all__ = ["Channels", "Funnel", "FunnelCompare", "Lag", "Provinces", "Tiers", "Trend", "comparison_scope"]
+
+
+YEARS_OF_SINKING = 4  # the tier-share chart: this many calendar years up to the period's last
+
+
+def tier_share_scope(c: SectionContext) -> Scope:
+    """The scope's slices over the calendar years up to the period's last (the trend needs years)."""
+    last = (c.scope.end - dt.timedelta(days=1)).year
+    return c.scope.with_period(dt.date(last - YEARS_OF_SINKING + 1, 1, 1), c.scope.end)
+
+
+def tier_shares(df: pd.DataFrame) -> pd.DataFrame:
+    """Per year: leads per tier and each tier's share of the year's leads. Columns: year, tier,
+    leads, share (every tier listed for every year, zeros filled)."""
+    if df.empty:
+        return pd.DataFrame(columns=["year", "tier", "leads", "share"])
+    full = (df.pivot_table(index="year", columns="tier", values="leads", aggfunc="sum")
+            .reindex(columns=list(TIERS)).fillna(0).stack().rename("leads").reset_index())
+    full["share"] = full["leads"] / full.groupby("year")["leads"].transform("sum")
+    return full
+
+
+class TierShares(Section[pd.DataFrame, pd.DataFrame]):
+    """The share of leads from provincial capitals, prefecture-level cities and counties, year by
+    year: is channel sinking (下沉) working?"""
+
+    id = "tier_shares"
+    page = "coverage"
+    title_key = "sections.tier_shares"
+    takeaway_key = "sections.tier_shares_takeaway"
+    empty_key = "coverage.no_leads"
+
+    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+        return db.get_leads_by_tier_year(scope=tier_share_scope(c))
+
+    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return tier_shares(frames)
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty or p["leads"].sum() == 0
+
+    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+        county = p[p["tier"] == "county"].set_index("year")["share"].dropna()
+        first, last = county.index[0], county.index[-1]
+        key = self.takeaway_key if len(county) > 1 else "sections.tier_shares_one_year"
+        return t(key, c.lang, first=int(first), last=int(last), a=format_percent(county.iloc[0], c.lang),
+                 b=format_percent(county.iloc[-1], c.lang),
+                 change=format_delta(county.iloc[-1] - county.iloc[0], c.lang, kind="points"))
+
+    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+        return plot_tier_shares(p[["year", "tier", "leads"]], title=title, lang=c.lang)
+
+    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+        return p
+
+__all__ = ["Channels", "Funnel", "FunnelCompare", "Lag", "Provinces", "TierShares", "Tiers", "Trend", "comparison_scope"]

@@ -4,6 +4,7 @@ everywhere (cards, takeaways, slides): one definition."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -235,7 +236,60 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
 
 
 def risk_text(ahead: bool, overdue: int, lang: str) -> str:
-    """Why a project is at risk, in words ("" when it is not)."""
-    if ahead:
-        return t("investment.risk_ahead", lang)
-    return t("investment.risk_overdue", lang, n=overdue) if overdue else ""
+    """Why a project is at risk, in words: every reason that applies ("" when none does)."""
+    reasons = ([t("investment.risk_ahead", lang)] if ahead else []) + \
+        ([t("investment.risk_overdue", lang, n=overdue)] if overdue else [])
+    return ("；" if lang == "zh" else "; ").join(reasons)
+
+
+def paid_to_date_rate(projects: pd.DataFrame) -> pd.Series:
+    """Paid to date ÷ planned to date per project (NaN without a plan to date): the rate the
+    "paid ahead of plan" flag compares (get_investment_by_project, AHEAD_TOLERANCE)."""
+    planned = projects["planned_to_date_yuan"].where(projects["planned_to_date_yuan"] > 0)
+    return projects["disbursed_to_date_yuan"] / planned
+
+
+STATUS_ORDER = {"active": 0, "planning": 1, "suspended": 2, "completed": 3}
+
+
+@dataclass(frozen=True)
+class ProjectLife:
+    """One project over its whole life: cards (committed, planned, paid to date), and a verdict."""
+
+    cards: tuple[Card, ...]
+    on_track: bool
+    verdict: str
+
+
+def project_life(p: pd.Series, milestones: pd.DataFrame, *, as_of: dt.date, lang: str) -> ProjectLife:
+    """The drill-down's answer for one row of get_investment_by_project over all years (pure).
+
+    On track means: not suspended, not paid ahead of plan, and no milestone overdue; the verdict
+    names every reason it is not.
+    """
+    committed, planned = float(p["committed_yuan"]), float(p["planned_yuan"])
+    paid, plan_now = float(p["disbursed_to_date_yuan"]), float(p["planned_to_date_yuan"])
+    overdue = int(sum(1 for due, done in zip(milestones.get("due_on", []), milestones.get("done_on", []))
+                      if not (done is not None and done == done) and due < as_of))
+
+    def pct(a: float, b: float) -> str:
+        return format_percent(a / b, lang) if b else "—"
+
+    cards = (
+        Card(t("metric.committed_yuan", lang), format_money(committed, lang), None, "off", t("investment.life_committed", lang)),
+        Card(t("metric.planned_yuan", lang), format_money(planned, lang), None, "off",
+             t("investment.life_planned", lang, to_date=format_money(plan_now, lang))),
+        Card(t("investment.life_paid", lang), format_money(paid, lang), None, "off",
+             t("investment.life_paid_note", lang, of_committed=pct(paid, committed), of_plan=pct(paid, plan_now))),
+    )
+    reasons = []
+    if p["status"] == "suspended":
+        reasons.append(t("investment.reason_suspended", lang))
+    if bool(p["ahead_of_plan"]):
+        reasons.append(t("investment.reason_ahead", lang, rate=pct(paid, plan_now)))
+    if overdue:
+        reasons.append(t("investment.risk_overdue", lang, n=overdue))
+    sep = "；" if lang == "zh" else "; "
+    if reasons:
+        return ProjectLife(cards, False, t("investment.verdict_risk", lang, reasons=sep.join(reasons)))
+    return ProjectLife(cards, True, t("investment.verdict_ok", lang, rate=pct(paid, plan_now)))

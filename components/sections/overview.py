@@ -3,7 +3,7 @@ the biggest movers against last year."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -66,7 +66,8 @@ def kpi_cards(kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str) -> KpiCards:
     groups = (
         ("overview.section_partners", (
             card_from(k, "partners", lang=lang, help=split),
-            card_from(k, "partners_S", lang=lang), card_from(k, "partners_B", lang=lang), card_from(k, "partners_G", lang=lang),
+            # The split by end is also in the partners card's tooltip: detail a phone leaves out.
+            *(replace(card_from(k, f"partners_{e}", lang=lang), on_phone=False) for e in ("S", "B", "G")),
             card_from(k, "schools", lang=lang, help=t("overview.schools_help", lang)),
             card_from(k, "active_projects", lang=lang),
         )),

@@ -9,6 +9,7 @@ from data_access.queries.coverage import (
     get_coverage_by_city,
     get_coverage_by_province,
     get_coverage_gaps,
+    get_new_partners_by_end,
     get_partner_counts_by_end,
     get_partner_points,
 )
@@ -18,6 +19,7 @@ from data_access.queries.funnel import (
     get_events_by_month,
     get_funnel_by_province,
     get_funnel_by_stage,
+    get_leads_by_tier_year,
 )
 from data_access.queries.investment import (
     ProjectDetail,
@@ -32,6 +34,7 @@ from data_access.queries.reference import get_province_catalogue
 
 SCOPED_QUERIES = (
     get_coverage_by_province, get_coverage_by_city, get_coverage_gaps, get_partner_points, get_partner_counts_by_end,
+    get_new_partners_by_end, get_leads_by_tier_year,
     get_investment_by_project, get_investment_by, get_disbursed_by_month, get_planned_by_year, get_project_detail,
     get_funnel_by_stage, get_funnel_by_province, get_cohort_lag, get_events_by_month, get_kpis, get_data_freshness,
 )

@@ -38,7 +38,7 @@ def _lead_counts(scope: Scope, key) -> sa.Subquery:
         sa.select(key.label("key"), sa.func.count().label("leads"))
         .select_from(lr.join(c, c.c.code == lr.c.city_code))
         .where(lr.c.province_code.in_(scope.provinces), lr.c.lead_on >= scope.start, lr.c.lead_on < scope.end,
-               lr.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers))
+               lr.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), lr.c.programme.in_(scope.programmes))
         .group_by(key)
         .subquery()
     )
@@ -126,3 +126,14 @@ def get_partner_counts_by_end(conn: Connection, *, scope: Scope) -> pd.DataFrame
     df = to_int(frame(conn, stmt, ["end", "kind", "partners"]), ["partners"])
     df["kind"] = pd.Categorical(df["kind"], categories=list(codes.PARTNER_KINDS))
     return df.sort_values(["end", "kind"]).reset_index(drop=True).astype({"kind": str})
+
+
+def get_new_partners_by_end(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """Partners signed in the period (first agreement in [start, end)), per end (G / B / S) and
+    kind, in the scope's provinces, tiers and kinds. Columns: end, kind, partners."""
+    end = end_of_kind()
+    stmt = (sa.select(end, p.c.kind, sa.func.count())
+            .select_from(p.join(c, c.c.code == p.c.city_code))
+            .where(*partners_in_scope(scope), p.c.since >= scope.start)
+            .group_by(end, p.c.kind).order_by(end, p.c.kind))
+    return to_int(frame(conn, stmt, ["end", "kind", "partners"]), ["partners"])

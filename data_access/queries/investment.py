@@ -30,7 +30,7 @@ PROJECT_COLUMNS = [
 def _projects_in_scope(scope: Scope) -> list[sa.ColumnElement]:
     """Projects in the scope's provinces and tiers, with partners of its kinds, alive in its period."""
     return [c.c.province_code.in_(scope.provinces), c.c.tier.in_(scope.tiers), p.c.kind.in_(scope.kinds),
-            pj.c.start_on < scope.end, pj.c.end_on >= scope.start]
+            pj.c.kind.in_(scope.project_kinds), pj.c.start_on < scope.end, pj.c.end_on >= scope.start]
 
 
 def _year_fraction(scope: Scope, as_of: dt.date | None) -> tuple[int, float]:

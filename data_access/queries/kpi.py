@@ -66,7 +66,8 @@ def _values(conn: Connection, scope: Scope) -> dict[str, float]:
         sa.select(fe.c.stage, sa.func.count())
         .select_from(fe.join(c, c.c.code == fe.c.city_code))
         .where(fe.c.province_code.in_(scope.provinces), fe.c.occurred_on >= scope.start, fe.c.occurred_on < scope.end,
-               fe.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), fe.c.stage.in_(stages))
+               fe.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), fe.c.programme.in_(scope.programmes),
+               fe.c.stage.in_(stages))
         .group_by(fe.c.stage)
     ):
         counts[stage] = int(n)
@@ -81,7 +82,9 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
     Targets are set per province and year, not per channel, tier or partner kind: a scope that
     slices those has no target (NaN), rather than a wrong one.
     """
-    if (set(scope.channels), set(scope.tiers), set(scope.kinds)) != (set(codes.CHANNELS), set(codes.TIERS), set(codes.PARTNER_KINDS)):
+    sliced = (set(scope.channels), set(scope.tiers), set(scope.kinds), set(scope.programmes), set(scope.project_kinds))
+    if sliced != (set(codes.CHANNELS), set(codes.TIERS), set(codes.PARTNER_KINDS), set(codes.PROGRAMMES),
+                  set(codes.PROJECT_KINDS)):
         return {}
     years = list(scope.years)
     # National rows apply only to a scope of every province there is. (They once applied whenever

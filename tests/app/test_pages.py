@@ -115,3 +115,65 @@ def test_reports_page_explains_a_missing_browser_instead_of_failing(app, monkeyp
     at.button(key="reports_build").click().run()
     assert_clean(at, errors=(t("reports.unavailable", "zh"),))
     assert at.error and at.error[0].value == t("reports.unavailable", "zh")
+
+
+def test_the_scope_line_names_every_narrowed_filter(app):
+    from components.i18n import label
+
+    at = open_page(app, "funnels", {"province": "410000", "channel": "online", "programme": "cert_1x",
+                                    "project_kind": "industry_college"})
+    assert_clean(at)
+    line = at.caption[0].value
+    for part in ("河南省", label("channel", "online", "zh"), label("programme", "cert_1x", "zh"),
+                 label("project_kind", "industry_college", "zh"), t("filter.channels", "zh"), t("filter.programmes", "zh")):
+        assert part in line, (part, line)
+    assert t("filter.tiers", "zh") not in line  # tiers are at "all"
+
+
+def test_the_programme_filter_narrows_the_funnel_to_that_programme(app, app_db_url):
+    at = open_page(app, "funnels", {"province": "430000", "programme": "cert_1x"})
+    assert_clean(at)
+    scope = default_scope(app_db_url, ["430000"], programmes=("cert_1x",))
+    df = run_query(app_db_url, queries.get_funnel_by_stage, scope, by=("channel",))
+    everyone = run_query(app_db_url, queries.get_funnel_by_stage, default_scope(app_db_url, ["430000"]), by=("channel",))
+    leads = df.loc[df["stage"] == "lead", "learners"].sum()
+    assert 0 < leads < everyone.loc[everyone["stage"] == "lead", "learners"].sum()
+    assert at.dataframe[0].value[t("funnels.col_now", "zh")].iloc[0] == format_number(leads, "zh")
+
+
+def test_the_project_kind_filter_narrows_the_money(app, app_db_url):
+    at = open_page(app, "investment", {"province": "420000", "project_kind": "industry_college"})
+    assert_clean(at)
+    projects = run_query(app_db_url, queries.get_investment_by_project,
+                         default_scope(app_db_url, ["420000"], project_kinds=("industry_college",)))
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("metric.committed_yuan", "zh")] == format_money(projects["committed_yuan"].sum(), "zh")
+
+
+def test_new_partners_and_tier_shares_are_on_the_coverage_page(app, app_db_url):
+    at = open_page(app, "coverage", {"province": ["410000", "420000"]})
+    assert_clean(at)
+    scope = default_scope(app_db_url, ["410000", "420000"])
+    new = run_query(app_db_url, queries.get_new_partners_by_end, scope)
+    text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    if new["partners"].sum():
+        assert format_number(new["partners"].sum(), "zh") in text
+    assert t("sections.new_partners", "zh") in [s.value for s in at.subheader]
+
+
+def test_a_project_of_another_year_is_found_and_gets_a_verdict(app, app_db_url):
+    import datetime as dt
+
+    from data_access.scope import Scope
+
+    at = open_page(app, "investment", {"province": "420000"})
+    every = run_query(app_db_url, queries.get_investment_by_project,
+                      Scope(("420000",), dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
+    period = run_query(app_db_url, queries.get_investment_by_project, default_scope(app_db_url, ["420000"]))
+    outside = every[~every["project_id"].isin(period["project_id"])]
+    assert len(outside), "the seed has projects outside the default year"
+    pid = int(outside.iloc[0]["project_id"])
+    at.selectbox(key="investment_project").set_value(pid).run()
+    assert_clean(at, warnings=(t("investment.verdict_risk", "zh", reasons="")[:4],))
+    verdicts = [s.value for s in at.success] + [w.value for w in at.warning]
+    assert len(verdicts) == 1

@@ -19,7 +19,7 @@ from components.charts.funnel import (
 )
 from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars, plot_project_plan
 from components.charts.overview import plot_movers
-from components.i18n import label, t
+from components.i18n import format_money, label, t
 from components.palette import CHANNEL_COLORS, MONEY_COLORS, NO_DATA, RISK_COLOR, STAGE_COLORS
 
 STAGES = ["lead", "consultation", "trial_class", "enrolled", "completed", "certified", "employed"]
@@ -145,3 +145,18 @@ def test_kpi_rows_stay_even_and_at_most_four_wide():
 
     assert rows_of(6) == [3, 3] and rows_of(5) == [3, 2] and rows_of(4) == [4] and rows_of(9) == [3, 3, 3]
     assert all(max(rows_of(n)) <= 4 and sum(rows_of(n)) == n for n in range(1, 20))
+
+
+def test_money_bars_carry_value_labels_so_the_leader_is_read_without_hovering():
+    df = pd.DataFrame({"label": ["A", "B"], "planned_yuan": [3e6, 1e6], "committed_yuan": [4e6, 2e6],
+                       "disbursed_yuan": [1e6, 5e5]})
+    fig = plot_money_bars(df, title="T", lang="zh")
+    planned = fig.data[0]
+    assert list(planned.y) == ["B", "A"]  # largest plan at the top (plotly draws bottom-up)
+    assert list(planned.text) == [format_money(1e6, "zh"), format_money(3e6, "zh")]
+
+
+def test_axes_never_use_si_suffixes_beside_a_unit():
+    fig = plot_money_bars(pd.DataFrame({"label": ["A"], "planned_yuan": [9e9], "committed_yuan": [9e9],
+                                        "disbursed_yuan": [1e9]}), title="T", lang="zh")
+    assert fig.layout.xaxis.exponentformat == "none" and fig.layout.yaxis.exponentformat == "none"

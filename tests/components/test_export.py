@@ -144,6 +144,15 @@ class TestRenderedImages:
         for section, slide_texts in zip(sections, texts[1:]):
             assert section.title in slide_texts
 
+    def test_every_pptx_slide_title_is_a_title_placeholder(self):
+        sections = _pack_sections()
+        deck = Presentation(io.BytesIO(build_pptx(_pack_meta(), sections, appendix_tables=_appendix(20))))
+        titles = [slide.shapes.title for slide in deck.slides]
+        assert all(t is not None and t.is_placeholder for t in titles)
+        assert titles[0].text_frame.text == _pack_meta().title
+        assert [t.text_frame.text for t in titles[1:1 + len(sections)]] == [s.title for s in sections]
+        assert all(t.text_frame.text for t in titles[1 + len(sections):])  # the appendix slides too
+
     def test_pptx_runs_name_an_east_asian_font(self):
         deck = Presentation(io.BytesIO(build_pptx(_pack_meta(), _pack_sections()[:1])))
         runs = [r for shape in deck.slides[1].shapes if shape.has_text_frame

@@ -76,7 +76,7 @@ def test_params_round_trip(f):
     back, dropped = parse_params(params, allowed=ALLOWED, regions=REGIONS, periods=PERIODS)
     assert dropped == []
     assert back == Filters(f.provinces, f.period, tuple(e for e in ENDS if e in f.ends),
-                           tuple(c for c in CHANNELS if c in f.channels), tuple(x for x in TIERS if x in f.tiers), f.lang)
+                           tuple(c for c in CHANNELS if c in f.channels), tuple(x for x in TIERS if x in f.tiers), lang=f.lang)
 
 
 def test_defaults_are_left_out_of_the_url():
@@ -153,3 +153,26 @@ def test_a_slice_with_nothing_chosen_says_none_and_defaults_add_nothing():
     plain = _describe(Filters(period="2026", lang="en"), lang="en", provinces=("410000", "420000"))
     assert plain.slices == () and plain.scope_and_slices == "National"  # every province of the catalogue
     assert plain.file_part == "National_2026"
+
+
+def test_programme_and_project_kind_travel_in_the_url_like_the_other_slices():
+    f, dropped = parse(programme="cert_1x", project_kind=["industry_college", "practice_base", "nope"])
+    assert f.programmes == ("cert_1x",) and f.project_kinds == ("industry_college", "practice_base")
+    assert dropped == ["project_kind=nope"]
+    params = to_params(f, default_period="2026")
+    assert params["programme"] == ["cert_1x"] and params["project_kind"] == ["industry_college", "practice_base"]
+    assert parse(**params)[0] == f
+    assert "programme" not in to_params(Filters(period="2026"), default_period="2026")
+
+
+def test_only_this_one_narrows_one_filter_and_keeps_the_rest():
+    from components.filter_bar import isolate, only_options
+
+    f = Filters(provinces=("410000", "420000"), period="2026", channels=CHANNELS)
+    assert isolate(f, "channel:online", ALLOWED).channels == ("online",)
+    assert isolate(f, "channel:online", ALLOWED).provinces == ("410000", "420000")
+    assert isolate(f, "province:430000", ALLOWED).provinces == ("430000",)
+    assert isolate(f, "province:999999", ALLOWED) == f and isolate(f, "tier:nowhere", ALLOWED) == f
+    assert isolate(f, "programme:cert_1x", ALLOWED).programmes == ("cert_1x",)
+    options = only_options(ALLOWED)
+    assert "province:110000" in options and "project_kind:industry_college" in options

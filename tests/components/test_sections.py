@@ -271,3 +271,60 @@ def test_lag_takeaway_is_the_mean_days_and_the_share_within_thirty():
     view = Lag().view_of(df, ctx(lang="en"))
     assert "23 days" in view.takeaway and format_percent(0.75, "en") in view.takeaway
     assert Lag("certified").view_of(df, ctx()).empty
+
+
+def test_deltas_are_honest_no_comparison_without_a_year_before_and_no_change_is_grey():
+    from components.kpi import card_from
+
+    k = kpi_frame(partners=(120.0, 0.0, float("nan")), leads=(500.0, 500.0, float("nan")), enrolled=(60.0, 50.0, float("nan")))
+    first_year = card_from(k, "partners", lang="en")
+    assert first_year.delta is None and first_year.delta_color == "off"  # not "+120" against nothing
+    flat = card_from(k, "leads", lang="en")
+    assert flat.delta_color == "off"
+    rise = card_from(k, "enrolled", lang="en")
+    assert rise.delta == "+10 (+20.0%)" and rise.delta_color == "normal"
+    assert card_from(k, "enrolled", lang="en", inverse=True).delta_color == "inverse"
+
+
+def test_tier_shares_fill_every_tier_and_sum_to_one_per_year():
+    from components.sections.funnels import TierShares, tier_shares
+
+    df = pd.DataFrame({"year": [2024, 2024, 2025, 2025, 2025], "tier": ["capital", "county", "capital", "prefecture", "county"],
+                       "leads": [60, 40, 30, 20, 50]})
+    s = tier_shares(df)
+    assert len(s) == 6 and s.groupby("year")["share"].sum().tolist() == [1.0, 1.0]
+    assert s.set_index(["year", "tier"]).loc[(2024, "prefecture"), "leads"] == 0
+    view = TierShares().view_of(df, ctx(lang="en"))
+    assert "40.0%" in view.takeaway and "50.0%" in view.takeaway and "+10.0 pp" in view.takeaway
+
+
+def test_new_partners_count_the_period_by_end_against_last_year():
+    from components.sections.coverage import NewPartnerFrames, NewPartners
+
+    now = pd.DataFrame({"end": ["S", "S", "B"], "kind": ["university", "vocational_college", "enterprise"], "partners": [3, 2, 4]})
+    before = pd.DataFrame({"end": ["S"], "kind": ["university"], "partners": [6]})
+    view = NewPartners().view_of(NewPartnerFrames(now, before), ctx(lang="en"))
+    assert view.prepared.total == 9 and view.prepared.by_end == {"S": 5, "B": 4, "G": 0}
+    assert view.takeaway.startswith("9 new partners signed (+3 vs last year)")
+    assert NewPartners().view_of(NewPartnerFrames(now.iloc[0:0], before), ctx()).empty
+
+
+def test_a_project_over_its_whole_life_gets_a_verdict_that_names_every_reason():
+    from components.sections.investment import project_life
+
+    row = pd.Series({"committed_yuan": 1000.0, "planned_yuan": 800.0, "disbursed_to_date_yuan": 420.0,
+                     "planned_to_date_yuan": 400.0, "status": "suspended", "ahead_of_plan": False})
+    ms = pd.DataFrame({"due_on": [dt.date(2026, 1, 1), dt.date(2026, 6, 1), dt.date(2027, 1, 1)],
+                       "done_on": [dt.date(2026, 1, 5), None, None]})
+    life = project_life(row, ms, as_of=dt.date(2026, 10, 31), lang="en")
+    assert not life.on_track and "suspended" in life.verdict and "1" in life.verdict  # one milestone overdue
+    assert life.cards[2].target_line == "42.0% of committed · 105.0% of plan to date"
+    ok = project_life(pd.concat([row.drop("status"), pd.Series({"status": "active"})]), ms.iloc[[0, 2]], as_of=dt.date(2026, 10, 31), lang="en")
+    assert ok.on_track and "105.0%" in ok.verdict
+
+
+def test_risk_text_gives_every_reason():
+    from components.sections.investment import risk_text
+
+    assert risk_text(True, 2, "en") == f"{t('investment.risk_ahead', 'en')}; {t('investment.risk_overdue', 'en', n=2)}"
+    assert risk_text(False, 0, "zh") == ""

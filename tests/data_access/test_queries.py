@@ -257,3 +257,35 @@ def test_a_selection_of_ends_becomes_the_partner_kinds_of_those_ends():
     s = selection_scope((HENAN,), dt.date(2025, 1, 1), dt.date(2026, 1, 1), ends=("S", "G"), channels=("online",),
                         tiers=codes.TIERS)
     assert set(s.kinds) == {k for k, e in codes.END_OF_KIND.items() if e in ("S", "G")} and "enterprise" not in s.kinds
+
+
+# ---- programme and project-kind slices ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", ["sqlite", "postgresql", "mariadb"])
+def test_programme_slices_partition_the_leads_and_the_funnel(server, seeded):
+    with seeded[server].connect() as conn:
+        codes_ = all_codes(conn)
+        total = queries.get_funnel_by_stage(conn, scope=year_scope(codes_, YEAR), by=()).set_index("stage")["learners"]
+        parts = [queries.get_funnel_by_stage(conn, scope=year_scope(codes_, YEAR, programmes=(pr,)), by=())
+                 .set_index("stage")["learners"] for pr in codes.PROGRAMMES]
+        one_x = queries.get_kpis(conn, scope=year_scope(codes_, YEAR, programmes=("cert_1x",))).set_index("metric")
+        direct = conn.execute(sa.select(sa.func.count()).select_from(schema.funnel_event)
+                              .where(schema.funnel_event.c.programme == "cert_1x", schema.funnel_event.c.stage == "lead",
+                                     schema.funnel_event.c.occurred_on >= dt.date(YEAR, 1, 1),
+                                     schema.funnel_event.c.occurred_on < dt.date(YEAR + 1, 1, 1))).scalar_one()
+    assert total["lead"] == sum(p.get("lead", 0) for p in parts) > 0
+    assert 0 < one_x.loc["leads", "value"] == direct < total["lead"]
+    assert one_x["target"].isna().all()  # targets are not set per programme: none, rather than a wrong one
+
+
+@pytest.mark.parametrize("server", ["sqlite", "postgresql", "mariadb"])
+def test_project_kind_slices_partition_the_projects_and_their_money(server, seeded):
+    with seeded[server].connect() as conn:
+        codes_ = all_codes(conn)
+        everything = queries.get_investment_by_project(conn, scope=year_scope(codes_, YEAR))
+        colleges = queries.get_investment_by_project(conn, scope=year_scope(codes_, YEAR, project_kinds=("industry_college",)))
+        kpis = queries.get_kpis(conn, scope=year_scope(codes_, YEAR, project_kinds=("industry_college",))).set_index("metric")
+    assert 0 < len(colleges) < len(everything) and set(colleges["kind"]) == {"industry_college"}
+    assert kpis.loc["planned_yuan", "value"] == pytest.approx(colleges["planned_yuan"].sum())
+    assert kpis.loc["committed_yuan", "value"] == pytest.approx(colleges["committed_yuan"].sum())

@@ -29,8 +29,9 @@ def test_load_smoke(chromium_path, tmp_path):
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["errors"] == 0, report
     for target in ("floor", "app"):
-        summary = result["targets"][target]["summary"]
-        assert summary["views"] == 2 * 3, summary  # an opening view and 2 changes per session
+        summary, opening = result["targets"][target]["summary"], result["targets"][target]["opening"]
+        assert summary["views"] == 2 * 2, summary  # 2 filter changes per session, measured apart from...
+        assert opening["views"] == 2 and opening["errors"] == 0, opening  # ...each session's first page
         assert summary["errors"] == 0, summary
     # The same views, page for page, on both targets.
     assert [v["url"] for v in result["targets"]["floor"]["views"]] == [v["url"] for v in result["targets"]["app"]["views"]]

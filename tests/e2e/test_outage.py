@@ -133,6 +133,10 @@ def test_an_outage_under_a_running_app_is_said_and_recovers_by_itself(browser, p
     try:
         page.goto(f"{base}/?province=420000")
         wait_for(page, lambda b: LEADS in b, 60)
+        # The whole page must have run (every view read once) before the database goes: the
+        # cards come first, the movers' queries after them.
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+        page.wait_for_timeout(500)
         assert STALE not in body(page)
 
         pg.stop()

@@ -1,0 +1,55 @@
+"""The Overview on a phone (390 × 844, touch): no horizontal scroll, KPI figures not cut off, cards
+two to a row with their targets inside, and a chart within the first two screens.
+
+Streamlit scrolls its main block, not the document: positions are measured from the page top
+as laid out (the chart's top must be above two screen heights)."""
+
+from __future__ import annotations
+
+import pytest
+
+PHONE = {"width": 390, "height": 844}
+
+MEASURE_JS = """() => {
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const metrics = [...document.querySelectorAll('[data-testid="stMetricValue"]')];
+  const cut = metrics.filter(m => {
+    const inner = m.querySelector('div') || m;
+    return inner.scrollWidth > inner.clientWidth + 1 || m.scrollWidth > m.clientWidth + 1;
+  }).map(m => m.innerText);
+  const cards = metrics.map(m => m.closest('[data-testid="stColumn"]').getBoundingClientRect()).filter(r => r.height > 0);
+  const rows = {};
+  cards.forEach(r => { const k = Math.round(r.top + window.scrollY); rows[k] = (rows[k] || 0) + 1; });
+  const captionsInside = [...document.querySelectorAll('[data-testid="stMetric"]')].every(m => {
+    const box = m.closest('[data-testid="stVerticalBlockBorderWrapper"], [data-testid="stVerticalBlock"]');
+    return box && box.querySelector('[data-testid="stCaptionContainer"]');
+  });
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    firstChartTop: charts.length ? charts[0].getBoundingClientRect().top + window.scrollY : null,
+    metrics: metrics.length, visible: cards.length, cut, perRow: Object.values(rows), captionsInside,
+  };
+}"""
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_overview_reads_on_a_phone(phone, server, lang):
+    phone.goto(f"{server}/?lang={lang}")
+    phone.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+    phone.wait_for_timeout(2000)
+    m = phone.evaluate(MEASURE_JS)
+    assert m["scrollWidth"] <= PHONE["width"], f"horizontal scroll: page is {m['scrollWidth']} px wide"
+    assert m["metrics"] >= 15 and m["cut"] == [], f"KPI values cut off: {m['cut']}"
+    # A compact grid, two cards to a row: the twelve headline cards (the split of partners by end
+    # is left to the partners card's tooltip) in seven rows, not fifteen stacked cards.
+    assert m["visible"] == 12 and max(m["perRow"]) == 2 and len(m["perRow"]) <= 7, m
+    assert m["captionsInside"], "a target caption sits outside its card"
+    assert m["firstChartTop"] is not None and m["firstChartTop"] < 2 * PHONE["height"], m
