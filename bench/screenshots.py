@@ -2,7 +2,9 @@
 
 Usage: python bench/screenshots.py [--out docs/screenshots] [--params "province=420000"]
 Starts the app (components.cli serve) on the configured database on a free port, opens each page at
-1440 px wide and saves ``<page>-<lang>.png``. Not part of the test suite.
+1440 px wide and saves ``<page>-<lang>.png``, and the Overview and Coverage on a phone (390 px wide,
+touch; a tall viewport, since Streamlit scrolls its main block) as ``<page>-phone-zh.png``. Not part
+of the test suite.
 """
 
 from __future__ import annotations
@@ -41,6 +43,17 @@ def main() -> None:
                     page.screenshot(path=str(target))
                     print(target)
                     page.close()
+            for name in ("overview", "coverage"):
+                path, _ = PAGES[name]
+                context = browser.new_context(viewport={"width": 390, "height": 2600}, is_mobile=True, has_touch=True)
+                page = context.new_page()
+                page.goto(f"{base}/{path}?{args.params}")
+                page.wait_for_selector("h1", timeout=60_000)
+                page.wait_for_timeout(8000 if name == "coverage" else 5000)
+                target = args.out / f"{name}-phone-zh.png"
+                page.screenshot(path=str(target))
+                print(target)
+                context.close()
             browser.close()
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -332,14 +333,15 @@ def coverage_deck(
         },
     )
     # No basemap, and none fetched: with map_style=None Streamlit's front end substitutes Carto's
-    # positron style from basemaps.cartocdn.com (seen by tests/e2e/test_offline.py). An inline
-    # style with no sources and no layers draws nothing and loads nothing. (pydeck's constructor
-    # only takes a dict style with map_provider="mapbox", hence the assignment.)
+    # positron style from basemaps.cartocdn.com (seen by tests/e2e/test_offline.py). A style with
+    # no sources and no layers, inlined as a data: URL, draws nothing and loads nothing. (A dict
+    # style breaks Streamlit's front end, which calls mapStyle.includes(...).)
     deck.map_style = EMPTY_MAP_STYLE
     return deck
 
 
-EMPTY_MAP_STYLE: dict[str, Any] = {"version": 8, "sources": {}, "layers": []}
+# A map style with no sources and no layers, as a data: URL (the front end expects a string style).
+EMPTY_MAP_STYLE = "data:application/json," + urllib.parse.quote(json.dumps({"version": 8, "sources": {}, "layers": []}))
 
 
 class _CompactDeck(pdk.Deck):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-# The current Filters (components.filters.Filters); survives page switches.
+# The current Filters (components.filters.Filters): what the page shows; survives page switches.
 FILTERS = "_filters"
+# The filters as edited in the bar and not yet applied (equal to FILTERS when nothing is pending).
+STAGED = "_staged_filters"
+# Set by a callback of the bar whose change applies at once: the bar's fragment reruns the app.
+APPLY_NOW = "_apply_now"
 # Provinces a page asked for (a map or bar click); applied at the start of the next run.
 PENDING_PROVINCES = "_pending_provinces"
 # The per-run context a page reads: scope, filters, language, data-as-of (components.context.PageContext).
@@ -18,6 +22,8 @@ W_CHANNEL = "w_channel"
 W_TIER = "w_tier"
 W_REGION = "w_region"
 W_ONLY = "w_only"  # "only this one": isolates one value of any multi-choice filter
+W_APPLY = "w_apply"  # applies the staged edits
+W_UNDO = "w_undo"  # drops the staged edits
 
 
 def w_slice(param: str) -> str:

@@ -57,7 +57,9 @@ def plot_money_bars(df: pd.DataFrame, *, title: str, lang: str, top: int = 15) -
                              textfont=dict(size=10),
                              hovertemplate="%{y}: %{customdata}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
-    fig.update_xaxes(title_text=unit)
+    # Room right of the longest bar for its value label.
+    longest = max([float((d[f"{c}_yuan"] / div).max()) for c in ("planned", "committed", "disbursed")] + [0.0])
+    fig.update_xaxes(title_text=unit, range=[0, longest * 1.22 or 1])
     return styled(fig, title=title, height=max(280, 58 * len(d) + 90))
 
 

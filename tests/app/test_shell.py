@@ -45,6 +45,10 @@ def test_changing_the_province_filter_changes_the_figures_and_the_url(app, app_d
     at.run()
     national = metric_value(at, t("metric.leads", "zh"))
     at.sidebar.multiselect(key="w_province").set_value(["410000"]).run()
+    # A province edit is staged: the page still shows the nation until the edits are applied.
+    assert metric_value(at, t("metric.leads", "zh")) == national
+    assert at.sidebar.button(key="w_apply").label == t("filter.apply", "zh", n=1)
+    at.sidebar.button(key="w_apply").click().run()
     henan = run_query(app_db_url, queries.get_kpis, default_scope(app_db_url, ["410000"])).set_index("metric")
     assert metric_value(at, t("metric.leads", "zh")) == format_number(henan.loc["leads", "value"], "zh") != national
     assert url_values(at, "province") == ["410000"]

@@ -8,6 +8,7 @@ import math
 import os
 import re
 import shutil
+import urllib.parse
 from datetime import date
 from pathlib import Path
 
@@ -135,7 +136,9 @@ def test_no_basemap_and_a_view_on_all_of_china(provinces, points):
     spec = deck_json(deck)
     # An inline style with nothing in it: no basemap drawn, nothing fetched (None would make
     # Streamlit's front end load Carto's positron style from the internet).
-    assert spec.get("mapStyle") == {"version": 8, "sources": {}, "layers": []} and spec.get("mapProvider") is None
+    style = spec.get("mapStyle")
+    assert isinstance(style, str) and style.startswith("data:application/json,") and spec.get("mapProvider") is None
+    assert json.loads(urllib.parse.unquote(style.split(",", 1)[1])) == {"version": 8, "sources": {}, "layers": []}
     view = spec["initialViewState"]
     assert (view["longitude"], view["latitude"]) == (104.0, 33.5)
     assert 2.0 <= view["zoom"] <= 3.3 and view["pitch"] == 0

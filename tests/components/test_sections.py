@@ -319,7 +319,8 @@ def test_a_project_over_its_whole_life_gets_a_verdict_that_names_every_reason():
     life = project_life(row, ms, as_of=dt.date(2026, 10, 31), lang="en")
     assert not life.on_track and "suspended" in life.verdict and "1" in life.verdict  # one milestone overdue
     assert life.cards[2].target_line == "42.0% of committed · 105.0% of plan to date"
-    ok = project_life(pd.concat([row.drop("status"), pd.Series({"status": "active"})]), ms.iloc[[0, 2]], as_of=dt.date(2026, 10, 31), lang="en")
+    active = pd.concat([row.drop("status"), pd.Series({"status": "active"})])
+    ok = project_life(active, ms.iloc[[0, 2]], as_of=dt.date(2026, 10, 31), lang="en")
     assert ok.on_track and "105.0%" in ok.verdict
 
 
