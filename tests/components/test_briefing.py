@@ -148,3 +148,18 @@ def test_exported_data_uses_labels_and_translated_headers():
     out = export_frame(df, "zh")
     assert list(out.iloc[:, 0]) == [label("stage", "lead", "zh"), label("stage", "enrolled", "zh")]
     assert list(out.columns) == ["阶段", "渠道", "人数"]
+
+
+def test_the_pack_footer_and_title_slide_name_every_narrowed_filter(db):
+    from components.i18n import t as text
+
+    scope = Scope(("420000",), dt.date(2026, 1, 1), dt.date(2026, 11, 1), channels=("online",), programmes=("cert_1x",))
+    f = Filters(provinces=("420000",), period="2026", channels=("online",), programmes=("cert_1x",), lang="zh")
+    ctx = SectionContext(scope=scope, filters=f, lang="zh", as_of=dt.date(2026, 10, 31), names=NAMES)
+    slides = [v.slide() for v in build_views(db, ctx, ["kpis"])]  # a table slide: no chart, no browser needed
+    deck = Presentation(io.BytesIO(build_pptx(pack_meta(ctx), slides)))
+    for slide in deck.slides:
+        words = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+        for part in ("湖北省", label("channel", "online", "zh"), label("programme", "cert_1x", "zh")):
+            assert part in words, (part, words[:300])
+        assert text("filter.tiers", "zh") not in words  # not narrowed, not named
