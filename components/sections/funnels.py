@@ -85,6 +85,9 @@ class Channels(Funnel):
 
     def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
         rates = enrol_rates(p, "channel")
+        if len(rates) == 1:  # one channel in scope: nothing to rank
+            (only, rate), = rates.items()
+            return t("sections.channel_single", c.lang, channel=label("channel", only, c.lang), rate=format_percent(rate, c.lang))
         best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
         return t(self.takeaway_key, c.lang, best=label("channel", best, c.lang), best_rate=format_percent(rates[best], c.lang),
                  worst=label("channel", worst, c.lang), worst_rate=format_percent(rates[worst], c.lang))

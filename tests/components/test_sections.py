@@ -236,6 +236,7 @@ def test_enrolment_rates_leave_out_values_with_too_few_leads():
     assert enrol_rates(df, "channel", min_leads=1)["campus"] == 0.4
     view = Channels().view_of(df, ctx(lang="en"))
     assert not view.empty and "10.0%" in view.takeaway
+    assert "only channel" in view.takeaway  # one channel with enough leads: no "best and worst" of one
 
 
 def test_comparison_rows_hold_counts_changes_and_step_conversion():
