@@ -136,16 +136,32 @@ def _chunk_rows(c: Chunk, first_event_id: int, *, as_text_dates: bool) -> tuple[
 
 
 def _bulk(conn: Connection, table: sa.Table, rows: list[tuple], sqlite: bool) -> None:
+    """Write ``rows`` (tuples in column order) the fastest way each dialect offers.
+
+    SQLite: the DB-API ``executemany`` of tuples (several times faster than Core with dicts).
+    PostgreSQL (psycopg 3): ``COPY … FROM STDIN``, rows streamed in binary-free text format.
+    MySQL/MariaDB (PyMySQL): ``executemany`` of an ``INSERT … VALUES`` statement, which PyMySQL sends
+    as multi-row inserts of up to about 1 MB each. Table and column names come from the schema,
+    never from input; values are always passed separately.
+    """
     cols = [c.name for c in table.columns]
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection: the DB-API connection under it
+    name = conn.dialect.name
     if sqlite:
-        # The DB-API executemany with plain tuples is several times faster than Core here.
         sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        driver = conn.connection.driver_connection
-        assert driver is not None  # an open connection: the sqlite3 connection under it
         driver.executemany(sql, rows)
-        return
-    for i in range(0, len(rows), INSERT_BATCH):
-        conn.execute(table.insert(), [dict(zip(cols, r)) for r in rows[i:i + INSERT_BATCH]])
+    elif name == "postgresql" and conn.dialect.driver == "psycopg":
+        with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif name in ("mysql", "mariadb") and conn.dialect.driver == "pymysql":
+        sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+        with driver.cursor() as cur:
+            cur.executemany(sql, rows)
+    else:
+        for i in range(0, len(rows), INSERT_BATCH):
+            conn.execute(table.insert(), [dict(zip(cols, r)) for r in rows[i:i + INSERT_BATCH]])
 
 
 def _targets(ref, stats: pd.DataFrame, until: dt.date) -> list[dict]:
