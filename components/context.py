@@ -52,10 +52,6 @@ class PageContext:
         """The filters in words: scope line, file-name part, filter sheet (one description everywhere)."""
         return self.sections.text
 
-    def scope_label(self) -> str:
-        """Short text for the provinces in scope; 全国 only for the whole country."""
-        return self.text.scope
-
 
 def page_context() -> PageContext:
     """The context app.py stored for this run.

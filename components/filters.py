@@ -221,10 +221,6 @@ class FilterText:
     slices: tuple[tuple[str, str], ...]  # (name, value) of each partner-end / channel / tier filter not at "all"
     rows: tuple[tuple[str, str], ...]  # (name, value) of every filter
 
-    @property
-    def _sep(self) -> str:
-        return "；" if self.lang == "zh" else "; "
-
     def _colon(self, name: str, value: str) -> str:
         return f"{name}：{value}" if self.lang == "zh" else f"{name}: {value}"
 

@@ -27,6 +27,11 @@ def with_per_lead(provinces: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def metric_of(option: str) -> Metric:
+    """The map metric a map or bar variant colours by."""
+    return "per_10k_leads" if option == "per_10k_leads" else "partners"
+
+
 def _metric_name(metric: str, lang: str) -> str:
     return t(f"map.metric.{metric}", lang)
 
@@ -76,7 +81,7 @@ class CoverageMap(Section[MapFrames, MapFrames]):
 
     @property
     def metric(self) -> Metric:
-        return "per_10k_leads" if self.option == "per_10k_leads" else "partners"
+        return metric_of(self.option)
 
     def data(self, p: MapFrames, c: SectionContext) -> pd.DataFrame:
         return p.provinces.drop(columns=["lon", "lat"])
@@ -94,7 +99,7 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
 
     @property
     def metric(self) -> Metric:
-        return "per_10k_leads" if self.option == "per_10k_leads" else "partners"
+        return metric_of(self.option)
 
     def title(self, c: SectionContext) -> str:
         return t(self.title_key, c.lang, metric=_metric_name(self.option, c.lang))

@@ -207,9 +207,6 @@ class Tiers(Funnel):
     def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
         return db.get_funnel_by_stage(scope=c.scope, by=("tier",))
 
-    def is_empty(self, p: pd.DataFrame) -> bool:
-        return p.empty or stage_totals(p)["lead"] == 0
-
     def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
         rates = enrol_rates(p, "tier", min_leads=1)
         return t(self.takeaway_key, c.lang, capital=format_percent(rates.get("capital", float("nan")), c.lang),
