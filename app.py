@@ -125,7 +125,10 @@ try:
     set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed,
                                  actor=actor, role=role, audit=audit))
 
-    st.sidebar.caption(t("app.data_as_of", lang, date=format_date(as_of, lang)))
+    summaries = cache.summary_status()
+    st.sidebar.caption(t("app.data_as_of", lang, date=format_date(as_of, lang)) + " · "
+                       + t("app.summaries_refreshed", lang, time=outage.summary_time(summaries.refreshed_at)))
+    outage.render_summary_notice(summaries, lang)
     if auth_cfg.mode == "sso":
         auth.render_identity(actor, role, lang)
     else:

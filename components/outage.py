@@ -52,3 +52,19 @@ def auto_retry(check: Callable[[], bool], every_s: float, lang: str) -> None:
         st.caption(t("outage.retrying", lang, seconds=f"{max(1.0, every_s):.0f}"))
 
     _probe()
+
+
+def summary_time(moment: dt.datetime | None) -> str:
+    """A naive-UTC refresh time as Beijing date and time ("2026-11-29 18:20")."""
+    if moment is None:
+        return "—"
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def render_summary_notice(status, lang: str) -> None:
+    """Say so when the pages' summaries miss data the database holds (never built, or older than
+    the last load); the figures shown stay those of the summaries."""
+    if status.refreshed_at is None and status.stale:
+        st.warning(t("app.summaries_missing", lang), icon=":material/sync_problem:")
+    elif status.stale:
+        st.warning(t("app.summaries_stale", lang, time=summary_time(status.refreshed_at)), icon=":material/sync_problem:")

@@ -1,7 +1,8 @@
 """First run: make sure the configured database is usable, creating the embedded one if needed.
 
 ``python -m data_access.bootstrap`` (called by ``make run``) migrates and seeds the embedded
-SQLite database ``data/cockpit.db`` when it is missing or empty. A configured (shared) database
+SQLite database ``data/cockpit.db`` when it is missing or empty, and brings its summary tables up to
+date (``data_access.refresh``: nothing to do when nothing was loaded since). A configured (shared) database
 is never seeded or migrated from here: if it is behind, the message says to run Alembic.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import config, migrate, schema
+from data_access.refresh import refresh
 from data_access.seed import existing_rows, seed_database
 
 # The embedded demo: about 330,000 funnel events, seeded in a few seconds.
@@ -44,6 +46,7 @@ def ensure_database(url: str | None = None, *, progress: bool = False) -> Status
             if empty:
                 seed_database(engine, learners=DEFAULT_LEARNERS, seed=DEFAULT_SEED, progress=progress)
                 return Status(True, seeded_now=True)
+            refresh(engine)  # an embedded database made before the summaries, or loaded into since
             return Status(True)
         return check_schema(engine, url)
     except SQLAlchemyError as exc:

@@ -193,6 +193,16 @@ def start_run() -> None:
     st.session_state[READ_TIMES] = []
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def summary_status() -> queries.SummaryStatus:
+    """When the summaries were refreshed and whether raw rows are newer (not scoped: no business data)."""
+    try:
+        with engine().connect() as conn:
+            return queries.get_summary_status(conn)
+    except SQLAlchemyError as exc:
+        raise DataUnavailable(_describe(exc)) from exc
+
+
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def province_catalogue() -> pd.DataFrame:
     """All provinces (public reference data, not scoped)."""

@@ -239,3 +239,75 @@ TABLES_IN_LOAD_ORDER: tuple[sa.Table, ...] = (
     target,
     dataset_info,
 )
+
+# --- Summaries (migration 0003): aggregates of learner and funnel_event at monthly grain, written
+# only by ``python -m data_access.refresh`` (docs/SCHEMA.md §6). The pages read these; the raw
+# tables are read only for the part of a month a summary cannot answer. ``tier`` is the city's
+# tier at refresh time; ``*_ym`` is year * 100 + month (202610 = October 2026).
+YearMonth = sa.Integer
+
+summary_funnel_flow = sa.Table(
+    "summary_funnel_flow",
+    metadata,
+    sa.Column("event_ym", YearMonth, primary_key=True, comment="month of funnel_event.occurred_on"),
+    sa.Column("province_code", Code, primary_key=True, comment="funnel_event.province_code"),
+    sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of funnel_event.city_code"),
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("programme", sa.String(32), primary_key=True),
+    sa.Column("stage", sa.String(16), primary_key=True),
+    sa.Column("events", sa.BigInteger, nullable=False, comment="COUNT(*) of funnel_event"),
+    sa.Column("first_on", sa.Date, nullable=False, comment="MIN(occurred_on)"),
+    sa.Column("last_on", sa.Date, nullable=False, comment="MAX(occurred_on)"),
+    sqlite_with_rowid=False,
+)
+
+summary_funnel_cohort = sa.Table(
+    "summary_funnel_cohort",
+    metadata,
+    sa.Column("lead_ym", YearMonth, primary_key=True, comment="month of learner.lead_on: the cohort"),
+    sa.Column("event_ym", YearMonth, primary_key=True, comment="month of funnel_event.occurred_on"),
+    sa.Column("province_code", Code, primary_key=True, comment="learner.province_code"),
+    sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of learner.city_code"),
+    sa.Column("channel", sa.String(16), primary_key=True, comment="learner.channel"),
+    sa.Column("programme", sa.String(32), primary_key=True, comment="learner.programme"),
+    sa.Column("stage", sa.String(16), primary_key=True, comment="funnel_event.stage"),
+    sa.Column("lag_bucket", sa.String(8), primary_key=True, comment="days from lead_on to occurred_on: 0-30 … 366+"),
+    sa.Column("learners", sa.BigInteger, nullable=False, comment="COUNT(*) of learner ⋈ funnel_event"),
+    sa.Column("lag_days", sa.BigInteger, nullable=False, comment="SUM of days from lead_on to occurred_on"),
+    sqlite_with_rowid=False,
+)
+
+summary_leads = sa.Table(
+    "summary_leads",
+    metadata,
+    sa.Column("lead_ym", YearMonth, primary_key=True, comment="month of learner.lead_on"),
+    sa.Column("city_code", Code, primary_key=True, comment="learner.city_code"),
+    sa.Column("province_code", Code, primary_key=True, comment="learner.province_code"),
+    sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of learner.city_code"),
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("programme", sa.String(32), primary_key=True),
+    sa.Column("leads", sa.BigInteger, nullable=False, comment="COUNT(*) of learner"),
+    sqlite_with_rowid=False,
+)
+
+summary_month = sa.Table(
+    "summary_month",
+    metadata,
+    sa.Column("source", sa.String(16), primary_key=True, comment="funnel_event | learner"),
+    sa.Column("ym", YearMonth, primary_key=True),
+    sa.Column("first_on", sa.Date, nullable=False, comment="earliest occurred_on / lead_on in the month"),
+    sa.Column("last_on", sa.Date, nullable=False, comment="latest occurred_on / lead_on in the month"),
+    sa.Column("row_count", sa.BigInteger, nullable=False, comment="raw rows summarised for the month"),
+    sa.Column("refreshed_at", sa.DateTime, nullable=False, comment="UTC"),
+)
+
+summary_state = sa.Table(
+    "summary_state",
+    metadata,
+    sa.Column("key", sa.String(32), primary_key=True,
+              comment="refreshed_at | funnel_event_max_id | learner_max_id | funnel_event_rows | learner_rows"),
+    sa.Column("value", sa.String(64), nullable=False),
+)
+
+SUMMARY_TABLES: tuple[sa.Table, ...] = (summary_funnel_flow, summary_funnel_cohort, summary_leads, summary_month,
+                                        summary_state)

@@ -13,7 +13,7 @@ from data_access.queries.coverage import (
     get_partner_counts_by_end,
     get_partner_points,
 )
-from data_access.queries.freshness import data_as_of, get_data_freshness
+from data_access.queries.freshness import SummaryStatus, data_as_of, get_data_freshness, get_summary_status
 from data_access.queries.funnel import (
     get_cohort_lag,
     get_events_by_month,
@@ -39,4 +39,5 @@ SCOPED_QUERIES = (
     get_funnel_by_stage, get_funnel_by_province, get_cohort_lag, get_events_by_month, get_kpis, get_data_freshness,
 )
 
-__all__ = [f.__name__ for f in SCOPED_QUERIES] + ["ProjectDetail", "data_as_of", "get_province_catalogue", "SCOPED_QUERIES"]
+__all__ = [f.__name__ for f in SCOPED_QUERIES] + ["ProjectDetail", "data_as_of", "get_province_catalogue", "get_summary_status",
+                                                       "SummaryStatus", "SCOPED_QUERIES"]

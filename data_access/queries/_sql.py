@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
@@ -100,3 +101,78 @@ def fen_to_yuan(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     for col in cols:
         df[col.replace("_fen", "_yuan")] = pd.to_numeric(df[col], errors="coerce").fillna(0).astype("float64") / 100
     return df.drop(columns=list(cols))
+
+
+# --- Months as integers (year * 100 + month), the grain of the summary tables.
+
+def ym(day: dt.date) -> int:
+    """202610 for any day of October 2026."""
+    return day.year * 100 + day.month
+
+
+def month_start(ym_: int) -> dt.date:
+    """The first day of month ``ym_``."""
+    return dt.date(ym_ // 100, ym_ % 100, 1)
+
+
+def next_ym(ym_: int) -> int:
+    """The month after ``ym_`` (202612 → 202701)."""
+    return ym_ + 1 if ym_ % 100 < 12 else (ym_ // 100 + 1) * 100 + 1
+
+
+HUNDRED = sa.literal_column("100", sa.Integer)  # inline, not a bound parameter: PostgreSQL must see the
+# same GROUP BY expression as in the select list, and two bound parameters are two expressions to it.
+
+
+def ym_of(col) -> sa.ColumnElement:
+    """year * 100 + month of a DATE column, in SQL."""
+    return year_of(col) * HUNDRED + month_of(col)
+
+
+class ym_year(FunctionElement):
+    """The year of a year-month integer column (integer division by 100 on every dialect)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "ym_year"
+
+
+@compiles(ym_year)
+def _ym_year_default(element, compiler, **kw):  # SQLite and PostgreSQL: integer / integer is integer
+    return f"({compiler.process(list(element.clauses)[0], **kw)} / 100)"
+
+
+@compiles(ym_year, "mysql")
+@compiles(ym_year, "mariadb")
+def _ym_year_mysql(element, compiler, **kw):  # MySQL's / gives a decimal
+    return f"({compiler.process(list(element.clauses)[0], **kw)} DIV 100)"
+
+
+def ym_month(col) -> sa.ColumnElement:
+    """The month (1-12) of a year-month integer column."""
+    return col % HUNDRED
+
+
+class unindexed(FunctionElement):
+    """``col`` that SQLite's planner will not drive a search by (its documented unary ``+``).
+
+    For a condition that selects many rows while another, narrow one should pick the index: a
+    10-month lead range next to a 12-day event range. PostgreSQL and MySQL weigh both by their
+    statistics, so there it is the column itself."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, col):
+        super().__init__(col)
+        self.type = col.type
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(list(element.clauses)[0], **kw)}"

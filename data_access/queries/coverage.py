@@ -8,9 +8,10 @@ from sqlalchemy.engine import Connection
 
 from data_access import codes, schema
 from data_access.queries._sql import c, count_if, end_of_kind, frame, p, partners_in_scope, prov, to_int
+from data_access.queries.funnel import lead_parts, slices
 from data_access.scope import Scope
 
-lr, pj = schema.learner, schema.project
+lr, pj, sl = schema.learner, schema.project, schema.summary_leads
 
 PROVINCE_COLUMNS = ["province_code", "name_zh", "name_en", "region", "lon", "lat",
                     "partners", "schools", "enterprises", "governments", "leads"]
@@ -33,15 +34,22 @@ def _partner_counts(scope: Scope, key) -> sa.Subquery:
     )
 
 
-def _lead_counts(scope: Scope, key) -> sa.Subquery:
-    return (
-        sa.select(key.label("key"), sa.func.count().label("leads"))
-        .select_from(lr.join(c, c.c.code == lr.c.city_code))
-        .where(lr.c.province_code.in_(scope.provinces), lr.c.lead_on >= scope.start, lr.c.lead_on < scope.end,
-               lr.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), lr.c.programme.in_(scope.programmes))
-        .group_by(key)
-        .subquery()
-    )
+def _lead_counts(conn: Connection, scope: Scope, key: str) -> sa.Subquery:
+    """Leads (learners whose lead falls in the period) per ``key`` (province_code or city_code)."""
+    def raw(where: list) -> sa.Select:
+        return (sa.select(lr.c[key].label("key"), sa.func.count().label("leads"))
+                .select_from(lr.join(c, c.c.code == lr.c.city_code))
+                .where(*slices(scope, lr.c.province_code, lr.c.channel, c.c.tier, lr.c.programme), *where)
+                .group_by(lr.c[key]))
+
+    def summary(where: list) -> sa.Select:
+        return (sa.select(sl.c[key].label("key"), sa.func.sum(sl.c.leads).label("leads"))
+                .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
+                .group_by(sl.c[key]))
+
+    parts = lead_parts(conn, scope, raw, summary)
+    u = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    return sa.select(u.c.key, sa.func.sum(u.c.leads).label("leads")).group_by(u.c.key).subquery()
 
 
 def get_coverage_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
@@ -52,7 +60,7 @@ def get_coverage_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     of the scope's kinds, in cities of the scope's tiers; leads are learners whose lead falls
     in the period, of the scope's channels and tiers.
     """
-    ps, ls = _partner_counts(scope, c.c.province_code), _lead_counts(scope, lr.c.province_code)
+    ps, ls = _partner_counts(scope, c.c.province_code), _lead_counts(conn, scope, "province_code")
     stmt = (
         sa.select(prov.c.code, prov.c.name_zh, prov.c.name_en, prov.c.region, prov.c.lon, prov.c.lat,
                   ps.c.partners, ps.c.schools, ps.c.enterprises, ps.c.governments, ls.c.leads)
@@ -63,8 +71,8 @@ def get_coverage_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     return to_int(frame(conn, stmt, PROVINCE_COLUMNS), PROVINCE_COLUMNS[6:])
 
 
-def _by_city(scope: Scope) -> sa.Select:
-    ps, ls = _partner_counts(scope, p.c.city_code), _lead_counts(scope, lr.c.city_code)
+def _by_city(conn: Connection, scope: Scope) -> sa.Select:
+    ps, ls = _partner_counts(scope, p.c.city_code), _lead_counts(conn, scope, "city_code")
     return (
         sa.select(c.c.code, c.c.name_zh, c.c.name_en, c.c.province_code, prov.c.name_zh, prov.c.name_en,
                   c.c.tier, c.c.lon, c.c.lat, sa.func.coalesce(ps.c.partners, 0).label("partners"),
@@ -82,7 +90,7 @@ def get_coverage_by_city(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     Columns: city_code, name_zh, name_en, province_code, province_name_zh, province_name_en,
     tier, lon, lat, partners, leads (definitions as in get_coverage_by_province).
     """
-    stmt = _by_city(scope).order_by(c.c.code)
+    stmt = _by_city(conn, scope).order_by(c.c.code)
     return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])
 
 
@@ -91,7 +99,7 @@ def get_coverage_gaps(conn: Connection, *, scope: Scope, limit: int = 500) -> pd
 
     Same columns as get_coverage_by_city, most leads first, at most ``limit`` rows.
     """
-    sub = _by_city(scope).subquery()
+    sub = _by_city(conn, scope).subquery()
     partners, leads, code = sub.c.partners, sub.c.leads, sub.c.code
     stmt = sa.select(sub).where(partners == 0, leads > 0).order_by(leads.desc(), code).limit(int(limit))
     return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
@@ -17,10 +18,12 @@ FRESHNESS_COLUMNS = ["source", "earliest_on", "latest_on", "rows"]
 def get_data_freshness(conn: Connection, *, scope) -> pd.DataFrame:
     """One row per source table: source (funnel_event, disbursement, partner), earliest_on and
     latest_on (dates or None), rows (in the scope's provinces; all periods)."""
-    fe, db, pj = schema.funnel_event, schema.disbursement, schema.project
+    sf, db, pj = schema.summary_funnel_flow, schema.disbursement, schema.project
     stmts = {
-        "funnel_event": sa.select(sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on), sa.func.count())
-        .where(fe.c.province_code.in_(scope.provinces)),
+        # From the summary (as of its last refresh): a count over 10 M raw rows takes seconds.
+        "funnel_event": sa.select(sa.func.min(sf.c.first_on), sa.func.max(sf.c.last_on),
+                                  sa.func.coalesce(sa.func.sum(sf.c.events), 0))
+        .where(sf.c.province_code.in_(scope.provinces)),
         "disbursement": sa.select(sa.func.min(db.c.paid_on), sa.func.max(db.c.paid_on), sa.func.count())
         .select_from(db.join(pj, pj.c.id == db.c.project_id).join(c, c.c.code == pj.c.city_code))
         .where(c.c.province_code.in_(scope.provinces)),
@@ -43,3 +46,25 @@ def data_as_of(freshness: pd.DataFrame) -> dt.date | None:
     """The newest date across sources (None for an empty database or scope)."""
     dates = [d for d in freshness["latest_on"] if d is not None and not pd.isna(d)]
     return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class SummaryStatus:
+    """When the summary tables were last refreshed, and whether the raw tables have rows since."""
+
+    refreshed_at: dt.datetime | None  # UTC; None: never refreshed
+    stale: bool  # learner or funnel_event holds rows the last refresh did not see
+
+
+def get_summary_status(conn: Connection) -> SummaryStatus:
+    """The summaries' refresh time and staleness (rows appended after the last refresh; corrections
+    in place are not seen here: loaders run the refresh with ``--since``). No business data, the
+    same for every user, hence no scope. Two primary-key lookups and one small table."""
+    seen = {k: v for k, v in conn.execute(sa.select(schema.summary_state.c.key, schema.summary_state.c.value))}
+    if "refreshed_at" not in seen:
+        has_rows = conn.execute(sa.select(schema.funnel_event.c.id).limit(1)).first() is not None
+        return SummaryStatus(None, has_rows)
+    newest = {t.name: conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()
+              for t in (schema.funnel_event, schema.learner)}
+    stale = any(int(newest[name]) > int(seen.get(f"{name}_max_id", "0")) for name in newest)
+    return SummaryStatus(dt.datetime.fromisoformat(seen["refreshed_at"]), stale)

@@ -6,37 +6,104 @@ Two readings, both useful:
 - **flow** (get_events_by_month): events that *happened* in the period (the KPI reading:
   "enrolments this year").
 Funnel queries filter by provinces, channels and city tiers; partner kinds do not apply.
+
+Since migration 0003 they read the summary tables (summary_funnel_cohort, summary_funnel_flow,
+summary_leads) for whole months and the raw tables only for the part of a month a summary cannot
+answer (queries/_summary.py); each part is aggregated in SQL, the parts are unioned and summed
+once, and the result equals what the raw tables give (tests/raw_oracle holds the raw versions).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import codes, schema
-from data_access.queries._sql import c, days_between, frame, month_of, prov, to_int, year_of
+from data_access.queries._sql import (
+    c,
+    days_between,
+    frame,
+    month_of,
+    month_start,
+    next_ym,
+    prov,
+    to_int,
+    unindexed,
+    year_of,
+    ym_month,
+    ym_year,
+)
+from data_access.queries._summary import EVENTS, LEADS, Split, split
 from data_access.scope import Scope
 
 lr, fe = schema.learner, schema.funnel_event
+sc, sf, sl = schema.summary_funnel_cohort, schema.summary_funnel_flow, schema.summary_leads
 
+# A dimension of the cohort reading: (its raw expression, its summary expression).
 DIMENSIONS = {
-    "channel": lambda: lr.c.channel,
-    "tier": lambda: c.c.tier,
-    "province": lambda: lr.c.province_code,
-    "programme": lambda: lr.c.programme,
-    "year": lambda: year_of(lr.c.lead_on),
-    "month": lambda: month_of(lr.c.lead_on),
+    "channel": lambda: (lr.c.channel, sc.c.channel),
+    "tier": lambda: (c.c.tier, sc.c.tier),
+    "province": lambda: (lr.c.province_code, sc.c.province_code),
+    "programme": lambda: (lr.c.programme, sc.c.programme),
+    "year": lambda: (year_of(lr.c.lead_on), ym_year(sc.c.lead_ym)),
+    "month": lambda: (month_of(lr.c.lead_on), ym_month(sc.c.lead_ym)),
 }
 LAG_BUCKETS = ((0, 30, "0-30"), (31, 90, "31-90"), (91, 180, "91-180"), (181, 365, "181-365"), (366, None, "366+"))
 
 
-def _cohort(scope: Scope) -> list[sa.ColumnElement]:
-    return [lr.c.province_code.in_(scope.provinces), lr.c.lead_on >= scope.start, lr.c.lead_on < scope.end,
-            lr.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), lr.c.programme.in_(scope.programmes)]
+def lag_bucket(days) -> sa.ColumnElement:
+    """The lag bucket label of a number of days (the refresh stores it in summary_funnel_cohort)."""
+    return sa.case(*[((days <= hi) if hi is not None else (days >= lo), label) for lo, hi, label in LAG_BUCKETS])
+
+
+def slices(scope: Scope, province, channel, tier, programme) -> list[sa.ColumnElement]:
+    """The scope's provinces, channels, city tiers and programmes, on the given columns."""
+    return [province.in_(scope.provinces), channel.in_(scope.channels), tier.in_(scope.tiers),
+            programme.in_(scope.programmes)]
+
+
+def _raw_slices(scope: Scope, events_first: bool = False) -> list[sa.ColumnElement]:
+    """The slices on learner; ``events_first``: so that SQLite drives the join from a narrow
+    funnel_event date range rather than from learner's province index."""
+    province = unindexed(lr.c.province_code) if events_first else lr.c.province_code
+    return slices(scope, province, lr.c.channel, c.c.tier, lr.c.programme)
+
+
+def _cohort_from():
+    return lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id)
+
+
+Part = Callable[..., sa.Select]  # (where conditions, events_first=False) -> a select
+
+
+def _cohort_parts(conn: Connection, scope: Scope, raw: Part, summary: Part,
+                  observed_until: dt.date | None = None) -> list[sa.Select]:
+    """The selects whose union is the cohort reading of ``scope``: ``summary(conditions)`` over
+    the whole lead months, ``raw(conditions)`` over the cut ones (and, with ``observed_until``,
+    over the part of its month the event summary cannot cut)."""
+    leads = split(conn, LEADS, scope.start, scope.end)
+    events = split(conn, EVENTS, None, observed_until) if observed_until else None
+    parts = [summary([leads.whole(sc.c.lead_ym), *([events.whole(sc.c.event_ym)] if events else [])])]
+    until = [fe.c.occurred_on < observed_until] if observed_until else []
+    parts += [raw([Split.raw(lr.c.lead_on, edge), *until]) for edge in leads.edges]
+    if events and leads.lo <= leads.hi:
+        whole = (max(scope.start, month_start(leads.lo)), min(scope.end, month_start(next_ym(leads.hi))))
+        parts += [raw([Split.raw(unindexed(lr.c.lead_on), whole), Split.raw(fe.c.occurred_on, edge)], events_first=True)
+                  for edge in events.edges]
+    return parts
+
+
+def _sum_union(conn: Connection, parts: Sequence[sa.Select], keys: Sequence[str], measures: Sequence[str],
+               order: bool = False) -> pd.DataFrame:
+    """SUM(measures) GROUP BY keys over the UNION ALL of ``parts`` (selects labelled keys + measures)."""
+    u = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    cols = [u.c[k] for k in keys]
+    stmt = sa.select(*cols, *[sa.func.sum(u.c[m]) for m in measures]).group_by(*cols)
+    return frame(conn, stmt.order_by(*cols) if order else stmt, [*keys, *measures])
 
 
 def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -59,14 +126,23 @@ def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = (
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
         raise ValueError(f"unknown funnel dimensions {unknown}; use {sorted(DIMENSIONS)}")
-    dims = [DIMENSIONS[d]() for d in by]
-    stmt = (
-        sa.select(fe.c.stage, *dims, sa.func.count())
-        .select_from(lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id))
-        .where(*_cohort(scope), *([fe.c.occurred_on < observed_until] if observed_until else []))
-        .group_by(fe.c.stage, *dims)
-    )
-    df = to_int(frame(conn, stmt, ["stage", *by, "learners"]), ["learners", *[d for d in by if d in ("year", "month")]])
+
+    def raw(where: list, events_first: bool = False) -> sa.Select:
+        dims = [DIMENSIONS[d]()[0] for d in by]
+        return (sa.select(fe.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)],
+                          sa.func.count().label("learners"))
+                .select_from(_cohort_from()).where(*_raw_slices(scope, events_first), *where).group_by(fe.c.stage, *dims))
+
+    def summary(where: list) -> sa.Select:
+        dims = [DIMENSIONS[d]()[1] for d in by]
+        return (sa.select(sc.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)],
+                          sa.func.sum(sc.c.learners).label("learners"))
+                .where(*slices(scope, sc.c.province_code, sc.c.channel, sc.c.tier, sc.c.programme), *where)
+                .group_by(sc.c.stage, *dims))
+
+    parts = _cohort_parts(conn, scope, raw, summary, observed_until)
+    df = to_int(_sum_union(conn, parts, ["stage", *by], ["learners"]),
+                ["learners", *[d for d in by if d in ("year", "month")]])
     return _ordered(df, by)
 
 
@@ -79,18 +155,60 @@ def get_cohort_lag(conn: Connection, *, scope: Scope, stages: Sequence[str] = ("
     bad = [s for s in stages if s not in codes.STAGES]
     if bad:
         raise ValueError(f"unknown stages {bad}")
-    days = days_between(fe.c.occurred_on, lr.c.lead_on)
-    bucket = sa.case(*[((days <= hi) if hi is not None else (days >= lo), label) for lo, hi, label in LAG_BUCKETS])
-    stmt = (
-        sa.select(lr.c.channel, fe.c.stage, bucket, sa.func.count(), sa.func.sum(days))
-        .select_from(lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id))
-        .where(*_cohort(scope), fe.c.stage.in_(list(stages)))
-        .group_by(lr.c.channel, fe.c.stage, bucket)
-        .order_by(lr.c.channel, fe.c.stage, bucket)
-    )
-    df = to_int(frame(conn, stmt, ["channel", "stage", "bucket", "learners", "total_days"]), ["learners", "total_days"])
+
+    def raw(where: list, events_first: bool = False) -> sa.Select:
+        days = days_between(fe.c.occurred_on, lr.c.lead_on)
+        bucket = lag_bucket(days)
+        return (sa.select(lr.c.channel.label("channel"), fe.c.stage.label("stage"), bucket.label("bucket"),
+                          sa.func.count().label("learners"), sa.func.sum(days).label("total_days"))
+                .select_from(_cohort_from())
+                .where(*_raw_slices(scope, events_first), fe.c.stage.in_(list(stages)), *where)
+                .group_by(lr.c.channel, fe.c.stage, bucket))
+
+    def summary(where: list) -> sa.Select:
+        return (sa.select(sc.c.channel.label("channel"), sc.c.stage.label("stage"), sc.c.lag_bucket.label("bucket"),
+                          sa.func.sum(sc.c.learners).label("learners"), sa.func.sum(sc.c.lag_days).label("total_days"))
+                .where(*slices(scope, sc.c.province_code, sc.c.channel, sc.c.tier, sc.c.programme),
+                       sc.c.stage.in_(list(stages)), *where)
+                .group_by(sc.c.channel, sc.c.stage, sc.c.lag_bucket))
+
+    parts = _cohort_parts(conn, scope, raw, summary)
+    df = to_int(_sum_union(conn, parts, ["channel", "stage", "bucket"], ["learners", "total_days"]),
+                ["learners", "total_days"])
     order = {label: i for i, (_, _, label) in enumerate(LAG_BUCKETS)}
     return df.assign(_o=df["bucket"].map(order)).sort_values(["channel", "stage", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+def flow(conn: Connection, scope: Scope, by: Sequence[str] = (), stages: Sequence[str] | None = None) -> pd.DataFrame:
+    """Funnel events that happened in the period, per year, month, stage and ``by`` (channel,
+    province), of ``stages`` (default: every kind). The one definition behind the events-by-month
+    views and the KPI counts. Columns: year, month, stage, the ``by`` columns, events."""
+    raw_cols = {"channel": fe.c.channel, "province": fe.c.province_code}
+    sum_cols = {"channel": sf.c.channel, "province": sf.c.province_code}
+    unknown = [d for d in by if d not in raw_cols]
+    if unknown:
+        raise ValueError(f"unknown dimensions {unknown}; use {sorted(raw_cols)}")
+    which = [fe.c.stage.in_(list(stages))] if stages is not None else []
+    part = split(conn, EVENTS, scope.start, scope.end)
+
+    def raw(edge: tuple[dt.date, dt.date]) -> sa.Select:
+        y, m, dims = year_of(fe.c.occurred_on), month_of(fe.c.occurred_on), [raw_cols[d] for d in by]
+        return (sa.select(y.label("year"), m.label("month"), fe.c.stage.label("stage"),
+                          *[x.label(d) for x, d in zip(dims, by)], sa.func.count().label("events"))
+                .select_from(fe.join(c, c.c.code == fe.c.city_code))
+                .where(*slices(scope, fe.c.province_code, fe.c.channel, c.c.tier, fe.c.programme), *which,
+                       Split.raw(fe.c.occurred_on, edge))
+                .group_by(y, m, fe.c.stage, *dims))
+
+    y, m, dims = ym_year(sf.c.event_ym), ym_month(sf.c.event_ym), [sum_cols[d] for d in by]
+    summary = (sa.select(y.label("year"), m.label("month"), sf.c.stage.label("stage"),
+                         *[x.label(d) for x, d in zip(dims, by)], sa.func.sum(sf.c.events).label("events"))
+               .where(*slices(scope, sf.c.province_code, sf.c.channel, sf.c.tier, sf.c.programme),
+                      *([sf.c.stage.in_(list(stages))] if stages is not None else []), part.whole(sf.c.event_ym))
+               .group_by(y, m, sf.c.stage, *dims))
+    parts = [summary, *[raw(edge) for edge in part.edges]]
+    return to_int(_sum_union(conn, parts, ["year", "month", "stage", *by], ["events"], order=True),
+                  ["year", "month", "events"])
 
 
 def get_events_by_month(conn: Connection, *, scope: Scope, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -98,21 +216,7 @@ def get_events_by_month(conn: Connection, *, scope: Scope, by: Sequence[str] = (
 
     ``by`` is a subset of channel, province. Columns: year, month, stage, the ``by`` columns, events.
     """
-    cols = {"channel": fe.c.channel, "province": fe.c.province_code}
-    unknown = [d for d in by if d not in cols]
-    if unknown:
-        raise ValueError(f"unknown dimensions {unknown}; use {sorted(cols)}")
-    dims = [cols[d] for d in by]
-    y, m = year_of(fe.c.occurred_on), month_of(fe.c.occurred_on)
-    stmt = (
-        sa.select(y, m, fe.c.stage, *dims, sa.func.count())
-        .select_from(fe.join(c, c.c.code == fe.c.city_code))
-        .where(fe.c.province_code.in_(scope.provinces), fe.c.occurred_on >= scope.start, fe.c.occurred_on < scope.end,
-               fe.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), fe.c.programme.in_(scope.programmes))
-        .group_by(y, m, fe.c.stage, *dims)
-        .order_by(y, m, fe.c.stage, *dims)
-    )
-    return to_int(frame(conn, stmt, ["year", "month", "stage", *by, "events"]), ["year", "month", "events"])
+    return flow(conn, scope, by)
 
 
 def get_funnel_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
@@ -124,12 +228,27 @@ def get_funnel_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     return out[["province_code", "name_zh", "name_en", "stage", "learners"]]
 
 
+def lead_parts(conn: Connection, scope: Scope, raw: Part, summary: Part) -> list[sa.Select]:
+    """The selects whose union counts the period's leads (learners by lead date): ``summary`` over
+    summary_leads for whole months, ``raw`` over learner for the cut ones."""
+    part = split(conn, LEADS, scope.start, scope.end)
+    return [summary([part.whole(sl.c.lead_ym)]), *[raw([Split.raw(lr.c.lead_on, edge)]) for edge in part.edges]]
+
+
 def get_leads_by_tier_year(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """Leads per calendar year and city tier (capital, prefecture, county) in the scope: the
     "channel sinking" reading. Columns: year, tier, leads; years without leads are absent."""
-    year = year_of(lr.c.lead_on)
-    stmt = (sa.select(year, c.c.tier, sa.func.count())
-            .select_from(lr.join(c, c.c.code == lr.c.city_code))
-            .where(*_cohort(scope))
-            .group_by(year, c.c.tier).order_by(year, c.c.tier))
-    return to_int(frame(conn, stmt, ["year", "tier", "leads"]), ["year", "leads"])
+    def raw(where: list) -> sa.Select:
+        year = year_of(lr.c.lead_on)
+        return (sa.select(year.label("year"), c.c.tier.label("tier"), sa.func.count().label("leads"))
+                .select_from(lr.join(c, c.c.code == lr.c.city_code)).where(*_raw_slices(scope), *where)
+                .group_by(year, c.c.tier))
+
+    def summary(where: list) -> sa.Select:
+        year = ym_year(sl.c.lead_ym)
+        return (sa.select(year.label("year"), sl.c.tier.label("tier"), sa.func.sum(sl.c.leads).label("leads"))
+                .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
+                .group_by(year, sl.c.tier))
+
+    df = _sum_union(conn, lead_parts(conn, scope, raw, summary), ["year", "tier"], ["leads"], order=True)
+    return to_int(df, ["year", "leads"])

@@ -8,11 +8,11 @@ from sqlalchemy.engine import Connection
 
 from data_access import codes, schema
 from data_access.queries._sql import c, count_if, end_of_kind, p, partners_in_scope
+from data_access.queries.funnel import flow
 from data_access.queries.investment import _projects_in_scope
 from data_access.scope import Scope
 
-pj, bp, db, ag, fe, tg = (schema.project, schema.budget_plan, schema.disbursement, schema.agreement,
-                          schema.funnel_event, schema.target)
+pj, bp, db, ag, tg = schema.project, schema.budget_plan, schema.disbursement, schema.agreement, schema.target
 
 METRICS: tuple[str, ...] = (
     "partners", "partners_G", "partners_B", "partners_S", "schools", "active_projects",
@@ -62,15 +62,7 @@ def _values(conn: Connection, scope: Scope) -> dict[str, float]:
     ).scalar_one()) / 100
     stages = ("lead", "enrolled", "certified", "employed", codes.REFUNDED)
     counts = dict.fromkeys(stages, 0)
-    for stage, n in conn.execute(
-        sa.select(fe.c.stage, sa.func.count())
-        .select_from(fe.join(c, c.c.code == fe.c.city_code))
-        .where(fe.c.province_code.in_(scope.provinces), fe.c.occurred_on >= scope.start, fe.c.occurred_on < scope.end,
-               fe.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), fe.c.programme.in_(scope.programmes),
-               fe.c.stage.in_(stages))
-        .group_by(fe.c.stage)
-    ):
-        counts[stage] = int(n)
+    counts.update(flow(conn, scope, stages=stages).groupby("stage")["events"].sum().astype(int).to_dict())
     out.update(leads=counts["lead"], enrolled=counts["enrolled"], certified=counts["certified"],
                employed=counts["employed"], refunded=counts[codes.REFUNDED])
     return out

@@ -1,0 +1,139 @@
+"""Partner coverage: where partners are, where leads are, and where leads have no partner."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_access import codes, schema
+from data_access.queries._sql import c, count_if, end_of_kind, frame, p, partners_in_scope, prov, to_int
+from data_access.scope import Scope
+
+lr, pj = schema.learner, schema.project
+
+PROVINCE_COLUMNS = ["province_code", "name_zh", "name_en", "region", "lon", "lat",
+                    "partners", "schools", "enterprises", "governments", "leads"]
+CITY_COLUMNS = ["city_code", "name_zh", "name_en", "province_code", "province_name_zh", "province_name_en",
+                "tier", "lon", "lat", "partners", "leads"]
+POINT_COLUMNS = ["partner_id", "name_zh", "name_en", "kind", "end", "agreement_level", "status", "since",
+                 "city_code", "city_name_zh", "city_name_en", "province_code", "tier", "lon", "lat", "projects"]
+
+
+def _partner_counts(scope: Scope, key) -> sa.Subquery:
+    end = end_of_kind()
+    return (
+        sa.select(key.label("key"), sa.func.count(p.c.id).label("partners"),
+                  count_if(end == "S").label("schools"), count_if(end == "B").label("enterprises"),
+                  count_if(end == "G").label("governments"))
+        .select_from(p.join(c, c.c.code == p.c.city_code))
+        .where(*partners_in_scope(scope))
+        .group_by(key)
+        .subquery()
+    )
+
+
+def _lead_counts(scope: Scope, key) -> sa.Subquery:
+    return (
+        sa.select(key.label("key"), sa.func.count().label("leads"))
+        .select_from(lr.join(c, c.c.code == lr.c.city_code))
+        .where(lr.c.province_code.in_(scope.provinces), lr.c.lead_on >= scope.start, lr.c.lead_on < scope.end,
+               lr.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), lr.c.programme.in_(scope.programmes))
+        .group_by(key)
+        .subquery()
+    )
+
+
+def get_coverage_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """One row per province in scope (also those with nothing): partners by end and leads in the period.
+
+    Columns: province_code, name_zh, name_en, region, lon, lat, partners, schools, enterprises,
+    governments, leads. Partners are those signed before the period ends and not ended,
+    of the scope's kinds, in cities of the scope's tiers; leads are learners whose lead falls
+    in the period, of the scope's channels and tiers.
+    """
+    ps, ls = _partner_counts(scope, c.c.province_code), _lead_counts(scope, lr.c.province_code)
+    stmt = (
+        sa.select(prov.c.code, prov.c.name_zh, prov.c.name_en, prov.c.region, prov.c.lon, prov.c.lat,
+                  ps.c.partners, ps.c.schools, ps.c.enterprises, ps.c.governments, ls.c.leads)
+        .select_from(prov.outerjoin(ps, ps.c.key == prov.c.code).outerjoin(ls, ls.c.key == prov.c.code))
+        .where(prov.c.code.in_(scope.provinces))
+        .order_by(prov.c.code)
+    )
+    return to_int(frame(conn, stmt, PROVINCE_COLUMNS), PROVINCE_COLUMNS[6:])
+
+
+def _by_city(scope: Scope) -> sa.Select:
+    ps, ls = _partner_counts(scope, p.c.city_code), _lead_counts(scope, lr.c.city_code)
+    return (
+        sa.select(c.c.code, c.c.name_zh, c.c.name_en, c.c.province_code, prov.c.name_zh, prov.c.name_en,
+                  c.c.tier, c.c.lon, c.c.lat, sa.func.coalesce(ps.c.partners, 0).label("partners"),
+                  sa.func.coalesce(ls.c.leads, 0).label("leads"))
+        .select_from(c.join(prov, prov.c.code == c.c.province_code)
+                     .outerjoin(ps, ps.c.key == c.c.code).outerjoin(ls, ls.c.key == c.c.code))
+        .where(c.c.province_code.in_(scope.provinces), c.c.tier.in_(scope.tiers),
+               sa.or_(ps.c.partners.is_not(None), ls.c.leads.is_not(None)))
+    )
+
+
+def get_coverage_by_city(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """One row per city or county in scope that has partners or leads.
+
+    Columns: city_code, name_zh, name_en, province_code, province_name_zh, province_name_en,
+    tier, lon, lat, partners, leads (definitions as in get_coverage_by_province).
+    """
+    stmt = _by_city(scope).order_by(c.c.code)
+    return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])
+
+
+def get_coverage_gaps(conn: Connection, *, scope: Scope, limit: int = 500) -> pd.DataFrame:
+    """Cities and counties with leads in the period but no partner: the channel-sinking gaps.
+
+    Same columns as get_coverage_by_city, most leads first, at most ``limit`` rows.
+    """
+    sub = _by_city(scope).subquery()
+    partners, leads, code = sub.c.partners, sub.c.leads, sub.c.code
+    stmt = sa.select(sub).where(partners == 0, leads > 0).order_by(leads.desc(), code).limit(int(limit))
+    return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])
+
+
+def get_partner_points(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """One row per partner in scope, located at its city, for the map.
+
+    Columns: partner_id, name_zh, name_en, kind, end (G/B/S), agreement_level, status, since,
+    city_code, city_name_zh, city_name_en, province_code, tier, lon, lat (GCJ-02),
+    projects (number of projects with this partner).
+    """
+    projects = (sa.select(pj.c.partner_id, sa.func.count().label("n")).group_by(pj.c.partner_id).subquery())
+    stmt = (
+        sa.select(p.c.id, p.c.name_zh, p.c.name_en, p.c.kind, end_of_kind(), p.c.agreement_level, p.c.status,
+                  p.c.since, c.c.code, c.c.name_zh, c.c.name_en, c.c.province_code, c.c.tier, c.c.lon, c.c.lat,
+                  sa.func.coalesce(projects.c.n, 0))
+        .select_from(p.join(c, c.c.code == p.c.city_code).outerjoin(projects, projects.c.partner_id == p.c.id))
+        .where(*partners_in_scope(scope))
+        .order_by(p.c.id)
+    )
+    return to_int(frame(conn, stmt, POINT_COLUMNS), ["projects"])
+
+
+def get_partner_counts_by_end(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """Partners in scope per end (G / B / S) and kind. Columns: end, kind, partners."""
+    end = end_of_kind()
+    stmt = (sa.select(end, p.c.kind, sa.func.count())
+            .select_from(p.join(c, c.c.code == p.c.city_code))
+            .where(*partners_in_scope(scope))
+            .group_by(end, p.c.kind).order_by(end, p.c.kind))
+    df = to_int(frame(conn, stmt, ["end", "kind", "partners"]), ["partners"])
+    df["kind"] = pd.Categorical(df["kind"], categories=list(codes.PARTNER_KINDS))
+    return df.sort_values(["end", "kind"]).reset_index(drop=True).astype({"kind": str})
+
+
+def get_new_partners_by_end(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """Partners signed in the period (first agreement in [start, end)), per end (G / B / S) and
+    kind, in the scope's provinces, tiers and kinds. Columns: end, kind, partners."""
+    end = end_of_kind()
+    stmt = (sa.select(end, p.c.kind, sa.func.count())
+            .select_from(p.join(c, c.c.code == p.c.city_code))
+            .where(*partners_in_scope(scope), p.c.since >= scope.start)
+            .group_by(end, p.c.kind).order_by(end, p.c.kind))
+    return to_int(frame(conn, stmt, ["end", "kind", "partners"]), ["partners"])
