@@ -26,8 +26,8 @@ system-deps:  ## Debian's chromium + CJK fonts for static exports and browser te
 seed: venv  ## reseed the embedded database: make seed LEARNERS=500000
 	$(PY) -m data_access.seed --learners $(or $(LEARNERS),150000) --replace
 
-bench: venv  ## performance benchmarks (not part of the tests)
-	$(PY) bench/seed_bench.py
+bench: venv system-deps  ## every page's data at 100 k / 1 M / 10 M events (SQLite) and 1 M / 10 M (PostgreSQL), side by side with the floor and the naive pattern; rewrites the table in docs/PERFORMANCE.md. Smaller: make bench BENCH_ARGS="--sqlite 100000 --postgresql --no-browser"
+	$(PY) bench/scale_bench.py --write-docs $(BENCH_ARGS)
 
 .PHONY: load
 load: venv system-deps  ## many users: SESSIONS (default 20) concurrent Chromium sessions x 10 filter changes, app vs the floor app (docs/PERFORMANCE.md); make load SESSIONS=5
@@ -38,3 +38,7 @@ screenshots: venv  ## docs/screenshots/: every page in both languages (headless 
 
 clean-db:  ## delete the embedded database (it is recreated on the next `make run`)
 	rm -f data/cockpit.db data/cockpit.db-wal data/cockpit.db-shm
+
+.PHONY: cluster
+cluster: venv system-deps  ## two app replicas behind nginx on 127.0.0.1:8500 against PostgreSQL (database cockpit_cluster, created and seeded if missing; docs/SCALING.md); make cluster CLUSTER_PORT=8600 REPLICAS=3
+	$(PY) deploy/cluster/run.py --port $(or $(CLUSTER_PORT),8500) --replicas $(or $(REPLICAS),2)

@@ -123,6 +123,9 @@ def _sqlite_deadline(timeout_s: float):
     """SQLite has no statement timeout: a progress handler interrupts a statement that runs
     longer than ``timeout_s`` (sqlite3.OperationalError "interrupted")."""
     def before(conn, _cursor, _statement, _params, _context, _many) -> None:
+        if conn.get_execution_options().get(BULK_WORK):  # the seed and the refresh: no deadline
+            conn.connection.driver_connection.set_progress_handler(None, 0)
+            return
         deadline = time.monotonic() + timeout_s
         conn.connection.driver_connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     return before
@@ -159,10 +162,17 @@ def describe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+BULK_WORK = "cockpit_bulk_work"
+
+
 def for_bulk_work(conn) -> None:
-    """On SQLite, a 1 GiB page cache for this connection: the seed and the refresh write and read
-    B-trees far bigger than the default 2 MiB cache, which otherwise rereads pages for every insert
-    (10 M events: the seed took 304 s with the default). The app's own connections keep the
-    default, so its memory follows its results, not the tables. No-op on servers."""
+    """Mark a connection as the seed's or the refresh's: on SQLite no statement deadline (building
+    an index on 10 M rows takes longer than any page query may) and a 1 GiB page cache (their
+    B-trees are far bigger than the default 2 MiB cache, which rereads pages for every insert).
+    The app's own connections keep both defaults, so its memory follows its results, not the
+    tables. On PostgreSQL, no statement timeout for the rest of the transaction."""
+    conn.execution_options(**{BULK_WORK: True})
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA cache_size=-1048576")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")  # this transaction only

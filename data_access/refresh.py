@@ -93,9 +93,57 @@ def _changed(conn: Connection, since: dt.date | None, full: bool, seen: dict[str
     return events, lead
 
 
-def _month_row(conn: Connection, source: str, m: int, stmt: sa.Select, now: dt.datetime) -> None:
+# Each summary's rows for one month, computed from the raw tables: the definitions docs/SCHEMA.md §6
+# describes (tests/data_access/test_summaries.py holds them equal to pandas aggregates of the raw rows).
+FLOW_COLUMNS = ["event_ym", "province_code", "tier", "channel", "programme", "stage", "events", "first_on", "last_on"]
+COHORT_COLUMNS = ["lead_ym", "event_ym", "province_code", "tier", "channel", "programme", "stage", "lag_bucket",
+                  "learners", "lag_days"]
+LEADS_COLUMNS = ["lead_ym", "city_code", "province_code", "tier", "channel", "programme", "leads"]
+
+
+def flow_rows(m: int) -> sa.Select:
+    a, b = _bounds(m)
+    return (sa.select(sa.literal(m, sa.Integer), fe.c.province_code, c.c.tier, fe.c.channel, fe.c.programme, fe.c.stage,
+                      sa.func.count(), sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on))
+            .select_from(fe.join(c, c.c.code == fe.c.city_code))
+            .where(fe.c.occurred_on >= a, fe.c.occurred_on < b)
+            .group_by(fe.c.province_code, c.c.tier, fe.c.channel, fe.c.programme, fe.c.stage))
+
+
+def cohort_rows(m: int) -> sa.Select:
+    a, b = _bounds(m)
+    days = days_between(fe.c.occurred_on, lr.c.lead_on)
+    event_ym, bucket = ym_of(fe.c.occurred_on), lag_bucket(days)
+    return (sa.select(sa.literal(m, sa.Integer), event_ym, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme,
+                      fe.c.stage, bucket, sa.func.count(), sa.func.coalesce(sa.func.sum(days), 0))
+            .select_from(lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id))
+            .where(lr.c.lead_on >= a, lr.c.lead_on < b)
+            .group_by(event_ym, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme, fe.c.stage,
+                      bucket))
+
+
+def leads_rows(m: int) -> sa.Select:
+    a, b = _bounds(m)
+    return (sa.select(sa.literal(m, sa.Integer), lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme,
+                      sa.func.count())
+            .select_from(lr.join(c, c.c.code == lr.c.city_code))
+            .where(lr.c.lead_on >= a, lr.c.lead_on < b)
+            .group_by(lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme))
+
+
+# source -> its raw date column, and the summaries keyed by that date's month.
+SOURCES = {
+    EVENTS: (fe.c.occurred_on, [(flow, "event_ym", FLOW_COLUMNS, flow_rows)]),
+    LEADS: (lr.c.lead_on, [(cohort, "lead_ym", COHORT_COLUMNS, cohort_rows), (leads, "lead_ym", LEADS_COLUMNS, leads_rows)]),
+}
+
+
+def _month_row(conn: Connection, source: str, m: int, now: dt.datetime) -> None:
+    col = SOURCES[source][0]
+    a, b = _bounds(m)
     conn.execute(sm.delete().where(sm.c.source == source, sm.c.ym == m))
-    first, last, n = conn.execute(stmt).one()
+    first, last, n = conn.execute(sa.select(sa.func.min(col), sa.func.max(col), sa.func.count())
+                                  .where(col >= a, col < b)).one()
     if n:
         conn.execute(sm.insert().values(source=source, ym=m, first_on=_date(first), last_on=_date(last),
                                         row_count=int(n), refreshed_at=now))
@@ -105,46 +153,27 @@ def _date(value) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def refresh_event_month(conn: Connection, m: int, now: dt.datetime) -> None:
-    """summary_funnel_flow for month ``m``, from funnel_event (and summary_month)."""
-    a, b = _bounds(m)
-    conn.execute(flow.delete().where(flow.c.event_ym == m))
-    src = (sa.select(sa.literal(m, sa.Integer), fe.c.province_code, c.c.tier, fe.c.channel, fe.c.programme, fe.c.stage,
-                     sa.func.count(), sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on))
-           .select_from(fe.join(c, c.c.code == fe.c.city_code))
-           .where(fe.c.occurred_on >= a, fe.c.occurred_on < b)
-           .group_by(fe.c.province_code, c.c.tier, fe.c.channel, fe.c.programme, fe.c.stage))
-    conn.execute(flow.insert().from_select(
-        ["event_ym", "province_code", "tier", "channel", "programme", "stage", "events", "first_on", "last_on"], src))
-    _month_row(conn, EVENTS, m, sa.select(sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on), sa.func.count())
-               .where(fe.c.occurred_on >= a, fe.c.occurred_on < b), now)
+def refresh_month(conn: Connection, source: str, m: int, now: dt.datetime) -> None:
+    """Recompute month ``m`` of the summaries keyed by ``source``'s date, from the raw tables."""
+    for table, key, columns, rows in SOURCES[source][1]:
+        conn.execute(table.delete().where(table.c[key] == m))
+        conn.execute(table.insert().from_select(columns, rows(m)))
+    _month_row(conn, source, m, now)
 
 
-def refresh_lead_month(conn: Connection, m: int, now: dt.datetime) -> None:
-    """summary_funnel_cohort and summary_leads for the learners whose lead falls in month ``m``."""
-    a, b = _bounds(m)
-    in_month = [lr.c.lead_on >= a, lr.c.lead_on < b]
-    conn.execute(cohort.delete().where(cohort.c.lead_ym == m))
-    days = days_between(fe.c.occurred_on, lr.c.lead_on)
-    bucket, event_ym = lag_bucket(days), ym_of(fe.c.occurred_on)
-    src = (sa.select(sa.literal(m, sa.Integer), event_ym, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme,
-                     fe.c.stage, bucket, sa.func.count(), sa.func.coalesce(sa.func.sum(days), 0))
-           .select_from(lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id))
-           .where(*in_month)
-           .group_by(event_ym, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme, fe.c.stage, bucket))
-    conn.execute(cohort.insert().from_select(
-        ["lead_ym", "event_ym", "province_code", "tier", "channel", "programme", "stage", "lag_bucket", "learners",
-         "lag_days"], src))
-    conn.execute(leads.delete().where(leads.c.lead_ym == m))
-    src = (sa.select(sa.literal(m, sa.Integer), lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel,
-                     lr.c.programme, sa.func.count())
-           .select_from(lr.join(c, c.c.code == lr.c.city_code))
-           .where(*in_month)
-           .group_by(lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme))
-    conn.execute(leads.insert().from_select(
-        ["lead_ym", "city_code", "province_code", "tier", "channel", "programme", "leads"], src))
-    _month_row(conn, LEADS, m, sa.select(sa.func.min(lr.c.lead_on), sa.func.max(lr.c.lead_on), sa.func.count())
-               .where(*in_month), now)
+def analyze(conn: Connection) -> None:
+    """Fresh planner statistics for the summaries and the raw tables behind them. Without them
+    PostgreSQL planned the coverage-by-city join as a nested loop that re-sorted the leads for each
+    of 2,203 cities: 5.7 s instead of 26 ms at 1 M events."""
+    names = [t.name for t in (flow, cohort, leads, sm, lr, fe)]
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sample, do not scan 10 M-row indexes
+        for name in names:
+            conn.exec_driver_sql(f"ANALYZE {name}")  # our own table names, not input
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {', '.join(names)}")
+    else:
+        conn.exec_driver_sql(f"ANALYZE TABLE {', '.join(names)}")
 
 
 def _write_state(conn: Connection, values: dict[str, str]) -> None:
@@ -163,18 +192,16 @@ def refresh(engine: Engine, *, since: dt.date | None = None, full: bool = False,
         seen = _state(conn)
         event_months, lead_months = _changed(conn, since, full, seen)
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    for m in sorted(event_months):
+    for source, months in ((EVENTS, sorted(event_months)), (LEADS, sorted(lead_months))):
+        for m in months:
+            with engine.begin() as conn:
+                config.for_bulk_work(conn)
+                refresh_month(conn, source, m, now)
+            if log:
+                log(f"{source} month {m}")
+    if event_months or lead_months:
         with engine.begin() as conn:
-            config.for_bulk_work(conn)
-            refresh_event_month(conn, m, now)
-        if log:
-            log(f"event month {m}")
-    for m in sorted(lead_months):
-        with engine.begin() as conn:
-            config.for_bulk_work(conn)
-            refresh_lead_month(conn, m, now)
-        if log:
-            log(f"lead month {m}")
+            analyze(conn)
     with engine.begin() as conn:
         _write_state(conn, {"refreshed_at": now.isoformat(), "funnel_event_max_id": str(int(max_event)),
                             "learner_max_id": str(int(max_learner))})

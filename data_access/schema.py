@@ -141,8 +141,10 @@ learner = sa.Table(
     sa.Column("programme", sa.String(32), nullable=False),
     sa.Column("partner_id", sa.Integer, sa.ForeignKey("partner.id"), nullable=True, comment="partner that brought the lead, if any"),
     sa.Column("lead_on", sa.Date, nullable=False, comment="date of the lead event: the learner's cohort"),
+    # Covering (migration 0003): a month of leads is read from the index alone, in date order, by the
+    # refresh and by the raw edges of a period (docs/SCHEMA.md §6).
     sa.Index(None, "province_code", "lead_on"),
-    sa.Index(None, "lead_on"),
+    sa.Index("ix_learner_lead_on_covering", "lead_on", "province_code", "city_code", "channel", "programme", "id"),
 )
 
 funnel_event = sa.Table(
@@ -157,9 +159,10 @@ funnel_event = sa.Table(
     sa.Column("city_code", Code, nullable=False),
     sa.Column("province_code", Code, nullable=False, comment="= city's province (denormalised)"),
     sa.Column("programme", sa.String(32), nullable=False),
-    sa.Index(None, "learner_id", "stage"),
-    sa.Index(None, "province_code", "occurred_on"),
-    sa.Index(None, "occurred_on"),
+    # Covering (migration 0003): a learner's events, and a month of events, come from the index alone.
+    sa.Index(None, "learner_id", "stage", "occurred_on"),
+    sa.Index("ix_funnel_event_occurred_on_covering", "occurred_on", "province_code", "city_code", "channel",
+             "programme", "stage"),
 )
 
 target = sa.Table(

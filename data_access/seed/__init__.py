@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from tqdm import tqdm
 
 from data_access import codes, config, migrate, places, schema
-from data_access.refresh import refresh
+from data_access.refresh import analyze, refresh
 from data_access.seed import business as biz
 from data_access.seed.funnel import Chunk, FunnelModel
 from data_access.seed.reference import build_reference
@@ -78,11 +78,20 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
         # transactional: on MySQL/MariaDB it would commit, and a failed seed must leave nothing.
         deferred = [ix for t in (schema.learner, schema.funnel_event) for ix in t.indexes] \
             if conn.dialect.name in ("sqlite", "postgresql") else []
+        # PostgreSQL checks a foreign key row by row while it loads, but in one join when the
+        # constraint is added afterwards: the foreign keys of the two big tables come back after.
+        fks = [fk for t in (schema.learner, schema.funnel_event) for fk in t.foreign_key_constraints] \
+            if conn.dialect.name == "postgresql" else []
+        for fk in fks:
+            conn.execute(sa.schema.DropConstraint(fk))
         for ix in deferred:
             ix.drop(conn)
         stats = _insert_funnel(conn, model, learners, report, progress)
         for ix in deferred:
             ix.create(conn)
+        for fk in fks:
+            conn.execute(sa.schema.AddConstraint(fk))
+        analyze(conn)  # the refresh below plans its month queries on these statistics
         targets = _targets(ref, stats, until)
         _insert_dicts(conn, schema.target, targets)
         report.rows["target"] = len(targets)
@@ -91,6 +100,12 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
                 dict(key="source", value="demo data: data_access.seed")]
         _insert_dicts(conn, schema.dataset_info, info)
         report.rows["dataset_info"] = len(info)
+    if engine.dialect.name == "postgresql":
+        # Index-only scans need the visibility map, which only VACUUM sets (outside a transaction).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("SET statement_timeout = 0")  # 10 M rows take longer than a page query may
+            conn.exec_driver_sql("VACUUM (ANALYZE) learner, funnel_event")
+            conn.exec_driver_sql("RESET statement_timeout")
     # The pages read the summary tables: build them from what was just written (month by month).
     refresh(engine, full=True)
     with engine.connect() as conn:
