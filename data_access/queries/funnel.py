@@ -66,18 +66,19 @@ def slices(scope: Scope, province, channel, tier, programme) -> list[sa.ColumnEl
             programme.in_(scope.programmes)]
 
 
-def _raw_slices(scope: Scope, events_first: bool = False) -> list[sa.ColumnElement]:
-    """The slices on learner; ``events_first``: so that SQLite drives the join from a narrow
-    funnel_event date range rather than from learner's province index."""
-    province = unindexed(lr.c.province_code) if events_first else lr.c.province_code
-    return slices(scope, province, lr.c.channel, c.c.tier, lr.c.programme)
+def _raw_slices(scope: Scope) -> list[sa.ColumnElement]:
+    """The slices on learner. The province list is kept off learner's (province, lead_on) index
+    (``unindexed``): the raw parts read at most a month of leads, which the covering
+    (lead_on, …) index holds without a lookup into the table. With the province index SQLite
+    read 35,000 learner rows one by one for a cut half-month at 10 M events: 2.8 s, not 0.1 s."""
+    return slices(scope, unindexed(lr.c.province_code), lr.c.channel, c.c.tier, lr.c.programme)
 
 
 def _cohort_from():
     return lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id)
 
 
-Part = Callable[..., sa.Select]  # (where conditions, events_first=False) -> a select
+Part = Callable[[list], sa.Select]  # (where conditions) -> a select
 
 
 def _cohort_parts(conn: Connection, scope: Scope, raw: Part, summary: Part,
@@ -92,7 +93,7 @@ def _cohort_parts(conn: Connection, scope: Scope, raw: Part, summary: Part,
     parts += [raw([Split.raw(lr.c.lead_on, edge), *until]) for edge in leads.edges]
     if events and leads.lo <= leads.hi:
         whole = (max(scope.start, month_start(leads.lo)), min(scope.end, month_start(next_ym(leads.hi))))
-        parts += [raw([Split.raw(unindexed(lr.c.lead_on), whole), Split.raw(fe.c.occurred_on, edge)], events_first=True)
+        parts += [raw([Split.raw(unindexed(lr.c.lead_on), whole), Split.raw(fe.c.occurred_on, edge)])
                   for edge in events.edges]
     return parts
 
@@ -127,11 +128,11 @@ def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = (
     if unknown:
         raise ValueError(f"unknown funnel dimensions {unknown}; use {sorted(DIMENSIONS)}")
 
-    def raw(where: list, events_first: bool = False) -> sa.Select:
+    def raw(where: list) -> sa.Select:
         dims = [DIMENSIONS[d]()[0] for d in by]
         return (sa.select(fe.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)],
                           sa.func.count().label("learners"))
-                .select_from(_cohort_from()).where(*_raw_slices(scope, events_first), *where).group_by(fe.c.stage, *dims))
+                .select_from(_cohort_from()).where(*_raw_slices(scope), *where).group_by(fe.c.stage, *dims))
 
     def summary(where: list) -> sa.Select:
         dims = [DIMENSIONS[d]()[1] for d in by]
@@ -156,13 +157,13 @@ def get_cohort_lag(conn: Connection, *, scope: Scope, stages: Sequence[str] = ("
     if bad:
         raise ValueError(f"unknown stages {bad}")
 
-    def raw(where: list, events_first: bool = False) -> sa.Select:
+    def raw(where: list) -> sa.Select:
         days = days_between(fe.c.occurred_on, lr.c.lead_on)
         bucket = lag_bucket(days)
         return (sa.select(lr.c.channel.label("channel"), fe.c.stage.label("stage"), bucket.label("bucket"),
                           sa.func.count().label("learners"), sa.func.sum(days).label("total_days"))
                 .select_from(_cohort_from())
-                .where(*_raw_slices(scope, events_first), fe.c.stage.in_(list(stages)), *where)
+                .where(*_raw_slices(scope), fe.c.stage.in_(list(stages)), *where)
                 .group_by(lr.c.channel, fe.c.stage, bucket))
 
     def summary(where: list) -> sa.Select:
