@@ -82,7 +82,7 @@ def _by_city(conn: Connection, scope: Scope) -> sa.Select:
     # outer joins of two aggregated subqueries led PostgreSQL to a nested loop that rescanned
     # the lead counts for each of 2,203 cities (0.4-0.7 s at 1 M events).
     ps = _partner_counts(scope, p.c.city_code)
-    zero = sa.literal_column("0")
+    zero: sa.ColumnElement[int] = sa.literal_column("0", sa.Integer)
     parts = [sa.select(ps.c.key, ps.c.partners.label("partners"), zero.label("leads"))]
     for part in _lead_parts(conn, scope, "city_code"):
         sub = part.subquery()
