@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import config, schema
-from data_access.queries._sql import c, days_between, month_start, next_ym, ym, ym_of
+from data_access.queries._sql import as_date, c, days_between, month_start, next_ym, ym, ym_of
 from data_access.queries._summary import EVENTS, LEADS
 from data_access.queries.funnel import lag_bucket
 
@@ -65,31 +65,31 @@ def _months(conn: Connection, col, where=()) -> set[int]:
     return {int(m) for (m,) in conn.execute(sa.select(ym_of(col)).where(*where).group_by(ym_of(col)))}
 
 
+def _summarised(conn: Connection, source: str, *where) -> set[int]:
+    """Months the summaries hold for ``source`` (so that months whose rows are gone empty out)."""
+    return {int(m) for (m,) in conn.execute(sa.select(sm.c.ym).where(sm.c.source == source, *where))}
+
+
+def _lead_months_of_events(conn: Connection, where) -> set[int]:
+    """Lead months of the learners of the events matching ``where`` (their cohort rows change)."""
+    return {int(m) for (m,) in conn.execute(
+        sa.select(ym_of(lr.c.lead_on)).select_from(fe.join(lr, lr.c.id == fe.c.learner_id))
+        .where(where).group_by(ym_of(lr.c.lead_on)))}
+
+
 def _changed(conn: Connection, since: dt.date | None, full: bool, seen: dict[str, str]) -> tuple[set[int], set[int]]:
     """(event months, lead months) to recompute."""
     if full or "funnel_event_max_id" not in seen:
-        # Everything there is, and whatever the summaries still hold (so deleted months empty out).
-        events = _months(conn, fe.c.occurred_on) | {int(m) for (m,) in conn.execute(
-            sa.select(sm.c.ym).where(sm.c.source == EVENTS))}
-        lead = _months(conn, lr.c.lead_on) | {int(m) for (m,) in conn.execute(
-            sa.select(sm.c.ym).where(sm.c.source == LEADS))}
-        return events, lead
+        # Everything there is, and whatever the summaries still hold.
+        return (_months(conn, fe.c.occurred_on) | _summarised(conn, EVENTS),
+                _months(conn, lr.c.lead_on) | _summarised(conn, LEADS))
     new_event, new_learner = fe.c.id > int(seen["funnel_event_max_id"]), lr.c.id > int(seen["learner_max_id"])
     events = _months(conn, fe.c.occurred_on, [new_event])
-    lead = _months(conn, lr.c.lead_on, [new_learner])
-    lead |= {int(m) for (m,) in conn.execute(
-        sa.select(ym_of(lr.c.lead_on)).select_from(fe.join(lr, lr.c.id == fe.c.learner_id))
-        .where(new_event).group_by(ym_of(lr.c.lead_on)))}
+    lead = _months(conn, lr.c.lead_on, [new_learner]) | _lead_months_of_events(conn, new_event)
     if since is not None:
-        events |= {m for m in _months(conn, fe.c.occurred_on, [fe.c.occurred_on >= since])}
-        events |= {int(m) for (m,) in conn.execute(
-            sa.select(sm.c.ym).where(sm.c.source == EVENTS, sm.c.ym >= ym(since)))}
-        lead |= _months(conn, lr.c.lead_on, [lr.c.lead_on >= since])
-        lead |= {int(m) for (m,) in conn.execute(
-            sa.select(ym_of(lr.c.lead_on)).select_from(fe.join(lr, lr.c.id == fe.c.learner_id))
-            .where(fe.c.occurred_on >= since).group_by(ym_of(lr.c.lead_on)))}
-        lead |= {int(m) for (m,) in conn.execute(
-            sa.select(sm.c.ym).where(sm.c.source == LEADS, sm.c.ym >= ym(since)))}
+        events |= _months(conn, fe.c.occurred_on, [fe.c.occurred_on >= since]) | _summarised(conn, EVENTS, sm.c.ym >= ym(since))
+        lead |= (_months(conn, lr.c.lead_on, [lr.c.lead_on >= since]) | _summarised(conn, LEADS, sm.c.ym >= ym(since))
+                 | _lead_months_of_events(conn, fe.c.occurred_on >= since))
     return events, lead
 
 
@@ -145,12 +145,8 @@ def _month_row(conn: Connection, source: str, m: int, now: dt.datetime) -> None:
     first, last, n = conn.execute(sa.select(sa.func.min(col), sa.func.max(col), sa.func.count())
                                   .where(col >= a, col < b)).one()
     if n:
-        conn.execute(sm.insert().values(source=source, ym=m, first_on=_date(first), last_on=_date(last),
+        conn.execute(sm.insert().values(source=source, ym=m, first_on=as_date(first), last_on=as_date(last),
                                         row_count=int(n), refreshed_at=now))
-
-
-def _date(value) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def refresh_month(conn: Connection, source: str, m: int, now: dt.datetime) -> None:

@@ -103,6 +103,11 @@ def fen_to_yuan(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     return df.drop(columns=list(cols))
 
 
+def as_date(value) -> dt.date | None:
+    """A DATE read back from any dialect as a date (SQLite returns MIN()/MAX() of a DATE as text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 # --- Months as integers (year * 100 + month), the grain of the summary tables.
 
 def ym(day: dt.date) -> int:

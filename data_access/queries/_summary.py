@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.queries._sql import month_start, next_ym, ym
+from data_access.queries._sql import as_date, month_start, next_ym, ym
 
 sm = schema.summary_month
 
@@ -49,11 +50,8 @@ def _extent(conn: Connection, source: str, months: tuple[int, ...]) -> dict[int,
         return {}
     rows = conn.execute(sa.select(sm.c.ym, sm.c.first_on, sm.c.last_on)
                         .where(sm.c.source == source, sm.c.ym.in_(months))).all()
-    return {int(m): (_date(f), _date(last)) for m, f, last in rows}
-
-
-def _date(value) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    # first_on / last_on are NOT NULL
+    return {int(m): (cast(dt.date, as_date(f)), cast(dt.date, as_date(last))) for m, f, last in rows}
 
 
 def split(conn: Connection, source: str, start: dt.date | None, end: dt.date) -> Split:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.queries._sql import c, p, to_int
+from data_access.queries._sql import as_date, c, p, to_int
 
 FRESHNESS_COLUMNS = ["source", "earliest_on", "latest_on", "rows"]
 
@@ -38,13 +38,8 @@ def get_data_freshness(conn: Connection, *, scope) -> pd.DataFrame:
     rows = []
     for source, stmt in stmts.items():
         earliest, latest, n = conn.execute(stmt).one()
-        rows.append((source, _date(earliest), _date(latest), n))
+        rows.append((source, as_date(earliest), as_date(latest), n))
     return to_int(pd.DataFrame(rows, columns=FRESHNESS_COLUMNS), ["rows"])
-
-
-def _date(value) -> dt.date | None:
-    # SQLite returns min()/max() of a DATE as text.
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def data_as_of(freshness: pd.DataFrame) -> dt.date | None:
