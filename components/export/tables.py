@@ -47,9 +47,35 @@ _FILENAME_BAD = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
 _MAX_FILENAME_BYTES = 150  # well under the 255-byte limit of common filesystems, in UTF-8
 
 
+# A text cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets when a
+# CSV is opened (OWASP "CSV injection"): ``=cmd|' /C calc'!A0``, ``@SUM(...)``, ``+1+1``, ``-2+3``.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never runs it: a leading quote before a formula start.
+
+    Partner names and other text come from loaders and Excel uploads; a cell such as
+    ``=HYPERLINK(...)`` must reach an export as text. Applied to text only: numbers stay numbers.
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column labels pass through ``neutralise_formula``."""
+    out = df.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            out[col] = out[col].map(lambda v: neutralise_formula(v) if isinstance(v, str) else v)
+    out.columns = [neutralise_formula(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """Return the frame as UTF-8 CSV with a BOM, so Excel opens Chinese text correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """Return the frame as UTF-8 CSV with a BOM, so Excel opens Chinese text correctly; text that
+    a spreadsheet would run as a formula is neutralised (``neutralise_formula``)."""
+    # CRLF rows, as Excel writes them: a field holding a bare CR is then quoted, not split into two rows.
+    return neutralise_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(
@@ -79,6 +105,9 @@ def to_xlsx_bytes(
         engine="xlsxwriter",
         date_format=DATE_FORMAT,
         datetime_format=DATETIME_FORMAT,
+        # Text is always a string cell: by default xlsxwriter writes "=..." as a formula and
+        # "http..." as a link. A string cell is never evaluated, so no quote prefix is needed here.
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
     ) as writer:
         book = writer.book
         header_fmt = book.add_format(

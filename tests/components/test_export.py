@@ -350,3 +350,29 @@ def test_export_filename_caps_length():
     name = export_filename("很长的页面名" * 50, "范围" * 100, date(2026, 11, 28), "pdf")
     assert len(name.encode("utf-8")) <= 150
     assert name.endswith("_2026-11-28.pdf")
+
+
+HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "<script>alert(1)</script>",
+           "'; DROP TABLE partner; --", "河南大学"]
+
+
+def _hostile_frame() -> pd.DataFrame:
+    return pd.DataFrame({"名称": HOSTILE, "金额": [-5.5 * i for i in range(len(HOSTILE))]})
+
+
+def test_csv_never_starts_a_text_cell_with_a_formula_character_and_keeps_negative_numbers():
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(_hostile_frame())), encoding="utf-8-sig", keep_default_na=False)
+    for sent, got in zip(HOSTILE, back["名称"]):
+        assert not got.startswith(("=", "+", "-", "@", "\t", "\r")), got
+        assert got.lstrip("'") == sent if sent[0] in "=+-@\t\r" else got == sent
+    assert back["金额"].tolist() == [-5.5 * i for i in range(len(HOSTILE))]  # numbers are not quoted
+
+
+def test_xlsx_writes_formula_like_text_as_text_cells():
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(_hostile_frame(), filters=[("=x", "@y")], data_as_of="",
+                                                            title="t")), data_only=False).worksheets
+    cells = [row[0] for row in sheet[0].iter_rows(min_row=2)]
+    # openpyxl reads a CR back as the escape _x000D_; the cell is still the text that was written.
+    assert [str(c.value).replace("_x000D_", "\r") for c in cells] == HOSTILE
+    assert all(c.data_type == "s" for c in cells), [c.data_type for c in cells]
+    assert [c.value for c in sheet[1]["A"] if c.value == "=x"] and sheet[1]["A5"].data_type == "s"
