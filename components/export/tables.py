@@ -3,6 +3,11 @@
 Number formats are chosen per column: an explicit ``number_formats`` entry wins, then the
 column name (percent words before money words, so "投入占比" is a percent), then the dtype.
 Percent columns must hold fractions (0.123 shows as 12.3%).
+
+No export writes a cell a spreadsheet would run as a formula (CSV/formula injection): text from
+the database can come from users' Excel uploads. CSV text cells that start like a formula get a
+leading ``'`` (``neutralise_formula``); XLSX writes every text cell as a string cell, never a
+formula or a link.
 """
 
 from __future__ import annotations
@@ -92,6 +97,8 @@ def to_xlsx_bytes(
     Each data sheet has a bold filled header, frozen header row, autofilter, widths fitted to
     the content (CJK characters count double) and number formats per column (see the module
     docstring). The last sheet ("筛选条件"/"Filters") lists the title, data-as-of and filters.
+    Text is always written as a string cell, never as a formula or a link, so no quote prefix
+    is needed (and the text in the cell equals the text in the frame).
     """
     labels = {k: t(f"export.xlsx_{k}", normalize_lang(lang)) for k in ("sheet", "title", "as_of", "name", "value")}
     if isinstance(sheets, pd.DataFrame):
@@ -127,7 +134,7 @@ def to_xlsx_bytes(
             frame.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
             sheet = writer.sheets[name]
             for col_idx, column in enumerate(frame.columns):
-                sheet.write(0, col_idx, str(column), header_fmt)
+                sheet.write_string(0, col_idx, str(column), header_fmt)
                 code = formats_by_name.get(str(column)) or infer_number_format(str(column), frame[column])
                 sheet.set_column(
                     col_idx,
@@ -270,12 +277,12 @@ def _write_filters_sheet(
 ) -> None:
     sheet = writer.book.add_worksheet(name)
     bold = writer.book.add_format({"bold": True})
-    sheet.write(0, 0, labels["title"], bold)
-    sheet.write(0, 1, title)
-    sheet.write(1, 0, labels["as_of"], bold)
-    sheet.write(1, 1, data_as_of)
-    sheet.write(3, 0, labels["name"], header_fmt)
-    sheet.write(3, 1, labels["value"], header_fmt)
+    sheet.write_string(0, 0, labels["title"], bold)
+    sheet.write_string(0, 1, str(title))
+    sheet.write_string(1, 0, labels["as_of"], bold)
+    sheet.write_string(1, 1, str(data_as_of))
+    sheet.write_string(3, 0, labels["name"], header_fmt)
+    sheet.write_string(3, 1, labels["value"], header_fmt)
     for row, (key, value) in enumerate(filters, start=4):
         sheet.write_string(row, 0, str(key))
         sheet.write_string(row, 1, str(value))

@@ -6,6 +6,7 @@ Tests that need Chromium skip when it is missing, except under CI=true, where th
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import struct
@@ -376,3 +377,22 @@ def test_xlsx_writes_formula_like_text_as_text_cells():
     assert [str(c.value).replace("_x000D_", "\r") for c in cells] == HOSTILE
     assert all(c.data_type == "s" for c in cells), [c.data_type for c in cells]
     assert [c.value for c in sheet[1]["A"] if c.value == "=x"] and sheet[1]["A5"].data_type == "s"
+
+
+def test_csv_header_cells_are_neutralised_and_negative_numbers_stay_bare():
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(pd.DataFrame({h: [-1.5] for h in HOSTILE})).decode("utf-8-sig"))))
+    assert rows[0] == ["'" + h if h[0] in "=+-@\t\r" else h for h in HOSTILE]
+    assert rows[1] == ["-1.5"] * len(HOSTILE)  # a number column is never quoted
+
+
+def test_xlsx_has_no_formula_cell_anywhere_and_keeps_hostile_headers_as_text():
+    frame = _hostile_frame().rename(columns={"名称": "=名称", "金额": "-金额"})
+    data = to_xlsx_bytes(frame, filters=[("=x", "+1+1"), ("@SUM(A1)", "-2+3")], data_as_of="=NOW()", title="@title")
+    book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    data_sheet, filters_sheet = book.worksheets
+    assert [(c.value, c.data_type) for c in data_sheet[1]] == [("=名称", "s"), ("-金额", "s")]
+    assert [(c.value, c.data_type) for c in data_sheet["B"][1:]] == [(-5.5 * i, "n") for i in range(len(HOSTILE))]
+    text = {c.value for c in cells if c.data_type == "s" and c.parent is filters_sheet}
+    assert {"@title", "=NOW()", "=x", "+1+1", "@SUM(A1)", "-2+3"} <= text
