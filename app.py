@@ -144,6 +144,8 @@ try:
                 url_path="investment"),
         st.Page("pages/funnels.py", title=t("nav.funnels", lang), icon=":material/filter_alt:", url_path="funnels"),
         st.Page("pages/reports.py", title=t("nav.reports", lang), icon=":material/slideshow:", url_path="reports"),
+        # Every role reads the template and the history of its provinces; admins and analysts upload.
+        st.Page("pages/upkeep.py", title=t("nav.upkeep", lang), icon=":material/edit_note:", url_path="upkeep"),
     ]
     if user is not None and user.is_admin:  # other roles have no admin page: its URL falls back to the overview
         pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:",

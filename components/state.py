@@ -32,3 +32,6 @@ def w_slice(param: str) -> str:
 
 
 WIDGET_KEYS = (W_LANG, W_PROVINCE, W_PERIOD, W_END, W_CHANNEL, W_TIER, w_slice("programme"), w_slice("project_kind"))
+
+# Data upkeep page: the last applied upload's message (survives the rerun after Apply).
+UPKEEP_RESULT = "_upkeep_result"

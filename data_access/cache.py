@@ -25,7 +25,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import access, bootstrap, config, queries
+from data_access import access, bootstrap, config, queries, upkeep
 from data_access.reader import Reader
 from data_access.scope import Scope
 
@@ -143,8 +143,38 @@ def _describe(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
+_last_version: dict[str, int] = {}
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def _version_now(url: str) -> int:
+    with engine().connect() as conn:
+        return upkeep.data_version(conn)
+
+
+def data_version() -> int:
+    """The upkeep version (grows with every applied upload or revert), read at most every 2 s per
+    process. Part of every cached query's key: after an upload, every app process (replicas
+    included) shows the new targets on its next view. While the database is down, the last
+    version read stands in, so the cached figures stay usable."""
+    url = config.database_url()
+    prober = _probers.get(url)
+    if prober is not None and not prober.state.ok:  # down: no connection attempt per query
+        return _last_version.get(url, 0)
+    try:
+        _last_version[url] = _version_now(url)
+    except SQLAlchemyError:
+        pass
+    return _last_version.get(url, 0)
+
+
+def upkeep_applied() -> None:
+    """This process applied an upload: forget the version read, so the next view reads anew."""
+    _version_now.clear()
+
+
 @st.cache_data(ttl=TTL_S, max_entries=512, show_spinner=False)
-def _cached(name: str, scope: Scope, kwargs: tuple) -> tuple[object, dt.datetime]:
+def _cached(name: str, scope: Scope, kwargs: tuple, version: int = 0) -> tuple[object, dt.datetime]:
     with engine().connect() as conn:
         return _REGISTRY[name](conn, scope=scope, **dict(kwargs)), dt.datetime.now(dt.UTC)
 
@@ -155,7 +185,7 @@ def _run(fn: Callable, /, *, scope: Scope, **kwargs):
     if fn.__name__ not in _REGISTRY:
         raise ValueError(f"{fn.__name__} is not a registered scoped query")
     try:
-        value, read_at = _cached(fn.__name__, scope, tuple(sorted(kwargs.items())))
+        value, read_at = _cached(fn.__name__, scope, tuple(sorted(kwargs.items())), data_version())
     except SQLAlchemyError as exc:
         if config.is_timeout(exc):
             logger.warning("statement timeout (%.0f s) in %s for provinces=%s period=%s..%s channels=%s",
@@ -285,3 +315,13 @@ def audit_log(**filters) -> pd.DataFrame:
 def audit_actors() -> list[str]:
     """Everyone in the audit log."""
     return _admin(access.get_audit_actors)
+
+
+def upkeep_run(fn: Callable, *, write: bool = False, **kwargs):
+    """Run a data_access.upkeep function on a fresh connection (``write``: in one transaction that
+    commits at the end, or rolls back whole on any error)."""
+    try:
+        with (engine().begin() if write else engine().connect()) as conn:
+            return fn(conn, **kwargs)
+    except SQLAlchemyError as exc:
+        raise DataUnavailable(_describe(exc)) from exc

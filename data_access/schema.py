@@ -227,6 +227,45 @@ audit_log = sa.Table(
 
 ACCESS_TABLES: tuple[sa.Table, ...] = (app_user, app_user_grant, audit_log)
 
+# --- Data upkeep (migration 0005): every upload of targets or partners applied from Excel, and
+# one change row per key it inserted, changed or ended (docs/SCHEMA.md §7). History is never
+# deleted: a revert is a new upload whose changes restore the earlier values.
+
+data_upload = sa.Table(
+    "data_upload",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Column("actor", sa.String(254), nullable=False, comment="e-mail, or cli:<os user>"),
+    sa.Column("kind", sa.String(16), nullable=False, comment="targets|partners"),
+    sa.Column("source", sa.String(16), nullable=False, comment="page|cli|revert"),
+    sa.Column("file_name", sa.String(255), nullable=False, server_default=""),
+    sa.Column("file_sha256", sa.String(64), nullable=False, server_default=""),
+    sa.Column("inserted", sa.Integer, nullable=False),
+    sa.Column("changed", sa.Integer, nullable=False),
+    sa.Column("ended", sa.Integer, nullable=False),
+    sa.Column("reverts_upload_id", sa.Integer, sa.ForeignKey("data_upload.id"), nullable=True,
+              comment="for a revert: the upload it undid"),
+    sa.Index(None, "at"),
+)
+
+data_change = sa.Table(
+    "data_change",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("data_upload.id"), nullable=False),
+    sa.Column("table_name", sa.String(32), nullable=False, comment="target|partner|agreement"),
+    sa.Column("row_key", sa.String(400), nullable=False, comment="e.g. 2027|410000|leads (year|province or *|metric)"),
+    sa.Column("province_code", Code, nullable=True, comment="the province the row belongs to; NULL = national"),
+    sa.Column("op", sa.String(8), nullable=False, comment="insert|update|end|delete"),
+    sa.Column("before", sa.Text, nullable=True, comment="JSON of the row before; NULL for an insert"),
+    sa.Column("after", sa.Text, nullable=True, comment="JSON of the row after; NULL for a delete"),
+    sa.Index(None, "upload_id"),
+    sa.Index(None, "table_name", "row_key"),
+)
+
+UPKEEP_TABLES: tuple[sa.Table, ...] = (data_upload, data_change)
+
 # Insert order that satisfies the foreign keys (delete in reverse).
 TABLES_IN_LOAD_ORDER: tuple[sa.Table, ...] = (
     province,

@@ -11,20 +11,23 @@ per command: serve.py, report.py, users.py.
   python -m components.cli users add EMAIL --role regional --province 410000 [--region central ...]
   python -m components.cli users list
   python -m components.cli users set EMAIL [--role ...] [--province ... | --region ...] [--enable | --disable]
+  python -m components.cli import targets FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
 
 ``report`` takes the same values as the URL (README, "Links and filters"), reads the database
 configured for the app (DATABASE_URL, .streamlit/secrets.toml or the embedded default), and
 writes a PPTX or PDF (by the --out suffix). Exit codes: 0 written, 2 bad arguments, 3 no
 Chromium / CJK fonts, 1 database unreachable. ``users`` exits 0 done, 2 bad arguments (one clear
 line), 1 database unreachable. Every ``report`` run and every user change writes an audit row with
-the actor ``cli:<os user>``.
+the actor ``cli:<os user>``. ``import`` validates a targets workbook in full, prints the preview and
+applies it in one transaction; exit 0 applied (or nothing to change), 2 any invalid row (nothing
+written), 1 database unreachable.
 """
 
 from __future__ import annotations
 
 import sys
 
-COMMANDS = ("serve", "report", "users")
+COMMANDS = ("serve", "report", "users", "import")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
             from components.commands.report import report
 
             return report(argv[1:])
+        if argv[0] == "import":
+            from components.commands.upkeep import import_
+
+            return import_(argv[1:])
         from components.commands.users import users
 
         return users(argv[1:])

@@ -65,7 +65,8 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
                     f"The database already holds data ({counts['partner']:,} partners, "
                     f"{counts['funnel_event']:,} funnel events). Nothing was changed. "
                     "Rerun with --replace to delete everything and reseed.")
-            for table in reversed(schema.TABLES_IN_LOAD_ORDER):
+            # Upkeep history describes the rows being replaced: a revert of it would be wrong afterwards.
+            for table in (schema.data_change, schema.data_upload, *reversed(schema.TABLES_IN_LOAD_ORDER)):
                 conn.execute(table.delete())
         for table, rows in ((schema.province, ref.provinces), (schema.city, ref.cities),
                             (schema.partner, ref.partners), (schema.agreement, ref.agreements),
@@ -100,6 +101,8 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
                 dict(key="source", value="demo data: data_access.seed")]
         _insert_dicts(conn, schema.dataset_info, info)
         report.rows["dataset_info"] = len(info)
+        if conn.dialect.name == "postgresql":
+            _advance_sequences(conn)
     if engine.dialect.name == "postgresql":
         # Index-only scans need the visibility map, which only VACUUM sets (outside a transaction).
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -113,6 +116,16 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
             report.rows[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _advance_sequences(conn: Connection) -> None:
+    """PostgreSQL: move each id sequence past the ids the seed wrote itself (COPY and explicit ids
+    leave sequences at 1), so the next row a loader or an upload inserts gets a free id.
+    Table names come from the schema, never from input."""
+    for table in schema.TABLES_IN_LOAD_ORDER:
+        if "id" in table.c and table.c.id.primary_key:
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
 def _insert_dicts(conn: Connection, table: sa.Table, rows: list[dict]) -> None:

@@ -78,3 +78,28 @@ def test_overview_figures_and_an_audited_export_as_the_least_privilege_user(app,
     write(page="overview", item="kpis", fmt="csv")
     with owner.connect() as conn:
         assert len(access.get_audit_log(conn, actor="reader-test")) >= 1
+
+
+def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
+    """docs/grants/*.sql give the app what the data-upkeep page writes: targets and their history."""
+    from components.upkeep import metric_labels
+    from data_access import upkeep
+    from tests.data_access.test_upkeep import workbook
+
+    reader, owner = reader_url
+    engine = config.make_engine(reader)
+    try:
+        with engine.begin() as conn:
+            ref = upkeep.Reference.load(conn)
+            rows, problems = upkeep.read_targets(workbook([(2030, "410000", "leads", 3, "")]), ref=ref,
+                                                 uploader=upkeep.Uploader("x", "admin", tuple(ref.provinces), True),
+                                                 metric_labels=metric_labels())
+            plan = upkeep.plan_targets(conn, rows)
+            upload_id = upkeep.apply_plan(conn, plan, rows, actor="reader-test", file_name="f.xlsx", sha256="",
+                                          source="page")
+            assert upload_id is not None
+            upkeep.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
+            assert not problems
+            conn.rollback()  # leave the shared database as it was
+    finally:
+        engine.dispose()

@@ -36,6 +36,7 @@ from data_access.queries import get_province_catalogue
 pytestmark = pytest.mark.browser
 
 EXEC, HENAN, GONE, STRANGER = "exec@corp.cn", "henan@corp.cn", "gone@corp.cn", "stranger@corp.cn"
+ADMIN = "upkeep.admin@corp.cn"
 HENAN_CODE, HUBEI_CODE = "410000", "420000"
 TIMEOUT = 30_000
 PAGES = ("", "coverage", "investment", "funnels", "reports")
@@ -134,11 +135,12 @@ def sso(app_db_url, tmp_path_factory, chromium_path):
             access.add_user(conn, email=EXEC, role="executive", actor="test")
             access.add_user(conn, email=HENAN, role="regional", actor="test", provinces=[HENAN_CODE])
             access.add_user(conn, email=GONE, role="regional", actor="test", provinces=[HENAN_CODE])
+            access.add_user(conn, email=ADMIN, role="admin", actor="test")
             access.set_user(conn, email=GONE, actor="test", enabled=False)
     finally:
         engine.dispose()
 
-    claims = [oidc_provider_mock.User(sub=e, claims={"email": e}) for e in (EXEC, HENAN, GONE, STRANGER)]
+    claims = [oidc_provider_mock.User(sub=e, claims={"email": e}) for e in (EXEC, HENAN, GONE, STRANGER, ADMIN)]
     werkzeug_log = logging.getLogger("werkzeug")  # the mock logs every request at INFO
     old_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)
@@ -444,3 +446,30 @@ def test_mandatory_sign_in_fails_closed(browser, closed_servers, case):
         assert page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').count() == 0
     finally:
         context.close()
+
+
+def test_an_admin_uploads_a_filled_template_in_the_browser_and_the_overview_shows_it(browser, sso, tmp_path):
+    """The whole path a person takes: sign in, open Data upkeep, choose the file, read the preview,
+    Apply, and see the new target on the Overview's card (the file is the real template, filled)."""
+    from components.i18n import format_number
+    from tests.data_access.test_upkeep import workbook
+
+    base, url = sso
+    year = 2026  # the seeded data year: the Overview's default period
+    value = 654_321
+    path = tmp_path / "targets.xlsx"
+    path.write_bytes(workbook([(year, "河南省 (410000)", "线索数 (leads)", value, "个")]))
+    with signed_in(browser, base, ADMIN) as page:
+        goto(page, base, "upkeep")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+        page.get_by_text(t("upkeep.preview", "zh")).wait_for(timeout=TIMEOUT)
+        settle(page)
+        if os.environ.get("UPKEEP_SHOT"):
+            page.screenshot(path=os.environ["UPKEEP_SHOT"])
+        page.get_by_role("button", name=t("upkeep.apply", "zh")).click()
+        page.get_by_text(t("upkeep.applied", "zh", id=1, inserted=0, changed=1, ended=0)).wait_for(timeout=TIMEOUT)
+        goto(page, base, f"?province={HENAN_CODE}")
+        assert f"年度目标 {format_number(value, 'zh')}" in main_text(page)
+    with config.make_engine(url).connect() as conn:
+        rows = conn.execute(schema.data_upload.select()).all()
+        assert [(r.actor, r.file_name, r.source) for r in rows] == [(ADMIN, "targets.xlsx", "page")]

@@ -1,0 +1,183 @@
+"""Data upkeep in words and files: the targets template (XLSX), problems and previews worded in
+either language. Pure: the page and ``python -m components.cli import`` both use these, so a
+problem reads the same in the browser and in a terminal ("第 12 行 省份：'河兰省' 不是有效省份。").
+
+The reading, checking and writing live in data_access/upkeep.py; the objects it returns are
+duck-typed here (only type-checked against it).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from components.i18n import format_money, format_number, t
+from data_access import codes
+
+if TYPE_CHECKING:
+    from data_access.upkeep import Plan, Problem
+
+TARGET_FIELDS = ("year", "province", "metric", "value", "unit", "note")
+MONEY_TARGETS = ("planned_fen", "disbursed_fen")
+# target.metric -> the KPI card's metric key (its label in the catalogue)
+CARD_METRIC = {"planned_fen": "planned_yuan", "disbursed_fen": "disbursed_yuan"}
+# The units of the template's list, as the reader accepts them (data_access.upkeep.MONEY_UNITS).
+MONEY_UNIT_CHOICES = {"zh": ("元", "万元", "亿元"), "en": ("yuan", "10k yuan", "100m yuan")}
+COUNT_UNIT = {"zh": "个", "en": "count"}
+
+
+def metric_name(metric: str, lang: str) -> str:
+    return t(f"metric.{CARD_METRIC.get(metric, metric)}", lang)
+
+
+def metric_choice(metric: str, lang: str) -> str:
+    """How a metric appears in the template's list and is read back: "线索数 (leads)"."""
+    return f"{metric_name(metric, lang)} ({metric})"
+
+
+def metric_labels() -> dict[str, str]:
+    """Every metric name people may type, in both languages, to its code (for the reader)."""
+    return {metric_name(m, lang): m for m in codes.TARGET_METRICS for lang in ("zh", "en")}
+
+
+def header(field: str, lang: str) -> str:
+    """A template header cell: the label and the field code the reader keys on ("年份 (year)")."""
+    return f"{t(f'upkeep.col.{field}', lang)} ({field})"
+
+
+def province_choice(code: str, names: tuple[str, str], lang: str) -> str:
+    return f"{names[0] if lang == 'zh' else names[1]} ({code})"
+
+
+def problem_text(p: Problem, lang: str) -> str:
+    """One problem in one line: where, then what ("年度目标 第 12 行 省份：'河兰省' 不是有效省份。")."""
+    what = t(f"upkeep.problem.{p.code}", lang, **dict(p.args))
+    if p.row is not None:
+        column = t(f"upkeep.col.{p.column}", lang) if p.column else ""
+        return t("upkeep.where", lang, sheet=p.sheet, row=format_number(p.row, lang), column=column) + what
+    return (t("upkeep.where_sheet", lang, sheet=p.sheet) if p.sheet else "") + what
+
+
+def problems_frame(problems: Sequence[Problem], lang: str) -> pd.DataFrame:
+    """Problems as a table for the page: sheet, row, column, reason."""
+    return pd.DataFrame([{t("upkeep.col_sheet", lang): p.sheet, t("upkeep.col_row", lang): p.row,
+                          t("upkeep.col_column", lang): t(f"upkeep.col.{p.column}", lang) if p.column else "",
+                          t("upkeep.col_reason", lang): t(f"upkeep.problem.{p.code}", lang, **dict(p.args))}
+                         for p in problems])
+
+
+def _target_value(key: str, value: object, lang: str) -> str:
+    if value is None:
+        return "—"
+    metric = key.split("|")[2]
+    v = float(value)  # type: ignore[arg-type]
+    return format_money(v / 100, lang) if metric in MONEY_TARGETS else format_number(v, lang)
+
+
+def key_text(key: str, names: Mapping[str, tuple[str, str]], lang: str) -> tuple[str, str, str]:
+    """A target key in words: (year, province or national, metric)."""
+    year, province, metric = key.split("|")
+    where = t("upkeep.national", lang) if province == "*" else \
+        (names.get(province, (province, province))[0 if lang == "zh" else 1])
+    return year, where, metric_name(metric, lang)
+
+
+def plan_frame(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str) -> pd.DataFrame:
+    """The preview: one row per key inserted or changed, with before → after."""
+    rows = []
+    for c in plan.changes:
+        year, where, metric = key_text(c.key, names, lang)
+        rows.append({t("upkeep.col_row", lang): c.row, t("upkeep.col_op", lang): t(f"upkeep.op.{c.op}", lang),
+                     t("upkeep.col.year", lang): year, t("upkeep.col.province", lang): where,
+                     t("upkeep.col.metric", lang): metric,
+                     t("upkeep.col_before", lang): _target_value(c.key, (c.before or {}).get("value"), lang),
+                     t("upkeep.col_after", lang): _target_value(c.key, (c.after or {}).get("value"), lang)})
+    return pd.DataFrame(rows)
+
+
+def summary_text(plan: Plan, lang: str) -> str:
+    return t("upkeep.summary_plan", lang, **{k: format_number(v, lang) for k, v in plan.counts.items()})
+
+
+def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *, limit: int = 50) -> str:
+    """The preview for a terminal: the counts, then up to ``limit`` changes, one a line."""
+    lines = [summary_text(plan, lang)]
+    for c in plan.changes[:limit]:
+        year, where, metric = key_text(c.key, names, lang)
+        lines.append(f"  {t(f'upkeep.op.{c.op}', lang)} {year} {where} {metric}: "
+                     f"{_target_value(c.key, (c.before or {}).get('value'), lang)} → "
+                     f"{_target_value(c.key, (c.after or {}).get('value'), lang)}")
+    if len(plan.changes) > limit:
+        lines.append("  " + t("upkeep.more_changes", lang, n=format_number(len(plan.changes) - limit, lang)))
+    return "\n".join(lines)
+
+
+def targets_template(provinces: Mapping[str, tuple[str, str]], *, year: int, lang: str) -> bytes:
+    """The annual-targets template: a data sheet with noted headers and drop-down lists (province
+    with adcode, metric, unit), a guide with an example row, and the lists on a hidden sheet."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    head = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "border": 1, "text_wrap": True})
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    data = book.add_worksheet(t("upkeep.sheet.targets", lang))
+    guide = book.add_worksheet(t("upkeep.sheet.guide", lang))
+    lists = book.add_worksheet(t("upkeep.sheet.lists", lang))
+    province_items = [f"{t('upkeep.national', lang)} (national)"] + [province_choice(c, n, lang) for c, n in provinces.items()]
+    metric_items = [metric_choice(m, lang) for m in codes.TARGET_METRICS]
+    unit_items = [*MONEY_UNIT_CHOICES[lang], COUNT_UNIT[lang]]
+    for col, items in enumerate((province_items, metric_items, unit_items)):
+        for row, item in enumerate(items):
+            lists.write_string(row, col, item)
+    lists.hide()
+    sheet_ref = t("upkeep.sheet.lists", lang)
+    ranges = {"province": f"='{sheet_ref}'!$A$1:$A${len(province_items)}",
+              "metric": f"='{sheet_ref}'!$B$1:$B${len(metric_items)}",
+              "unit": f"='{sheet_ref}'!$C$1:$C${len(unit_items)}"}
+    widths = {"year": 10, "province": 26, "metric": 26, "value": 16, "unit": 10, "note": 30}
+    for col, f in enumerate(TARGET_FIELDS):
+        data.write_string(0, col, header(f, lang), head)
+        data.write_comment(0, col, t(f"upkeep.note.{f}", lang), {"x_scale": 2})
+        data.set_column(col, col, widths[f])
+        if f in ranges:
+            data.data_validation(1, col, 20_000, col, {"validate": "list", "source": ranges[f],
+                                                       "error_message": t(f"upkeep.note.{f}", lang)[:255]})
+        elif f == "year":
+            data.data_validation(1, col, 20_000, col, {"validate": "integer", "criteria": "between",
+                                                       "minimum": 2015, "maximum": year + 5})
+        elif f == "value":
+            data.data_validation(1, col, 20_000, col, {"validate": "decimal", "criteria": ">=", "value": 0})
+    data.freeze_panes(1, 0)
+    guide.set_column(0, 0, 26)
+    guide.set_column(1, 5, 24)
+    guide.write_string(0, 0, t("upkeep.guide.title", lang), bold)
+    guide.merge_range(1, 0, 1, 5, t("upkeep.guide.body", lang), wrap)
+    guide.set_row(1, 60)
+    guide.write_string(3, 0, t("upkeep.guide.example", lang), bold)
+    first = next(iter(provinces.items()), ("410000", ("河南省", "Henan")))
+    example = [(year, province_choice(first[0], first[1], lang), metric_choice("leads", lang), 12000, COUNT_UNIT[lang], ""),
+               (year, province_choice(first[0], first[1], lang), metric_choice("disbursed_fen", lang), 1280,
+                MONEY_UNIT_CHOICES[lang][1], "")]
+    for col, f in enumerate(TARGET_FIELDS):
+        guide.write_string(4, col, header(f, lang), head)
+    for r, values in enumerate(example, start=5):
+        for col, value in enumerate(values):
+            (guide.write_number if isinstance(value, int) else guide.write_string)(r, col, value)
+    for r, f in enumerate(TARGET_FIELDS, start=8):
+        guide.write_string(r, 0, header(f, lang), bold)
+        guide.write_string(r, 1, t(f"upkeep.note.{f}", lang))
+    book.close()
+    return buffer.getvalue()
+
+
+def op_label(op: str, lang: str) -> str:
+    return t(f"upkeep.op.{op}", lang)
+
+
+__all__ = ["header", "metric_choice", "metric_labels", "op_label", "plan_frame", "preview_text",
+           "problem_text", "problems_frame", "summary_text", "targets_template"]

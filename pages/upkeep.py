@@ -1,0 +1,112 @@
+"""数据维护 Data upkeep: the year's targets from Excel — template, upload → preview → apply (all
+rows or none), and the change history with revert (admins). Only admins and analysts may change
+data; an analyst only the provinces they see."""
+
+import pandas as pd
+import streamlit as st
+
+from components import state
+from components.context import page_context
+from components.export import export_filename
+from components.export_ui import audited
+from components.i18n import format_number, t
+from components.upkeep import metric_labels, plan_frame, problems_frame, summary_text, targets_template
+from data_access import cache as data
+from data_access import codes, upkeep
+
+ctx = page_context()
+lang = ctx.lang
+st.title(t("upkeep.title", lang))
+st.markdown(t("upkeep.intro", lang))
+national = ctx.role in codes.NATIONAL_ROLES
+uploader = upkeep.Uploader(ctx.actor, ctx.role, ctx.allowed, national)
+may_change = ctx.role in upkeep.UPLOAD_ROLES and ctx.actor != "demo"
+
+tab_upload, tab_history = st.tabs([t("upkeep.tab_upload", lang), t("upkeep.tab_history", lang)])
+
+with tab_upload:
+    st.download_button(t("upkeep.template_button", lang), icon=":material/download:", key="upkeep_template",
+                       data=audited(ctx, page="upkeep", item="targets_template", fmt="xlsx",
+                                    make=lambda: targets_template(ctx.names, year=ctx.as_of.year + 1, lang=lang)),
+                       on_click="ignore",
+                       file_name=export_filename(t("upkeep.sheet.targets", lang), t("upkeep.template", lang), ctx.as_of,
+                                                 "xlsx"),
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       help=t("upkeep.template_help", lang))
+    if not may_change:
+        st.info(t("upkeep.read_only", lang), icon=":material/lock:")
+        st.stop()
+    if state.UPKEEP_RESULT in st.session_state:
+        st.success(st.session_state.pop(state.UPKEEP_RESULT), icon=":material/check_circle:")
+    file = st.file_uploader(t("upkeep.upload_label", lang), type=["xlsx"], key="upkeep_file",
+                            max_upload_size=upkeep.MAX_BYTES // (1024 * 1024), help=t("upkeep.upload_help", lang))
+    if file is None:
+        st.caption(t("upkeep.upload_hint", lang))
+    else:
+        raw = file.getvalue()
+        bar = st.progress(0.0, text=t("upkeep.validating", lang))
+        ref = data.upkeep_run(upkeep.Reference.load)
+        rows, problems = upkeep.read_targets(raw, ref=ref, uploader=uploader, metric_labels=metric_labels(),
+                                             progress=lambda f: bar.progress(f, text=t("upkeep.validating", lang)))
+        plan = data.upkeep_run(upkeep.plan_targets, rows=rows, sheet=problems[0].sheet if problems else "") \
+            if not problems else None
+        bar.empty()
+        if plan is not None and not plan.ok:
+            problems = list(plan.problems)
+        if problems:
+            st.error(t("upkeep.summary_problems", lang, n=format_number(len(problems), lang)), icon=":material/error:")
+            st.dataframe(problems_frame(problems, lang), hide_index=True, width="stretch")
+        elif plan is not None and not plan.changes:
+            st.info(t("upkeep.nothing_to_do", lang), icon=":material/task_alt:")
+        elif plan is not None:
+            st.subheader(t("upkeep.preview", lang))
+            counts = plan.counts
+            cols = st.columns(4)
+            for col, key in zip(cols, ("inserted", "changed", "ended", "unchanged")):
+                col.metric(t(f"upkeep.count_{key}", lang), format_number(counts[key], lang))
+            st.dataframe(plan_frame(plan, ctx.names, lang), hide_index=True, width="stretch")
+            if st.button(t("upkeep.apply", lang), type="primary", icon=":material/upload:", key="upkeep_apply",
+                         help=t("upkeep.apply_help", lang)):
+                try:
+                    with st.spinner(t("upkeep.applying", lang)):
+                        upload_id = data.upkeep_run(upkeep.apply_plan, write=True, plan=plan, rows=rows, actor=ctx.actor,
+                                                    file_name=file.name, sha256=upkeep.file_sha256(raw), source="page")
+                except upkeep.UpkeepError as exc:
+                    st.error(t(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
+                else:
+                    data.upkeep_applied()
+                    st.session_state[state.UPKEEP_RESULT] = (
+                        t("upkeep.nothing_to_do", lang) if upload_id is None else
+                        t("upkeep.applied", lang, id=upload_id, **{k: v for k, v in counts.items() if k != "unchanged"}))
+                    st.rerun()
+            st.caption(summary_text(plan, lang))
+
+with tab_history:
+    seen = None if national else ctx.allowed
+    uploads = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national)
+    if uploads.empty:
+        st.info(t("upkeep.history_empty", lang), icon=":material/history:")
+    else:
+        shown = uploads.assign(source=uploads["source"].map(lambda s: t(f"upkeep.source.{s}", lang)))
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            c: st.column_config.Column(t(f"upkeep.hcol.{c}", lang)) for c in shown.columns})
+        chosen = st.selectbox(t("upkeep.pick_upload", lang), uploads["id"].tolist(), key="upkeep_pick",
+                              format_func=lambda i: f"#{i} · {uploads.set_index('id').loc[i, 'file_name']}")
+        changes = data.upkeep_run(upkeep.list_changes, upload_id=int(chosen), provinces=seen, national=national)
+        st.dataframe(changes, hide_index=True, width="stretch", column_config={
+            c: st.column_config.Column(t(f"upkeep.ccol.{c}", lang)) for c in changes.columns})
+        if ctx.role == "admin":
+            row = uploads.set_index("id").loc[chosen]
+            if pd.notna(row["reverted_by"]):
+                st.caption(t("upkeep.error.already_reverted", lang, id=chosen))
+            elif st.button(t("upkeep.revert", lang, id=chosen), icon=":material/undo:", key="upkeep_revert",
+                           help=t("upkeep.revert_help", lang)):
+                try:
+                    new_id = data.upkeep_run(upkeep.revert_upload, write=True, upload_id=int(chosen), actor=ctx.actor,
+                                             allowed=ctx.allowed, national=national)
+                except upkeep.UpkeepError as exc:
+                    st.error(t(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
+                else:
+                    data.upkeep_applied()
+                    st.session_state[state.UPKEEP_RESULT] = t("upkeep.reverted", lang, upload=chosen, id=new_id)
+                    st.rerun()

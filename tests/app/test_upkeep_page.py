@@ -1,0 +1,117 @@
+"""The Data upkeep page in AppTest, signed in (SSO mode): an admin uploads a filled template, sees
+the preview, applies it, and the Overview's card shows the new target at once; an analyst's file
+for another province is refused with the row named; the open demo is read-only; revert."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from components.i18n import format_number, t
+from components.upkeep import targets_template
+from data_access import access, config, schema, upkeep
+from tests.app.helpers import as_of, assert_clean
+from tests.components.test_auth import GOOD
+
+HENAN, HUBEI = "410000", "420000"
+USERS = {"upkeep.admin@corp.cn": ("admin", ()), "upkeep.henan@corp.cn": ("analyst", (HENAN,))}
+NEW_TARGET = 123_457  # no seeded target has this value
+
+
+@pytest.fixture(scope="module")
+def engine(app_db_url):
+    engine = config.make_engine(app_db_url)
+    emails = list(USERS)
+    with engine.begin() as conn:
+        conn.execute(schema.app_user_grant.delete().where(schema.app_user_grant.c.email.in_(emails)))
+        conn.execute(schema.app_user.delete().where(schema.app_user.c.email.in_(emails)))
+        for email, (role, provinces) in USERS.items():
+            access.add_user(conn, email=email, role=role, provinces=provinces, actor="cli:test")
+        before = conn.execute(sa.select(schema.target.c.id, schema.target.c.value)).all()
+    yield engine
+    with engine.begin() as conn:  # shared with other modules: put every target back, drop the history
+        conn.execute(schema.data_change.delete())
+        conn.execute(schema.data_upload.delete())
+        for target_id, value in before:
+            conn.execute(schema.target.update().where(schema.target.c.id == target_id).values(value=value))
+        conn.execute(schema.app_user_grant.delete().where(schema.app_user_grant.c.email.in_(emails)))
+        conn.execute(schema.app_user.delete().where(schema.app_user.c.email.in_(emails)))
+
+
+@pytest.fixture
+def signed_in(app, engine):
+    def make(email: str | None):
+        at = app()
+        if email is not None:
+            at.secrets["auth"] = GOOD
+            at.user = {"is_logged_in": True, "email": email}
+        at.run()
+        at.switch_page("pages/upkeep.py").run()
+        return at
+    return make
+
+
+def filled(rows) -> tuple[str, bytes, str]:
+    book = openpyxl.load_workbook(io.BytesIO(targets_template({HENAN: ("河南省", "Henan")}, year=2026, lang="zh")))
+    for row in rows:
+        book.worksheets[0].append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return ("targets.xlsx", out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def henan_overview_captions(app) -> str:
+    view = app({"province": HENAN})
+    view.secrets["auth"] = GOOD
+    view.user = {"is_logged_in": True, "email": "upkeep.admin@corp.cn"}
+    view.run()
+    assert_clean(view)
+    return "\n".join(c.value for c in view.caption)
+
+
+def test_an_admins_upload_is_previewed_applied_and_shown_on_the_overview_card(signed_in, app, app_db_url):
+    year = as_of(app_db_url).year
+    assert format_number(NEW_TARGET, "zh") not in henan_overview_captions(app)  # the cache now holds the old target
+    at = signed_in("upkeep.admin@corp.cn")
+    assert_clean(at)
+    at.file_uploader[0].set_value(filled([(year, "河南省 (410000)", "线索数 (leads)", NEW_TARGET, "个")])).run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}[t("upkeep.count_changed", "zh")] == "1"
+    at.button(key="upkeep_apply").click().run()
+    assert_clean(at)
+    assert any(t("upkeep.applied", "zh", id=1, inserted=0, changed=1, ended=0) == s.value for s in at.success)
+    assert f"年度目标 {format_number(NEW_TARGET, 'zh')}" in henan_overview_captions(app)  # the next view: new target
+    # the same file again: nothing to change
+    at.switch_page("pages/upkeep.py").run()
+    at.file_uploader[0].set_value(filled([(year, "河南省 (410000)", "线索数 (leads)", NEW_TARGET, "个")])).run()
+    assert any(i.value == t("upkeep.nothing_to_do", "zh") for i in at.info)
+    # revert on the history tab brings the seeded target back
+    at.button(key="upkeep_revert").click().run()
+    assert_clean(at)
+    with config.make_engine(app_db_url).connect() as conn:
+        value = conn.execute(sa.select(schema.target.c.value).where(
+            schema.target.c.year == year, schema.target.c.province_code == HENAN,
+            schema.target.c.metric == "leads")).scalar_one()
+        assert value != NEW_TARGET
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.data_upload)).scalar_one() == 2
+
+
+def test_an_analyst_cannot_change_another_provinces_targets_on_the_page(signed_in, engine, app_db_url):
+    at = signed_in("upkeep.henan@corp.cn")
+    at.file_uploader[0].set_value(filled([(2027, "湖北省 (420000)", "leads", 5, "")])).run()
+    assert_clean(at, errors=(t("upkeep.summary_problems", "zh", n=1),))
+    assert not [b for b in at.button if b.key == "upkeep_apply"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.target).where(
+            schema.target.c.year == 2027, schema.target.c.province_code == HUBEI)).scalar_one() == 0
+
+
+def test_the_open_demo_offers_the_template_but_no_upload(signed_in):
+    at = signed_in(None)
+    assert_clean(at)
+    assert any(i.value == t("upkeep.read_only", "zh") for i in at.info)
+    assert not at.file_uploader
+    assert upkeep.UPLOAD_ROLES == ("admin", "analyst")
