@@ -509,8 +509,10 @@ def _visible(provinces: Sequence[str] | None, national: bool):
 
 
 def list_uploads(conn: Connection, *, provinces: Sequence[str] | None, national: bool, kind: str | None = None,
-                 actor: str | None = None, limit: int = 500) -> pd.DataFrame:
-    """Uploads newest first, only those touching what the viewer may see. Columns: UPLOAD_COLUMNS
+                 actor: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
+                 limit: int = 500) -> pd.DataFrame:
+    """Uploads newest first, only those touching what the viewer may see, filtered by actor and
+    day (``end`` inclusive). Columns: UPLOAD_COLUMNS
     (``reverted_by``: the id of the upload that reverted it, or NaN)."""
     undo = up.alias("undo")
     seen = sa.select(ch.c.upload_id).where(_visible(provinces, national)).distinct()
@@ -521,6 +523,10 @@ def list_uploads(conn: Connection, *, provinces: Sequence[str] | None, national:
         stmt = stmt.where(up.c.kind == kind)
     if actor:
         stmt = stmt.where(up.c.actor == actor)
+    if start:
+        stmt = stmt.where(up.c.at >= dt.datetime.combine(start, dt.time()))
+    if end:  # inclusive: the whole day
+        stmt = stmt.where(up.c.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     return pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=UPLOAD_COLUMNS)
 
 

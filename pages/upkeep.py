@@ -2,6 +2,8 @@
 rows or none), and the change history with revert (admins). Only admins and analysts may change
 data; an analyst only the provinces they see."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -83,7 +85,15 @@ with tab_upload:
 
 with tab_history:
     seen = None if national else ctx.allowed
-    uploads = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national)
+    everyone = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national)
+    left, right = st.columns(2)
+    actor = left.selectbox(t("upkeep.hcol.actor", lang), [""] + sorted(set(everyone["actor"])), key="upkeep_actor",
+                           format_func=lambda v: v or t("filter.all", lang))
+    today = dt.date.today()
+    days = right.date_input(t("admin.audit_dates", lang), value=(today - dt.timedelta(days=365), today), key="upkeep_days")
+    start, end = (days if isinstance(days, tuple) and len(days) == 2 else (days[0], days[0]) if days else (None, None))
+    uploads = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national, actor=actor or None,
+                              start=start, end=end)
     if uploads.empty:
         st.info(t("upkeep.history_empty", lang), icon=":material/history:")
     else:

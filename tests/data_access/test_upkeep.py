@@ -249,3 +249,14 @@ def test_after_a_seed_a_new_row_gets_a_free_id_on_every_dialect(conn):
                                             "since": dt.date(2026, 1, 5), "status": "active"})):
         new_id = conn.execute(table.insert().values(**values)).inserted_primary_key[0]
         assert new_id > conn.execute(sa.select(sa.func.max(table.c.id)).where(table.c.id != new_id)).scalar_one()
+
+
+def test_the_history_filters_by_actor_and_day(conn):
+    rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 4, "")]))
+    mine = upkeep.apply_plan(conn, plan, rows, actor="filter.me@corp.cn", file_name="f", sha256="", source="page")
+    today = access.now().date()
+    found = upkeep.list_uploads(conn, provinces=None, national=True, actor="filter.me@corp.cn", start=today, end=today)
+    assert found["id"].tolist() == [mine]
+    assert upkeep.list_uploads(conn, provinces=None, national=True, actor="filter.me@corp.cn",
+                               end=today - dt.timedelta(days=1)).empty
+    assert upkeep.list_uploads(conn, provinces=(HUBEI,), national=False, actor="filter.me@corp.cn").empty
