@@ -98,6 +98,24 @@ def plan_frame(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str) -> p
     return pd.DataFrame(rows)
 
 
+def changes_frame(changes: pd.DataFrame, names: Mapping[str, tuple[str, str]], lang: str) -> pd.DataFrame:
+    """An upload's change rows (data_access.upkeep.list_changes) in words: the key as year,
+    province and metric, the change, and before → after in the metric's unit (万元 for money)."""
+    import json
+
+    rows = []
+    for r in changes.itertuples():
+        year, where, metric = key_text(r.row_key, names, lang)
+        # pandas reads a missing JSON text as None or NaN, by dtype: only a str holds a row.
+        before = json.loads(r.before).get("value") if isinstance(r.before, str) else None
+        after = json.loads(r.after).get("value") if isinstance(r.after, str) else None
+        rows.append({t("upkeep.col.year", lang): year, t("upkeep.col.province", lang): where,
+                     t("upkeep.col.metric", lang): metric, t("upkeep.col_op", lang): t(f"upkeep.op.{r.op}", lang),
+                     t("upkeep.col_before", lang): _target_value(r.row_key, before, lang),
+                     t("upkeep.col_after", lang): _target_value(r.row_key, after, lang)})
+    return pd.DataFrame(rows)
+
+
 def summary_text(plan: Plan, lang: str) -> str:
     return t("upkeep.summary_plan", lang, **{k: format_number(v, lang) for k, v in plan.counts.items()})
 

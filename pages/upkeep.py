@@ -12,7 +12,7 @@ from components.context import page_context
 from components.export import export_filename
 from components.export_ui import audited
 from components.i18n import format_number, t
-from components.upkeep import metric_labels, plan_frame, problems_frame, summary_text, targets_template
+from components.upkeep import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
 from data_access import cache as data
 from data_access import codes, upkeep
 
@@ -35,15 +35,16 @@ with tab_upload:
                                                  "xlsx"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        help=t("upkeep.template_help", lang))
+    # No st.stop() here: it would also stop the history tab below.
     if not may_change:
         st.info(t("upkeep.read_only", lang), icon=":material/lock:")
-        st.stop()
-    if state.UPKEEP_RESULT in st.session_state:
+    if may_change and state.UPKEEP_RESULT in st.session_state:
         st.success(st.session_state.pop(state.UPKEEP_RESULT), icon=":material/check_circle:")
-    file = st.file_uploader(t("upkeep.upload_label", lang), type=["xlsx"], key="upkeep_file",
+    file = None if not may_change else st.file_uploader(t("upkeep.upload_label", lang), type=["xlsx"], key="upkeep_file",
                             max_upload_size=upkeep.MAX_BYTES // (1024 * 1024), help=t("upkeep.upload_help", lang))
     if file is None:
-        st.caption(t("upkeep.upload_hint", lang))
+        if may_change:
+            st.caption(t("upkeep.upload_hint", lang))
     else:
         raw = file.getvalue()
         bar = st.progress(0.0, text=t("upkeep.validating", lang))
@@ -103,8 +104,7 @@ with tab_history:
         chosen = st.selectbox(t("upkeep.pick_upload", lang), uploads["id"].tolist(), key="upkeep_pick",
                               format_func=lambda i: f"#{i} · {uploads.set_index('id').loc[i, 'file_name']}")
         changes = data.upkeep_run(upkeep.list_changes, upload_id=int(chosen), provinces=seen, national=national)
-        st.dataframe(changes, hide_index=True, width="stretch", column_config={
-            c: st.column_config.Column(t(f"upkeep.ccol.{c}", lang)) for c in changes.columns})
+        st.dataframe(changes_frame(changes, ctx.names, lang), hide_index=True, width="stretch")
         if ctx.role == "admin":
             row = uploads.set_index("id").loc[chosen]
             if pd.notna(row["reverted_by"]):

@@ -114,4 +114,5 @@ def test_the_open_demo_offers_the_template_but_no_upload(signed_in):
     assert_clean(at)
     assert any(i.value == t("upkeep.read_only", "zh") for i in at.info)
     assert not at.file_uploader
+    assert [s for s in at.selectbox if s.key == "upkeep_actor"], "the history tab renders below the read-only notice"
     assert upkeep.UPLOAD_ROLES == ("admin", "analyst")

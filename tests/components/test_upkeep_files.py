@@ -104,3 +104,17 @@ def test_the_templates_own_example_rows_read_back_without_a_problem(lang):
     book.save(out)
     rows, problems = upkeep.read_targets(out.getvalue(), ref=REF, uploader=OPERATOR)
     assert problems == [] and [(r.metric, r.value) for r in rows] == [("leads", 12000), ("disbursed_fen", 1_280_000_000)]
+
+
+def test_history_rows_read_in_words_and_in_the_metrics_unit():
+    import pandas as pd
+
+    from components.upkeep import changes_frame
+
+    rows = pd.DataFrame([{"table_name": "target", "row_key": "2027|410000|planned_fen", "province_code": HENAN, "op": "update",
+                          "before": '{"value": 1000000000}', "after": '{"value": 1280000000}'},
+                         {"table_name": "target", "row_key": "2027|*|leads", "province_code": None, "op": "insert",
+                          "before": None, "after": '{"value": 15000}'}])
+    frame = changes_frame(rows, REF.provinces, "zh")
+    assert frame.values.tolist() == [["2027", "河南省", "计划投入", "修改", "1,000 万元", "1,280 万元"],
+                                     ["2027", "全国", "线索数", "新增", "—", "15,000"]]
