@@ -120,12 +120,12 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
 
 def _advance_sequences(conn: Connection) -> None:
     """PostgreSQL: move each id sequence past the ids the seed wrote itself (COPY and explicit ids
-    leave sequences at 1), so the next row a loader or an upload inserts gets a free id.
-    Table names come from the schema, never from input."""
+    leave sequences at 1), so the next row a loader or an upload inserts gets a free id."""
     for table in schema.TABLES_IN_LOAD_ORDER:
         if "id" in table.c and table.c.id.primary_key:
-            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+            top = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v, false)"),
+                         {"t": table.name, "v": int(top) + 1})
 
 
 def _insert_dicts(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
