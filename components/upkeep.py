@@ -193,9 +193,5 @@ def targets_template(provinces: Mapping[str, tuple[str, str]], *, year: int, lan
     return buffer.getvalue()
 
 
-def op_label(op: str, lang: str) -> str:
-    return t(f"upkeep.op.{op}", lang)
-
-
-__all__ = ["header", "metric_choice", "metric_labels", "op_label", "plan_frame", "preview_text",
+__all__ = ["header", "metric_choice", "metric_labels", "plan_frame", "preview_text",
            "problem_text", "problems_frame", "summary_text", "targets_template"]

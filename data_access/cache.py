@@ -320,8 +320,4 @@ def audit_actors() -> list[str]:
 def upkeep_run(fn: Callable, *, write: bool = False, **kwargs):
     """Run a data_access.upkeep function on a fresh connection (``write``: in one transaction that
     commits at the end, or rolls back whole on any error)."""
-    try:
-        with (engine().begin() if write else engine().connect()) as conn:
-            return fn(conn, **kwargs)
-    except SQLAlchemyError as exc:
-        raise DataUnavailable(_describe(exc)) from exc
+    return _admin(fn, write=write, **kwargs)

@@ -223,7 +223,7 @@ def read_sheet(data: bytes, *, fields: Sequence[str], required: Sequence[str],
     for i, cells in enumerate(ws.iter_rows(min_row=2), start=2):
         values: dict[str, object] = {}
         for cell in cells:
-            f = columns.get(cell.column) if hasattr(cell, "column") else None
+            f = columns.get(cell.column)
             if f is None:
                 continue
             if cell.data_type == "f":  # a formula (array formulas too): refused, never evaluated
@@ -277,9 +277,27 @@ def read_targets(data: bytes, *, ref: Reference, uploader: Uploader, metric_labe
     ``metric_labels`` maps the metric names people type ("线索数", "Leads") to codes, besides the
     codes themselves and "label (code)".
     """
+    _, rows, problems = _read_targets(data, ref=ref, uploader=uploader, metric_labels=metric_labels, progress=progress)
+    return rows, problems
+
+
+def preview_targets(conn: Connection, data: bytes, *, uploader: Uploader, metric_labels: Mapping[str, str] | None = None,
+                    progress: Callable[[float], object] | None = None,
+                    ref: Reference | None = None) -> tuple[list[TargetRow], Plan]:
+    """Read, check and plan one targets file: the page and the command line both preview through
+    this. The plan's problems hold the file's problems, or else the database's (unit mix-ups)."""
+    sheet, rows, problems = _read_targets(data, ref=ref or Reference.load(conn), uploader=uploader,
+                                          metric_labels=metric_labels, progress=progress)
+    if problems:
+        return rows, Plan("targets", problems=tuple(problems[:MAX_PROBLEMS]), problem_count=len(problems))
+    return rows, plan_targets(conn, rows, sheet=sheet)
+
+
+def _read_targets(data: bytes, *, ref: Reference, uploader: Uploader, metric_labels: Mapping[str, str] | None,
+                  progress: Callable[[float], object] | None) -> tuple[str, list[TargetRow], list[Problem]]:
     sheet, raw, problems = read_sheet(data, fields=TARGET_FIELDS, required=TARGET_REQUIRED, progress=progress)
     if problems:
-        return [], problems
+        return sheet, [], problems
     labels = {k.strip().lower(): v for k, v in (metric_labels or {}).items()}
     out: list[TargetRow] = []
     seen: dict[tuple[int, str | None, str], int] = {}
@@ -339,7 +357,7 @@ def read_targets(data: bytes, *, ref: Reference, uploader: Uploader, metric_labe
                 out.append(TargetRow(i, int(year_n or 0), province, metric, stored))
         if progress is not None and n % 500 == 0:
             progress(0.5 + 0.4 * n / total)
-    return out, problems
+    return sheet, out, problems
 
 
 # --- planning, applying, reverting ----------------------------------------------------------------

@@ -48,20 +48,18 @@ with tab_upload:
     else:
         raw = file.getvalue()
         bar = st.progress(0.0, text=t("upkeep.validating", lang))
-        ref = data.upkeep_run(upkeep.Reference.load)
-        rows, problems = upkeep.read_targets(raw, ref=ref, uploader=uploader, metric_labels=metric_labels(),
-                                             progress=lambda f: bar.progress(f, text=t("upkeep.validating", lang)))
-        plan = data.upkeep_run(upkeep.plan_targets, rows=rows, sheet=problems[0].sheet if problems else "") \
-            if not problems else None
+        rows, plan = data.upkeep_run(upkeep.preview_targets, data=raw, uploader=uploader, metric_labels=metric_labels(),
+                                     progress=lambda f: bar.progress(f, text=t("upkeep.validating", lang)))
         bar.empty()
-        if plan is not None and not plan.ok:
-            problems = list(plan.problems)
-        if problems:
-            st.error(t("upkeep.summary_problems", lang, n=format_number(len(problems), lang)), icon=":material/error:")
-            st.dataframe(problems_frame(problems, lang), hide_index=True, width="stretch")
-        elif plan is not None and not plan.changes:
+        if not plan.ok:
+            st.error(t("upkeep.summary_problems", lang, n=format_number(plan.problem_count, lang)), icon=":material/error:")
+            st.dataframe(problems_frame(plan.problems, lang), hide_index=True, width="stretch")
+            if plan.problem_count > len(plan.problems):
+                st.caption(t("upkeep.more_problems", lang,
+                             n=format_number(plan.problem_count - len(plan.problems), lang)))
+        elif not plan.changes:
             st.info(t("upkeep.nothing_to_do", lang), icon=":material/task_alt:")
-        elif plan is not None:
+        else:
             st.subheader(t("upkeep.preview", lang))
             counts = plan.counts
             cols = st.columns(4)

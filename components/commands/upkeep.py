@@ -44,7 +44,6 @@ def import_(argv: list[str]) -> int:
     engine = config.make_engine(url)
     try:
         with engine.connect() as conn:
-            ref = upkeep.Reference.load(conn)
             region_of = dict(conn.execute(sa.select(schema.province.c.code, schema.province.c.region)).all())
             if args.as_user:
                 user = access.get_user(conn, args.as_user)
@@ -54,18 +53,16 @@ def import_(argv: list[str]) -> int:
                 uploader = upkeep.Uploader(user.email, user.role, access.allowed_provinces(user, region_of),
                                            user.role in codes.NATIONAL_ROLES)
             else:  # an operator with database access, like `report`: every province
-                uploader = upkeep.Uploader(access.cli_actor(), "operator", tuple(ref.provinces), True)
-            rows, problems = upkeep.read_targets(data, ref=ref, uploader=uploader, metric_labels=metric_labels())
-            sheet = problems[0].sheet if problems else ""
-            plan = upkeep.plan_targets(conn, rows, sheet=sheet) if not problems else None
-        if plan is not None and not plan.ok:
-            problems = list(plan.problems)
-        if problems:
-            for p in problems[:upkeep.MAX_PROBLEMS]:
+                uploader = upkeep.Uploader(access.cli_actor(), "operator", tuple(region_of), True)
+            ref = upkeep.Reference.load(conn)
+            rows, plan = upkeep.preview_targets(conn, data, uploader=uploader, metric_labels=metric_labels(), ref=ref)
+        if not plan.ok:
+            for p in plan.problems:
                 print(visible(problem_text(p, lang)), file=sys.stderr)
-            print(t("upkeep.summary_problems", lang, n=len(problems)), file=sys.stderr)
+            if plan.problem_count > len(plan.problems):
+                print(t("upkeep.more_problems", lang, n=plan.problem_count - len(plan.problems)), file=sys.stderr)
+            print(t("upkeep.summary_problems", lang, n=plan.problem_count), file=sys.stderr)
             return 2
-        assert plan is not None
         for line in preview_text(plan, ref.provinces, lang).splitlines():
             print(visible(line))
         if args.dry_run:
