@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from components.i18n import format_money, format_number, t
+from components.upkeep_partners import change_row
 from data_access import codes
 
 if TYPE_CHECKING:
@@ -52,19 +53,23 @@ def province_choice(code: str, names: tuple[str, str], lang: str) -> str:
     return f"{names[0] if lang == 'zh' else names[1]} ({code})"
 
 
-def problem_text(p: Problem, lang: str) -> str:
+def _column(field: str, kind: str, lang: str) -> str:
+    return t(f"upkeep.{'pcol' if kind == 'partners' else 'col'}.{field}", lang) if field else ""
+
+
+def problem_text(p: Problem, lang: str, kind: str = "targets") -> str:
     """One problem in one line: where, then what ("年度目标 第 12 行 省份：'河兰省' 不是有效省份。")."""
     what = t(f"upkeep.problem.{p.code}", lang, **dict(p.args))
     if p.row is not None:
-        column = t(f"upkeep.col.{p.column}", lang) if p.column else ""
+        column = _column(p.column, kind, lang)
         return t("upkeep.where", lang, sheet=p.sheet, row=format_number(p.row, lang), column=column) + what
     return (t("upkeep.where_sheet", lang, sheet=p.sheet) if p.sheet else "") + what
 
 
-def problems_frame(problems: Sequence[Problem], lang: str) -> pd.DataFrame:
+def problems_frame(problems: Sequence[Problem], lang: str, kind: str = "targets") -> pd.DataFrame:
     """Problems as a table for the page: sheet, row, column, reason."""
     return pd.DataFrame([{t("upkeep.col_sheet", lang): p.sheet, t("upkeep.col_row", lang): p.row,
-                          t("upkeep.col_column", lang): t(f"upkeep.col.{p.column}", lang) if p.column else "",
+                          t("upkeep.col_column", lang): _column(p.column, kind, lang),
                           t("upkeep.col_reason", lang): t(f"upkeep.problem.{p.code}", lang, **dict(p.args))}
                          for p in problems])
 
@@ -85,8 +90,13 @@ def key_text(key: str, names: Mapping[str, tuple[str, str]], lang: str) -> tuple
     return year, where, metric_name(metric, lang)
 
 
-def plan_frame(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str) -> pd.DataFrame:
-    """The preview: one row per key inserted or changed, with before → after."""
+def plan_frame(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str,
+               cities: Mapping[str, tuple[str, str, str]] | None = None) -> pd.DataFrame:
+    """The preview: one row per key inserted, changed or ended, with before → after."""
+    if plan.kind == "partners":
+        return pd.DataFrame([{t("upkeep.col_row", lang): c.row,
+                              **change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang)}
+                             for c in plan.changes])
     rows = []
     for c in plan.changes:
         year, where, metric = key_text(c.key, names, lang)
@@ -98,11 +108,16 @@ def plan_frame(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str) -> p
     return pd.DataFrame(rows)
 
 
-def changes_frame(changes: pd.DataFrame, names: Mapping[str, tuple[str, str]], lang: str) -> pd.DataFrame:
+def changes_frame(changes: pd.DataFrame, names: Mapping[str, tuple[str, str]], lang: str,
+                  cities: Mapping[str, tuple[str, str, str]] | None = None) -> pd.DataFrame:
     """An upload's change rows (data_access.upkeep.list_changes) in words: the key as year,
-    province and metric, the change, and before → after in the metric's unit (万元 for money)."""
+    province and metric, the change, and before → after in the metric's unit (万元 for money);
+    partner and agreement changes field by field."""
     import json
 
+    if (changes["table_name"] != "target").any():
+        return pd.DataFrame([change_row(r.table_name, r.row_key, r.op, r.before, r.after, cities or {}, lang)
+                             for r in changes.itertuples()])
     rows = []
     for r in changes.itertuples():
         year, where, metric = key_text(r.row_key, names, lang)
@@ -120,10 +135,14 @@ def summary_text(plan: Plan, lang: str) -> str:
     return t("upkeep.summary_plan", lang, **{k: format_number(v, lang) for k, v in plan.counts.items()})
 
 
-def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *, limit: int = 50) -> str:
+def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *, limit: int = 50,
+                 cities: Mapping[str, tuple[str, str, str]] | None = None) -> str:
     """The preview for a terminal: the counts, then up to ``limit`` changes, one a line."""
     lines = [summary_text(plan, lang)]
-    for c in plan.changes[:limit]:
+    for c in plan.changes[:limit] if plan.kind == "partners" else ():
+        cells = list(change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang).values())
+        lines.append("  " + " ".join(str(v) for v in cells[:4] if v) + ("：" if lang == "zh" else ": ") + str(cells[4]))
+    for c in plan.changes[:limit] if plan.kind != "partners" else ():
         year, where, metric = key_text(c.key, names, lang)
         lines.append(f"  {t(f'upkeep.op.{c.op}', lang)} {year} {where} {metric}: "
                      f"{_target_value(c.key, (c.before or {}).get('value'), lang)} → "

@@ -142,16 +142,20 @@ class Uploader:
 
 @dataclass(frozen=True)
 class Reference:
-    """What a file is checked against: provinces (code → zh, en names)."""
+    """What a file is checked against: provinces (code → zh, en names) and cities
+    (code → province code, zh name, en name)."""
 
     provinces: Mapping[str, tuple[str, str]]
     today: dt.date = field(default_factory=dt.date.today)
+    cities: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection, today: dt.date | None = None) -> Reference:
-        p = schema.province
+        p, c = schema.province, schema.city
         rows = conn.execute(sa.select(p.c.code, p.c.name_zh, p.c.name_en).order_by(p.c.code)).all()
-        return cls({r.code: (r.name_zh, r.name_en) for r in rows}, today or dt.date.today())
+        cities = conn.execute(sa.select(c.c.code, c.c.province_code, c.c.name_zh, c.c.name_en)).all()
+        return cls({r.code: (r.name_zh, r.name_en) for r in rows}, today or dt.date.today(),
+                   {r.code: (r.province_code, r.name_zh, r.name_en) for r in cities})
 
 
 class UpkeepError(ValueError):
@@ -416,8 +420,9 @@ def plan_targets(conn: Connection, rows: Sequence[TargetRow], *, sheet: str = ""
     return Plan("targets", tuple(changes), unchanged, tuple(problems[:MAX_PROBLEMS]), len(problems))
 
 
-def _fingerprint(plan: Plan) -> list[tuple[str, str, str]]:
-    return sorted((c.key, c.op, json.dumps(c.after, sort_keys=True)) for c in plan.changes)
+def _fingerprint(plan: Plan) -> list[tuple[str, str, str, str]]:
+    return sorted((c.key, c.op, json.dumps(c.before, sort_keys=True), json.dumps(c.after, sort_keys=True))
+                  for c in plan.changes)
 
 
 def _target_where(key: str):
@@ -459,8 +464,35 @@ def _record(conn: Connection, *, kind: str, source: str, actor: str, file_name: 
     return int(upload_id)
 
 
-def apply_plan(conn: Connection, plan: Plan, rows: Sequence[TargetRow], *, actor: str, file_name: str,
-               sha256: str, source: str) -> int | None:
+def _plan_again(conn: Connection, plan: Plan, rows: Sequence, uploader: Uploader | None) -> Plan:
+    if plan.kind == "targets":
+        return plan_targets(conn, rows)
+    from data_access import upkeep_partners  # partners build on this module
+
+    return upkeep_partners.plan_partners(conn, rows, allowed=None if uploader is None else uploader.allowed)
+
+
+def _write(conn: Connection, c: Change) -> None:
+    if c.table == "target":
+        _write_target(conn, c)
+    else:
+        from data_access import upkeep_partners
+
+        upkeep_partners.write_change(conn, c)
+
+
+def _now(conn: Connection, table: str, key: str) -> Mapping[str, object] | None:
+    """The row a change key names as it is now, in the shape of a change's before/after."""
+    if table == "target":
+        value = conn.execute(sa.select(tg.c.value).where(_target_where(key))).scalar_one_or_none()
+        return None if value is None else {"value": int(value)}
+    from data_access import upkeep_partners
+
+    return upkeep_partners.current(conn, table, key)
+
+
+def apply_plan(conn: Connection, plan: Plan, rows: Sequence, *, actor: str, file_name: str,
+               sha256: str, source: str, uploader: Uploader | None = None) -> int | None:
     """Write what ``plan`` previewed, in the caller's transaction; the new upload id, or None when
     the database already holds the file (a re-upload changes nothing and records nothing).
 
@@ -469,7 +501,7 @@ def apply_plan(conn: Connection, plan: Plan, rows: Sequence[TargetRow], *, actor
     """
     if not plan.ok:
         raise UpkeepError("has_problems", count=str(plan.problem_count))
-    fresh = plan_targets(conn, rows)
+    fresh = _plan_again(conn, plan, rows, uploader)
     if not fresh.ok or _fingerprint(fresh) != _fingerprint(plan):
         raise UpkeepError("stale_preview")
     if not fresh.changes:
@@ -477,37 +509,37 @@ def apply_plan(conn: Connection, plan: Plan, rows: Sequence[TargetRow], *, actor
     upload_id = _record(conn, kind=plan.kind, source=source, actor=actor, file_name=file_name, sha256=sha256,
                         changes=fresh.changes)
     for c in fresh.changes:
-        _write_target(conn, c)
+        _write(conn, c)
     return upload_id
 
 
 def revert_upload(conn: Connection, upload_id: int, *, actor: str, allowed: Sequence[str], national: bool) -> int:
     """Undo one applied upload as a new upload (source ``revert``) whose changes restore the values
-    before it; the upload's own history stays. Refused (UpkeepError) when it is unknown, already
-    reverted, touches a province the actor may not see, or a later change moved one of its keys."""
+    before it, last change first; the upload's own history stays. Refused (UpkeepError) when it is
+    unknown, already reverted, touches a province the actor may not see, a later change moved one
+    of its keys, or a partner it added is now used by projects, leads or later agreements."""
     row = conn.execute(sa.select(up).where(up.c.id == upload_id)).first()
     if row is None:
         raise UpkeepError("no_upload", id=str(upload_id))
     if conn.execute(sa.select(up.c.id).where(up.c.reverts_upload_id == upload_id)).first() is not None:
         raise UpkeepError("already_reverted", id=str(upload_id))
-    changes = conn.execute(sa.select(ch).where(ch.c.upload_id == upload_id).order_by(ch.c.id)).all()
+    changes = conn.execute(sa.select(ch).where(ch.c.upload_id == upload_id).order_by(ch.c.id.desc())).all()
     undo: list[Change] = []
     for c in changes:
         if (c.province_code is None and not national) or (c.province_code is not None and c.province_code not in allowed):
             raise UpkeepError("revert_not_allowed", key=c.row_key)
-        if c.table_name != "target":
+        if c.table_name not in ("target", "partner", "agreement"):
             raise UpkeepError("revert_unsupported", table=c.table_name)
-        now = conn.execute(sa.select(tg.c.value).where(_target_where(c.row_key))).scalar_one_or_none()
         after = None if c.after is None else json.loads(c.after)
-        if (after is None and now is not None) or (after is not None and now != after["value"]):
+        if _now(conn, c.table_name, c.row_key) != after:
             raise UpkeepError("revert_conflict", key=c.row_key)
         before = None if c.before is None else json.loads(c.before)
         op = "delete" if before is None else "insert" if after is None else "update"
-        undo.append(Change("target", c.row_key, c.province_code, op, after, before))
+        undo.append(Change(c.table_name, c.row_key, c.province_code, op, after, before))
     new_id = _record(conn, kind=row.kind, source="revert", actor=actor, file_name=row.file_name,
                      sha256=row.file_sha256, changes=undo, reverts=upload_id)
     for u in undo:
-        _write_target(conn, u)
+        _write(conn, u)
     return new_id
 
 

@@ -1,6 +1,6 @@
-"""数据维护 Data upkeep: the year's targets from Excel — template, upload → preview → apply (all
-rows or none), and the change history with revert (admins). Only admins and analysts may change
-data; an analyst only the provinces they see."""
+"""数据维护 Data upkeep: the year's targets and the partner list from Excel — template, upload →
+preview → apply (all rows or none), and the change history with revert (admins). Only admins and
+analysts may change data; an analyst only the provinces they see."""
 
 import datetime as dt
 
@@ -13,8 +13,9 @@ from components.export import export_filename
 from components.export_ui import audited
 from components.i18n import format_number, t
 from components.upkeep import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
+from components.upkeep_partners import partner_labels, partners_template
 from data_access import cache as data
-from data_access import codes, upkeep
+from data_access import codes, upkeep, upkeep_partners
 
 ctx = page_context()
 lang = ctx.lang
@@ -27,20 +28,29 @@ may_change = ctx.role in upkeep.UPLOAD_ROLES and ctx.actor != "demo"
 tab_upload, tab_history = st.tabs([t("upkeep.tab_upload", lang), t("upkeep.tab_history", lang)])
 
 with tab_upload:
-    st.download_button(t("upkeep.template_button", lang), icon=":material/download:", key="upkeep_template",
-                       data=audited(ctx, page="upkeep", item="targets_template", fmt="xlsx",
-                                    make=lambda: targets_template(ctx.names, year=ctx.as_of.year + 1, lang=lang)),
-                       on_click="ignore",
-                       file_name=export_filename(t("upkeep.sheet.targets", lang), t("upkeep.template", lang), ctx.as_of,
-                                                 "xlsx"),
+    kind = st.radio(t("upkeep.kind_label", lang), ("targets", "partners"), key="upkeep_kind", horizontal=True,
+                    format_func=lambda k: t(f"upkeep.kind.{k}", lang))
+    ref = data.upkeep_run(upkeep.Reference.load)  # provinces and cities (2,000 rows: a few ms)
+    if kind == "targets":
+        make = lambda: targets_template(ctx.names, year=ctx.as_of.year + 1, lang=lang)  # noqa: E731
+    else:
+        make = lambda: partners_template(ref.cities, ctx.names, allowed=ctx.allowed,  # noqa: E731
+                                         today=dt.date.today(), lang=lang)
+    prefix = "" if kind == "targets" else "p"
+    st.download_button(t(f"upkeep.{prefix}template_button", lang), icon=":material/download:",
+                       key=f"upkeep_{prefix}template", on_click="ignore",
+                       data=audited(ctx, page="upkeep", item=f"{kind}_template", fmt="xlsx", make=make),
+                       file_name=export_filename(t(f"upkeep.sheet.{kind}", lang), t("upkeep.template", lang),
+                                                 ctx.as_of, "xlsx"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       help=t("upkeep.template_help", lang))
+                       help=t(f"upkeep.{prefix}template_help", lang))
     # No st.stop() here: it would also stop the history tab below.
     if not may_change:
         st.info(t("upkeep.read_only", lang), icon=":material/lock:")
     if may_change and state.UPKEEP_RESULT in st.session_state:
         st.success(st.session_state.pop(state.UPKEEP_RESULT), icon=":material/check_circle:")
-    file = None if not may_change else st.file_uploader(t("upkeep.upload_label", lang), type=["xlsx"], key="upkeep_file",
+    file = None if not may_change else st.file_uploader(t("upkeep.upload_label", lang), type=["xlsx"],
+                            key=f"upkeep_{prefix}file",
                             max_upload_size=upkeep.MAX_BYTES // (1024 * 1024), help=t("upkeep.upload_help", lang))
     if file is None:
         if may_change:
@@ -48,12 +58,20 @@ with tab_upload:
     else:
         raw = file.getvalue()
         bar = st.progress(0.0, text=t("upkeep.validating", lang))
-        rows, plan = data.upkeep_run(upkeep.preview_targets, data=raw, uploader=uploader, metric_labels=metric_labels(),
-                                     progress=lambda f: bar.progress(f, text=t("upkeep.validating", lang)))
+
+        def step(f: float) -> None:
+            bar.progress(f, text=t("upkeep.validating", lang))
+
+        if kind == "targets":
+            rows, plan = data.upkeep_run(upkeep.preview_targets, data=raw, uploader=uploader,
+                                         metric_labels=metric_labels(), progress=step)
+        else:
+            rows, plan = data.upkeep_run(upkeep_partners.preview_partners, data=raw, uploader=uploader,
+                                         labels=partner_labels(), progress=step, ref=ref)
         bar.empty()
         if not plan.ok:
             st.error(t("upkeep.summary_problems", lang, n=format_number(plan.problem_count, lang)), icon=":material/error:")
-            st.dataframe(problems_frame(plan.problems, lang), hide_index=True, width="stretch")
+            st.dataframe(problems_frame(plan.problems, lang, kind), hide_index=True, width="stretch")
             if plan.problem_count > len(plan.problems):
                 st.caption(t("upkeep.more_problems", lang,
                              n=format_number(plan.problem_count - len(plan.problems), lang)))
@@ -65,17 +83,19 @@ with tab_upload:
             cols = st.columns(4)
             for col, key in zip(cols, ("inserted", "changed", "ended", "unchanged")):
                 col.metric(t(f"upkeep.count_{key}", lang), format_number(counts[key], lang))
-            st.dataframe(plan_frame(plan, ctx.names, lang), hide_index=True, width="stretch")
+            st.dataframe(plan_frame(plan, ctx.names, lang, ref.cities), hide_index=True, width="stretch")
             if st.button(t("upkeep.apply", lang), type="primary", icon=":material/upload:", key="upkeep_apply",
                          help=t("upkeep.apply_help", lang)):
                 try:
                     with st.spinner(t("upkeep.applying", lang)):
                         upload_id = data.upkeep_run(upkeep.apply_plan, write=True, plan=plan, rows=rows, actor=ctx.actor,
-                                                    file_name=file.name, sha256=upkeep.file_sha256(raw), source="page")
+                                                    file_name=file.name, sha256=upkeep.file_sha256(raw), source="page",
+                                                    uploader=uploader)
                 except upkeep.UpkeepError as exc:
                     st.error(t(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:
                     data.upkeep_applied()
+                    st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload
                     st.session_state[state.UPKEEP_RESULT] = (
                         t("upkeep.nothing_to_do", lang) if upload_id is None else
                         t("upkeep.applied", lang, id=upload_id, **{k: v for k, v in counts.items() if k != "unchanged"}))
@@ -96,13 +116,14 @@ with tab_history:
     if uploads.empty:
         st.info(t("upkeep.history_empty", lang), icon=":material/history:")
     else:
-        shown = uploads.assign(source=uploads["source"].map(lambda s: t(f"upkeep.source.{s}", lang)))
+        shown = uploads.assign(source=uploads["source"].map(lambda s: t(f"upkeep.source.{s}", lang)),
+                               kind=uploads["kind"].map(lambda k: t(f"upkeep.kind.{k}", lang)))
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
             c: st.column_config.Column(t(f"upkeep.hcol.{c}", lang)) for c in shown.columns})
         chosen = st.selectbox(t("upkeep.pick_upload", lang), uploads["id"].tolist(), key="upkeep_pick",
                               format_func=lambda i: f"#{i} · {uploads.set_index('id').loc[i, 'file_name']}")
         changes = data.upkeep_run(upkeep.list_changes, upload_id=int(chosen), provinces=seen, national=national)
-        st.dataframe(changes_frame(changes, ctx.names, lang), hide_index=True, width="stretch")
+        st.dataframe(changes_frame(changes, ctx.names, lang, ref.cities), hide_index=True, width="stretch")
         if ctx.role == "admin":
             row = uploads.set_index("id").loc[chosen]
             if pd.notna(row["reverted_by"]):
@@ -116,5 +137,6 @@ with tab_history:
                     st.error(t(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:
                     data.upkeep_applied()
+                    st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload
                     st.session_state[state.UPKEEP_RESULT] = t("upkeep.reverted", lang, upload=chosen, id=new_id)
                     st.rerun()

@@ -11,7 +11,7 @@ per command: serve.py, report.py, users.py.
   python -m components.cli users add EMAIL --role regional --province 410000 [--region central ...]
   python -m components.cli users list
   python -m components.cli users set EMAIL [--role ...] [--province ... | --region ...] [--enable | --disable]
-  python -m components.cli import targets FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
+  python -m components.cli import targets|partners FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
 
 ``report`` takes the same values as the URL (README, "Links and filters"), reads the database
 configured for the app (DATABASE_URL, .streamlit/secrets.toml or the embedded default), and

@@ -1,5 +1,5 @@
-"""``import``: annual targets from an Excel workbook, with the page's validator and preview
-(``python -m components.cli import targets FILE.xlsx [--dry-run] [--as EMAIL]``)."""
+"""``import``: annual targets or partners and agreements from an Excel workbook, with the page's
+validator and preview (``python -m components.cli import targets|partners FILE.xlsx [--dry-run] [--as EMAIL]``)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ def import_(argv: list[str]) -> int:
 
     from components.i18n import t
     from components.upkeep import metric_labels, preview_text, problem_text
-    from data_access import access, bootstrap, codes, config, schema, upkeep
+    from components.upkeep_partners import partner_labels
+    from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_partners
 
     parser = OneLineParser(prog="python -m components.cli import",
-                           description="Import annual targets from an XLSX file made from the template.")
-    parser.add_argument("kind", choices=("targets",), help="what the file holds")
+                           description="Import annual targets, or partners and agreements, from an XLSX file made "
+                                      "from the template of the Data upkeep page.")
+    parser.add_argument("kind", choices=("targets", "partners"), help="what the file holds")
     parser.add_argument("file", help="an .xlsx file (the template of the Data upkeep page)")
     parser.add_argument("--dry-run", action="store_true", help="validate and preview only; write nothing")
     parser.add_argument("--as", dest="as_user", default=None, metavar="EMAIL",
@@ -55,22 +57,27 @@ def import_(argv: list[str]) -> int:
             else:  # an operator with database access, like `report`: every province
                 uploader = upkeep.Uploader(access.cli_actor(), "operator", tuple(region_of), True)
             ref = upkeep.Reference.load(conn)
-            rows, plan = upkeep.preview_targets(conn, data, uploader=uploader, metric_labels=metric_labels(), ref=ref)
+            rows: list
+            if args.kind == "targets":
+                rows, plan = upkeep.preview_targets(conn, data, uploader=uploader, metric_labels=metric_labels(), ref=ref)
+            else:
+                rows, plan = upkeep_partners.preview_partners(conn, data, uploader=uploader, labels=partner_labels(),
+                                                              ref=ref)
         if not plan.ok:
             for p in plan.problems:
-                print(visible(problem_text(p, lang)), file=sys.stderr)
+                print(visible(problem_text(p, lang, args.kind)), file=sys.stderr)
             if plan.problem_count > len(plan.problems):
                 print(t("upkeep.more_problems", lang, n=plan.problem_count - len(plan.problems)), file=sys.stderr)
             print(t("upkeep.summary_problems", lang, n=plan.problem_count), file=sys.stderr)
             return 2
-        for line in preview_text(plan, ref.provinces, lang).splitlines():
+        for line in preview_text(plan, ref.provinces, lang, cities=ref.cities).splitlines():
             print(visible(line))
         if args.dry_run:
             print(t("upkeep.dry_run", lang))
             return 0
         with engine.begin() as conn:
             upload_id = upkeep.apply_plan(conn, plan, rows, actor=uploader.actor, file_name=path.name,
-                                          sha256=upkeep.file_sha256(data), source="cli")
+                                          sha256=upkeep.file_sha256(data), source="cli", uploader=uploader)
         if upload_id is None:
             print(t("upkeep.nothing_to_do", lang))
         else:

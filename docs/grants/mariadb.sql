@@ -6,7 +6,10 @@ GRANT SELECT ON cockpit.* TO 'cockpit_app'@'%';
 GRANT INSERT, UPDATE ON cockpit.app_user TO 'cockpit_app'@'%';
 GRANT INSERT, UPDATE ON cockpit.audit_log TO 'cockpit_app'@'%';
 GRANT INSERT, DELETE ON cockpit.app_user_grant TO 'cockpit_app'@'%';
--- Data upkeep (targets from Excel): the targets themselves, and the history of every upload.
+-- Data upkeep (targets, partners and agreements from Excel): those tables, and the history of every
+-- upload. DELETE on partner/agreement only serves a revert of an upload that added them.
 GRANT INSERT, UPDATE, DELETE ON cockpit.target TO 'cockpit_app'@'%';
+GRANT INSERT, UPDATE, DELETE ON cockpit.partner TO 'cockpit_app'@'%';
+GRANT INSERT, UPDATE, DELETE ON cockpit.agreement TO 'cockpit_app'@'%';
 GRANT INSERT ON cockpit.data_upload TO 'cockpit_app'@'%';
 GRANT INSERT ON cockpit.data_change TO 'cockpit_app'@'%';

@@ -103,3 +103,27 @@ def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
             conn.rollback()  # leave the shared database as it was
     finally:
         engine.dispose()
+
+
+def test_a_partners_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
+    """The grants also cover partners and agreements: insert, update, and the delete of a revert."""
+    from components.upkeep_partners import partner_labels
+    from data_access import upkeep, upkeep_partners
+    from tests.data_access.test_upkeep_partners import row, workbook
+
+    reader, _ = reader_url
+    engine = config.make_engine(reader)
+    try:
+        with engine.begin() as conn:
+            ref = upkeep.Reference.load(conn)
+            everyone = upkeep.Uploader("x", "admin", tuple(ref.provinces), True)
+            rows, plan = upkeep_partners.preview_partners(conn, workbook([row("最小权限测试学院")], ref),
+                                                          uploader=everyone, labels=partner_labels(), ref=ref)
+            upload_id = upkeep.apply_plan(conn, plan, rows, actor="reader-test", file_name="p.xlsx", sha256="",
+                                          source="page", uploader=everyone)
+            assert upload_id is not None and upkeep_partners.current(conn, "partner", "最小权限测试学院") is not None
+            upkeep.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
+            assert upkeep_partners.current(conn, "partner", "最小权限测试学院") is None
+            conn.rollback()
+    finally:
+        engine.dispose()

@@ -116,3 +116,51 @@ def test_the_open_demo_offers_the_template_but_no_upload(signed_in):
     assert not at.file_uploader
     assert [s for s in at.selectbox if s.key == "upkeep_actor"], "the history tab renders below the read-only notice"
     assert upkeep.UPLOAD_ROLES == ("admin", "analyst")
+
+
+
+def partners_file(engine, rows) -> tuple[str, bytes, str]:
+    from components.upkeep_partners import partners_template
+
+    with engine.connect() as conn:
+        ref = upkeep.Reference.load(conn)
+    book = openpyxl.load_workbook(io.BytesIO(partners_template(ref.cities, ref.provinces, allowed=(HENAN,),
+                                                               today=ref.today, lang="zh")))
+    for row in rows:
+        book.worksheets[0].append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return ("partners.xlsx", out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def henan_partner_card(app) -> str:
+    view = app({"province": HENAN})
+    view.secrets["auth"] = GOOD
+    view.user = {"is_logged_in": True, "email": "upkeep.admin@corp.cn"}
+    view.run()
+    assert_clean(view)
+    return {m.label: m.value for m in view.metric}[t("metric.partners", "zh")]
+
+
+def test_an_admin_adds_a_partner_from_the_template_and_the_overview_counts_it(signed_in, app, engine):
+    before = henan_partner_card(app)
+    at = signed_in("upkeep.admin@corp.cn")
+    at.radio(key="upkeep_kind").set_value("partners").run()
+    assert_clean(at)
+    row = ("页面测试职业学院", "Page Test College", "高职院校 (vocational_college)", "郑州市 (410100)", "核心合作 (core)",
+           "实践基地 (practice_base)", "2025-03-01", "", "", "", "合作中 (active)", "")
+    at.file_uploader[0].set_value(partners_file(engine, [row])).run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}[t("upkeep.count_inserted", "zh")] == "2"  # partner + agreement
+    at.button(key="upkeep_apply").click().run()
+    assert_clean(at)
+    assert int(henan_partner_card(app).replace(",", "")) == int(before.replace(",", "")) + 1
+    at.switch_page("pages/upkeep.py").run()
+    table = "\n".join(df.value.to_string() for df in at.dataframe)
+    assert "页面测试职业学院" in table and "实践基地" in table  # the history shows the change in words
+    at.button(key="upkeep_revert").click().run()
+    assert_clean(at)
+    assert henan_partner_card(app) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.partner).where(
+            schema.partner.c.name_zh == "页面测试职业学院")).scalar_one() == 0

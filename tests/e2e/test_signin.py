@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from components.i18n import t
-from data_access import access, config, schema
+from data_access import access, config, schema, upkeep
 from data_access.config import PROJECT_ROOT
 from data_access.queries import get_province_catalogue
 
@@ -473,3 +473,35 @@ def test_an_admin_uploads_a_filled_template_in_the_browser_and_the_overview_show
     with config.make_engine(url).connect() as conn:
         rows = conn.execute(schema.data_upload.select()).all()
         assert [(r.actor, r.file_name, r.source) for r in rows] == [(ADMIN, "targets.xlsx", "page")]
+
+
+def test_an_admin_adds_a_partner_in_the_browser_and_the_overview_counts_it(browser, sso, tmp_path):
+    """Partners the same way: choose "partners", pick the filled template, read the preview, Apply,
+    and the Overview's partner card for Henan counts one more."""
+    from tests.data_access.test_upkeep_partners import row, workbook
+
+    base, url = sso
+    with config.make_engine(url).connect() as conn:
+        ref = upkeep.Reference.load(conn)
+        next_id = upkeep.data_version(conn) + 1
+    path = tmp_path / "partners.xlsx"
+    path.write_bytes(workbook([row("浏览器测试职业学院", name_en="Browser Test College")], ref))
+
+    def partner_card(page) -> int:
+        goto(page, base, f"?province={HENAN_CODE}")
+        card = page.locator('[data-testid="stMetric"]').filter(has_text=t("metric.partners", "zh")).first
+        return int(card.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+
+    with signed_in(browser, base, ADMIN) as page:
+        before = partner_card(page)
+        goto(page, base, "upkeep")
+        page.get_by_text(t("upkeep.kind.partners", "zh"), exact=True).click()
+        settle(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+        page.get_by_text(t("upkeep.preview", "zh")).wait_for(timeout=TIMEOUT)
+        settle(page)
+        if os.environ.get("UPKEEP_SHOT"):
+            page.screenshot(path=os.environ["UPKEEP_SHOT"].replace(".png", "-partners.png"), full_page=True)
+        page.get_by_role("button", name=t("upkeep.apply", "zh")).click()
+        page.get_by_text(t("upkeep.applied", "zh", id=next_id, inserted=2, changed=0, ended=0)).wait_for(timeout=TIMEOUT)
+        assert partner_card(page) == before + 1
