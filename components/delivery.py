@@ -1,0 +1,530 @@
+"""Digest delivery channels: e-mail over SMTP and the group robots of WeCom, DingTalk and Feishu.
+
+The layer the ``digest --due`` runner sends through (issue 12). It knows nothing of subscriptions,
+alerts or the database: it takes a :class:`Digest` whose text is already translated and formatted
+(the runner renders it with ``components.i18n``) and bytes to attach, and either delivers or raises
+one error type, :class:`DeliveryError`, whose ``retryable`` flag tells the runner whether to try
+again on a later run.
+
+Settings and secrets come from ``.streamlit/secrets.toml`` (a plain mapping, as ``components.auth``
+reads it; :func:`read_secrets_file` for the command line) and the environment, the environment
+winning field by field (as ``DATABASE_URL`` wins in ``data_access.config``):
+
+- ``[smtp]`` host, port, security (``starttls`` | ``ssl`` | ``plain``), user, password, sender,
+  timeout_s, ca_file; or ``COCKPIT_SMTP_HOST``, ``COCKPIT_SMTP_PORT``, ... (:func:`smtp_settings`).
+- ``[robot.<name>]`` kind, url, secret; or ``COCKPIT_ROBOT_<NAME>_KIND`` / ``_URL`` / ``_SECRET``.
+  A subscription stores only the name (``"robot.sales_group"``), resolved at send time by
+  :func:`resolve_robot`; names outside ``robot.`` are refused, so a stored name can never reach
+  ``[auth]`` or ``[connections]``.
+
+Retryable or not (:class:`DeliveryError`):
+
+- retryable: connection refused/reset, DNS failure, timeouts, HTTP 5xx, 408 and 429, SMTP 4xx
+  replies (greylisting, mailbox busy), a server that drops the connection, and the robots'
+  "busy / too fast" codes (WeCom -1 and 45009, DingTalk -1 and 130101, Feishu 11232);
+- not retryable: missing or invalid settings, an unknown secret name, HTTP 4xx, a TLS certificate
+  that does not verify, SMTP authentication failure and 5xx replies (recipient or sender refused),
+  a recipient refused while others got the mail (a retry would send it twice), a response that
+  is not the robot's JSON, and every other non-zero ``errcode`` / ``code`` (invalid key or
+  webhook, signature mismatch such as DingTalk 310000 or Feishu 19021, keyword filter ...).
+  These need a person to fix a setting; retrying would only hammer the endpoint.
+
+Wire formats, as looked up (third-party copies of the vendors' pages; the official pages are
+developer.work.weixin.qq.com/document/path/91770, open.dingtalk.com "自定义机器人", open.feishu.cn
+"自定义机器人使用指南"). Codes and limits marked (*) were not found in these sources and are from
+memory: check them against the vendors' pages before relying on them.
+
+- WeCom group robot: POST JSON ``{"msgtype": "markdown", "markdown": {"content": ...}}`` to
+  ``https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...``; content at most 4096 bytes of
+  UTF-8; headings, bold, links, quotes and ``<font color="warning">``; reply ``{"errcode": 0}``
+  (docs.zhuonian.xyz/api/wecom-webhook.html, aecore.glodon.com/doc/GGZYJY/c00f6a94208c4b50a013aa11931c80b1;
+  93000 "invalid webhook url" in github.com/wes-lin/Cloud189Checkin/issues/175, 45009 "api freq
+  out of limit" in github.com/WecomTeam/wecom-openclaw-plugin/issues/48).
+- DingTalk custom robot: ``{"msgtype": "markdown", "markdown": {"title": ..., "text": ...}}``; with
+  加签 the string ``timestamp + "\\n" + secret`` (timestamp in ms) is signed with HmacSHA256 keyed by
+  the secret, Base64-encoded, URL-encoded and appended as ``&timestamp=..&sign=..``; the timestamp
+  must be within an hour of DingTalk's clock (apifox.com/apidoc/docs-site/467052/doc-3550006,
+  www.mihaoyun.com/wordpress/?p=391; 130101 "send too fast, exceed 20 times per minute" in
+  github.com/ccfos/nightingale/issues/369; 310000 for a bad signature or keyword (*); a 20,000-byte
+  text limit (*, seen in a code comment only)).
+- Feishu custom bot: we send ``msg_type: "interactive"``, a card with a plain-text header title, a
+  ``div`` whose text is ``lark_md`` (bold, links, line breaks render; headings do not, so the title
+  goes in the header) and a button to the cockpit view. A card renders markdown-ish text best of the
+  three types (``text`` shows markdown literally, ``post`` needs the text cut into tagged runs).
+  With 签名校验, ``timestamp + "\\n" + secret`` (timestamp in s) is the HMAC-SHA256 *key* over an
+  empty message, Base64, sent as ``"timestamp"`` and ``"sign"`` in the JSON body; reply
+  ``{"code": 0}`` (zealot.ews.im/zh-Hans/docs/4.x/user-guide/webhooks/feishu,
+  m.down10s.com/jiaocheng/5605312225.html, github.com/sharpHL/daily-ai-insight docs/feishu-signature.md;
+  19021 for a bad signature or stale timestamp (*), 11232 "frequency limited" (*), a card of at most
+  about 30 KB (*)).
+
+Only the standard library is used (``smtplib``, ``email``, ``urllib.request``; the latter honours
+``HTTPS_PROXY`` / ``NO_PROXY`` for a company egress proxy).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import http.client
+import json
+import re
+import smtplib
+import socket
+import ssl
+import time
+import tomllib
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+SECRETS_PATH = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
+ENV_PREFIX = "COCKPIT_"
+ROBOT_KINDS = ("wecom", "dingtalk", "feishu")
+SECURITY_MODES = ("starttls", "ssl", "plain")
+ROBOT_TIMEOUT_S = 10.0
+WECOM_MAX_BYTES = 4096  # the robot refuses longer markdown content
+DINGTALK_MAX_BYTES = 20000
+FEISHU_MAX_BYTES = 28000  # a card may be about 30 KB in all; leave room for the frame
+# Codes the robots return with HTTP 200 that mean "later, not never".
+RETRYABLE_CODES = {"wecom": {-1, 45009}, "dingtalk": {-1, 130101}, "feishu": {11232}}
+_SECRET_NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+_HOSTS = {"qyapi.weixin.qq.com": "wecom", "oapi.dingtalk.com": "dingtalk",
+          "open.feishu.cn": "feishu", "open.larksuite.com": "feishu"}
+
+class DeliveryError(Exception):
+    """A digest could not be delivered on ``channel``; ``retryable`` says whether a later run may succeed.
+
+    ``reason`` is safe to store and show: it never holds a password, a robot key or a webhook URL.
+    """
+
+    def __init__(self, channel: str, reason: str, *, retryable: bool) -> None:
+        super().__init__(f"{channel}: {reason} ({'retryable' if retryable else 'not retryable'})")
+        self.channel = channel
+        self.reason = reason
+        self.retryable = retryable
+
+
+# --------------------------------------------------------------------------- settings and secrets
+
+
+def read_secrets_file(path: Path = SECRETS_PATH) -> dict[str, Any]:
+    """The secrets.toml as a dict ({} when there is none), for runs outside Streamlit (the CLI runner)."""
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        # Not retryable: the file has to be fixed, and the message says where.
+        raise DeliveryError("settings", f"{path} is not valid TOML ({exc})", retryable=False) from exc
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the company's mail server. ``security``: starttls (587), ssl (465) or plain (25, inside a trusted network)."""
+
+    host: str
+    sender: str
+    port: int = 587
+    security: str = "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout_s: float = 30.0
+    ca_file: str | None = None  # an internal CA bundle; default: the system's trust store
+
+    def __post_init__(self) -> None:
+        if not self.host or not self.sender:
+            raise DeliveryError("email", "SMTP settings need host and sender ([smtp] or COCKPIT_SMTP_HOST / _SENDER)", retryable=False)
+        if self.security not in SECURITY_MODES:
+            raise DeliveryError("email", f"SMTP security must be one of {', '.join(SECURITY_MODES)}, not {self.security!r}",
+                                retryable=False)
+        if self.password and not self.user:
+            raise DeliveryError("email", "SMTP password given without user", retryable=False)
+
+
+def smtp_settings(secrets: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSettings:
+    """SMTP settings from ``[smtp]`` in the secrets, each field overridden by ``COCKPIT_SMTP_<FIELD>``."""
+    section = secrets.get("smtp") or {}
+    if not isinstance(section, Mapping):
+        raise DeliveryError("email", "[smtp] in secrets.toml is not a table", retryable=False)
+
+    def pick(key: str) -> Any:
+        value = env.get(f"{ENV_PREFIX}SMTP_{key.upper()}")
+        return value if value not in (None, "") else section.get(key)
+
+    try:
+        port = int(pick("port") or 0)
+        timeout_s = float(pick("timeout_s") or 30.0)
+    except (TypeError, ValueError) as exc:
+        raise DeliveryError("email", f"SMTP port / timeout_s is not a number ({exc})", retryable=False) from exc
+    security = str(pick("security") or "starttls").strip().lower()
+    default_port = {"starttls": 587, "ssl": 465, "plain": 25}.get(security, 587)
+    return SmtpSettings(host=str(pick("host") or ""), sender=str(pick("sender") or ""), port=port or default_port,
+                        security=security, user=pick("user") or None, password=pick("password") or None,
+                        timeout_s=timeout_s, ca_file=pick("ca_file") or None)
+
+
+def _env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper().replace(".", "_")
+
+
+def resolve_secret(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+    """The value a dotted secret name points at: ``COCKPIT_<NAME>`` in the environment, else that path in the secrets.
+
+    ``"robot.sales_group.url"`` is ``COCKPIT_ROBOT_SALES_GROUP_URL`` or ``[robot.sales_group] url``.
+    Raises a non-retryable :class:`DeliveryError` for a malformed or unknown name. For names the
+    code chooses; a name a user stored goes through :func:`resolve_robot`, which keeps it under robot.*.
+    """
+    if not _SECRET_NAME.match(name or ""):
+        raise DeliveryError("settings", f"not a secret name: {name!r} (lower-case words joined by dots)", retryable=False)
+    from_env = env.get(_env_name(name))
+    if from_env:
+        return from_env
+    node: Any = secrets
+    for part in name.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise DeliveryError("settings", f"no secret {name!r} in secrets.toml or {_env_name(name)}", retryable=False)
+        node = node[part]
+    return node
+
+
+@dataclass(frozen=True)
+class RobotTarget:
+    """Where one group robot lives: its kind, the webhook URL (which holds the key) and its signing secret, if any."""
+
+    kind: str
+    url: str = field(repr=False)
+    secret: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ROBOT_KINDS:
+            raise DeliveryError(self.kind or "robot", f"robot kind must be one of {', '.join(ROBOT_KINDS)}", retryable=False)
+        if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):
+            raise DeliveryError(self.kind, "robot url must be an http(s) URL", retryable=False)
+
+
+def resolve_robot(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, str]) -> RobotTarget:
+    """The robot a subscription names (``"robot.sales_group"``): ``[robot.sales_group]`` or ``COCKPIT_ROBOT_SALES_GROUP_*``.
+
+    ``kind`` may be left out when the URL's host is the vendor's (qyapi.weixin.qq.com,
+    oapi.dingtalk.com, open.feishu.cn / open.larksuite.com).
+    """
+    if not name.startswith("robot."):
+        raise DeliveryError("robot", f"robot secrets live under robot.*, not {name!r}", retryable=False)
+
+    def field_of(key: str, *, required: bool) -> str | None:
+        try:
+            value = resolve_secret(f"{name}.{key}", secrets=secrets, env=env)
+        except DeliveryError:
+            if required:
+                raise
+            return None
+        return str(value) if value not in (None, "") else None
+
+    url = field_of("url", required=True) or ""
+    kind = field_of("kind", required=False) or _HOSTS.get(urllib.parse.urlsplit(url).hostname or "", "")
+    return RobotTarget(kind=kind.strip().lower(), url=url, secret=field_of("secret", required=False))
+
+
+# --------------------------------------------------------------------------- what a digest says
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest, every string already translated and every number formatted by the caller.
+
+    ``figures`` are (label, value) pairs ("线索数", "2,109"); ``alerts`` one line each;
+    ``link`` the cockpit view with the filters in the URL.
+    """
+
+    title: str
+    scope_line: str
+    figures: Sequence[tuple[str, str]]
+    alerts: Sequence[str]
+    link: str
+    figures_heading: str
+    alerts_heading: str
+    link_label: str
+    no_alerts: str = ""
+    footer: str = ""
+    lang: str = "zh"  # only for punctuation and the HTML lang attribute; the words come translated
+
+    @property
+    def colon(self) -> str:
+        """The label/value separator: full-width in Chinese text."""
+        return "：" if self.lang == "zh" else ": "
+
+
+def _display_width(text: str) -> int:
+    """Columns in a monospaced mail client: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def email_bodies(digest: Digest) -> tuple[str, str]:
+    """The plain-text and HTML bodies of a digest e-mail (the HTML escapes every value)."""
+    alerts = list(digest.alerts) or ([digest.no_alerts] if digest.no_alerts else [])
+    width = max((_display_width(label) for label, _ in digest.figures), default=0)
+    text = [digest.title, digest.scope_line, "", digest.figures_heading]
+    text += [f"  {label}{' ' * (width - _display_width(label))}  {value}" for label, value in digest.figures]
+    text += ["", digest.alerts_heading] + [f"  - {a}" for a in alerts]
+    text += ["", f"{digest.link_label}{digest.colon}{digest.link}"] + ([digest.footer] if digest.footer else [])
+
+    e = html.escape
+    rows = "".join(f'<tr><th align="left" style="padding:2px 12px 2px 0;font-weight:normal">{e(label)}</th>'
+                   f'<td align="right" style="padding:2px 0"><b>{e(value)}</b></td></tr>' for label, value in digest.figures)
+    items = "".join(f"<li>{e(a)}</li>" for a in alerts)
+    page = (f'<!DOCTYPE html><html lang="{e(digest.lang, quote=True)}"><head><meta charset="utf-8"><title>{e(digest.title)}</title></head>'
+            f'<body style="font-family:sans-serif;color:#1f2937">'
+            f"<h2>{e(digest.title)}</h2><p>{e(digest.scope_line)}</p>"
+            f"<h3>{e(digest.figures_heading)}</h3><table>{rows}</table>"
+            f"<h3>{e(digest.alerts_heading)}</h3><ul>{items}</ul>"
+            f'<p><a href="{e(digest.link, quote=True)}">{e(digest.link_label)}</a></p>'
+            + (f'<p style="color:#6b7280;font-size:12px">{e(digest.footer)}</p>' if digest.footer else "")
+            + "</body></html>")
+    return "\n".join(text) + "\n", page
+
+
+def _fit(lines: list[str], tail: list[str], limit: int) -> str:
+    """Join lines + tail within ``limit`` UTF-8 bytes, dropping lines from the end (the link in ``tail`` always stays)."""
+    kept = list(lines)
+    text = "\n".join(kept + tail)
+    while len(text.encode("utf-8")) > limit and kept:
+        kept.pop()
+        text = "\n".join(kept + ["…"] + tail)
+    if len(text.encode("utf-8")) > limit:
+        text = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+    return text
+
+
+def robot_markdown(digest: Digest, kind: str) -> str:
+    """The markdown body for one robot kind, cut to that robot's size limit.
+
+    WeCom and DingTalk render ``#`` headings; Feishu's lark_md does not, so there the title is the
+    card header and the sections start with bold text.
+    """
+    alerts = list(digest.alerts) or ([digest.no_alerts] if digest.no_alerts else [])
+    if kind == "feishu":
+        lines = [digest.scope_line, "", f"**{digest.figures_heading}**"]
+    else:
+        lines = [f"## {digest.title}", f"> {digest.scope_line}", "", f"**{digest.figures_heading}**"]
+    lines += [f"- {label}{digest.colon}**{value}**" for label, value in digest.figures]
+    lines += ["", f"**{digest.alerts_heading}**"]
+    if kind == "wecom":
+        lines += [f'- <font color="warning">{a}</font>' for a in digest.alerts] or [f"- {a}" for a in alerts]
+    else:
+        lines += [f"- {a}" for a in alerts]
+    tail = ["", f"[{digest.link_label}]({digest.link})"]
+    limit = {"wecom": WECOM_MAX_BYTES, "dingtalk": DINGTALK_MAX_BYTES}.get(kind, FEISHU_MAX_BYTES)
+    return _fit(lines, tail, limit)
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to attach: its name (Chinese is fine), bytes and MIME type."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    mime_type: str = "application/pdf"
+
+
+def build_email(*, sender: str, to: Sequence[str], subject: str, text: str, html_body: str,
+                attachments: Sequence[Attachment] = (), date: str | None = None, message_id: str | None = None) -> EmailMessage:
+    """A multipart/mixed message: text + HTML alternatives, then the attachments.
+
+    Subject and display names are RFC 2047 encoded, bodies UTF-8 in base64 (7-bit safe for any
+    relay), attachment names RFC 2231 (``filename*=utf-8''...``, continued when long), which Outlook,
+    Gmail, Thunderbird, Apple Mail and Foxmail read. (RFC 2047 words inside a parameter are not
+    standard, and the email package re-encodes them as RFC 2231 anyway.)
+    """
+    if not to:
+        raise DeliveryError("email", "no recipients", retryable=False)
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Date"] = date or formatdate(localtime=True)
+    domain = sender.rpartition("@")[2].strip(" >") or None
+    msg["Message-ID"] = message_id or make_msgid(domain=domain)
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="base64")
+    msg.add_alternative(html_body, subtype="html", charset="utf-8", cte="base64")
+    for item in attachments:
+        maintype, _, subtype = item.mime_type.partition("/")
+        msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename)
+    return msg
+
+
+def digest_email(digest: Digest, *, sender: str, to: Sequence[str], attachments: Sequence[Attachment] = (),
+                 date: str | None = None, message_id: str | None = None) -> EmailMessage:
+    """The e-mail for a digest: its title as the subject, :func:`email_bodies` as the body, the pack attached."""
+    text, page = email_bodies(digest)
+    return build_email(sender=sender, to=to, subject=digest.title, text=text, html_body=page,
+                       attachments=attachments, date=date, message_id=message_id)
+
+
+def _smtp_retryable(code: int) -> bool:
+    return 400 <= code < 500
+
+
+def send_email(message: EmailMessage, *, settings: SmtpSettings) -> None:
+    """Hand ``message`` to the SMTP server in ``settings`` (its From/To headers give the envelope)."""
+    try:
+        context = ssl.create_default_context(cafile=settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError("email", f"ca_file {settings.ca_file} cannot be read ({exc.__class__.__name__})", retryable=False) from exc
+    try:
+        smtp: smtplib.SMTP
+        if settings.security == "ssl":
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
+        with smtp:
+            if settings.security == "starttls":
+                smtp.starttls(context=context)
+            if settings.user:
+                smtp.login(settings.user, settings.password or "")
+            refused = smtp.send_message(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError("email", f"login refused ({exc.smtp_code})", retryable=False) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError("email", f"server does not support this ({exc}); check security/user", retryable=False) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        detail = ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in exc.recipients.items())
+        raise DeliveryError("email", f"every recipient refused: {detail}", retryable=all(_smtp_retryable(c) for c in codes)) from exc
+    except smtplib.SMTPResponseException as exc:  # sender refused, data refused, HELO refused ...
+        reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        raise DeliveryError("email", f"server replied {exc.smtp_code} {reply[:200]}", retryable=_smtp_retryable(exc.smtp_code)) from exc
+    except smtplib.SMTPServerDisconnected as exc:
+        raise DeliveryError("email", f"server closed the connection ({exc})", retryable=True) from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise DeliveryError("email", f"TLS certificate not trusted ({exc.verify_message}); set ca_file", retryable=False) from exc
+    except (TimeoutError, socket.timeout) as exc:
+        raise DeliveryError("email", f"timed out after {settings.timeout_s:g} s", retryable=True) from exc
+    except (OSError, smtplib.SMTPException) as exc:  # refused, reset, DNS, other TLS trouble
+        raise DeliveryError("email", f"cannot reach {settings.host}:{settings.port} ({exc.__class__.__name__}: {exc})",
+                            retryable=True) from exc
+    if refused:
+        # Some recipients have the mail: a retry would send it to them twice, so this is final.
+        detail = ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in refused.items())
+        raise DeliveryError("email", f"delivered, but refused for {detail}", retryable=False)
+
+
+# --------------------------------------------------------------------------- group robots
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's ``sign``: Base64(HMAC-SHA256(key=secret, msg=f"{timestamp_ms}\\n{secret}")) (before URL-encoding)."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
+    """The webhook URL with ``&timestamp=..&sign=..`` appended (sign URL-encoded)."""
+    joiner = "&" if urllib.parse.urlsplit(url).query else "?"
+    return f"{url}{joiner}timestamp={timestamp_ms}&sign={urllib.parse.quote_plus(dingtalk_sign(secret, timestamp_ms))}"
+
+
+def feishu_sign(secret: str, timestamp_s: int) -> str:
+    """Feishu's ``sign``: Base64(HMAC-SHA256(key=f"{timestamp_s}\\n{secret}", msg=b""))."""
+    digest = hmac.new(f"{timestamp_s}\n{secret}".encode(), b"", hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def wecom_payload(digest: Digest) -> dict[str, Any]:
+    """The WeCom robot's JSON body."""
+    return {"msgtype": "markdown", "markdown": {"content": robot_markdown(digest, "wecom")}}
+
+
+def dingtalk_payload(digest: Digest) -> dict[str, Any]:
+    """The DingTalk robot's JSON body (the title is what the chat list and the notification show)."""
+    return {"msgtype": "markdown", "markdown": {"title": digest.title, "text": robot_markdown(digest, "dingtalk")}}
+
+
+def feishu_payload(digest: Digest, *, secret: str | None = None, timestamp_s: int | None = None) -> dict[str, Any]:
+    """The Feishu bot's JSON body: an interactive card, signed when the bot has a secret."""
+    card = {
+        "config": {"wide_screen_mode": True},
+        "header": {"title": {"tag": "plain_text", "content": digest.title}, "template": "blue"},
+        "elements": [
+            {"tag": "div", "text": {"tag": "lark_md", "content": robot_markdown(digest, "feishu")}},
+            {"tag": "action", "actions": [{"tag": "button", "text": {"tag": "plain_text", "content": digest.link_label},
+                                           "url": digest.link, "type": "primary"}]},
+        ],
+    }
+    body: dict[str, Any] = {"msg_type": "interactive", "card": card}
+    if secret:
+        ts = int(time.time()) if timestamp_s is None else timestamp_s
+        body = {"timestamp": str(ts), "sign": feishu_sign(secret, ts), **body}
+    return body
+
+
+def robot_request(target: RobotTarget, digest: Digest, *, now: Callable[[], float] = time.time) -> tuple[str, dict[str, Any]]:
+    """The URL and JSON body to POST for ``target`` (signed now, when it has a secret); also what ``--dry-run`` can show."""
+    if target.kind == "wecom":
+        return target.url, wecom_payload(digest)
+    if target.kind == "dingtalk":
+        url = dingtalk_signed_url(target.url, target.secret, int(now() * 1000)) if target.secret else target.url
+        return url, dingtalk_payload(digest)
+    return target.url, feishu_payload(digest, secret=target.secret, timestamp_s=int(now()))
+
+
+def _post_json(channel: str, url: str, body: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "cockpit-digest"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        retryable = exc.code >= 500 or exc.code in (408, 429)
+        raise DeliveryError(channel, f"HTTP {exc.code}", retryable=retryable) from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            raise DeliveryError(channel, f"TLS certificate not trusted ({reason.verify_message})", retryable=False) from None
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise DeliveryError(channel, f"timed out after {timeout_s:g} s", retryable=True) from None
+        # from None throughout: the chained exception would print the URL, and the URL holds the key.
+        raise DeliveryError(channel, f"cannot connect ({reason.__class__.__name__}: {reason})", retryable=True) from None
+    except (TimeoutError, socket.timeout):
+        raise DeliveryError(channel, f"timed out after {timeout_s:g} s", retryable=True) from None
+    except (http.client.HTTPException, OSError) as exc:  # the server hung up mid-reply, a reset ...
+        raise DeliveryError(channel, f"connection failed ({exc.__class__.__name__})", retryable=True) from None
+    try:
+        reply = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        reply = None
+    if not isinstance(reply, dict):
+        raise DeliveryError(channel, "the reply is not the robot's JSON (wrong URL or a proxy page?)", retryable=False)
+    return reply
+
+
+def send_robot(target: RobotTarget, digest: Digest, *, timeout_s: float = ROBOT_TIMEOUT_S, now: Callable[[], float] = time.time) -> None:
+    """Post ``digest`` to one group robot; returns when the robot says ok, raises :class:`DeliveryError` otherwise."""
+    url, body = robot_request(target, digest, now=now)
+    reply = _post_json(target.kind, url, body, timeout_s)
+    key = "code" if target.kind == "feishu" else "errcode"
+    # Older Feishu hooks answered {"StatusCode": 0, "StatusMessage": "success"}.
+    code = reply.get(key, reply.get("StatusCode") if target.kind == "feishu" else None)
+    message = str(reply.get("msg" if target.kind == "feishu" else "errmsg", ""))[:200]
+    if code is None:
+        raise DeliveryError(target.kind, f"the reply has no {key}", retryable=False)
+    try:
+        code = int(code)
+    except (TypeError, ValueError):
+        raise DeliveryError(target.kind, f"{key} {code!r} is not a number", retryable=False) from None
+    if code != 0:
+        raise DeliveryError(target.kind, f"{key} {code}: {message}", retryable=code in RETRYABLE_CODES[target.kind])
