@@ -164,3 +164,14 @@ def test_an_admin_adds_a_partner_from_the_template_and_the_overview_counts_it(si
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.partner).where(
             schema.partner.c.name_zh == "页面测试职业学院")).scalar_one() == 0
+
+
+def test_an_analyst_cannot_add_a_partner_in_another_province_on_the_page(signed_in, engine):
+    at = signed_in("upkeep.henan@corp.cn")
+    at.radio(key="upkeep_kind").set_value("partners").run()
+    row = ("页面越权测试企业", "", "企业 (enterprise)", "武汉市 (420100)", "一般合作 (general)", "渠道合作 (channel)",
+           "2025-03-01", "", "", "", "合作中 (active)", "")
+    at.file_uploader[0].set_value(partners_file(engine, [row])).run()
+    assert_clean(at, errors=(t("upkeep.summary_problems", "zh", n=1),))
+    assert not [b for b in at.button if b.key == "upkeep_apply"]
+    assert "武汉市" in "\n".join(df.value.to_string() for df in at.dataframe)

@@ -225,9 +225,17 @@ def test_the_command_line_imports_partners_with_exit_codes(dialect, seeded, tmp_
     good, bad = tmp_path / "partners.xlsx", tmp_path / "bad.xlsx"
     good.write_bytes(workbook([row("命令行测试学院")], ref))
     bad.write_bytes(workbook([row("命令行测试学院"), row("@SUM(1+1)*cmd|' /C calc'!A0")], ref))
+    hubei = tmp_path / "hubei.xlsx"
+    hubei.write_bytes(workbook([row("命令行测试学院", city=f"武汉市 ({WUHAN})")], ref))
+    with engine.begin() as c:
+        c.execute(schema.app_user_grant.delete().where(schema.app_user_grant.c.email == "henan.partners@corp.cn"))
+        c.execute(schema.app_user.delete().where(schema.app_user.c.email == "henan.partners@corp.cn"))
+        access.add_user(c, email="henan.partners@corp.cn", role="analyst", provinces=[HENAN], actor="cli:test")
     try:
         assert main(["import", "partners", str(bad), "--database-url", url]) == 2
         assert "= + - @" in capsys.readouterr().err
+        assert main(["import", "partners", str(hubei), "--database-url", url, "--as", "henan.partners@corp.cn"]) == 2
+        assert "武汉市 (420100)" in capsys.readouterr().err
         assert main(["import", "partners", str(good), "--database-url", url, "--dry-run"]) == 0
         with engine.connect() as c:
             assert upkeep_partners.current(c, "partner", "命令行测试学院") is None
@@ -246,6 +254,8 @@ def test_the_command_line_imports_partners_with_exit_codes(dialect, seeded, tmp_
             pid = sa.select(pt.c.id).where(pt.c.name_zh == "命令行测试学院").scalar_subquery()
             c.execute(ag.delete().where(ag.c.partner_id == pid))
             c.execute(pt.delete().where(pt.c.name_zh == "命令行测试学院"))
+            c.execute(schema.app_user_grant.delete().where(schema.app_user_grant.c.email == "henan.partners@corp.cn"))
+            c.execute(schema.app_user.delete().where(schema.app_user.c.email == "henan.partners@corp.cn"))
 
 
 def test_the_example_files_in_docs_read_as_the_readme_says(conn):
