@@ -33,6 +33,8 @@ class Card:
     target: str | None = None  # the annual target, formatted (None: no target applies)
     reached: str | None = None  # the share of the target reached, formatted
     on_phone: bool = True  # False: a detail card left out of the compact phone grid
+    pacing_line: str | None = None  # the projected year-end against the target (year-to-date views only)
+    projected: str | None = None  # the projection in a table cell (the pack's column)
 
 
 def _fmt(value: float, kind: str, lang: str) -> str:
@@ -40,9 +42,27 @@ def _fmt(value: float, kind: str, lang: str) -> str:
         else format_number(value, lang)
 
 
+def pacing_text(pacing: pd.DataFrame | None, metric: str, *, lang: str, kind: str = "number") -> tuple[str, str] | None:
+    """(the card's pacing line, the same for a table cell) for ``metric`` from a get_kpi_pacing frame:
+    "预计全年 4,120 · 目标的 92%（88%–96%）". None when the metric has no projection or no target,
+    or the year is complete (the value is the year-end already)."""
+    if pacing is None or pacing.empty or metric not in set(pacing["metric"]):
+        return None
+    row = pacing.set_index("metric").loc[metric]
+    target = float(row["target"])
+    if row["basis"] in ("actual", "none") or math.isnan(target) or target <= 0:
+        return None
+    value = _fmt(float(row["value"]), kind, lang)
+    pct = {k: format_percent(float(row[k]), lang, digits=0) for k in ("share", "low_share", "high_share")}
+    parts = dict(value=value, pct=pct["share"], low=pct["low_share"], high=pct["high_share"])
+    return t("kpi.pacing_line", lang, **parts), t("kpi.pacing_cell", lang, **parts)
+
+
 def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number", inverse: bool = False,
-              help: str | None = None, chart: Sequence[float] | None = None, label: str | None = None) -> Card:
-    """A card for ``metric`` from a get_kpis frame (metric, value, previous, target).
+              help: str | None = None, chart: Sequence[float] | None = None, label: str | None = None,
+              pacing: pd.DataFrame | None = None) -> Card:
+    """A card for ``metric`` from a get_kpis frame (metric, value, previous, target), with its
+    year-end projection from a get_kpi_pacing frame when one is given and applies.
 
     ``inverse`` marks metrics where up is bad (refunds): the delta turns red when it rises.
     Honest deltas: nothing a year earlier (the first year with data, or a metric that did not
@@ -64,9 +84,11 @@ def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number
         target_text, reached = _fmt(target, kind, lang), format_percent(value / target, lang, digits=0)
         target_line = t("kpi.target_line", lang, target=target_text, pct=reached)
     color: DeltaColor = "off" if delta is None or value == previous else "inverse" if inverse else "normal"
+    paced = pacing_text(pacing, metric, lang=lang, kind=kind) if target_line else None
     return Card(label=label or t(f"metric.{metric}", lang), value=_fmt(value, kind, lang), delta=delta,
                 delta_color=color, target_line=target_line, help=help, chart=chart,
-                target=target_text, reached=reached)
+                target=target_text, reached=reached, pacing_line=paced[0] if paced else None,
+                projected=paced[1] if paced else None)
 
 
 MAX_PER_ROW = 4
@@ -106,4 +128,7 @@ def _render_row(cards: Sequence[Card], *, lang: str, width: int, key: str) -> No
             st.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help,
                       delta_arrow="off" if card.delta_color == "off" else "auto",
                       chart_data=list(card.chart) if card.chart is not None and len(card.chart) > 1 else None)
-            st.caption(card.target_line or t("kpi.no_target", lang))
+            # The projection is a line of its own under the target (a markdown line break): on a
+            # 390 px phone each wraps by itself, and one caption adds no gap between elements.
+            caption = card.target_line or t("kpi.no_target", lang)
+            st.caption(f"{caption}  \n{card.pacing_line}" if card.pacing_line else caption)

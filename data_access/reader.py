@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import queries
+from data_access.pacing import HISTORY_YEARS
 from data_access.queries.investment import Grain, ProjectDetail
 from data_access.scope import Scope
 
@@ -38,6 +39,13 @@ class Reader:
 
     def get_kpis(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_kpis, scope=scope)
+
+    def get_kpi_series_by_month(self, *, scope: Scope, history_years: int = HISTORY_YEARS,
+                                by: Sequence[str] = ()) -> pd.DataFrame:
+        return self._run(queries.get_kpi_series_by_month, scope=scope, history_years=history_years, by=tuple(by))
+
+    def get_kpi_pacing(self, *, scope: Scope) -> pd.DataFrame:
+        return self._run(queries.get_kpi_pacing, scope=scope)
 
     def get_coverage_by_province(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_coverage_by_province, scope=scope)

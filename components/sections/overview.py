@@ -3,6 +3,7 @@ the biggest movers against last year."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from components.charts.overview import plot_movers
 from components.i18n import format_delta, format_number, format_percent, label, t
 from components.kpi import Card, card_from
 from components.sections.base import Section, SectionContext
+from data_access.scope import Scope
 
 if TYPE_CHECKING:
     from data_access.reader import Reader
@@ -37,6 +39,14 @@ def with_execution(kpis: pd.DataFrame) -> pd.DataFrame:
 class KpiFrames:
     kpis: pd.DataFrame  # get_kpis
     monthly: pd.DataFrame  # get_events_by_month by province (the cards' trend lines)
+    pacing: pd.DataFrame | None = None  # get_kpi_pacing, for a year-to-date view only
+
+
+def is_year_to_date(scope: Scope, as_of: dt.date) -> bool:
+    """The period is this year so far: it starts on 1 January of the data's year and ends with
+    the data-as-of date, before the year is over (a quarter, or a past year, is not paced)."""
+    return (scope.start == dt.date(as_of.year, 1, 1) and scope.end == as_of + dt.timedelta(days=1)
+            and scope.end < dt.date(as_of.year + 1, 1, 1))
 
 
 @dataclass(frozen=True)
@@ -55,8 +65,9 @@ def spark(monthly: pd.DataFrame, stage: str) -> list[float]:
     return monthly[monthly["stage"] == stage].groupby(["year", "month"])["events"].sum().astype(float).tolist()
 
 
-def kpi_cards(kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str) -> KpiCards:
-    """The Overview's cards from a get_kpis frame (pure)."""
+def kpi_cards(kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str, pacing: pd.DataFrame | None = None) -> KpiCards:
+    """The Overview's cards from a get_kpis frame (pure), with the year-end projections of a
+    get_kpi_pacing frame on the cards of flow metrics with a target."""
     k = with_execution(kpis)
     v = k.set_index("metric")["value"]
     split = t("overview.partner_split", lang, g=format_number(v["partners_G"], lang), b=format_number(v["partners_B"], lang),
@@ -74,15 +85,15 @@ def kpi_cards(kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str) -> KpiCards:
         ("overview.section_money", (
             card_from(k, "planned_yuan", lang=lang, kind="money"),
             card_from(k, "committed_yuan", lang=lang, kind="money", help=t("overview.committed_help", lang)),
-            card_from(k, "disbursed_yuan", lang=lang, kind="money"),
+            card_from(k, "disbursed_yuan", lang=lang, kind="money", pacing=pacing),
             card_from(execution, "execution", lang=lang, kind="percent", label=t("metric.execution", lang),
                       help=t("overview.execution_help", lang)),
         )),
         ("overview.section_funnel", (
-            card_from(k, "leads", lang=lang, chart=spark(monthly, "lead")),
-            card_from(k, "enrolled", lang=lang, chart=spark(monthly, "enrolled")),
-            card_from(k, "certified", lang=lang, chart=spark(monthly, "certified")),
-            card_from(k, "employed", lang=lang, chart=spark(monthly, "employed")),
+            card_from(k, "leads", lang=lang, chart=spark(monthly, "lead"), pacing=pacing),
+            card_from(k, "enrolled", lang=lang, chart=spark(monthly, "enrolled"), pacing=pacing),
+            card_from(k, "certified", lang=lang, chart=spark(monthly, "certified"), pacing=pacing),
+            card_from(k, "employed", lang=lang, chart=spark(monthly, "employed"), pacing=pacing),
             card_from(k, "refunded", lang=lang, inverse=True, chart=spark(monthly, "refunded"),
                       help=t("overview.refund_help", lang, rate=format_percent(refunded / enrolled, lang) if enrolled else "—")),
         )),
@@ -100,10 +111,11 @@ class Kpis(Section[KpiFrames, KpiCards]):
     empty_key = "empty.scope"
 
     def load(self, db: Reader, c: SectionContext) -> KpiFrames:
-        return KpiFrames(db.get_kpis(scope=c.scope), db.get_events_by_month(scope=c.scope, by=("province",)))
+        pacing = db.get_kpi_pacing(scope=c.scope) if is_year_to_date(c.scope, c.as_of) else None
+        return KpiFrames(db.get_kpis(scope=c.scope), db.get_events_by_month(scope=c.scope, by=("province",)), pacing)
 
     def prepare(self, frames: KpiFrames, c: SectionContext) -> KpiCards:
-        return kpi_cards(frames.kpis, frames.monthly, c.lang)
+        return kpi_cards(frames.kpis, frames.monthly, c.lang, frames.pacing)
 
     def is_empty(self, p: KpiCards) -> bool:
         return False
@@ -120,13 +132,16 @@ class Kpis(Section[KpiFrames, KpiCards]):
         shown = ("partners", "schools", "active_projects", "planned_yuan", "disbursed_yuan", "execution", "leads",
                  "enrolled", "certified", "employed", "refunded")
         labels = {t(f"metric.{m}", lang) for m in shown}
+        cards = [card for _, group in p.groups for card in group if card.label in labels]
+        paced = any(card.pacing_line for card in cards)  # a year-to-date view: the projection is a column too
         return pd.DataFrame([{
             t("brief.col_metric", lang): card.label,
             t("brief.col_value", lang): card.value,
             t("brief.col_vs_last_year", lang): card.delta or "—",
             t("brief.col_target", lang): card.target or "—",
             t("brief.col_reached", lang): card.reached or "—",
-        } for _, cards in p.groups for card in cards if card.label in labels])
+            **({t("brief.col_projected", lang): card.projected or "—"} if paced else {}),
+        } for card in cards])
 
     def data(self, p: KpiCards, c: SectionContext) -> pd.DataFrame:
         return p.kpis
