@@ -1,0 +1,71 @@
+"""Alert wording (components/alerts.py): one line per alert in each language, numbers formatted
+through components.i18n, no catalogue key missing, no Chinese in English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from components.alerts import alert_text, rule_label
+from components.i18n import clear_records, format_failures, missing_keys
+from data_access.alerts import RULES, Alert
+
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+NAMES = {"420000": ("湖北省", "Hubei"), "420100": ("武汉市", "Wuhan")}
+
+ALERTS = [
+    Alert("project_at_risk", "project:311", "420000", "high",
+          (("project_id", "311"), ("code", "P42-2026-0311"), ("name_zh", "汉口学院人工智能产业学院"),
+           ("name_en", "Hankou University AI Industry College"), ("city_name_zh", "武汉市"), ("city_name_en", "Wuhan"),
+           ("ahead_of_plan", "1"), ("overdue_milestones", "2"), ("disbursed_to_date_yuan", "12800000"),
+           ("planned_to_date_yuan", "9000000"))),
+    Alert("conversion_drop", "conversion:campus:enrolled", "420000", "medium",
+          (("channel", "campus"), ("from_stage", "trial_class"), ("stage", "enrolled"), ("rate", "0.25"),
+           ("rate_last_year", "0.4"), ("drop_points", "15"), ("z", "3.1"), ("reached", "20"), ("base", "80"),
+           ("reached_last_year", "32"), ("base_last_year", "80"))),
+    Alert("kpi_below_pace", "kpi:leads", None, "high",
+          (("metric", "leads"), ("ytd", "3000"), ("projected", "4120"), ("low", "3950"), ("high", "4300"),
+           ("target", "5000"), ("share", "0.824"), ("low_share", "0.79"), ("high_share", "0.86"))),
+    Alert("kpi_below_pace", "kpi:disbursed_yuan", "420000", "medium",
+          (("metric", "disbursed_yuan"), ("projected", "12800000"), ("target", "15000000"), ("share", "0.853"),
+           ("low_share", "0.8"), ("high_share", "0.92"))),
+    Alert("city_without_partner", "city:420100", "420000", "medium",
+          (("city_code", "420100"), ("name_zh", "武汉市"), ("name_en", "Wuhan"), ("tier", "capital"), ("leads", "1234"))),
+]
+
+
+@pytest.fixture(autouse=True)
+def _records():
+    clear_records()
+    yield
+    assert missing_keys() == frozenset() and format_failures() == frozenset()
+
+
+@pytest.mark.parametrize("alert", ALERTS, ids=lambda a: a.key)
+def test_each_alert_reads_as_one_line_in_both_languages(alert):
+    zh, en = alert_text(alert, "zh", names=NAMES), alert_text(alert, "en", names=NAMES)
+    assert "\n" not in zh and "\n" not in en and zh != en
+    assert CJK.search(zh) and not CJK.search(en)
+    assert "{" not in zh + en
+
+
+def test_numbers_and_names_are_formatted_per_language():
+    project, conversion, kpi, money_kpi, city = ALERTS
+    assert "1,280 万元" in alert_text(project, "zh", names=NAMES) and "¥12.8M" in alert_text(project, "en", names=NAMES)
+    assert "湖北省武汉市" in alert_text(project, "zh", names=NAMES)
+    text = alert_text(conversion, "en", names=NAMES)
+    assert text.startswith("Hubei: ") and "25.0%" in text and "40.0%" in text and "15.0 points" in text
+    assert alert_text(kpi, "zh").startswith("线索数预计全年 4,120") and "82%" in alert_text(kpi, "zh")
+    assert "¥15M" in alert_text(money_kpi, "en", names=NAMES)
+    assert alert_text(city, "en", names=NAMES) == "Wuhan (Hubei): 1,234 leads this quarter and no partner yet"
+
+
+def test_without_names_a_province_reads_as_its_code_and_a_city_as_its_own_name():
+    assert alert_text(ALERTS[4], "zh").startswith("武汉市（420000）")
+
+
+def test_every_rule_has_a_label_in_both_languages():
+    for rule in RULES:
+        assert rule_label(rule, "zh") != rule_label(rule, "en")
+        assert not CJK.search(rule_label(rule, "en"))
