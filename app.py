@@ -144,6 +144,7 @@ try:
                 url_path="investment"),
         st.Page("pages/funnels.py", title=t("nav.funnels", lang), icon=":material/filter_alt:", url_path="funnels"),
         st.Page("pages/reports.py", title=t("nav.reports", lang), icon=":material/slideshow:", url_path="reports"),
+        st.Page("pages/alerts.py", title=t("nav.alerts", lang), icon=":material/notifications:", url_path="alerts"),
         # Every role reads the template and the history of its provinces; admins and analysts upload.
         st.Page("pages/upkeep.py", title=t("nav.upkeep", lang), icon=":material/edit_note:", url_path="upkeep"),
     ]

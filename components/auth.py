@@ -66,16 +66,23 @@ def auth_config(secrets: Mapping, env: Mapping[str, str]) -> AuthConfig:
     return AuthConfig("closed", problem=f"{where} needs {', '.join(PROVIDER_KEYS)}")
 
 
+def read_secrets() -> dict:
+    """st.secrets as a plain dict; {} when there is no secrets file. A file that does not parse
+    raises: Streamlit raises the same class for both, and only "no file" may mean "nothing set"."""
+    try:
+        return st.secrets.to_dict()
+    except Exception as exc:
+        if str(exc).startswith("No secrets found"):
+            return {}
+        raise
+
+
 def current_config() -> AuthConfig:
     """The mode of this server, from st.secrets (secrets.toml or ``--secrets.files``) and the environment."""
     try:
-        secrets = st.secrets.to_dict()
-    except Exception as exc:  # noqa: BLE001 - an unreadable secrets file must fail closed, not open
-        # Streamlit raises the same class for "no file" and "a file that does not parse"; only the
-        # first may run open (a typo in [auth] must never switch sign-in off).
-        if not str(exc).startswith("No secrets found"):
-            return AuthConfig("closed", problem=f"secrets.toml cannot be read: {str(exc).splitlines()[0][:200]}")
-        secrets = {}
+        secrets = read_secrets()
+    except Exception as exc:  # noqa: BLE001 - an unreadable secrets file must fail closed, not open (a typo in [auth] must never switch sign-in off)
+        return AuthConfig("closed", problem=f"secrets.toml cannot be read: {str(exc).splitlines()[0][:200]}")
     return auth_config(secrets, os.environ)
 
 

@@ -235,6 +235,21 @@ def resolve_robot(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, st
     return RobotTarget(kind=kind.strip().lower(), url=url, secret=field_of("secret", required=False))
 
 
+def configured_robots(secrets: Mapping[str, Any], env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The robots a subscription may name: (``robot.<name>``, kind) from ``[robot.<name>]`` tables
+    and ``COCKPIT_ROBOT_<NAME>_URL`` variables, sorted; a robot whose kind cannot be told is left out."""
+    names = {f"robot.{k}" for k, v in (secrets.get("robot") or {}).items() if isinstance(v, Mapping)}
+    names |= {"robot." + k[len(ENV_PREFIX + "ROBOT_"):-len("_URL")].lower() for k in env
+              if k.startswith(ENV_PREFIX + "ROBOT_") and k.endswith("_URL") and len(k) > len(ENV_PREFIX + "ROBOT__URL")}
+    out = []
+    for name in sorted(names):
+        try:
+            out.append((name, resolve_robot(name, secrets=secrets, env=env).kind))
+        except DeliveryError:
+            continue
+    return out
+
+
 # --------------------------------------------------------------------------- what a digest says
 
 

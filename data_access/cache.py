@@ -317,6 +317,12 @@ def audit_actors() -> list[str]:
     return _admin(access.get_audit_actors)
 
 
+def digest_run(fn: Callable, *, write: bool = False, **kwargs):
+    """Run a data_access.subscriptions or alerts function on a fresh connection (``write``: one
+    transaction). Never cached: a user's own subscriptions and the alerts of now."""
+    return _admin(fn, write=write, **kwargs)
+
+
 def upkeep_run(fn: Callable, *, write: bool = False, **kwargs):
     """Run a data_access.upkeep function on a fresh connection (``write``: in one transaction that
     commits at the end, or rolls back whole on any error)."""

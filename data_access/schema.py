@@ -266,6 +266,48 @@ data_change = sa.Table(
 
 UPKEEP_TABLES: tuple[sa.Table, ...] = (data_upload, data_change)
 
+# --- Alerts and digests (migration 0006): who gets which digest, how and when, and one row per
+# digest sent or tried for one period (docs/SCHEMA.md §8). Secrets (SMTP password, robot keys)
+# are never stored: ``target`` holds an e-mail address or the NAME of a robot in secrets.toml.
+
+subscription = sa.Table(
+    "subscription",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(254), nullable=False, comment="app_user e-mail; the digest never shows more than they may see"),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Column("provinces", sa.String(400), nullable=False, server_default="",
+              comment="comma-separated adcodes; empty = every province the owner may see"),
+    sa.Column("sections", sa.String(400), nullable=False, comment="comma-separated section ids of the PDF pack"),
+    sa.Column("schedule", sa.String(8), nullable=False, comment="daily|weekly|monthly"),
+    sa.Column("weekday", sa.Integer, nullable=False, server_default="0", comment="weekly: 0 = Monday"),
+    sa.Column("monthday", sa.Integer, nullable=False, server_default="1", comment="monthly: 1-31, the month's last day if shorter"),
+    sa.Column("at_time", sa.String(5), nullable=False, comment="HH:MM, Asia/Shanghai"),
+    sa.Column("channel", sa.String(16), nullable=False, comment="email|wecom|dingtalk|feishu"),
+    sa.Column("target", sa.String(254), nullable=False, comment="e-mail address, or robot name in secrets.toml"),
+    sa.Column("lang", sa.String(2), nullable=False, server_default="zh"),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Index(None, "owner"),
+)
+
+delivery = sa.Table(
+    "delivery",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("subscription_id", sa.Integer, sa.ForeignKey("subscription.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False, comment="2026-12-02 | 2026-W49 | 2026-12"),
+    sa.Column("status", sa.String(12), nullable=False, comment="sending|sent|failed|gave_up"),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("first_at", sa.DateTime, nullable=False, comment="UTC, the first attempt"),
+    sa.Column("last_at", sa.DateTime, nullable=False, comment="UTC, the latest attempt"),
+    sa.Column("next_at", sa.DateTime, nullable=True, comment="UTC: a failed delivery is retried from then"),
+    sa.Column("error", sa.String(500), nullable=False, server_default=""),
+    sa.Column("alerts", sa.Integer, nullable=False, server_default="0", comment="alerts in the digest"),
+    sa.UniqueConstraint("subscription_id", "period"),
+)
+
+DIGEST_TABLES: tuple[sa.Table, ...] = (subscription, delivery)
+
 # Insert order that satisfies the foreign keys (delete in reverse).
 TABLES_IN_LOAD_ORDER: tuple[sa.Table, ...] = (
     province,

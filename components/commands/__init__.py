@@ -1,9 +1,10 @@
 """The command line of the cockpit (``python -m components.cli``, kept for scripts and schedulers):
-``serve`` the app, build a briefing ``report`` headless, manage ``users``.
+``serve`` the app, build a briefing ``report`` headless, manage ``users``, ``import`` targets
+and partners, send the alert ``digest``s that are due.
 
 This package is the command-line composition root, as app.py is the browser's: it wires
 data_access to the sections and the export engine (builders themselves never query). One module
-per command: serve.py, report.py, users.py.
+per command: serve.py, report.py, users.py, upkeep.py, digest.py.
 
   python -m components.cli serve [streamlit options, e.g. --server.port 8501]
   python -m components.cli report --province 420000 --period 2026 --lang zh \\
@@ -12,6 +13,7 @@ per command: serve.py, report.py, users.py.
   python -m components.cli users list
   python -m components.cli users set EMAIL [--role ...] [--province ... | --region ...] [--enable | --disable]
   python -m components.cli import targets|partners FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
+  python -m components.cli digest --due [--dry-run] [--now 2026-12-07T08:05+08:00]
 
 ``report`` takes the same values as the URL (README, "Links and filters"), reads the database
 configured for the app (DATABASE_URL, .streamlit/secrets.toml or the embedded default), and
@@ -20,14 +22,15 @@ Chromium / CJK fonts, 1 database unreachable. ``users`` exits 0 done, 2 bad argu
 line), 1 database unreachable. Every ``report`` run and every user change writes an audit row with
 the actor ``cli:<os user>``. ``import`` validates a targets workbook in full, prints the preview and
 applies it in one transaction; exit 0 applied (or nothing to change), 2 any invalid row (nothing
-written), 1 database unreachable.
+written), 1 database unreachable. ``digest --due`` sends what is due and exits: 0 all sent (or
+none due), 4 some deliveries failed (recorded, retried on later runs), 1 database unreachable.
 """
 
 from __future__ import annotations
 
 import sys
 
-COMMANDS = ("serve", "report", "users", "import")
+COMMANDS = ("serve", "report", "users", "import", "digest")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             from components.commands.upkeep import import_
 
             return import_(argv[1:])
+        if argv[0] == "digest":
+            from components.commands.digest import digest
+
+            return digest(argv[1:])
         from components.commands.users import users
 
         return users(argv[1:])

@@ -13,3 +13,6 @@ GRANT INSERT, UPDATE, DELETE ON cockpit.partner TO 'cockpit_app'@'%';
 GRANT INSERT, UPDATE, DELETE ON cockpit.agreement TO 'cockpit_app'@'%';
 GRANT INSERT ON cockpit.data_upload TO 'cockpit_app'@'%';
 GRANT INSERT ON cockpit.data_change TO 'cockpit_app'@'%';
+-- Alerts and digests: users' subscriptions (the page) and the runner's delivery records.
+GRANT INSERT, UPDATE, DELETE ON cockpit.subscription TO 'cockpit_app'@'%';
+GRANT INSERT, UPDATE, DELETE ON cockpit.delivery TO 'cockpit_app'@'%';

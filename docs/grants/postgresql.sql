@@ -14,3 +14,6 @@ GRANT INSERT, UPDATE, DELETE ON target, partner, agreement TO cockpit_app;
 GRANT INSERT ON data_upload, data_change TO cockpit_app;
 GRANT USAGE ON SEQUENCE target_id_seq, partner_id_seq, agreement_id_seq, data_upload_id_seq, data_change_id_seq
     TO cockpit_app;
+-- Alerts and digests: users' subscriptions (the page) and the runner's delivery records.
+GRANT INSERT, UPDATE, DELETE ON subscription, delivery TO cockpit_app;
+GRANT USAGE ON SEQUENCE subscription_id_seq, delivery_id_seq TO cockpit_app;

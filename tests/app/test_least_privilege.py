@@ -127,3 +127,26 @@ def test_a_partners_upload_and_its_revert_run_as_the_least_privilege_user(reader
             conn.rollback()
     finally:
         engine.dispose()
+
+
+def test_a_subscription_and_its_delivery_records_are_written_as_the_least_privilege_user(reader_url):
+    """The page saves subscriptions and the runner records deliveries with the app's grants."""
+    import datetime as dt
+
+    from data_access import subscriptions
+
+    reader, _ = reader_url
+    engine = config.make_engine(reader)
+    try:
+        with engine.begin() as conn:
+            sid = subscriptions.add(conn, owner="reader-test@corp.cn", provinces=["420000"], sections=["kpis"],
+                                    schedule="daily", at_time="08:00", channel="email", target="reader-test@corp.cn")
+            s = subscriptions.get(conn, sid)
+            now = dt.datetime(2026, 12, 2, 8, 5, tzinfo=subscriptions.TZ)
+            assert subscriptions.claim(conn, s, "2026-12-02", now) == 1
+            assert subscriptions.finish(conn, s, "2026-12-02", now, attempt=1, ok=True) == "sent"
+            assert subscriptions.set_enabled(conn, sid, False, owner="reader-test@corp.cn")
+            assert subscriptions.delete(conn, sid, owner=None)
+            conn.rollback()
+    finally:
+        engine.dispose()

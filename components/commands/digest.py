@@ -1,0 +1,192 @@
+"""``digest``: send the alert digests that are due now, then exit — for the scheduler the company
+already has (cron, a systemd timer, a Kubernetes CronJob; README, "Alerts and digests").
+
+    python -m components.cli digest --due [--dry-run] [--now 2026-12-07T08:05+08:00]
+
+For each enabled subscription whose period is due (data_access/subscriptions.py): the owner's
+provinces today (a digest never shows more than its owner may see now), the Overview's cards and
+the chosen sections for that scope (the same section code as the pages and packs), the alerts of
+the scope (data_access/alerts.py), then one message: an e-mail with the briefing-pack PDF attached,
+or a group-robot markdown message. Each delivery is claimed before it is sent and recorded after
+(sent, failed → retried with backoff on later runs, gave up), writes the export audit row when
+sent, and one broken channel never stops the others.
+
+Exit codes: 0 every due digest sent (or none due), 4 some deliveries failed (recorded; retried on
+the next runs), 1 database unreachable, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from components.commands._parser import OneLineParser, visible
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One subscription's digest for one period, ready to send."""
+
+    digest: Any  # components.delivery.Digest
+    ctx: Any  # components.sections.SectionContext
+    views: list  # the pack's views (kpis first)
+    alerts: list
+    params: dict[str, list[str]]
+    provinces: tuple[str, ...]
+
+
+def base_url(secrets: dict, env) -> str:
+    """Where the digest's link points: [cockpit] base_url, or COCKPIT_BASE_URL."""
+    return env.get("COCKPIT_BASE_URL") or (secrets.get("cockpit") or {}).get("base_url") or "http://localhost:8501"
+
+
+def prepare(engine, conn, s, *, user, catalogue, as_of: dt.date, first: dt.date, thresholds, url: str) -> Prepared | None:
+    """Build the digest of subscription ``s`` as its owner may see it now; None when the owner may
+    see nothing (disabled, removed, or no province left)."""
+    from components import digest
+    from components.filters import filter_scope, parse_params, period_options
+    from components.sections import SectionContext, build_views
+    from data_access import access, alerts, reader
+
+    region_of = dict(zip(catalogue["province_code"], catalogue["region"]))
+    allowed = access.allowed_provinces(user, region_of)
+    provinces = tuple(p for p in (s.provinces or allowed) if p in allowed)
+    if not provinces:
+        return None
+    regions = {r: tuple(catalogue.loc[catalogue["region"] == r, "province_code"]) for r in set(region_of.values())}
+    params = {"province": list(provinces), "lang": [s.lang]}
+    filters, _ = parse_params(params, allowed=allowed, regions=regions, periods=period_options(first, as_of))
+    scope = filter_scope(filters, allowed, as_of)
+    names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
+    ctx = SectionContext(scope=scope, filters=filters, lang=filters.lang, as_of=as_of, names=names)
+    ids = ["kpis", *[x for x in s.sections if x != "kpis"]]
+    views = build_views(reader.direct(engine), ctx, ids)
+    found = alerts.evaluate(conn, scope=scope, as_of=as_of, thresholds=thresholds)
+    kept = [a for a in found if a.province_code is None or a.province_code in provinces]
+    link_params = {k: v for k, v in params.items() if not (k == "lang" and v == ["zh"])}
+    d = digest.build(ctx, views[0], kept, url=digest.link(url, link_params), schedule=s.schedule)
+    return Prepared(d, ctx, views, kept, params, provinces)
+
+
+def send(p: Prepared, s, *, user, secrets: dict, env) -> str:
+    """Send one prepared digest; the format for the audit row. Raises DeliveryError."""
+    from components import delivery
+    from components.briefing import pack_meta
+    from components.export import ExportUnavailable, build_pdf, export_filename
+    from components.i18n import t
+
+    if s.channel == "email":
+        settings = delivery.smtp_settings(secrets, env)
+        try:
+            pdf = build_pdf(pack_meta(p.ctx), [v.slide() for v in p.views])
+        except ExportUnavailable as exc:  # no Chromium / fonts on this host: retry once fixed
+            raise delivery.DeliveryError("email", f"pack: {exc}", retryable=True) from exc
+        name = export_filename(t("digest.file", s.lang), p.ctx.text.file_part, p.ctx.as_of, "pdf")
+        message = delivery.digest_email(p.digest, sender=settings.sender, to=[user.email],
+                                        attachments=[delivery.Attachment(name, pdf)])
+        delivery.send_email(message, settings=settings)
+        return "pdf"
+    target = delivery.resolve_robot(s.target, secrets=secrets, env=env)
+    if target.kind != s.channel:
+        raise delivery.DeliveryError(s.channel, f"{s.target} is a {target.kind} robot", retryable=False)
+    delivery.send_robot(target, p.digest)
+    return "md"
+
+
+def digest(argv: list[str]) -> int:
+    """Send (or with --dry-run print) every digest due now; returns the exit code."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from components import delivery
+    from data_access import access, alerts, config, queries, subscriptions
+    from data_access.scope import Scope
+
+    parser = OneLineParser(prog="python -m components.cli digest",
+                           description="Send the alert digests that are due now (for cron / systemd / CronJob).")
+    parser.add_argument("--due", action="store_true", required=True, help="send what is due now, then exit")
+    parser.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
+    parser.add_argument("--now", default=None, metavar="ISO",
+                        help="the moment to run as (default: now), e.g. 2026-12-07T08:05+08:00")
+    parser.add_argument("--database-url", default=None, help="default: as the app (DATABASE_URL, secrets.toml, embedded)")
+    args = parser.parse_args(argv)
+    try:
+        now = dt.datetime.fromisoformat(args.now) if args.now else dt.datetime.now(dt.timezone.utc)
+    except ValueError:
+        parser.error(f"--now: not an ISO date-time: {visible(args.now)}")
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=subscriptions.TZ)
+    secrets, env = delivery.read_secrets_file(), os.environ
+    thresholds = alerts.Thresholds.from_settings(secrets, env)
+    url_base = base_url(secrets, env)
+    url = args.database_url or config.database_url()
+    failed = 0
+    try:
+        engine = config.make_engine(url)
+        with engine.connect() as conn:
+            todo = subscriptions.due(conn, now)
+            catalogue = queries.get_province_catalogue(conn)
+            everything = Scope(tuple(catalogue["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1))
+            fresh = queries.get_data_freshness(conn, scope=everything)
+        as_of = queries.data_as_of(fresh) or now.date()
+        first = fresh.set_index("source").loc["funnel_event", "earliest_on"] or dt.date(as_of.year, 1, 1)
+        if not todo:
+            print(f"digest: nothing due at {now.isoformat(timespec='minutes')}")
+            return 0
+        for s, period in todo:
+            label = f"#{s.id} {s.schedule} {period} {s.channel} → {visible(s.target)}"
+            with engine.connect() as conn:
+                user = access.get_user(conn, s.owner)
+                prepared = None if user is None or not user.enabled else prepare(
+                    engine, conn, s, user=user, catalogue=catalogue, as_of=as_of, first=first,
+                    thresholds=thresholds, url=url_base)
+            if args.dry_run:
+                print(f"would send {label}" if prepared else f"would give up {label}: its owner may see no province")
+                if prepared:
+                    print(f"  {len(prepared.alerts)} alerts, {len(prepared.views)} sections; link {prepared.digest.link}")
+                    for line in delivery.robot_markdown(prepared.digest, "wecom").splitlines():
+                        print(f"  | {visible(line)}")
+                continue
+            with engine.begin() as conn:
+                attempt = subscriptions.claim(conn, s, period, now)
+            if attempt is None:
+                continue
+            if prepared is None:
+                with engine.begin() as conn:
+                    subscriptions.finish(conn, s, period, now, attempt=attempt, ok=False, retryable=False,
+                                         error="owner may see no province (disabled, removed or no grants)")
+                print(f"gave up {label}: its owner may see no province", file=sys.stderr)
+                failed += 1
+                continue
+            try:
+                fmt = send(prepared, s, user=user, secrets=secrets, env=env)
+            except delivery.DeliveryError as exc:
+                with engine.begin() as conn:
+                    status = subscriptions.finish(conn, s, period, now, attempt=attempt, ok=False,
+                                                  retryable=exc.retryable, error=str(exc), alerts=len(prepared.alerts))
+                print(f"{status} {label} (attempt {attempt}): {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            except Exception as exc:  # noqa: BLE001 — a bug in one digest must not stop the others
+                with engine.begin() as conn:
+                    status = subscriptions.finish(conn, s, period, now, attempt=attempt, ok=False,
+                                                  error=f"{exc.__class__.__name__}: {exc}", alerts=len(prepared.alerts))
+                print(f"{status} {label} (attempt {attempt}): {exc.__class__.__name__}: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            with engine.begin() as conn:
+                subscriptions.finish(conn, s, period, now, attempt=attempt, ok=True, alerts=len(prepared.alerts))
+                access.record(conn, actor=f"digest:{s.owner}", action="digest", page="digest",
+                              item=f"subscription#{s.id} {period}", fmt=fmt,
+                              provinces=access.provinces_text(prepared.provinces, tuple(catalogue["province_code"])),
+                              filters=prepared.params, data_as_of=as_of,
+                              detail=json.dumps({"channel": s.channel, "target": s.target, "alerts": len(prepared.alerts),
+                                                 "attempt": attempt}, ensure_ascii=False))
+            print(f"sent {label}: {len(prepared.alerts)} alerts")
+    except SQLAlchemyError as exc:
+        print(f"digest: {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 4 if failed else 0

@@ -1,0 +1,61 @@
+"""A digest in words: the headline figures of the Overview's cards (the same ``Card`` objects the
+page draws, pacing line included), the alerts of the scope, and a link back to the cockpit view
+with the filters in the URL. Pure: ``components/commands/digest.py`` gathers the views and alerts
+and sends what this builds through ``components/delivery.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from components.alerts import alert_text
+from components.delivery import Digest
+from components.i18n import format_date, format_number, t
+
+if TYPE_CHECKING:
+    from components.sections.base import SectionContext, View
+    from data_access.alerts import Alert
+
+# The cards a digest quotes, in this order (the Overview's metric keys).
+DIGEST_METRICS = ("partners", "leads", "enrolled", "certified", "employed", "disbursed_yuan")
+MAX_ALERTS = 12  # a digest lists the first 12 (high severity first) and says how many more
+
+
+def figures(kpis: View, lang: str) -> list[tuple[str, str]]:
+    """(label, value) of the digest's cards, "value · projected year-end" where the card has one."""
+    cards = {card.label: card for _, group in kpis.prepared.groups for card in group}
+    out = []
+    for metric in DIGEST_METRICS:
+        card = cards.get(t(f"metric.{metric}", lang))
+        if card is not None:
+            out.append((card.label, f"{card.value} · {card.pacing_line}" if card.pacing_line else card.value))
+    return out
+
+
+def ordered(alerts: Sequence[Alert]) -> list[Alert]:
+    """High severity first, then by rule and key: the same order in every channel."""
+    return sorted(alerts, key=lambda a: (a.severity != "high", a.rule, a.key))
+
+
+def link(base_url: str, params: Mapping[str, Sequence[str]]) -> str:
+    """The cockpit's Overview with the digest's filters in the URL."""
+    query = urlencode([(k, v) for k, values in params.items() for v in values])
+    return f"{base_url.rstrip('/')}/" + (f"?{query}" if query else "")
+
+
+def build(ctx: SectionContext, kpis: View, alerts: Sequence[Alert], *, url: str, schedule: str) -> Digest:
+    """The digest of one subscription for one period."""
+    lang = ctx.lang
+    shown = ordered(alerts)
+    lines = [alert_text(a, lang, names=ctx.names) for a in shown[:MAX_ALERTS]]
+    if len(shown) > MAX_ALERTS:
+        lines.append(t("digest.more_alerts", lang, n=format_number(len(shown) - MAX_ALERTS, lang)))
+    return Digest(
+        title=t("digest.title", lang, schedule=t(f"digest.schedule.{schedule}", lang)),
+        scope_line=f"{ctx.text.line} · {t('app.data_as_of', lang, date=format_date(ctx.as_of, lang))}",
+        figures=figures(kpis, lang), alerts=lines, link=url,
+        figures_heading=t("digest.figures", lang), alerts_heading=t("digest.alerts", lang),
+        link_label=t("digest.open", lang), no_alerts=t("digest.no_alerts", lang),
+        footer=t("digest.footer", lang), lang=lang)

@@ -1,0 +1,145 @@
+"""提醒与订阅 Alerts and digests: what needs attention in the selected scope now, and digests that
+bring it to people who do not open the cockpit every morning — by e-mail (with the briefing-pack
+PDF) or to a WeCom / DingTalk / Feishu group. Users manage their own subscriptions; admins see all.
+Sending is done by ``python -m components.cli digest --due`` from the company's scheduler."""
+
+import datetime as dt
+import os
+
+import pandas as pd
+import streamlit as st
+
+from components.alerts import alert_text, rule_label
+from components.auth import read_secrets
+from components.context import page_context
+from components.delivery import configured_robots
+from components.digest import ordered
+from components.i18n import LANG_NAMES, format_date, t
+from components.sections import PACK_DEFAULT, SECTIONS
+from data_access import alerts, subscriptions
+from data_access import cache as data
+
+ctx = page_context()
+lang = ctx.lang
+st.title(t("subs.title", lang))
+st.markdown(t("subs.intro", lang))
+signed_in = ctx.actor != "demo"
+secrets = read_secrets()  # robot names and alert thresholds; never shown
+is_admin = ctx.role == "admin"
+
+
+def province_list(codes_: tuple[str, ...]) -> str:
+    if not codes_:
+        return t("subs.all_mine", lang)
+    return ("、" if lang == "zh" else ", ").join(ctx.province_name(p) for p in codes_)
+
+
+def schedule_text(s: subscriptions.Subscription) -> str:
+    when = {"daily": t("subs.every_day", lang),
+            "weekly": t("subs.every_week", lang, day=t(f"subs.weekday.{s.weekday}", lang)),
+            "monthly": t("subs.every_month", lang, day=s.monthday)}[s.schedule]
+    return f"{when} {s.at_time}"
+
+
+tab_now, tab_mine = st.tabs([t("subs.tab_now", lang), t("subs.tab_mine", lang)])
+
+with tab_now:
+    st.caption(t("subs.now_help", lang, scope=ctx.text.line))
+    with st.spinner(t("subs.evaluating", lang)):
+        found = ordered(data.digest_run(alerts.evaluate, scope=ctx.scope, as_of=ctx.as_of,
+                                        thresholds=alerts.Thresholds.from_settings(secrets, os.environ)))
+    if not found:
+        st.success(t("digest.no_alerts", lang), icon=":material/task_alt:")
+    else:
+        st.markdown(t("subs.now_count", lang, n=len(found)))
+        with st.container(border=True):
+            for a in found:  # a list to read, not error boxes: nothing here went wrong
+                mark = ":red[:material/priority_high:]" if a.severity == "high" else ":orange[:material/info:]"
+                st.markdown(f"{mark} **{rule_label(a.rule, lang)}** · {alert_text(a, lang, names=ctx.names)}")
+
+with tab_mine:
+    if not signed_in:
+        st.info(t("subs.sign_in", lang), icon=":material/lock:")
+    else:
+        if "subs_result" in st.session_state:
+            st.success(st.session_state.pop("subs_result"), icon=":material/check_circle:")
+        mine = data.digest_run(subscriptions.list_all, owner=None if is_admin else ctx.actor)
+        if not mine:
+            st.info(t("subs.none", lang), icon=":material/notifications_off:")
+        else:
+            last = data.digest_run(subscriptions.list_deliveries, subscription_ids=[s.id for s in mine])
+            latest = last.drop_duplicates("subscription_id").set_index("subscription_id")
+            st.dataframe(pd.DataFrame([{
+                "#": s.id, t("subs.col_owner", lang): s.owner, t("subs.col_scope", lang): province_list(s.provinces),
+                t("subs.col_schedule", lang): schedule_text(s),
+                t("subs.col_channel", lang): f"{t(f'subs.channel.{s.channel}', lang)} · {s.target}",
+                t("subs.col_sections", lang): len(s.sections),
+                t("subs.col_enabled", lang): s.enabled,
+                t("subs.col_last", lang): (f"{latest.loc[s.id, 'period']} · {t('subs.status.' + latest.loc[s.id, 'status'], lang)}"
+                                           if s.id in latest.index else "—"),
+            } for s in mine]), hide_index=True, width="stretch")
+            pick = st.selectbox(t("subs.pick", lang), [s.id for s in mine], key="subs_pick",
+                                format_func=lambda i: f"#{i} · {schedule_text(next(s for s in mine if s.id == i))}")
+            chosen = next(s for s in mine if s.id == pick)
+            left, right = st.columns(2)
+            owner = None if is_admin else ctx.actor
+            if left.button(t("subs.pause" if chosen.enabled else "subs.resume", lang), key="subs_toggle",
+                           icon=":material/pause:" if chosen.enabled else ":material/play_arrow:"):
+                data.digest_run(subscriptions.set_enabled, write=True, subscription_id=pick, enabled=not chosen.enabled,
+                                owner=owner)
+                st.rerun()
+            if right.button(t("subs.delete", lang), key="subs_delete", icon=":material/delete:"):
+                data.digest_run(subscriptions.delete, write=True, subscription_id=pick, owner=owner)
+                st.session_state["subs_result"] = t("subs.deleted", lang, id=pick)
+                st.rerun()
+            history = last[last["subscription_id"] == pick]
+            if not history.empty:
+                st.dataframe(history.assign(status=history["status"].map(lambda v: t(f"subs.status.{v}", lang))),
+                             hide_index=True, width="stretch",
+                             column_config={c: st.column_config.Column(t(f"subs.dcol.{c}", lang)) for c in history.columns})
+
+        st.subheader(t("subs.new", lang))
+        robots = configured_robots(secrets, os.environ)
+        with st.form("subs_form", border=True):
+            provinces = st.multiselect(t("subs.provinces", lang), list(ctx.allowed), key="subs_provinces",
+                                       format_func=ctx.province_name, placeholder=t("subs.all_mine", lang),
+                                       help=t("subs.provinces_help", lang))
+            sections = st.multiselect(t("subs.sections", lang), list(SECTIONS), default=list(PACK_DEFAULT[:6]),
+                                      key="subs_sections", format_func=lambda k: t(SECTIONS[k].title_key, lang),
+                                      help=t("subs.sections_help", lang))
+            col_a, col_b, col_c = st.columns(3)
+            schedule = col_a.selectbox(t("subs.schedule", lang), subscriptions.SCHEDULES, key="subs_schedule",
+                                   format_func=lambda v: t(f"digest.schedule.{v}", lang))
+            weekday = col_b.selectbox(t("subs.weekday", lang), range(7), key="subs_weekday",
+                                  format_func=lambda d: t(f"subs.weekday.{d}", lang), help=t("subs.weekday_help", lang))
+            monthday = col_c.number_input(t("subs.monthday", lang), 1, 31, 1, key="subs_monthday",
+                                      help=t("subs.monthday_help", lang))
+            at_time = st.time_input(t("subs.time", lang), dt.time(8, 0), step=900, key="subs_time",
+                                    help=t("subs.time_help", lang))
+            kinds = ["email", *sorted({k for _, k in robots})]
+            channel = st.radio(t("subs.channel_label", lang), kinds, horizontal=True, key="subs_channel",
+                               format_func=lambda v: t(f"subs.channel.{v}", lang))
+            robot_choices = [n for n, _ in robots]
+            robot = st.selectbox(t("subs.robot", lang), robot_choices, key="subs_robot", index=None,
+                                 placeholder=t("subs.robot_none", lang) if not robot_choices else None,
+                                 help=t("subs.robot_help", lang))
+            st.caption(t("subs.email_to", lang, email=ctx.actor))
+            digest_lang = st.radio(t("subs.lang", lang), ("zh", "en"), horizontal=True, key="subs_lang",
+                                   format_func=LANG_NAMES.__getitem__, index=0 if lang == "zh" else 1)
+            if st.form_submit_button(t("subs.save", lang), type="primary", icon=":material/notifications_active:"):
+                target = ctx.actor if channel == "email" else (robot or "")
+                if channel != "email" and dict(robots).get(target) != channel:
+                    st.error(t("subs.error.robot_kind", lang), icon=":material/error:")
+                else:
+                    try:
+                        new_id = data.digest_run(
+                            subscriptions.add, write=True, owner=ctx.actor,
+                            provinces=[p for p in provinces if p in ctx.allowed], sections=sections, schedule=schedule,
+                            weekday=int(weekday), monthday=int(monthday), at_time=at_time.strftime("%H:%M"),
+                            channel=channel, target=target, lang=digest_lang)
+                    except subscriptions.SubscriptionError as exc:
+                        st.error(t(f"subs.error.{exc.code}", lang), icon=":material/error:")
+                    else:
+                        st.session_state["subs_result"] = t("subs.saved", lang, id=new_id)
+                        st.rerun()
+        st.caption(t("subs.runner_note", lang, today=format_date(dt.date.today(), lang)))

@@ -1,0 +1,117 @@
+"""The Alerts page in AppTest: the open demo lists what needs attention and offers no
+subscription; a signed-in regional manager subscribes (e-mail, or a configured robot by name),
+pauses and deletes their own subscription, and sees nobody else's; an admin sees all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from components.i18n import t
+from data_access import access, config, schema, subscriptions
+from tests.app.helpers import assert_clean
+from tests.components.test_auth import GOOD
+
+HUBEI = "420000"
+USERS = {"alerts.hubei@corp.cn": ("regional", (HUBEI,)), "alerts.admin@corp.cn": ("admin", ())}
+
+
+@pytest.fixture(scope="module")
+def engine(app_db_url):
+    engine = config.make_engine(app_db_url)
+    emails = list(USERS)
+    with engine.begin() as conn:
+        conn.execute(schema.app_user_grant.delete().where(schema.app_user_grant.c.email.in_(emails)))
+        conn.execute(schema.app_user.delete().where(schema.app_user.c.email.in_(emails)))
+        for email, (role, provinces) in USERS.items():
+            access.add_user(conn, email=email, role=role, provinces=provinces, actor="cli:test")
+        other = subscriptions.add(conn, owner="someone.else@corp.cn", provinces=["410000"], sections=["kpis"],
+                                  schedule="daily", at_time="07:30", channel="email", target="someone.else@corp.cn")
+    yield engine
+    with engine.begin() as conn:
+        conn.execute(schema.delivery.delete())
+        conn.execute(schema.subscription.delete())
+        conn.execute(schema.app_user_grant.delete().where(schema.app_user_grant.c.email.in_(emails)))
+        conn.execute(schema.app_user.delete().where(schema.app_user.c.email.in_(emails)))
+    assert other
+
+
+@pytest.fixture
+def open_page(app, engine):
+    def make(email: str | None, robots: dict | None = None):
+        at = app()
+        if email is not None:
+            at.secrets["auth"] = GOOD
+            at.user = {"is_logged_in": True, "email": email}
+        if robots:
+            at.secrets["robot"] = robots
+        at.run()
+        at.switch_page("pages/alerts.py").run()
+        return at
+    return make
+
+
+def mine(engine, email):
+    with engine.connect() as conn:
+        return subscriptions.list_all(conn, owner=email)
+
+
+def test_the_open_demo_lists_alerts_and_offers_no_subscription(open_page):
+    at = open_page(None)
+    assert_clean(at)
+    assert at.title[0].value == t("subs.title", "zh")
+    texts = [m.value for m in at.markdown]
+    assert any(v.startswith(t("subs.now_count", "zh", n=0)[:3]) for v in texts) or \
+        any(s.value == t("digest.no_alerts", "zh") for s in at.success)
+    assert any(i.value == t("subs.sign_in", "zh") for i in at.info)
+    assert not [b for b in at.button if b.key == "subs_toggle"]
+
+
+def test_a_regional_manager_subscribes_pauses_and_deletes_their_own(open_page, engine):
+    email = "alerts.hubei@corp.cn"
+    at = open_page(email)
+    assert_clean(at)
+    assert any(i.value == t("subs.none", "zh") for i in at.info), "someone else's subscription is not listed"
+    assert at.multiselect(key="subs_provinces").options == ["湖北省"]  # only what they may see
+    at.selectbox(key="subs_schedule").set_value("weekly")
+    at.selectbox(key="subs_weekday").set_value(4)
+    at.time_input(key="subs_time").set_value(dt.time(17, 30))
+    at.button[[b.label for b in at.button].index(t("subs.save", "zh"))].click().run()
+    assert_clean(at)
+    (s,) = mine(engine, email)
+    assert (s.schedule, s.weekday, s.at_time, s.channel, s.target, s.provinces) == \
+        ("weekly", 4, "17:30", "email", email, ())
+    assert any(m.value == t("subs.saved", "zh", id=s.id) for m in at.success)
+    at.button(key="subs_toggle").click().run()
+    assert_clean(at)
+    assert mine(engine, email)[0].enabled is False
+    at.button(key="subs_delete").click().run()
+    assert_clean(at)
+    assert mine(engine, email) == []
+
+
+def test_a_robot_is_chosen_by_name_and_its_key_is_never_stored(open_page, engine):
+    email = "alerts.hubei@corp.cn"
+    robots = {"hubei_group": {"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=SECRET-TOKEN",
+                              "secret": "SEC-SIGNING"}}
+    at = open_page(email, robots)
+    at.radio(key="subs_channel").set_value("dingtalk")
+    at.selectbox(key="subs_robot").set_value("robot.hubei_group")
+    at.button[[b.label for b in at.button].index(t("subs.save", "zh"))].click().run()
+    assert_clean(at)
+    (s,) = mine(engine, email)
+    assert (s.channel, s.target) == ("dingtalk", "robot.hubei_group")
+    with engine.connect() as conn:
+        stored = " ".join(str(v) for row in conn.execute(sa.select(schema.subscription)) for v in row)
+    assert "SECRET-TOKEN" not in stored and "SEC-SIGNING" not in stored
+    with engine.begin() as conn:
+        subscriptions.delete(conn, s.id, owner=None)
+
+
+def test_an_admin_sees_everyones_subscriptions(open_page):
+    at = open_page("alerts.admin@corp.cn")
+    assert_clean(at)
+    table = "\n".join(df.value.to_string() for df in at.dataframe)
+    assert "someone.else@corp.cn" in table
