@@ -9,7 +9,9 @@ import pytest
 
 from components.i18n import t
 
-PAGES = {"overview": "", "coverage": "coverage", "investment": "investment", "funnels": "funnels", "reports": "reports"}
+PAGES = {"overview": "", "coverage": "coverage", "investment": "investment", "funnels": "funnels", "reports": "reports",
+         "upkeep": "upkeep", "alerts": "alerts"}
+TITLES = {"alerts": "subs.title"}  # the page's title key, when it is not "<name>.title"
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
@@ -42,7 +44,7 @@ def test_no_page_fetches_anything_from_the_internet(offline_page, server, name):
     page.goto(f"{server}/{PAGES[name]}?province=420000")
     page.wait_for_selector("h1", timeout=30_000)
     page.wait_for_timeout(4000 if name == "coverage" else 2500)  # charts, map tiles (none), icons, favicon
-    assert page.locator("h1").first.inner_text().strip() == t(f"{name}.title", "zh")
+    assert page.locator("h1").first.inner_text().strip() == t(TITLES.get(name, f"{name}.title"), "zh")
     body = page.inner_text("body")
     assert "TypeError" not in body and "Traceback" not in body
     if name == "coverage":  # the map itself drew (a table also draws on a canvas: look inside the deck)
