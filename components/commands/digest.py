@@ -138,54 +138,57 @@ def digest(argv: list[str]) -> int:
             return 0
         for s, period in todo:
             label = f"#{s.id} {s.schedule} {period} {s.channel} → {visible(s.target)}"
-            with engine.connect() as conn:
-                user = access.get_user(conn, s.owner)
-                prepared = None if user is None or not user.enabled else prepare(
-                    engine, conn, s, user=user, catalogue=catalogue, as_of=as_of, first=first,
-                    thresholds=thresholds, url=url_base)
-            if args.dry_run:
-                print(f"would send {label}" if prepared else f"would give up {label}: its owner may see no province")
-                if prepared:
-                    print(f"  {len(prepared.alerts)} alerts, {len(prepared.views)} sections; link {prepared.digest.link}")
+            attempt = 0
+            if not args.dry_run:  # claim first: a period another run holds (or sent) is not even built
+                with engine.begin() as conn:
+                    claimed = subscriptions.claim(conn, s, period, now)
+                if claimed is None:
+                    continue
+                attempt = claimed
+            alerts_n, retryable = 0, True
+            try:
+                with engine.connect() as conn:
+                    user = access.get_user(conn, s.owner)
+                    prepared = None if user is None or not user.enabled else prepare(
+                        engine, conn, s, user=user, catalogue=catalogue, as_of=as_of, first=first,
+                        thresholds=thresholds, url=url_base)
+                if prepared is None:
+                    retryable = False
+                    raise delivery.DeliveryError(s.channel, "its owner may see no province (disabled, removed or no grants)",
+                                                 retryable=False)
+                alerts_n = len(prepared.alerts)
+                if args.dry_run:
+                    print(f"would send {label}\n  {alerts_n} alerts, {len(prepared.views)} sections; "
+                          f"link {prepared.digest.link}")
                     for line in delivery.robot_markdown(prepared.digest, "wecom").splitlines():
                         print(f"  | {visible(line)}")
-                continue
-            with engine.begin() as conn:
-                attempt = subscriptions.claim(conn, s, period, now)
-            if attempt is None:
-                continue
-            if prepared is None:
-                with engine.begin() as conn:
-                    subscriptions.finish(conn, s, period, now, attempt=attempt, ok=False, retryable=False,
-                                         error="owner may see no province (disabled, removed or no grants)")
-                print(f"gave up {label}: its owner may see no province", file=sys.stderr)
-                failed += 1
-                continue
-            try:
+                    continue
                 fmt = send(prepared, s, user=user, secrets=secrets, env=env)
-            except delivery.DeliveryError as exc:
+            except SQLAlchemyError:
+                raise  # the database is down: exit 1; the claim is taken over by a later run after 30 min
+            except Exception as exc:  # noqa: BLE001 — one broken digest or channel must not stop the others
+                failed += 1
+                if isinstance(exc, delivery.DeliveryError):
+                    retryable, reason = exc.retryable, str(exc)
+                else:
+                    reason = f"{exc.__class__.__name__}: {exc}"
+                if args.dry_run:
+                    print(f"would fail {label}: {reason}", file=sys.stderr)
+                    continue
                 with engine.begin() as conn:
                     status = subscriptions.finish(conn, s, period, now, attempt=attempt, ok=False,
-                                                  retryable=exc.retryable, error=str(exc), alerts=len(prepared.alerts))
-                print(f"{status} {label} (attempt {attempt}): {exc}", file=sys.stderr)
-                failed += 1
-                continue
-            except Exception as exc:  # noqa: BLE001 — a bug in one digest must not stop the others
-                with engine.begin() as conn:
-                    status = subscriptions.finish(conn, s, period, now, attempt=attempt, ok=False,
-                                                  error=f"{exc.__class__.__name__}: {exc}", alerts=len(prepared.alerts))
-                print(f"{status} {label} (attempt {attempt}): {exc.__class__.__name__}: {exc}", file=sys.stderr)
-                failed += 1
+                                                  retryable=retryable, error=reason, alerts=alerts_n)
+                print(f"{status} {label} (attempt {attempt}): {reason}", file=sys.stderr)
                 continue
             with engine.begin() as conn:
-                subscriptions.finish(conn, s, period, now, attempt=attempt, ok=True, alerts=len(prepared.alerts))
+                subscriptions.finish(conn, s, period, now, attempt=attempt, ok=True, alerts=alerts_n)
                 access.record(conn, actor=f"digest:{s.owner}", action="digest", page="digest",
                               item=f"subscription#{s.id} {period}", fmt=fmt,
                               provinces=access.provinces_text(prepared.provinces, tuple(catalogue["province_code"])),
                               filters=prepared.params, data_as_of=as_of,
-                              detail=json.dumps({"channel": s.channel, "target": s.target, "alerts": len(prepared.alerts),
+                              detail=json.dumps({"channel": s.channel, "target": s.target, "alerts": alerts_n,
                                                  "attempt": attempt}, ensure_ascii=False))
-            print(f"sent {label}: {len(prepared.alerts)} alerts")
+            print(f"sent {label}: {alerts_n} alerts")
     except SQLAlchemyError as exc:
         print(f"digest: {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1

@@ -162,3 +162,18 @@ def test_nothing_is_due_before_the_time_and_a_disabled_owner_gets_nothing(world,
     with engine.connect() as conn:
         status = dict(conn.execute(sa.select(schema.delivery.c.subscription_id, schema.delivery.c.status)).all())
     assert status[ids["email"]] == "gave_up" and status[ids["broken"]] == "failed"
+
+
+def test_a_robot_that_is_not_set_up_is_given_up_and_the_rest_still_go(world, receivers):
+    url, engine, ids, inbox = world
+    with engine.begin() as conn:
+        lost = subscriptions.add(conn, owner=MANAGER, provinces=[HUBEI], sections=["kpis"], schedule="daily",
+                                 at_time="08:00", channel="feishu", target="robot.nowhere")
+        conn.execute(schema.subscription.update().where(schema.subscription.c.id == lost)
+                     .values(created_at=dt.datetime(2026, 12, 1, 23, 0)))
+    assert main(["digest", "--due", "--now", NOW, "--database-url", url]) == 4
+    with engine.connect() as conn:
+        rows = {r.subscription_id: r for r in conn.execute(sa.select(schema.delivery))}
+    assert rows[lost].status == "gave_up" and "robot.nowhere" in rows[lost].error
+    assert rows[ids["email"]].status == "sent" and len(inbox.envelopes) == 1
+    assert len(receivers["feishu"].requests) == 1  # the set-up Feishu robot still got its message
