@@ -294,8 +294,13 @@ def email_bodies(digest: Digest) -> tuple[str, str]:
     text += ["", f"{digest.link_label}{digest.colon}{digest.link}"] + ([digest.footer] if digest.footer else [])
 
     e = html.escape
-    rows = "".join(f'<tr><th align="left" style="padding:2px 12px 2px 0;font-weight:normal">{e(label)}</th>'
-                   f'<td align="right" style="padding:2px 0"><b>{e(value)}</b></td></tr>' for label, value in digest.figures)
+    def row(label: str, value: str) -> str:  # "2,109 · 预计全年 2,484 · …": the figure bold, its note in grey beside it
+        figure, _, note = value.partition(" · ")
+        return (f'<tr><th align="left" style="padding:2px 12px 2px 0;font-weight:normal">{e(label)}</th>'
+                f'<td align="right" style="padding:2px 12px 2px 0"><b>{e(figure)}</b></td>'
+                f'<td align="left" style="padding:2px 0;color:#6b7280">{e(note)}</td></tr>')
+
+    rows = "".join(row(label, value) for label, value in digest.figures)
     items = "".join(f"<li>{e(a)}</li>" for a in alerts)
     page = (f'<!DOCTYPE html><html lang="{e(digest.lang, quote=True)}"><head><meta charset="utf-8"><title>{e(digest.title)}</title></head>'
             f'<body style="font-family:sans-serif;color:#1f2937">'
