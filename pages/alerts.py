@@ -105,7 +105,7 @@ with tab_mine:
                                        format_func=ctx.province_name, placeholder=t("subs.all_mine", lang),
                                        help=t("subs.provinces_help", lang))
             sections = st.multiselect(t("subs.sections", lang), list(SECTIONS), default=list(PACK_DEFAULT[:6]),
-                                      key="subs_sections", format_func=lambda k: t(SECTIONS[k].title_key, lang),
+                                      key="subs_sections", format_func=lambda k: SECTIONS[k].title(ctx.sections),
                                       help=t("subs.sections_help", lang))
             col_a, col_b, col_c = st.columns(3)
             schedule = col_a.selectbox(t("subs.schedule", lang), subscriptions.SCHEDULES, key="subs_schedule",

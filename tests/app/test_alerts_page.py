@@ -75,6 +75,8 @@ def test_a_regional_manager_subscribes_pauses_and_deletes_their_own(open_page, e
     assert_clean(at)
     assert any(i.value == t("subs.none", "zh") for i in at.info), "someone else's subscription is not listed"
     assert at.multiselect(key="subs_provinces").options == ["湖北省"]  # only what they may see
+    pages = at.multiselect(key="subs_sections").options
+    assert len(pages) > 10 and not [p for p in pages if "{" in p], pages  # titles filled in, as on Reports
     at.selectbox(key="subs_schedule").set_value("weekly")
     at.selectbox(key="subs_weekday").set_value(4)
     at.time_input(key="subs_time").set_value(dt.time(17, 30))

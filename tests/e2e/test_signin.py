@@ -505,3 +505,22 @@ def test_an_admin_adds_a_partner_in_the_browser_and_the_overview_counts_it(brows
         page.get_by_role("button", name=t("upkeep.apply", "zh")).click()
         page.get_by_text(t("upkeep.applied", "zh", id=next_id, inserted=2, changed=0, ended=0)).wait_for(timeout=TIMEOUT)
         assert partner_card(page) == before + 1
+
+
+def test_a_signed_in_user_subscribes_to_a_digest_in_the_browser(browser, sso):
+    """Sign in, open Alerts, the "My subscriptions" tab, keep the form's defaults (daily 08:00 by
+    e-mail, every province one may see) and save: the subscription is theirs, by e-mail to them."""
+    from data_access import subscriptions
+
+    base, url = sso
+    with signed_in(browser, base, ADMIN) as page:
+        goto(page, base, "alerts")
+        page.get_by_role("tab", name=t("subs.tab_mine", "zh")).click()
+        page.get_by_role("button", name=t("subs.save", "zh")).click()
+        page.get_by_text(t("subs.saved", "zh", id=1)[:6]).first.wait_for(timeout=TIMEOUT)
+        settle(page)
+        if os.environ.get("ALERTS_SHOT"):
+            page.screenshot(path=os.environ["ALERTS_SHOT"], full_page=True)
+    with config.make_engine(url).connect() as conn:
+        (s,) = subscriptions.list_all(conn, owner=ADMIN)
+    assert (s.channel, s.target, s.schedule, s.at_time, s.provinces) == ("email", ADMIN, "daily", "08:00", ())
