@@ -79,15 +79,6 @@ def test_a_bad_setting_is_refused_by_name(secrets, env, message):
 # --------------------------------------------------------------------------- database fixtures
 
 
-@pytest.fixture
-def conn(dialect, seeded):
-    """A connection in a transaction that is rolled back: each test leaves the seeded database as it was."""
-    engine = seeded[dialect]
-    with engine.connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
-
 
 def everywhere(c) -> tuple[str, ...]:
     return tuple(sorted(r[0] for r in c.execute(sa.select(schema.province.c.code))))

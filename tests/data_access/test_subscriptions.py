@@ -56,13 +56,6 @@ def test_a_subscription_that_cannot_work_is_refused(conn, kw, code):
     assert err.value.code == code
 
 
-@pytest.fixture
-def conn(dialect, seeded):
-    with seeded[dialect].connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
-
 
 def made_on(conn, sid: int, beijing: str) -> None:
     """Pretend the subscription was made at this Beijing time (the tests' clock is not the wall clock)."""

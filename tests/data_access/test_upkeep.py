@@ -15,6 +15,7 @@ from components.commands import main
 from components.upkeep import header, metric_labels, targets_template
 from data_access import access, queries, schema, upkeep
 from data_access.scope import year_scope
+from tests.data_access.conftest import kill_at
 
 HENAN, HUBEI = "410000", "420000"
 YEAR = 2027  # after the seed's last target year (2026): every row of a test file is an insert; YEAR + 4 <= today + 5
@@ -34,15 +35,6 @@ def workbook(rows, *, lang="zh", names=None) -> bytes:
 def operator(ref) -> upkeep.Uploader:
     return upkeep.Uploader("cli:test", "operator", tuple(ref.provinces), True)
 
-
-@pytest.fixture
-def conn(dialect, seeded):
-    """A connection in a transaction that is rolled back: each test leaves the seeded database as it was."""
-    engine = seeded[dialect]
-    with engine.connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
 
 
 def load(c, data, uploader=None):
@@ -152,28 +144,6 @@ def test_an_analyst_cannot_change_another_provinces_or_national_targets(conn):
                                                     national=False)["province_code"].ne(HUBEI).any()
 
 
-def _kill_after_first_target_write(conn, dialect: str, engine: sa.Engine) -> None:
-    """Kill ``conn``'s session from the server side as the second target statement is sent."""
-    dbapi = conn.connection.dbapi_connection
-    if dialect == "postgresql":
-        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-    elif dialect == "mariadb":
-        pid = conn.execute(sa.text("SELECT CONNECTION_ID()")).scalar_one()
-    seen = {"n": 0}
-
-    @sa.event.listens_for(conn, "before_cursor_execute")
-    def kill(_c, _cursor, statement, *args):
-        if statement.lstrip().upper().startswith(("INSERT INTO TARGET", "UPDATE TARGET")):
-            seen["n"] += 1
-            if seen["n"] == 2:
-                if dialect == "sqlite":
-                    dbapi.close()  # the process's only handle on the transaction: SQLite rolls it back
-                else:
-                    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as other:
-                        other.execute(sa.text("SELECT pg_terminate_backend(:p)" if dialect == "postgresql"
-                                              else f"KILL CONNECTION {int(pid)}"), {"p": pid})
-
-
 def test_a_connection_killed_mid_apply_leaves_nothing_half_written(dialect, seeded):
     engine = seeded[dialect]
     data = workbook([(YEAR + 3, HENAN, "leads", 1, ""), (YEAR + 3, HENAN, "enrolled", 2, ""), (YEAR + 3, HENAN, "employed", 3, "")])
@@ -184,7 +154,7 @@ def test_a_connection_killed_mid_apply_leaves_nothing_half_written(dialect, seed
     assert plan is not None and plan.counts["inserted"] == 3
     with pytest.raises(sa.exc.DBAPIError):
         with engine.begin() as c:
-            _kill_after_first_target_write(c, dialect, engine)
+            kill_at(c, dialect, engine, statements=("INSERT INTO TARGET", "UPDATE TARGET"))
             upkeep.apply_plan(c, plan, rows, actor="a", file_name="killed.xlsx", sha256="", source="cli")
     engine.dispose()  # the pool may hold the dead connection
     with engine.connect() as c:

@@ -16,6 +16,7 @@ from components.commands import main
 from components.upkeep_partners import partner_labels, partners_template
 from data_access import access, queries, schema, upkeep, upkeep_partners
 from data_access.scope import year_scope
+from tests.data_access.conftest import kill_at
 
 HENAN, HUBEI = "410000", "420000"
 ZHENGZHOU, WUHAN = "410100", "420100"
@@ -38,14 +39,6 @@ def row(name, *, kind="高职院校 (vocational_college)", city=f"郑州市 ({ZH
         status="合作中 (active)", name_en=""):
     return (name, name_en, kind, city, level, agreement, signed, expires, value, unit, status, "")
 
-
-@pytest.fixture
-def conn(dialect, seeded):
-    engine = seeded[dialect]
-    with engine.connect() as c:
-        tx = c.begin()
-        yield c
-        tx.rollback()
 
 
 def everyone(ref) -> upkeep.Uploader:
@@ -177,28 +170,6 @@ def test_a_preview_made_before_another_upload_is_refused(conn):
         apply(conn, rows, plan)
 
 
-def _kill_on_second_agreement(conn, dialect: str, engine: sa.Engine) -> None:
-    dbapi = conn.connection.dbapi_connection
-    pid = None
-    if dialect == "postgresql":
-        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-    elif dialect == "mariadb":
-        pid = conn.execute(sa.text("SELECT CONNECTION_ID()")).scalar_one()
-    seen = {"n": 0}
-
-    @sa.event.listens_for(conn, "before_cursor_execute")
-    def kill(_c, _cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO AGREEMENT"):
-            seen["n"] += 1
-            if seen["n"] == 2:
-                if dialect == "sqlite":
-                    dbapi.close()
-                else:
-                    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as other:
-                        other.execute(sa.text("SELECT pg_terminate_backend(:p)" if dialect == "postgresql"
-                                              else f"KILL CONNECTION {int(pid)}"), {"p": pid})
-
-
 def test_a_connection_killed_mid_apply_leaves_no_partner_half_written(dialect, seeded):
     engine = seeded[dialect]
     with engine.connect() as c:
@@ -209,7 +180,7 @@ def test_a_connection_killed_mid_apply_leaves_no_partner_half_written(dialect, s
     assert plan.ok and plan.counts["inserted"] == 3
     with pytest.raises(sa.exc.DBAPIError):
         with engine.begin() as c:
-            _kill_on_second_agreement(c, dialect, engine)
+            kill_at(c, dialect, engine, statements=("INSERT INTO AGREEMENT",))
             apply(c, rows, plan)
     engine.dispose()
     with engine.connect() as c:
