@@ -8,14 +8,14 @@ duck-typed here (only type-checked against it).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from components.i18n import format_money, format_number, t
-from components.upkeep_partners import change_row
+from components.upkeep_partners import MONEY_UNIT_CHOICES, change_row
+from components.upkeep_xlsx import Column, template
 from data_access import codes
 
 if TYPE_CHECKING:
@@ -25,8 +25,6 @@ TARGET_FIELDS = ("year", "province", "metric", "value", "unit", "note")
 MONEY_TARGETS = ("planned_fen", "disbursed_fen")
 # target.metric -> the KPI card's metric key (its label in the catalogue)
 CARD_METRIC = {"planned_fen": "planned_yuan", "disbursed_fen": "disbursed_yuan"}
-# The units of the template's list, as the reader accepts them (data_access.upkeep.MONEY_UNITS).
-MONEY_UNIT_CHOICES = {"zh": ("元", "万元", "亿元"), "en": ("yuan", "10k yuan", "100m yuan")}
 COUNT_UNIT = {"zh": "个", "en": "count"}
 
 
@@ -155,61 +153,23 @@ def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *,
 def targets_template(provinces: Mapping[str, tuple[str, str]], *, year: int, lang: str) -> bytes:
     """The annual-targets template: a data sheet with noted headers and drop-down lists (province
     with adcode, metric, unit), a guide with an example row, and the lists on a hidden sheet."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    head = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "border": 1, "text_wrap": True})
-    bold = book.add_format({"bold": True})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    data = book.add_worksheet(t("upkeep.sheet.targets", lang))
-    guide = book.add_worksheet(t("upkeep.sheet.guide", lang))
-    lists = book.add_worksheet(t("upkeep.sheet.lists", lang))
-    province_items = [f"{t('upkeep.national', lang)} (national)"] + [province_choice(c, n, lang) for c, n in provinces.items()]
-    metric_items = [metric_choice(m, lang) for m in codes.TARGET_METRICS]
-    unit_items = [*MONEY_UNIT_CHOICES[lang], COUNT_UNIT[lang]]
-    for col, items in enumerate((province_items, metric_items, unit_items)):
-        for row, item in enumerate(items):
-            lists.write_string(row, col, item)
-    lists.hide()
-    sheet_ref = t("upkeep.sheet.lists", lang)
-    ranges = {"province": f"='{sheet_ref}'!$A$1:$A${len(province_items)}",
-              "metric": f"='{sheet_ref}'!$B$1:$B${len(metric_items)}",
-              "unit": f"='{sheet_ref}'!$C$1:$C${len(unit_items)}"}
+    items = {"province": [f"{t('upkeep.national', lang)} (national)"] +
+                         [province_choice(c, n, lang) for c, n in provinces.items()],
+             "metric": [metric_choice(m, lang) for m in codes.TARGET_METRICS],
+             "unit": [*MONEY_UNIT_CHOICES[lang], COUNT_UNIT[lang]]}
+    rules = {"year": {"validate": "integer", "criteria": "between", "minimum": 2015, "maximum": year + 5},
+             "value": {"validate": "decimal", "criteria": ">=", "value": 0}}
     widths = {"year": 10, "province": 26, "metric": 26, "value": 16, "unit": 10, "note": 30}
-    for col, f in enumerate(TARGET_FIELDS):
-        data.write_string(0, col, header(f, lang), head)
-        data.write_comment(0, col, t(f"upkeep.note.{f}", lang), {"x_scale": 2})
-        data.set_column(col, col, widths[f])
-        if f in ranges:
-            data.data_validation(1, col, 20_000, col, {"validate": "list", "source": ranges[f],
-                                                       "error_message": t(f"upkeep.note.{f}", lang)[:255]})
-        elif f == "year":
-            data.data_validation(1, col, 20_000, col, {"validate": "integer", "criteria": "between",
-                                                       "minimum": 2015, "maximum": year + 5})
-        elif f == "value":
-            data.data_validation(1, col, 20_000, col, {"validate": "decimal", "criteria": ">=", "value": 0})
-    data.freeze_panes(1, 0)
-    guide.set_column(0, 0, 26)
-    guide.set_column(1, 5, 24)
-    guide.write_string(0, 0, t("upkeep.guide.title", lang), bold)
-    guide.merge_range(1, 0, 1, 5, t("upkeep.guide.body", lang), wrap)
-    guide.set_row(1, 60)
-    guide.write_string(3, 0, t("upkeep.guide.example", lang), bold)
+    columns = [Column(header(f, lang), t(f"upkeep.note.{f}", lang), widths[f], items.get(f, ()), rules.get(f, {}))
+               for f in TARGET_FIELDS]
     first = next(iter(provinces.items()), ("410000", ("河南省", "Henan")))
-    example = [(year, province_choice(first[0], first[1], lang), metric_choice("leads", lang), 12000, COUNT_UNIT[lang], ""),
-               (year, province_choice(first[0], first[1], lang), metric_choice("disbursed_fen", lang), 1280,
-                MONEY_UNIT_CHOICES[lang][1], "")]
-    for col, f in enumerate(TARGET_FIELDS):
-        guide.write_string(4, col, header(f, lang), head)
-    for r, values in enumerate(example, start=5):
-        for col, value in enumerate(values):
-            (guide.write_number if isinstance(value, int) else guide.write_string)(r, col, value)
-    for r, f in enumerate(TARGET_FIELDS, start=8):
-        guide.write_string(r, 0, header(f, lang), bold)
-        guide.write_string(r, 1, t(f"upkeep.note.{f}", lang))
-    book.close()
-    return buffer.getvalue()
+    where = province_choice(first[0], first[1], lang)
+    examples = [(year, where, metric_choice("leads", lang), 12000, COUNT_UNIT[lang], ""),
+                (year, where, metric_choice("disbursed_fen", lang), 1280, MONEY_UNIT_CHOICES[lang][1], "")]
+    return template(sheet=t("upkeep.sheet.targets", lang), guide_sheet=t("upkeep.sheet.guide", lang),
+                    lists_sheet=t("upkeep.sheet.lists", lang), columns=columns, guide_title=t("upkeep.guide.title", lang),
+                    guide_body=t("upkeep.guide.body", lang), example_title=t("upkeep.guide.example", lang),
+                    examples=examples)
 
 
 __all__ = ["header", "metric_choice", "metric_labels", "plan_frame", "preview_text",

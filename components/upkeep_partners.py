@@ -5,11 +5,11 @@ like components/upkeep.py (the reading and writing live in data_access/upkeep_pa
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 
 from components.i18n import format_date, format_money, label, t
+from components.upkeep_xlsx import Column, template
 from data_access import codes
 
 PARTNER_FIELDS = ("name_zh", "name_en", "kind", "city", "level", "agreement", "signed", "expires", "value", "unit",
@@ -21,6 +21,7 @@ CHOICES: Mapping[str, tuple[tuple[str, ...], str]] = {
     "agreement": (codes.AGREEMENT_KINDS, "agreement_kind"),
     "status": (codes.PARTNER_STATUSES, "partner_status"),
 }
+# The units of the templates' lists, as the reader accepts them (data_access.upkeep.MONEY_UNITS).
 MONEY_UNIT_CHOICES = {"zh": ("元", "万元", "亿元"), "en": ("yuan", "10k yuan", "100m yuan")}
 # partner column (as stored in a change's before/after) -> the template field that sets it
 FIELD_OF = {"name_en": "name_en", "kind": "kind", "city_code": "city", "agreement_level": "level", "since": "since",
@@ -111,57 +112,21 @@ def partners_template(cities: Mapping[str, tuple[str, str, str]], provinces: Map
     """The partners-and-agreements template: one row per agreement, noted headers, drop-down lists
     (kinds, cities of the uploader's provinces with adcodes, levels, agreement kinds, statuses,
     units), a guide with example rows, and the lists on a hidden sheet."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    head = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "border": 1, "text_wrap": True})
-    bold = book.add_format({"bold": True})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
-    data = book.add_worksheet(t("upkeep.sheet.partners", lang))
-    guide = book.add_worksheet(t("upkeep.sheet.guide", lang))
-    lists = book.add_worksheet(t("upkeep.sheet.lists", lang))
-    in_scope = sorted((c for c, v in cities.items() if v[0] in allowed))
+    in_scope = sorted(c for c, v in cities.items() if v[0] in allowed)
     items = {f: [choice(f, code, lang) for code in CHOICES[f][0]] for f in CHOICES}
     items["city"] = [city_choice(c, cities[c], lang) for c in in_scope]
     items["unit"] = list(MONEY_UNIT_CHOICES[lang])
-    ranges = {}
-    sheet_ref = t("upkeep.sheet.lists", lang)
-    for col, (f, values) in enumerate(items.items()):
-        for row, item in enumerate(values):
-            lists.write_string(row, col, item)
-        letter = chr(ord("A") + col)
-        ranges[f] = f"='{sheet_ref}'!${letter}$1:${letter}${max(len(values), 1)}"
-    lists.hide()
+    days = {"validate": "date", "criteria": "between", "minimum": today.replace(year=1990, month=1, day=1),
+            "maximum": today.replace(year=today.year + 30)}
+    rules = {"signed": days, "expires": days, "value": {"validate": "decimal", "criteria": ">=", "value": 0}}
     widths = {"name_zh": 30, "name_en": 34, "kind": 18, "city": 20, "level": 14, "agreement": 22, "signed": 12,
               "expires": 12, "value": 14, "unit": 10, "status": 14, "note": 24}
-    for col, f in enumerate(PARTNER_FIELDS):
-        data.write_string(0, col, pheader(f, lang), head)
-        data.write_comment(0, col, t(f"upkeep.pnote.{f}", lang), {"x_scale": 2})
-        data.set_column(col, col, widths[f], day if f in ("signed", "expires") else None)
-        note = t(f"upkeep.pnote.{f}", lang)[:255]
-        if f in ranges:
-            data.data_validation(1, col, 20_000, col, {"validate": "list", "source": ranges[f], "error_message": note})
-        elif f in ("signed", "expires"):
-            data.data_validation(1, col, 20_000, col, {"validate": "date", "criteria": "between",
-                                                       "minimum": today.replace(year=1990, month=1, day=1),
-                                                       "maximum": today.replace(year=today.year + 30),
-                                                       "error_message": note})
-        elif f == "value":
-            data.data_validation(1, col, 20_000, col, {"validate": "decimal", "criteria": ">=", "value": 0,
-                                                       "error_message": note})
-    data.freeze_panes(1, 1)
-    guide.set_column(0, 0, 30)
-    guide.set_column(1, len(PARTNER_FIELDS), 18)
-    guide.write_string(0, 0, t("upkeep.guide.ptitle", lang), bold)
-    guide.merge_range(1, 0, 1, 7, t("upkeep.guide.pbody", lang), wrap)
-    guide.set_row(1, 90)
-    guide.write_string(3, 0, t("upkeep.guide.example", lang), bold)
+    columns = [Column(pheader(f, lang), t(f"upkeep.pnote.{f}", lang), widths[f], items.get(f, ()), rules.get(f, {}),
+                      date=f in ("signed", "expires")) for f in PARTNER_FIELDS]
     city = in_scope[0] if in_scope else next(iter(cities), "410100")
     city_text = city_choice(city, cities.get(city, ("", "郑州市", "Zhengzhou")), lang)
     year = today.year - 1  # signed in the past, whenever the template is made
-    example: list[tuple[object, ...]] = [
+    examples: list[tuple[object, ...]] = [
         ("示例职业技术学院", "Example Vocational College",
          choice("kind", "vocational_college", lang), city_text, choice("level", "core", lang),
          choice("agreement", "industry_college", lang), f"{year}-03-01", f"{year + 5}-02-28", 300,
@@ -169,16 +134,10 @@ def partners_template(cities: Mapping[str, tuple[str, str, str]], provinces: Map
         ("示例职业技术学院", "", choice("kind", "vocational_college", lang), city_text, choice("level", "core", lang),
          choice("agreement", "practice_base", lang), f"{year}-06-15", "", 0, "", choice("status", "active", lang), ""),
     ]
-    for col, f in enumerate(PARTNER_FIELDS):
-        guide.write_string(4, col, pheader(f, lang), head)
-    for r, cells in enumerate(example, start=5):
-        for col, value in enumerate(cells):
-            (guide.write_number if isinstance(value, int) else guide.write_string)(r, col, value)
-    for r, f in enumerate(PARTNER_FIELDS, start=8):
-        guide.write_string(r, 0, pheader(f, lang), bold)
-        guide.write_string(r, 1, t(f"upkeep.pnote.{f}", lang))
-    book.close()
-    return buffer.getvalue()
+    return template(sheet=t("upkeep.sheet.partners", lang), guide_sheet=t("upkeep.sheet.guide", lang),
+                    lists_sheet=t("upkeep.sheet.lists", lang), columns=columns,
+                    guide_title=t("upkeep.guide.ptitle", lang), guide_body=t("upkeep.guide.pbody", lang),
+                    example_title=t("upkeep.guide.example", lang), examples=examples, freeze_cols=1, guide_height=90)
 
 
 __all__ = ["change_row", "change_text", "partner_labels", "partners_template", "pheader"]
