@@ -44,32 +44,26 @@ def base_url(secrets: dict, env) -> str:
     return env.get("COCKPIT_BASE_URL") or (secrets.get("cockpit") or {}).get("base_url") or "http://localhost:8501"
 
 
-def prepare(engine, conn, s, *, user, catalogue, as_of: dt.date, first: dt.date, thresholds, url: str) -> Prepared | None:
+def prepare(engine, conn, s, *, user, cat, thresholds, url: str) -> Prepared | None:
     """Build the digest of subscription ``s`` as its owner may see it now; None when the owner may
     see nothing (disabled, removed, or no province left)."""
     from components import digest
-    from components.filters import filter_scope, parse_params, period_options
-    from components.sections import SectionContext, build_views
+    from components.commands._context import section_context
+    from components.sections import build_views
     from data_access import access, alerts, reader
 
-    region_of = dict(zip(catalogue["province_code"], catalogue["region"]))
-    allowed = access.allowed_provinces(user, region_of)
+    allowed = access.allowed_provinces(user, cat.region_of)
     provinces = tuple(p for p in (s.provinces or allowed) if p in allowed)
     if not provinces:
         return None
-    regions = {r: tuple(catalogue.loc[catalogue["region"] == r, "province_code"]) for r in set(region_of.values())}
     params = {"province": list(provinces), "lang": [s.lang]}
-    filters, _ = parse_params(params, allowed=allowed, regions=regions, periods=period_options(first, as_of))
-    scope = filter_scope(filters, allowed, as_of)
-    names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
-    ctx = SectionContext(scope=scope, filters=filters, lang=filters.lang, as_of=as_of, names=names)
+    ctx, _ = section_context(cat, params, allowed)
     ids = ["kpis", *[x for x in s.sections if x != "kpis"]]
     views = build_views(reader.direct(engine), ctx, ids)
-    found = alerts.evaluate(conn, scope=scope, as_of=as_of, thresholds=thresholds)
-    kept = [a for a in found if a.province_code is None or a.province_code in provinces]
+    found = alerts.evaluate(conn, scope=ctx.scope, as_of=cat.as_of, thresholds=thresholds)  # cut to the scope there
     link_params = {k: v for k, v in params.items() if not (k == "lang" and v == ["zh"])}
-    d = digest.build(ctx, views[0], kept, url=digest.link(url, link_params), schedule=s.schedule)
-    return Prepared(d, ctx, views, kept, params, provinces)
+    d = digest.build(ctx, views[0], found, url=digest.link(url, link_params), schedule=s.schedule)
+    return Prepared(d, ctx, views, found, params, provinces)
 
 
 def send(p: Prepared, s, *, user, secrets: dict, env) -> str:
@@ -102,8 +96,8 @@ def digest(argv: list[str]) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from components import delivery
-    from data_access import access, alerts, config, queries, subscriptions
-    from data_access.scope import Scope
+    from components.commands._context import read_catalogue
+    from data_access import access, alerts, config, subscriptions
 
     parser = OneLineParser(prog="python -m components.cli digest",
                            description="Send the alert digests that are due now (for cron / systemd / CronJob).")
@@ -128,11 +122,7 @@ def digest(argv: list[str]) -> int:
         engine = config.make_engine(url)
         with engine.connect() as conn:
             todo = subscriptions.due(conn, now)
-            catalogue = queries.get_province_catalogue(conn)
-            everything = Scope(tuple(catalogue["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1))
-            fresh = queries.get_data_freshness(conn, scope=everything)
-        as_of = queries.data_as_of(fresh) or now.date()
-        first = fresh.set_index("source").loc["funnel_event", "earliest_on"] or dt.date(as_of.year, 1, 1)
+            cat = read_catalogue(conn)
         if not todo:
             print(f"digest: nothing due at {now.isoformat(timespec='minutes')}")
             return 0
@@ -150,8 +140,7 @@ def digest(argv: list[str]) -> int:
                 with engine.connect() as conn:
                     user = access.get_user(conn, s.owner)
                     prepared = None if user is None or not user.enabled else prepare(
-                        engine, conn, s, user=user, catalogue=catalogue, as_of=as_of, first=first,
-                        thresholds=thresholds, url=url_base)
+                        engine, conn, s, user=user, cat=cat, thresholds=thresholds, url=url_base)
                 if prepared is None:
                     retryable = False
                     raise delivery.DeliveryError(s.channel, "its owner may see no province (disabled, removed or no grants)",
@@ -184,8 +173,8 @@ def digest(argv: list[str]) -> int:
                 subscriptions.finish(conn, s, period, now, attempt=attempt, ok=True, alerts=alerts_n)
                 access.record(conn, actor=f"digest:{s.owner}", action="digest", page="digest",
                               item=f"subscription#{s.id} {period}", fmt=fmt,
-                              provinces=access.provinces_text(prepared.provinces, tuple(catalogue["province_code"])),
-                              filters=prepared.params, data_as_of=as_of,
+                              provinces=access.provinces_text(prepared.provinces, cat.provinces),
+                              filters=prepared.params, data_as_of=cat.as_of,
                               detail=json.dumps({"channel": s.channel, "target": s.target, "alerts": alerts_n,
                                                  "attempt": attempt}, ensure_ascii=False))
             print(f"sent {label}: {alerts_n} alerts")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -15,11 +14,10 @@ def report(argv: list[str]) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from components.briefing import pack_meta
+    from components.commands._context import read_catalogue, section_context
     from components.export import ExportUnavailable, build_pdf, build_pptx
-    from components.filters import filter_scope, parse_params, period_options
-    from components.sections import PACK_DEFAULT, SECTIONS, SectionContext, build_views, unknown_sections
-    from data_access import access, codes, config, queries, reader
-    from data_access.scope import Scope
+    from components.sections import PACK_DEFAULT, SECTIONS, build_views, unknown_sections
+    from data_access import access, codes, config, reader
 
     parser = OneLineParser(prog="python -m components.cli report", description="Build a briefing pack (PPTX or PDF).")
     parser.add_argument("--province", action="append", default=[], help="6-digit adcode; repeatable; default all")
@@ -48,25 +46,18 @@ def report(argv: list[str]) -> int:
     try:
         engine = config.make_engine(url)
         with engine.connect() as conn:
-            catalogue = queries.get_province_catalogue(conn)
-            allowed = tuple(catalogue["province_code"])
-            everything = Scope(allowed, dt.date(1990, 1, 1), dt.date(2100, 1, 1))
-            fresh = queries.get_data_freshness(conn, scope=everything)
-        as_of = queries.data_as_of(fresh) or dt.date.today()
-        first = fresh.set_index("source").loc["funnel_event", "earliest_on"] or dt.date(as_of.year, 1, 1)
-        regions = {r: tuple(catalogue.loc[catalogue["region"] == r, "province_code"]) for r in codes.REGIONS}
+            cat = read_catalogue(conn)
+        allowed, as_of = cat.provinces, cat.as_of
         params = {k: v for k, v in (("province", args.province), ("region", args.region), ("end", args.end),
                                     ("channel", args.channel), ("tier", args.tier), ("programme", args.programme),
                                     ("project_kind", args.project_kind)) if v}
         if args.period:
             params["period"] = [args.period]
         params["lang"] = [args.lang]
-        filters, dropped = parse_params(params, allowed=allowed, regions=regions, periods=period_options(first, as_of))
+        ctx, dropped = section_context(cat, params, allowed)
         if dropped:
             parser.error(f"not understood: {', '.join(dropped)}")
-        scope = filter_scope(filters, allowed, as_of)
-        names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
-        ctx = SectionContext(scope=scope, filters=filters, lang=filters.lang, as_of=as_of, names=names)
+        scope = ctx.scope
         views = build_views(reader.direct(engine), ctx, sections)
     except SQLAlchemyError as exc:
         print(f"report: cannot read {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",
