@@ -137,10 +137,11 @@ def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *,
                  cities: Mapping[str, tuple[str, str, str]] | None = None) -> str:
     """The preview for a terminal: the counts, then up to ``limit`` changes, one a line."""
     lines = [summary_text(plan, lang)]
-    for c in plan.changes[:limit] if plan.kind == "partners" else ():
-        cells = list(change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang).values())
-        lines.append("  " + " ".join(str(v) for v in cells[:4] if v) + ("：" if lang == "zh" else ": ") + str(cells[4]))
-    for c in plan.changes[:limit] if plan.kind != "partners" else ():
+    for c in plan.changes[:limit]:
+        if plan.kind == "partners":  # op, item, name, detail, then the fields that change
+            cells = list(change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang).values())
+            lines.append("  " + " ".join(str(v) for v in cells[:4] if v) + ("：" if lang == "zh" else ": ") + str(cells[4]))
+            continue
         year, where, metric = key_text(c.key, names, lang)
         lines.append(f"  {t(f'upkeep.op.{c.op}', lang)} {year} {where} {metric}: "
                      f"{_target_value(c.key, (c.before or {}).get('value'), lang)} → "
