@@ -21,7 +21,7 @@ from data_access import codes
 if TYPE_CHECKING:
     from data_access.upkeep import Plan, Problem
 
-TARGET_FIELDS = ("year", "province", "metric", "value", "unit", "note")
+TARGET_FIELDS = codes.UPKEEP_TARGET_FIELDS
 MONEY_TARGETS = ("planned_fen", "disbursed_fen")
 # target.metric -> the KPI card's metric key (its label in the catalogue)
 CARD_METRIC = {"planned_fen": "planned_yuan", "disbursed_fen": "disbursed_yuan"}

@@ -12,15 +12,8 @@ from components.i18n import format_date, format_money, label, t
 from components.upkeep_xlsx import Column, template
 from data_access import codes
 
-PARTNER_FIELDS = ("name_zh", "name_en", "kind", "city", "level", "agreement", "signed", "expires", "value", "unit",
-                  "status", "note")
-# file field -> (code list, catalogue group of its labels); the same as data_access.upkeep_partners.CHOICES
-CHOICES: Mapping[str, tuple[tuple[str, ...], str]] = {
-    "kind": (codes.PARTNER_KINDS, "kind"),
-    "level": (codes.AGREEMENT_LEVELS, "level"),
-    "agreement": (codes.AGREEMENT_KINDS, "agreement_kind"),
-    "status": (codes.PARTNER_STATUSES, "partner_status"),
-}
+PARTNER_FIELDS = codes.UPKEEP_PARTNER_FIELDS
+CHOICES = codes.UPKEEP_PARTNER_CHOICES  # file field -> (code list, catalogue group of its labels)
 # The units of the templates' lists, as the reader accepts them (data_access.upkeep.MONEY_UNITS).
 MONEY_UNIT_CHOICES = {"zh": ("元", "万元", "亿元"), "en": ("yuan", "10k yuan", "100m yuan")}
 # partner column (as stored in a change's before/after) -> the template field that sets it

@@ -54,7 +54,7 @@ COUNT_UNITS = frozenset({"", "个", "人", "项", "家", "所", "count", "number
 # mix-up (元 typed as 万元 is 10,000×), not a plan: no division multiplies a target by 1,000 in a year.
 UNIT_SCALE_LIMIT = 1_000
 
-TARGET_FIELDS = ("year", "province", "metric", "value", "unit", "note")
+TARGET_FIELDS = codes.UPKEEP_TARGET_FIELDS
 TARGET_REQUIRED = ("year", "province", "metric", "value", "unit")
 _HEADER_CODE = re.compile(r"\(([a-z_]+)\)\s*$")
 _ADCODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")

@@ -52,12 +52,8 @@ from data_access.upkeep import (
 
 pt, ag, cy = schema.partner, schema.agreement, schema.city
 
-PARTNER_FIELDS = ("name_zh", "name_en", "kind", "city", "level", "agreement", "signed", "expires", "value", "unit",
-                  "status", "note")
+PARTNER_FIELDS = codes.UPKEEP_PARTNER_FIELDS
 PARTNER_REQUIRED = ("name_zh", "kind", "city", "level", "agreement", "signed", "status")
-# What must read the same on every row of one partner (file field → partner column).
-PARTNER_COLUMNS = {"name_en": "name_en", "kind": "kind", "city": "city_code", "level": "agreement_level",
-                   "status": "status"}
 FIRST_SIGNED = dt.date(1990, 1, 1)
 MAX_TERM_YEARS = 30  # no cooperation agreement runs longer; a later expiry is a typo (2205 for 2025)
 MAX_VALUE_FEN = 10_000_000_000 * 100  # 100 亿元: far above any single agreement; more is a unit mix-up
@@ -65,13 +61,7 @@ MAX_NAME = 200
 _UNSAFE_START = ("=", "+", "-", "@")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-# Choice lists: file field → (code list, catalogue group of their labels)
-CHOICES: Mapping[str, tuple[tuple[str, ...], str]] = {
-    "kind": (codes.PARTNER_KINDS, "kind"),
-    "level": (codes.AGREEMENT_LEVELS, "level"),
-    "agreement": (codes.AGREEMENT_KINDS, "agreement_kind"),
-    "status": (codes.PARTNER_STATUSES, "partner_status"),
-}
+CHOICES = codes.UPKEEP_PARTNER_CHOICES  # file field → (code list, catalogue group of their labels)
 
 
 @dataclass(frozen=True)
