@@ -59,11 +59,12 @@ lang: str = st.session_state["_filters"].lang if "_filters" in st.session_state 
 auth_cfg = auth.current_config()
 if auth_cfg.mode == "closed":
     auth.render_closed(auth_cfg, lang)
-email = None
+identity = None
 if auth_cfg.mode == "sso":
-    email = auth.signed_in_email()
-    if email is None:
+    identity = auth.signed_in_identity()
+    if identity is None:
         auth.render_sign_in(auth_cfg, lang)
+email = identity.email if identity else None
 
 # During an outage this slot, above the page, says that the figures below are cached and how old.
 cache.start_run()
@@ -91,14 +92,36 @@ def current_user(email: str) -> access.User | None:
     return user
 
 
+def check_identity(identity: auth.Identity, user: access.User | None) -> access.User | None:
+    """The user row for this signed-in identity, bound on the first sign-in; a refused identity
+    (unverified e-mail, another subject than the bound one) ends the run with a message, audited
+    once per session. docs/SECURITY.md, "Identity"."""
+    decision = auth.check_identity(identity, user)
+    if decision.outcome == "bind":
+        if cache.bind_identity(email=identity.email, issuer=identity.issuer, subject=identity.subject):
+            st.session_state.pop("_last_user", None)
+            return current_user(identity.email)
+        decision = auth.Decision("foreign_subject")  # bound by another sign-in meanwhile
+    if decision.allowed or decision.outcome in ("unknown", "no_email"):  # no access: the usual page below
+        return user
+    if st.session_state.get("_refused") != (identity, decision.outcome):
+        logger.warning("sign-in refused for %r: %s (iss=%r sub=%r)", identity.email, decision.outcome,
+                       identity.issuer, identity.subject)
+        cache.record_sign_in_refused(email=identity.email, reason=decision.outcome, issuer=identity.issuer,
+                                     subject=identity.subject)
+        st.session_state["_refused"] = (identity, decision.outcome)
+    auth.render_refused(identity, decision.outcome, lang)
+
+
 try:
     catalogue = cache.province_catalogue()
     region_of = dict(zip(catalogue["province_code"], catalogue["region"]))
     # Who is looking decides what they may see: every Scope below is cut to ``allowed``. The open
     # demo (no [auth]) is an executive without a name; with SSO the user's row decides, read
     # fresh on every run so a disabled user loses access on their next click.
-    if auth_cfg.mode == "sso":
+    if auth_cfg.mode == "sso" and identity is not None:
         user = current_user(email) if email else None
+        user = check_identity(identity, user)
         allowed = access.allowed_provinces(user, region_of)
         if user is None or not allowed:
             logger.info("no access for %r (%s)", email, "unknown" if user is None else user.describe())
@@ -121,7 +144,7 @@ try:
     scope = filter_scope(filters, allowed, as_of)
     audit = cache.audit_writer(actor=actor, provinces=access.provinces_text(scope.provinces, catalogue["province_code"]),
                                filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of,
-                               recheck=(scope.provinces, region_of) if auth_cfg.mode == "sso" else None)
+                               recheck=(scope.provinces, region_of, role) if auth_cfg.mode == "sso" else None)
     set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed,
                                  actor=actor, role=role, audit=audit))
 

@@ -44,6 +44,8 @@ class User:
     name: str = ""
     changed_at: dt.datetime | None = None
     changed_by: str = ""
+    issuer: str | None = None  # the provider identity this row is bound to (None = not bound yet)
+    subject: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -102,7 +104,7 @@ def _user(row, grants: Mapping[str, list[str]] | None) -> User:
     grants = grants or {}
     return User(email=row.email, role=row.role, enabled=bool(row.enabled), name=row.name,
                 provinces=tuple(grants.get("province", ())), regions=tuple(grants.get("region", ())),
-                changed_at=row.changed_at, changed_by=row.changed_by)
+                changed_at=row.changed_at, changed_by=row.changed_by, issuer=row.oidc_issuer, subject=row.oidc_subject)
 
 
 def get_user(conn: Connection, email: str) -> User | None:
@@ -185,6 +187,36 @@ def set_user(conn: Connection, *, email: str, actor: str, role: str | None = Non
     after = get_user(conn, before.email)
     assert after is not None
     record(conn, actor=actor, action="user_set", item=before.email, detail=f"{before.describe()} -> {after.describe()}")
+    return after
+
+
+def bind_identity(conn: Connection, *, email: str, issuer: str, subject: str) -> bool:
+    """Bind an unbound user row to the provider identity (issuer, subject) that first signed in with
+    its e-mail; audited. Returns False when the row was bound meanwhile (the UPDATE only touches an
+    unbound row, so two first sign-ins at once cannot both win) or the identity is bound to another row."""
+    key = normalise_email(email)
+    taken = conn.execute(sa.select(u.c.email).where(u.c.oidc_issuer == issuer, u.c.oidc_subject == subject)).first()
+    if taken is not None:
+        return taken.email == key
+    done = conn.execute(u.update().where(u.c.email == key, u.c.oidc_subject.is_(None))
+                        .values(oidc_issuer=issuer[:255], oidc_subject=subject[:255], bound_at=now())).rowcount
+    if done == 1:
+        record(conn, actor=key, action="identity_bind", item=key, detail=f"iss={issuer[:400]} sub={subject[:400]}")
+    return done == 1
+
+
+def reset_identity(conn: Connection, *, email: str, actor: str) -> User:
+    """Forget the provider identity a user row is bound to: the next sign-in with its e-mail binds
+    again (after the person's provider account changed, or a wrong first binding); audited."""
+    before = get_user(conn, email)
+    if before is None:
+        raise UserError(f"no user {email!r}; add it with `users add`")
+    conn.execute(u.update().where(u.c.email == before.email)
+                 .values(oidc_issuer=None, oidc_subject=None, bound_at=None, changed_at=now(), changed_by=actor))
+    record(conn, actor=actor, action="identity_reset", item=before.email,
+           detail=f"was iss={before.issuer or '-'} sub={before.subject or '-'}")
+    after = get_user(conn, before.email)
+    assert after is not None
     return after
 
 

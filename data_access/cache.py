@@ -258,24 +258,25 @@ class ExportRefused(PermissionError):
 
 
 def audit_writer(*, actor: str, provinces: str, filters: dict[str, list[str]], data_as_of,
-                 recheck: tuple[tuple[str, ...], dict[str, str]] | None = None) -> Callable[..., None]:
+                 recheck: tuple[tuple[str, ...], dict[str, str], str] | None = None) -> Callable[..., None]:
     """A function that records one export of this run's view: ``write(page=, item=, fmt=)``.
 
     Download callables run later, on a server thread without a script context and without a
     rerun of the frame, so the engine and the run's identity and scope are bound now. With
-    ``recheck = (scope provinces, region of each province)`` the user's row is read again at the
-    click: a user disabled, or no longer granted a province of the view, since the page was drawn
-    gets ExportRefused. A failure to write raises too: an export that cannot be audited is not
-    handed out.
+    ``recheck = (scope provinces, region of each province, role)`` the user's row is read again at
+    the click: a user disabled, given another role (a demoted admin and the audit log), or no longer
+    granted a province of the view, since the page was drawn gets ExportRefused. A failure to write
+    raises too: an export that cannot be audited is not handed out.
     """
     eng = engine()
 
     def write(*, page: str, item: str, fmt: str, action: str = "export") -> None:
         with eng.begin() as conn:
             if recheck is not None:
-                wanted, region_of = recheck
-                now_allowed = set(access.allowed_provinces(access.get_user(conn, actor), region_of))
-                if not now_allowed or not set(wanted) <= now_allowed:
+                wanted, region_of, role = recheck
+                now = access.get_user(conn, actor)
+                now_allowed = set(access.allowed_provinces(now, region_of))
+                if now is None or now.role != role or not now_allowed or not set(wanted) <= now_allowed:
                     raise ExportRefused(f"{actor} may no longer export this view")
             access.record(conn, actor=actor, action=action, page=page, item=item, fmt=fmt, provinces=provinces,
                           filters=filters, data_as_of=data_as_of)
@@ -327,3 +328,14 @@ def upkeep_run(fn: Callable, *, write: bool = False, **kwargs):
     """Run a data_access.upkeep function on a fresh connection (``write``: in one transaction that
     commits at the end, or rolls back whole on any error)."""
     return _admin(fn, write=write, **kwargs)
+
+
+def bind_identity(*, email: str, issuer: str, subject: str) -> bool:
+    """Bind an unbound user row to the identity that first signed in with its e-mail (audited)."""
+    return _admin(access.bind_identity, write=True, email=email, issuer=issuer, subject=subject)
+
+
+def record_sign_in_refused(*, email: str, reason: str, issuer: str, subject: str) -> None:
+    """Audit a refused sign-in (unverified e-mail, another subject than the bound one)."""
+    _admin(access.record, write=True, actor=email or "(no e-mail)", action="signin_refused", item=email,
+           detail=f"{reason}: iss={issuer[:400] or '-'} sub={subject[:400] or '-'}")

@@ -197,6 +197,11 @@ app_user = sa.Table(
     sa.Column("created_by", sa.String(254), nullable=False, comment="e-mail of an admin, or cli:<os user>"),
     sa.Column("changed_at", sa.DateTime, nullable=False, comment="UTC"),
     sa.Column("changed_by", sa.String(254), nullable=False),
+    sa.Column("oidc_issuer", sa.String(255), nullable=True,
+              comment="the provider's iss claim this row is bound to; NULL = not bound yet"),
+    sa.Column("oidc_subject", sa.String(255), nullable=True, comment="the provider's sub claim this row is bound to"),
+    sa.Column("bound_at", sa.DateTime, nullable=True, comment="UTC, first sign-in"),
+    sa.UniqueConstraint("oidc_issuer", "oidc_subject"),
 )
 
 app_user_grant = sa.Table(

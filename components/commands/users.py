@@ -1,4 +1,4 @@
-"""``users``: who may sign in, their role and provinces (``users add|list|set``)."""
+"""``users``: who may sign in, their role and provinces (``users add|list|set|reset-identity``)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def users(argv: list[str]) -> int:
     state = change.add_mutually_exclusive_group()
     state.add_argument("--enable", action="store_true")
     state.add_argument("--disable", action="store_true")
+    reset = sub.add_parser("reset-identity", help="forget the sign-in account a user is bound to; the next sign-in binds again")
+    reset.add_argument("email")
     for p in (add, change):
         p.add_argument("--province", action="append", default=None, help="6-digit adcode; repeatable")
         p.add_argument("--region", action="append", default=None, choices=codes.REGIONS, help="repeatable")
@@ -50,13 +52,17 @@ def users(argv: list[str]) -> int:
                 user = access.set_user(conn, email=args.email, actor=actor, role=args.role, name=args.name,
                                        enabled=enabled, provinces=args.province, regions=args.region)
                 print(f"changed {user.email}: {user.describe()}")
+            elif args.command == "reset-identity":
+                user = access.reset_identity(conn, email=args.email, actor=actor)
+                print(f"reset {user.email}: the next sign-in with this e-mail binds it to that account")
             else:
                 rows = access.list_users(conn)
                 if not rows:
                     print("no users yet: add the first admin with `users add EMAIL --role admin`")
                 for user in rows:
                     grants = ",".join((*user.provinces, *user.regions)) or "(all)"
-                    print(f"{user.email:<40} {user.role:<10} {'enabled' if user.enabled else 'DISABLED':<9} {grants}")
+                    bound = "bound" if user.subject else "unbound"
+                    print(f"{user.email:<40} {user.role:<10} {'enabled' if user.enabled else 'DISABLED':<9} {bound:<8} {grants}")
     except access.UserError as exc:
         print(f"users: {exc}", file=sys.stderr)
         return 2

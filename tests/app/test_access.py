@@ -10,8 +10,10 @@ import pytest
 
 from components.i18n import format_number, t
 from data_access import access, config, queries, schema
+from data_access.untrusted import md
 from tests.app.helpers import all_provinces, assert_clean, default_scope, run_query
 from tests.components.test_auth import GOOD
+from tests.identity import claims
 
 HENAN, HUBEI = "410000", "420000"
 PAGES = ("pages/overview.py", "pages/coverage.py", "pages/investment.py", "pages/funnels.py", "pages/reports.py")
@@ -47,7 +49,7 @@ def sso(app, users):
     def make(email: str | None, params: dict | None = None):
         at = app(params)
         at.secrets["auth"] = GOOD
-        at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
+        at.user = claims(email) if email is not None else {"is_logged_in": False}
         return at
     return make
 
@@ -93,7 +95,7 @@ def test_an_executive_sees_every_province(sso, app_db_url):
     assert_clean(at)
     assert len(at.sidebar.multiselect(key="w_province").options) == len(all_provinces(app_db_url))
     assert metric(at, "metric.leads") == format_number(kpis(app_db_url, None)["leads"], "zh")
-    assert t("auth.signed_in_as", "zh", email="exec@corp.cn", role=t("role.executive", "zh")) in texts(at)
+    assert t("auth.signed_in_as", "zh", email=md("exec@corp.cn"), role=t("role.executive", "zh")) in texts(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -143,8 +145,8 @@ def test_an_analyst_with_a_region_sees_its_provinces(sso, app_db_url):
 def test_unknown_disabled_or_nameless_users_get_the_no_access_page(sso, email):
     at = sso(email, {"province": HENAN})
     at.run()
-    assert_clean(at, errors=(t("auth.no_access", "zh", email=email or "—"),))
-    assert at.error and at.error[0].value == t("auth.no_access", "zh", email=email or "—")
+    assert_clean(at, errors=(t("auth.no_access", "zh", email=md(email or "—")),))
+    assert at.error and at.error[0].value == t("auth.no_access", "zh", email=md(email or "—"))
     assert not at.metric and not at.dataframe and not at.sidebar.multiselect
 
 
@@ -156,7 +158,7 @@ def test_a_user_disabled_mid_session_loses_access_on_the_next_click(sso, users):
         access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=False)
     try:
         at.run()
-        assert not at.metric and at.error[0].value == t("auth.no_access", "zh", email="hubei@corp.cn")
+        assert not at.metric and at.error[0].value == t("auth.no_access", "zh", email=md("hubei@corp.cn"))
     finally:
         with users.begin() as conn:
             access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=True)
@@ -275,10 +277,10 @@ def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(ap
 
     monkeypatch.setenv("DATABASE_URL", app_db_url)
     write = cache.audit_writer(actor="hubei@corp.cn", provinces=HUBEI, filters={}, data_as_of=None,
-                               recheck=((HUBEI,), dict(zip(all_provinces(app_db_url), ["?"] * 99))))
+                               recheck=((HUBEI,), dict(zip(all_provinces(app_db_url), ["?"] * 99)), "regional"))
     write(page="coverage", item="gaps", fmt="csv")  # allowed while enabled
     with users.begin() as conn:
-        before = len(access.get_audit_log(conn, actor="hubei@corp.cn"))
+        before = len(access.get_audit_log(conn, actor="hubei@corp.cn", action="export"))
         access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=False)
     try:
         with pytest.raises(cache.ExportRefused):
@@ -292,3 +294,52 @@ def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(ap
     finally:
         with users.begin() as conn:
             access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=True, provinces=[HUBEI])
+
+
+def test_an_audit_log_download_from_a_page_drawn_before_the_admin_was_demoted_is_refused(app_db_url, users, monkeypatch):
+    """Provinces are not the only thing that can change: the role is read again at the click too
+    (an admin demoted to executive keeps every province, but not the audit log)."""
+    from data_access import cache
+
+    monkeypatch.setenv("DATABASE_URL", app_db_url)
+    everything = all_provinces(app_db_url)
+    write = cache.audit_writer(actor="admin@corp.cn", provinces="*", filters={}, data_as_of=None,
+                               recheck=(tuple(everything), dict(zip(everything, ["?"] * 99)), "admin"))
+    write(page="admin", item="audit_log", fmt="csv")  # allowed while admin
+    with users.begin() as conn:
+        access.set_user(conn, email="admin@corp.cn", actor="cli:test", role="executive")
+    try:
+        with pytest.raises(cache.ExportRefused):
+            write(page="admin", item="audit_log", fmt="csv")
+    finally:
+        with users.begin() as conn:
+            access.set_user(conn, email="admin@corp.cn", actor="cli:test", role="admin")
+
+
+def test_an_unverified_email_or_a_second_subject_is_refused_audited_and_shows_nothing(sso, users):
+    """issue 20: the admin's row binds to the first subject; an unverified e-mail claim and another
+    subject with the same e-mail are refused with their own message, audited once, and see no data."""
+    from data_access.untrusted import md as escape
+
+    with users.begin() as conn:
+        access.reset_identity(conn, email="admin@corp.cn", actor="cli:test")
+    first = sso("admin@corp.cn")
+    first.run()
+    assert_clean(first)
+    with users.connect() as conn:
+        assert access.get_user(conn, "admin@corp.cn").subject == "admin@corp.cn"
+        before = len(access.get_audit_log(conn, actor="admin@corp.cn", action="signin_refused"))
+    for kind, user in (("unverified", claims("admin@corp.cn", verified=False)),
+                       ("foreign_subject", claims("admin@corp.cn", sub="someone-else"))):
+        at = sso("admin@corp.cn", {"province": HENAN})
+        at.user = user
+        at.run()
+        message = t(f"auth.refused.{kind}", "zh", email=escape("admin@corp.cn"))
+        assert_clean(at, errors=(message,))
+        assert at.error[0].value == message
+        assert not at.metric and not at.dataframe and not at.sidebar.multiselect
+        at.run()  # a rerun of the same session is not audited again
+    with users.connect() as conn:
+        rows = access.get_audit_log(conn, actor="admin@corp.cn", action="signin_refused")
+        assert len(rows) == before + 2
+        assert access.get_user(conn, "admin@corp.cn").subject == "admin@corp.cn"

@@ -13,6 +13,7 @@ from components.i18n import t
 from data_access import access, config, schema, subscriptions
 from tests.app.helpers import assert_clean
 from tests.components.test_auth import GOOD
+from tests.identity import claims
 
 HUBEI = "420000"
 USERS = {"alerts.hubei@corp.cn": ("regional", (HUBEI,)), "alerts.admin@corp.cn": ("admin", ())}
@@ -44,7 +45,7 @@ def open_page(app, engine):
         at = app()
         if email is not None:
             at.secrets["auth"] = GOOD
-            at.user = {"is_logged_in": True, "email": email}
+            at.user = claims(email)
         if robots:
             at.secrets["robot"] = robots
         at.run()

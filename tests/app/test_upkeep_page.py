@@ -15,6 +15,7 @@ from components.upkeep import targets_template
 from data_access import access, config, schema, upkeep
 from tests.app.helpers import as_of, assert_clean
 from tests.components.test_auth import GOOD
+from tests.identity import claims
 
 HENAN, HUBEI = "410000", "420000"
 USERS = {"upkeep.admin@corp.cn": ("admin", ()), "upkeep.henan@corp.cn": ("analyst", (HENAN,))}
@@ -47,7 +48,7 @@ def signed_in(app, engine):
         at = app()
         if email is not None:
             at.secrets["auth"] = GOOD
-            at.user = {"is_logged_in": True, "email": email}
+            at.user = claims(email)
         at.run()
         at.switch_page("pages/upkeep.py").run()
         return at
@@ -66,7 +67,7 @@ def filled(rows) -> tuple[str, bytes, str]:
 def henan_overview_captions(app) -> str:
     view = app({"province": HENAN})
     view.secrets["auth"] = GOOD
-    view.user = {"is_logged_in": True, "email": "upkeep.admin@corp.cn"}
+    view.user = claims("upkeep.admin@corp.cn")
     view.run()
     assert_clean(view)
     return "\n".join(c.value for c in view.caption)
@@ -136,7 +137,7 @@ def partners_file(engine, rows) -> tuple[str, bytes, str]:
 def henan_partner_card(app) -> str:
     view = app({"province": HENAN})
     view.secrets["auth"] = GOOD
-    view.user = {"is_logged_in": True, "email": "upkeep.admin@corp.cn"}
+    view.user = claims("upkeep.admin@corp.cn")
     view.run()
     assert_clean(view)
     return {m.label: m.value for m in view.metric}[t("metric.partners", "zh")]

@@ -59,3 +59,17 @@ def test_bad_arguments_exit_2_with_one_clear_line_and_change_nothing(db_url, arg
 def test_an_unreachable_database_exits_1_without_a_traceback():
     done = users("postgresql+psycopg://nobody@127.0.0.1:1/none", "list")
     assert done.returncode == 1 and "cannot reach" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_reset_identity_forgets_the_binding_and_is_audited(db_url):
+    assert users(db_url, "add", "bound@corp.cn", "--role", "executive").returncode == 0
+    with config.make_engine(db_url).begin() as conn:
+        assert access.bind_identity(conn, email="bound@corp.cn", issuer="https://sso", subject="old-account")
+    assert "bound@corp.cn" in users(db_url, "list").stdout
+    done = users(db_url, "reset-identity", "Bound@corp.cn")
+    assert done.returncode == 0, done.stderr
+    with config.make_engine(db_url).connect() as conn:
+        assert access.get_user(conn, "bound@corp.cn").subject is None
+        assert access.get_audit_log(conn, action="identity_reset")["item"].iloc[0] == "bound@corp.cn"
+    missing = users(db_url, "reset-identity", "nobody@corp.cn")
+    assert missing.returncode == 2 and "no user" in missing.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-VOCABULARY = {"data_access.codes", "data_access.scope"}
+VOCABULARY = {"data_access.codes", "data_access.scope", "data_access.untrusted"}
 # components/ modules that draw with streamlit or wire the app (the rest must be pure).
 UI = {"auth.py", "context.py", "export_ui.py", "filter_bar.py", "outage.py", "section_ui.py", "state.py", "cli.py"}
 

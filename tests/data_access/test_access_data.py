@@ -226,3 +226,36 @@ def test_an_ordinary_failure_is_not_taken_for_a_timeout(seeded):
     with pytest.raises(sa.exc.OperationalError) as caught, seeded["sqlite"].connect() as c:
         c.execute(sa.text("SELECT * FROM no_such_table"))
     assert not config.is_timeout(caught.value)
+
+
+def test_the_first_sign_in_binds_the_row_and_another_subject_cannot_take_it(conn):
+    """issue 20: a row is bound to the provider identity (issuer, subject) of its first sign-in; the
+    binding is audited; another subject with the same e-mail does not move it; reset forgets it."""
+    access.add_user(conn, email="boss@corp.cn", role="admin", actor="cli:root")
+    assert access.get_user(conn, "boss@corp.cn").subject is None
+    assert access.bind_identity(conn, email="boss@corp.cn", issuer="https://sso.corp.cn", subject="u-1")
+    user = access.get_user(conn, "boss@corp.cn")
+    assert (user.issuer, user.subject) == ("https://sso.corp.cn", "u-1")
+    assert not access.bind_identity(conn, email="boss@corp.cn", issuer="https://sso.corp.cn", subject="u-2")
+    assert access.get_user(conn, "boss@corp.cn").subject == "u-1"
+    log = access.get_audit_log(conn)
+    assert list(log["action"]).count("identity_bind") == 1 and "sub=u-1" in log.loc[log["action"] == "identity_bind", "detail"].iloc[0]
+    after = access.reset_identity(conn, email="boss@corp.cn", actor="cli:root")
+    assert after.subject is None and after.issuer is None
+    assert access.get_audit_log(conn, action="identity_reset")["detail"].iloc[0] == "was iss=https://sso.corp.cn sub=u-1"
+    assert access.bind_identity(conn, email="boss@corp.cn", issuer="https://sso.corp.cn", subject="u-2")
+    assert access.get_user(conn, "boss@corp.cn").subject == "u-2"
+
+
+def test_one_provider_identity_cannot_be_bound_to_two_rows(conn):
+    """A provider account whose e-mail claim changed to another user's address does not gain a second row."""
+    access.add_user(conn, email="a@corp.cn", role="executive", actor="cli:root")
+    access.add_user(conn, email="b@corp.cn", role="admin", actor="cli:root")
+    assert access.bind_identity(conn, email="a@corp.cn", issuer="https://sso", subject="same")
+    assert not access.bind_identity(conn, email="b@corp.cn", issuer="https://sso", subject="same")
+    assert access.get_user(conn, "b@corp.cn").subject is None
+
+
+def test_reset_of_an_unknown_user_is_refused(conn):
+    with pytest.raises(access.UserError, match="no user"):
+        access.reset_identity(conn, email="nobody@corp.cn", actor="cli:root")

@@ -42,6 +42,7 @@ from data_access import access, config
 from data_access.config import PROJECT_ROOT
 from tests.conftest import SERVER_URLS
 from tests.e2e.test_signin import EXEC, TIMEOUT, _free_port, new_context, settle, sign_in
+from tests.identity import TEST_COOKIE_SECRET
 
 pytestmark = pytest.mark.browser
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -123,14 +124,14 @@ def cluster(cluster_db_url, chromium_path, tmp_path_factory):
     werkzeug_log = logging.getLogger("werkzeug")  # the mock logs every request at INFO
     old_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)
-    users = [oidc_provider_mock.User(sub=EXEC, claims={"email": EXEC})]
+    users = [oidc_provider_mock.User(sub=EXEC, claims={"email": EXEC, "email_verified": True})]
     try:
         with oidc_provider_mock.run_server_in_thread(port=0, user_claims=users) as provider:
             secrets = tmp / "secrets.toml"
             secrets.write_text(
                 "[auth]\n"
                 f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
-                'cookie_secret = "a-long-random-test-secret-0123456789"\n'
+                f'cookie_secret = "{TEST_COOKIE_SECRET}"\n'
                 'client_id = "cockpit"\n'
                 'client_secret = "secret"\n'
                 f'server_metadata_url = "http://localhost:{provider.server_port}/.well-known/openid-configuration"\n',

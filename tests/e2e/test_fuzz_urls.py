@@ -44,6 +44,7 @@ from data_access.queries import data_as_of, get_data_freshness, get_province_cat
 from data_access.scope import Scope
 from tests.e2e.test_signin import HENAN, HENAN_CODE, AppProcess, _copy_sqlite, _free_port
 from tests.fuzz_params import MARKER_RE, PAGES, ParamSet, param_sets
+from tests.identity import TEST_COOKIE_SECRET
 
 pytestmark = pytest.mark.browser
 
@@ -118,14 +119,14 @@ def fuzz_server(app_db_url, tmp_path_factory, chromium_path):
     werkzeug_log.setLevel(logging.WARNING)
     with contextlib.ExitStack() as stack:
         stack.callback(werkzeug_log.setLevel, old_level)
-        claims = [oidc_provider_mock.User(sub=HENAN, claims={"email": HENAN})]
+        claims = [oidc_provider_mock.User(sub=HENAN, claims={"email": HENAN, "email_verified": True})]
         provider = stack.enter_context(oidc_provider_mock.run_server_in_thread(port=0, user_claims=claims))
         port = _free_port()
         secrets = tmp / "secrets.toml"
         secrets.write_text(
             "[auth]\n"
             f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
-            'cookie_secret = "a-long-random-test-secret-fuzz-0123456789"\n'
+            f'cookie_secret = "{TEST_COOKIE_SECRET}"\n'
             'client_id = "cockpit"\n'
             'client_secret = "secret"\n'
             f'server_metadata_url = "http://localhost:{provider.server_port}/.well-known/openid-configuration"\n',

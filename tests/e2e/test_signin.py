@@ -32,11 +32,13 @@ from components.i18n import t
 from data_access import access, config, schema, upkeep
 from data_access.config import PROJECT_ROOT
 from data_access.queries import get_province_catalogue
+from tests.identity import TEST_COOKIE_SECRET
 
 pytestmark = pytest.mark.browser
 
 EXEC, HENAN, GONE, STRANGER = "exec@corp.cn", "henan@corp.cn", "gone@corp.cn", "stranger@corp.cn"
 ADMIN = "upkeep.admin@corp.cn"
+UNVERIFIED_SUB, INTRUDER_SUB = "unverified-account", "intruder-account"
 HENAN_CODE, HUBEI_CODE = "410000", "420000"
 TIMEOUT = 30_000
 PAGES = ("", "coverage", "investment", "funnels", "reports")
@@ -140,7 +142,12 @@ def sso(app_db_url, tmp_path_factory, chromium_path):
     finally:
         engine.dispose()
 
-    claims = [oidc_provider_mock.User(sub=e, claims={"email": e}) for e in (EXEC, HENAN, GONE, STRANGER, ADMIN)]
+    claims = [oidc_provider_mock.User(sub=e, claims={"email": e, "email_verified": True})
+              for e in (EXEC, HENAN, GONE, STRANGER, ADMIN)]
+    # Two provider accounts that carry someone else's e-mail: one the provider did not verify, and
+    # one verified but of another subject (self-registration, a second tenant, a social login).
+    claims += [oidc_provider_mock.User(sub=UNVERIFIED_SUB, claims={"email": EXEC, "email_verified": False}),
+               oidc_provider_mock.User(sub=INTRUDER_SUB, claims={"email": ADMIN, "email_verified": True})]
     werkzeug_log = logging.getLogger("werkzeug")  # the mock logs every request at INFO
     old_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)
@@ -152,7 +159,7 @@ def sso(app_db_url, tmp_path_factory, chromium_path):
         secrets.write_text(
             "[auth]\n"
             f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
-            'cookie_secret = "a-long-random-test-secret-0123456789"\n'
+            f'cookie_secret = "{TEST_COOKIE_SECRET}"\n'
             'client_id = "cockpit"\n'
             'client_secret = "secret"\n'
             f'server_metadata_url = "http://localhost:{provider.server_port}/.well-known/openid-configuration"\n',
@@ -225,8 +232,9 @@ def settle(page, quiet_ms: int = 500) -> None:
     raise AssertionError(f"{page.url}: the script run did not finish in {TIMEOUT // 1000} s")
 
 
-def sign_in(context, base: str, email: str, *, wait: bool = True):
-    """A page of ``context`` signed in as ``email`` through the mock provider (on "/").
+def sign_in(context, base: str, email: str, *, wait: bool = True, sub: str | None = None):
+    """A page of ``context`` signed in as ``email`` through the mock provider (on "/"); the
+    provider account is ``sub`` (default: the one whose subject is the e-mail).
 
     Signed in means the app names the user (the sidebar's "signed in as", or the no-access
     message); ``wait`` then lets that first script run finish.
@@ -240,7 +248,7 @@ def sign_in(context, base: str, email: str, *, wait: bool = True):
     t0 = time.perf_counter()
     button.click()
     page.wait_for_url("**/oauth2/authorize**", timeout=TIMEOUT)
-    page.get_by_placeholder("sub").fill(email)
+    page.get_by_placeholder("sub").fill(sub or email)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(re.compile(rf"^{re.escape(base)}/(\?.*)?$"), timeout=TIMEOUT)
     page.get_by_text(email).first.wait_for(timeout=TIMEOUT)
@@ -419,20 +427,44 @@ def test_unknown_and_disabled_users_see_no_data(browser, sso, email):
             assert page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').count() == 0
 
 
+WEAK_SECRETS = {"short_cookie_secret": "x", "placeholder_cookie_secret": "CHANGE_ME: a long random string, really long"}
+
+
+def auth_secrets(path: Path, port: int, cookie_secret: str) -> Path:
+    """A complete [auth] section for a server on ``port`` (the provider is never reached)."""
+    path.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
+        f'cookie_secret = "{cookie_secret}"\n'
+        'client_id = "cockpit"\nclient_secret = "secret"\n'
+        'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n', encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
-def closed_servers(app_db_url, tmp_path_factory):
-    """Two apps that must fail closed, started together: sign-in declared mandatory
-    (COCKPIT_REQUIRE_LOGIN=1) without any [auth], and a secrets file that is not valid TOML."""
+def closed_servers(app_db_url, sso, tmp_path_factory):
+    """Apps that must fail closed, started together: sign-in declared mandatory
+    (COCKPIT_REQUIRE_LOGIN=1) without any [auth]; a production deployment (COCKPIT_ENV=production)
+    without [auth]; a secrets file that is not valid TOML; and two complete [auth] sections whose
+    cookie secret is short or a placeholder (anyone could sign cookies with it)."""
     tmp = tmp_path_factory.mktemp("closed")
     broken = tmp / "secrets.toml"
     broken.write_text("[auth\nredirect_uri=\n", encoding="utf-8")
     db = {"DATABASE_URL": app_db_url}
+    weak = {}
+    for name, secret in WEAK_SECRETS.items():
+        port = _free_port()
+        # On the sign-in tests' database, where the admin exists: a forged admin cookie would open /admin.
+        weak[name] = {"env": {"DATABASE_URL": sso[1]}, "secrets_file": auth_secrets(tmp / f"{name}.toml", port, secret),
+                      "port": port}
     with app_servers(tmp, {"env": {**db, "COCKPIT_REQUIRE_LOGIN": "1"}, "secrets_file": tmp / "absent.toml"},
-                     {"env": db, "secrets_file": broken}) as (required, unreadable):
-        yield {"required_without_auth": required, "unreadable_secrets": unreadable}
+                     {"env": {**db, "COCKPIT_ENV": "production"}, "secrets_file": tmp / "absent.toml"},
+                     {"env": db, "secrets_file": broken}, *weak.values()) as bases:
+        yield dict(zip(["required_without_auth", "production_without_auth", "unreadable_secrets", *weak], bases))
 
 
-@pytest.mark.parametrize("case", ["required_without_auth", "unreadable_secrets"])
+@pytest.mark.parametrize("case", ["required_without_auth", "production_without_auth", "unreadable_secrets",
+                                  *WEAK_SECRETS])
 def test_mandatory_sign_in_fails_closed(browser, closed_servers, case):
     base = closed_servers[case]
     context = new_context(browser)
@@ -446,6 +478,101 @@ def test_mandatory_sign_in_fails_closed(browser, closed_servers, case):
         assert page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').count() == 0
     finally:
         context.close()
+
+
+def forged_cookie(secret: str, base: str, email: str) -> str:
+    """The session cookie an attacker signs offline with a known cookie secret: Streamlit's own
+    format (itsdangerous, the cookie name as salt, the claims as JSON)."""
+    import json
+
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    claims = {"email": email, "email_verified": True, "iss": "http://forged.invalid", "sub": email,
+              "origin": base, "is_logged_in": True, "provider": "default"}
+    return create_signed_value(secret, "_streamlit_user", json.dumps(claims)).decode("latin-1")
+
+
+@pytest.mark.parametrize("case", list(WEAK_SECRETS))
+def test_a_cookie_forged_with_a_weak_secret_opens_nothing(browser, closed_servers, case):
+    """With cookie_secret = "x" an admin cookie could be signed offline and /admin opened without
+    signing in; with a weak secret the app now stays closed, so the forged cookie opens nothing."""
+    base = closed_servers[case]
+    context = new_context(browser)
+    try:
+        context.add_cookies([{"name": "_streamlit_user", "value": forged_cookie(WEAK_SECRETS[case], base, ADMIN),
+                              "url": base}])
+        page = context.new_page()
+        page.goto(f"{base}/admin")
+        page.get_by_text(t("auth.closed", "zh")).wait_for(timeout=TIMEOUT)
+        settle(page)
+        assert ADMIN not in body(page)
+        assert t("admin.users", "zh") not in body(page)
+        assert page.locator('[data-testid="stMetricValue"]').count() == 0
+    finally:
+        context.close()
+
+
+def user_row(url: str, email: str) -> access.User | None:
+    engine = config.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return access.get_user(conn, email)
+    finally:
+        engine.dispose()
+
+
+def refusals(url: str, email: str):
+    engine = config.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return access.get_audit_log(conn, actor=email, action="signin_refused")
+    finally:
+        engine.dispose()
+
+
+def test_an_unverified_email_is_refused_even_for_a_known_user(browser, sso):
+    """A provider account whose e-mail the provider did not verify carries the executive's e-mail:
+    refused, audited, nothing shown — and the executive's own binding is untouched."""
+    base, url = sso
+    before = len(refusals(url, EXEC))
+    context = new_context(browser)
+    try:
+        page = sign_in(context, base, EXEC, sub=UNVERIFIED_SUB, wait=False)
+        page.get_by_text(t("auth.refused.unverified", "zh", email=EXEC)).wait_for(timeout=TIMEOUT)
+        settle(page)
+        assert page.locator('[data-testid="stMetricValue"]').count() == 0
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').count() == 0
+    finally:
+        context.close()
+    rows = refusals(url, EXEC)
+    assert len(rows) == before + 1 and rows.iloc[0]["detail"].startswith("unverified:")
+    assert (user_row(url, EXEC).subject or EXEC) == EXEC  # never bound to the unverified account
+
+
+def test_a_second_subject_with_the_admins_email_is_refused_and_audited(browser, sso):
+    """The admin's row is bound to the subject that signed in first; another provider account with
+    the same (verified) e-mail is refused — on the sign-in page and on a deep link to /admin."""
+    base, url = sso
+    with signed_in(browser, base, ADMIN):  # binds the row on first sign-in (or it is bound already)
+        pass
+    bound = user_row(url, ADMIN)
+    assert bound is not None and bound.subject == ADMIN and bound.issuer
+    before = len(refusals(url, ADMIN))
+    context = new_context(browser)
+    try:
+        page = sign_in(context, base, ADMIN, sub=INTRUDER_SUB, wait=False)
+        page.get_by_text(t("auth.refused.foreign_subject", "zh", email=ADMIN)).wait_for(timeout=TIMEOUT)
+        settle(page)
+        page.goto(f"{base}/admin")
+        page.get_by_text(t("auth.refused.foreign_subject", "zh", email=ADMIN)).wait_for(timeout=TIMEOUT)
+        settle(page)
+        assert t("admin.users", "zh") not in body(page)
+        assert page.locator('[data-testid="stMetricValue"]').count() == 0
+    finally:
+        context.close()
+    rows = refusals(url, ADMIN)
+    assert len(rows) >= before + 1 and INTRUDER_SUB in rows.iloc[0]["detail"]
+    assert user_row(url, ADMIN).subject == ADMIN  # the binding did not move
 
 
 def test_an_admin_uploads_a_filled_template_in_the_browser_and_the_overview_shows_it(browser, sso, tmp_path):
