@@ -215,11 +215,31 @@ def nginx_binary() -> str:
     return path
 
 
-def render_nginx_conf(run_dir: Path, port: int, replica_ports: list[int]) -> Path:
+def signs_in(streamlit_args: list[str], env: dict[str, str]) -> bool:
+    """True when the replicas' secrets (``--secrets.files`` or .streamlit/secrets.toml) have a usable [auth]."""
+    import tomllib
+
+    from components import auth
+    from components.commands.serve import _secrets_files
+
+    merged: dict = {}
+    for path in _secrets_files(streamlit_args):
+        try:
+            merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return auth.auth_config(merged, env).mode == "sso"
+
+
+MEDIA_GUARD = 'if ($cookie__streamlit_user = "") { return 403; }   # signed-in sessions only'
+NO_MEDIA_GUARD = "# the open demo: no sign-in, so no session cookie to require"
+
+
+def render_nginx_conf(run_dir: Path, port: int, replica_ports: list[int], *, sign_in: bool = False) -> Path:
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_S}s;" for p in replica_ports)
     text = TEMPLATE.read_text(encoding="utf-8")
     for key, value in (("run_dir", str(run_dir)), ("port", str(port)), ("servers", servers),
-                       ("replicas", str(len(replica_ports)))):
+                       ("replicas", str(len(replica_ports))), ("media_guard", MEDIA_GUARD if sign_in else NO_MEDIA_GUARD)):
         text = text.replace("{{ " + key + " }}", value)
     left = re.findall(r"\{\{ \w+ \}\}", text)
     if left:
@@ -312,6 +332,9 @@ class Cluster:
         # stays signed in): one secret per cluster unless the operator set one. With [auth] in
         # secrets.toml, its cookie_secret is used instead: give every replica the same file.
         env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32))
+        sign_in = signs_in(self.streamlit_args, env)
+        if sign_in:  # a deployment with sign-in is production: the replicas refuse to fall back to the open demo
+            env.setdefault("COCKPIT_ENV", "production")
         for port in ports:
             self.replicas.append(start_replica(port, self.run_dir, env, self.streamlit_args))
         for r in self.replicas:
@@ -319,7 +342,7 @@ class Cluster:
         t_rep = time.monotonic()
         print(f"{len(ports)} replicas healthy: {', '.join(r.address for r in self.replicas)} ({t_rep - t_db:.1f} s)", flush=True)
 
-        conf = render_nginx_conf(self.run_dir, args.port, ports)
+        conf = render_nginx_conf(self.run_dir, args.port, ports, sign_in=sign_in)
         self.nginx = start_nginx(self.run_dir, conf)
         proxy_health = f"http://127.0.0.1:{args.port}/_stcore/health"
         self._wait_until("nginx", lambda: healthy(proxy_health), NGINX_START_S, [self.nginx])

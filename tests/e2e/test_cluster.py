@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -243,6 +244,27 @@ def test_browsers_from_one_address_are_spread_and_each_stays_on_its_replica(clus
         assert len(answers) == 1, f"{key} went to {answers}: not sticky"
         seen[key] = answers.pop()
     assert set(seen.values()) == set(cluster.replicas), f"not spread over both replicas: {seen}"
+
+
+def status_of(url: str, cookie: str | None = None) -> int:
+    req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_the_proxy_hides_streamlits_metrics_and_serves_media_only_to_a_session(cluster):
+    """issue 20, finding 7: /_stcore/metrics answers anyone on a replica, not through the proxy; a
+    /media/ URL without the session cookie is refused by the proxy (with one, the replica answers)."""
+    replica = next(iter(cluster.replicas))
+    assert status_of(f"http://{replica}/_stcore/metrics") == 200  # what the proxy protects
+    assert status_of(f"{cluster.url}/_stcore/metrics") == 404
+    assert status_of(f"{cluster.url}/_stcore/health") == 200
+    media = f"{cluster.url}/media/{'0' * 56}.csv"
+    assert status_of(media) == 403
+    assert status_of(media, cookie="_streamlit_user=anything") == 404  # reached the replica: no such file
 
 
 def test_a_page_survives_the_death_of_its_replica(browser, cluster):
