@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import re
+import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,18 @@ tg, up, ch = schema.target, schema.data_upload, schema.data_change
 
 MAX_BYTES = 10 * 1024 * 1024  # a target or partner list is kilobytes; 10 MB is ~100,000 rows
 MAX_ROWS = 20_000
+# An XLSX is a zip, and its size says little about what it unpacks to: 1.5 MB can inflate to 1.5 GB
+# of sheet XML. read_sheet checks the zip's directory against these before it opens a part
+# (docs/SECURITY.md, finding 5). Measured on a full 20,000-row partners file with long names and notes:
+# written by openpyxl (text inline) its sheet is 21 MB packed ~20:1; written like Excel (shared
+# strings) its sheet is 9 MB and its shared strings 5 MB (~27:1). Each limit leaves 2-2.5× of that.
+MAX_PARTS = 200  # the templates have 14-15 parts, a workbook from Excel 10-30
+MAX_SHEET_MB = 50  # one worksheet part, unpacked: streamed row by row, it costs time, not memory
+MAX_PART_MB = 10  # any other part (shared strings, styles, ...): openpyxl parses these whole, into memory
+MAX_UNZIPPED_MB = 100  # all parts together, unpacked
+MAX_RATIO = 200  # unpacked:packed for a part over RATIO_FROM_MB: sheet XML packs 10-25:1, a zip bomb ~1,000:1
+RATIO_FROM_MB = 1
+MAX_SECONDS = 20.0  # reading stops after this long (20,000 legitimate rows take a few seconds)
 MAX_PROBLEMS = 200  # a file with more is reported by its first 200 problems (the count says how many)
 UPLOAD_ROLES = ("admin", "analyst")  # who may change data (issue: only admin and analyst)
 FIRST_YEAR = 2015
@@ -60,6 +73,11 @@ _HEADER_CODE = re.compile(r"\(([a-z_]+)\)\s*$")
 _ADCODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _NATIONAL_WORDS = frozenset({"全国", "national", "nationwide", "china", "*", "全国 (national)"})
+_MB = 1024 * 1024
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Excel writes; bzip2/lzma inflate unbounded per read
+_MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b([^>]{0,400})")  # any namespace prefix
+_MERGE_REF = re.compile(rb"\bref\s*=\s*[\"']([A-Za-z0-9:$]{1,40})")
 
 
 @dataclass(frozen=True)
@@ -189,49 +207,145 @@ def read_sheet(data: bytes, *, fields: Sequence[str], required: Sequence[str],
                progress: Callable[[float], object] | None = None) -> tuple[str, list[tuple[int, dict[str, object]]], list[Problem]]:
     """The first worksheet's rows as ``(row number, {field: value})``, with the structural problems.
 
-    Refused whole (one problem, no rows): not an XLSX (a CSV renamed, an old .xls), over
-    MAX_BYTES, no worksheet, an empty sheet, required headers missing, merged cells, formulas.
+    Refused whole (one problem, no rows): not an XLSX (a CSV renamed, an old .xls, a broken zip),
+    over MAX_BYTES, a zip that would unpack too far (more than MAX_PARTS parts, a part or the whole
+    too big unpacked, a part packed over MAX_RATIO:1), no worksheet, an empty sheet, required headers
+    missing, merged cells, formulas, more than MAX_ROWS rows, more than MAX_SECONDS of reading.
+
+    The zip's directory is checked before any part is opened; then the sheet is streamed (openpyxl
+    read-only) and reading stops at the first refusal, so a hostile file costs seconds and megabytes,
+    not minutes and gigabytes. The directory's sizes are not trusted alone: zipfile stops inflating a
+    part at its declared size (a lie leaves broken XML or a failed CRC: ``not_xlsx``), and the one part
+    read here as bytes is counted as it is read.
     """
     from openpyxl import load_workbook  # only the upkeep needs it; import costs 0.2 s
 
+    deadline = time.monotonic() + MAX_SECONDS
     if len(data) > MAX_BYTES:
-        return "", [], [Problem("too_big", args=(("mb", f"{len(data) / 1048576:.1f}"), ("max", str(MAX_BYTES // 1048576))))]
+        return "", [], [Problem("too_big", args=(("mb", f"{len(data) / _MB:.1f}"), ("max", str(MAX_BYTES // _MB))))]
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "", [], [Problem("old_xls")]
     if not data.startswith(b"PK\x03\x04"):
         return "", [], [Problem("not_xlsx")]
+    # Below, any exception is the file's fault, and openpyxl and zipfile raise a zoo of them on broken
+    # parts (BadZipFile, KeyError, ValueError, TypeError, XML SyntaxError, zlib.error, ...): each is
+    # one "not an XLSX" problem, never a traceback.
     try:
-        book = load_workbook(io.BytesIO(data), data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        return "", [], [Problem("not_xlsx", args=(("detail", exc.__class__.__name__),))]
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001
+        return "", [], [_not_xlsx(exc)]
+    with archive:
+        problem = _zip_problem(archive)
+        if problem is not None:
+            return "", [], [problem]
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        except Exception as exc:  # noqa: BLE001
+            return "", [], [_not_xlsx(exc)]
+        try:
+            return _read_first_sheet(book, archive, fields=fields, required=required, progress=progress, deadline=deadline)
+        except Exception as exc:  # noqa: BLE001 - a part that breaks only as it is streamed
+            return "", [], [_not_xlsx(exc)]
+        finally:
+            book.close()
+
+
+def _not_xlsx(exc: BaseException) -> Problem:
+    return Problem("not_xlsx", args=(("detail", exc.__class__.__name__),))
+
+
+def _unzipped_too_big(size: int, limit_mb: int) -> Problem:
+    return Problem("unzipped_too_big", args=(("mb", f"{size / _MB:,.0f}"), ("max", str(limit_mb))))
+
+
+def _zip_problem(archive: zipfile.ZipFile) -> Problem | None:
+    """What the zip's directory shows is wrong before anything is unpacked, or None: too many parts,
+    a compression Excel never writes, a part packed too tightly, a part or the whole too big unpacked."""
+    parts = archive.infolist()
+    if len(parts) > MAX_PARTS:
+        return Problem("too_many_parts", args=(("parts", f"{len(parts):,}"), ("max", str(MAX_PARTS))))
+    total = 0
+    for part in parts:
+        size, packed = part.file_size, max(part.compress_size, 1)
+        if part.compress_type not in _ZIP_METHODS:
+            return Problem("not_xlsx", args=(("detail", f"compression {part.compress_type}"),))
+        if size > RATIO_FROM_MB * _MB and size > MAX_RATIO * packed:
+            return Problem("zip_ratio", args=(("ratio", f"{size / packed:,.0f}"), ("max", str(MAX_RATIO))))
+        limit = MAX_SHEET_MB if _SHEET_PART.fullmatch(part.filename) else MAX_PART_MB
+        if size > limit * _MB:
+            return _unzipped_too_big(size, limit)
+        total += size
+    if total > MAX_UNZIPPED_MB * _MB:
+        return _unzipped_too_big(total, MAX_UNZIPPED_MB)
+    return None
+
+
+def _merged_problem(archive: zipfile.ZipFile, path: str, sheet: str, deadline: float) -> Problem | None:
+    """Merged cells in a sheet part (``<mergeCell ref="A2:A3"/>``, under any namespace prefix): read-only
+    worksheets do not parse merges, so the part is scanned as bytes, counted as they come."""
+    seen, tail = 0, b""
+    with archive.open(path) as part:
+        while chunk := part.read(_MB):
+            seen += len(chunk)
+            if seen > MAX_SHEET_MB * _MB:
+                return _unzipped_too_big(seen, MAX_SHEET_MB)
+            if time.monotonic() > deadline:
+                return Problem("too_slow", sheet=sheet, args=(("seconds", f"{MAX_SECONDS:g}"),))
+            text = tail + chunk
+            if b"mergeCell" in text:
+                m = _MERGE_TAG.search(text)
+                if m is not None:
+                    ref = _MERGE_REF.search(m.group(1))
+                    return Problem("merged", sheet=sheet, args=(("cells", ref.group(1).decode() if ref else "?"),))
+            tail = text[-512:]  # a tag cut between two chunks is found in the next
+    return None
+
+
+def _too_many_rows(sheet: str, rows: str) -> Problem:
+    return Problem("too_many_rows", sheet=sheet, args=(("rows", rows), ("max", str(MAX_ROWS))))
+
+
+def _read_first_sheet(book, archive: zipfile.ZipFile, *, fields: Sequence[str], required: Sequence[str],
+                      progress: Callable[[float], object] | None,
+                      deadline: float) -> tuple[str, list[tuple[int, dict[str, object]]], list[Problem]]:
+    from openpyxl.utils import get_column_letter
+
     if not book.worksheets:
         return "", [], [Problem("empty_sheet")]
     ws = book.worksheets[0]
     name = ws.title
-    if ws.max_row < 1 or all(c.value is None for c in ws[1]):
+    declared = ws.max_row  # the sheet's <dimension>: may be absent or wrong, so only a hint
+    ws.reset_dimensions()  # read every row there is, not as many as the dimension claims
+    header = next(ws.iter_rows(min_row=1, max_row=1), ())
+    if all(c.value is None for c in header):
         return name, [], [Problem("empty_sheet", sheet=name)]
-    if ws.merged_cells.ranges:
-        return name, [], [Problem("merged", sheet=name, args=(("cells", str(sorted(map(str, ws.merged_cells.ranges))[0])),))]
+    merged = _merged_problem(archive, ws._worksheet_path, name, deadline)  # openpyxl 3.1: the part's path
+    if merged is not None:
+        return name, [], [merged]
     columns: dict[int, str] = {}
-    for cell in ws[1]:
+    for col, cell in enumerate(header, start=1):
         f = header_field(cell.value)
         if f is not None and f in fields and f not in columns.values():
-            columns[cell.column] = f
+            columns[col] = f
     missing = [f for f in required if f not in columns.values()]
     if missing:
         return name, [], [Problem("header_missing", sheet=name, row=1, args=(("fields", ", ".join(missing)),))]
-    if ws.max_row - 1 > MAX_ROWS:
-        return name, [], [Problem("too_many_rows", sheet=name, args=(("rows", str(ws.max_row - 1)), ("max", str(MAX_ROWS))))]
     rows: list[tuple[int, dict[str, object]]] = []
-    total = max(ws.max_row - 1, 1)
-    for i, cells in enumerate(ws.iter_rows(min_row=2), start=2):
+    total = min(max((declared or MAX_ROWS) - 1, 1), MAX_ROWS)
+    for i, cells in enumerate(ws.iter_rows(min_row=2, max_col=max(columns, default=1)), start=2):
+        if i > MAX_ROWS + 1:  # counted as read; the dimension, when it agrees, gives the whole count
+            rows_text = str(declared - 1) if declared is not None and declared > i else f"{MAX_ROWS}+"
+            return name, [], [_too_many_rows(name, rows_text)]
+        if i % 256 == 0 and time.monotonic() > deadline:
+            return name, [], [Problem("too_slow", sheet=name, args=(("seconds", f"{MAX_SECONDS:g}"),))]
         values: dict[str, object] = {}
-        for cell in cells:
-            f = columns.get(cell.column)
+        for col, cell in enumerate(cells, start=1):
+            f = columns.get(col)
             if f is None:
                 continue
             if cell.data_type == "f":  # a formula (array formulas too): refused, never evaluated
-                return name, [], [Problem("formula", sheet=name, row=i, column=f, args=(("cell", cell.coordinate),))]
+                return name, [], [Problem("formula", sheet=name, row=i, column=f,
+                                          args=(("cell", f"{get_column_letter(col)}{i}"),))]
             values[f] = cell.value
         if any(v not in (None, "") for v in values.values()):
             rows.append((i, values))

@@ -14,9 +14,13 @@ counting it). A partner absent from the file is left alone: a team's file holds 
 never the whole list, so absence ends nothing.
 
 Scope: every city must be in the uploader's provinces, and so must an existing partner's current
-city (nobody moves another region's partner into their own). Names are refused when they could
-act as a formula in a spreadsheet (first character ``= + - @``) or as markup in the map's HTML
-tooltips (``<`` or ``>``).
+city (nobody moves another region's partner into their own). The names are shown everywhere (pages,
+map tooltips, exports, messages), so each is refused for what it could do, by
+``data_access.untrusted.unsafe_name``: ``name_formula`` (starts with ``= + - @``: a spreadsheet would
+run it), ``name_markup`` (HTML brackets, Markdown link or image syntax, a URL: a link or a fetch from
+outside), ``name_invisible`` (control, line-break, zero-width or direction-override characters: it
+would read as something else). Ordinary punctuation stays allowed: 北京(中关村)学院, A&B 科技有限公司.
+The other cells are codes, dates and numbers, and the note is never stored: the row checks suffice.
 
 Change keys in ``data_change``: ``partner`` rows by ``name_zh``; ``agreement`` rows by
 ``name_zh|kind|signed (ISO date)``. Before/after hold the fields as JSON (dates as ISO text).
@@ -33,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import codes, schema
+from data_access.untrusted import unsafe_name
 from data_access.upkeep import (
     _ADCODE,
     _CONTROL,
@@ -58,7 +63,7 @@ FIRST_SIGNED = dt.date(1990, 1, 1)
 MAX_TERM_YEARS = 30  # no cooperation agreement runs longer; a later expiry is a typo (2205 for 2025)
 MAX_VALUE_FEN = 10_000_000_000 * 100  # 100 亿元: far above any single agreement; more is a unit mix-up
 MAX_NAME = 200
-_UNSAFE_START = ("=", "+", "-", "@")
+NAME_FIELDS = ("name_zh", "name_en")  # the free text of a row that is stored and shown
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 CHOICES = codes.UPKEEP_PARTNER_CHOICES  # file field → (code list, catalogue group of their labels)
@@ -130,8 +135,10 @@ def _city(value: object, ref: Reference) -> str | None:
 
 
 def _name_problem(text: str) -> str | None:
-    if text.startswith(_UNSAFE_START) or "<" in text or ">" in text:
-        return "unsafe_text"
+    """The problem code of a name: name_formula, name_markup, name_invisible, too_long, or None."""
+    why = unsafe_name(text)
+    if why is not None:
+        return f"name_{why}"
     if len(text) > MAX_NAME:
         return "too_long"
     return None
@@ -159,11 +166,11 @@ def read_partners(data: bytes, *, ref: Reference, uploader: Uploader,
 
     for n, (i, v) in enumerate(raw):
         before = len(problems)
-        for f in PARTNER_FIELDS:
-            if isinstance(v.get(f), str) and _CONTROL.search(str(v[f])):
+        for f in PARTNER_FIELDS:  # the names have their own, wider check (name_invisible)
+            if f not in NAME_FIELDS and isinstance(v.get(f), str) and _CONTROL.search(str(v[f])):
                 bad("control_chars", i, f)
         names = {}
-        for f in ("name_zh", "name_en"):
+        for f in NAME_FIELDS:
             text = _text(v.get(f))
             names[f] = text
             why = _name_problem(text)

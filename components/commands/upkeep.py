@@ -34,7 +34,10 @@ def import_(argv: list[str]) -> int:
     lang = args.lang
     path = Path(args.file)
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        # Never read a huge file whole: one byte past the limit is enough for read_sheet to refuse it.
+        with path.open("rb") as f:
+            data = f.read(min(size, upkeep.MAX_BYTES) + 1)
     except OSError as exc:
         print(f"import: cannot read {visible(str(path))}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -239,5 +239,5 @@ def test_the_example_files_in_docs_read_as_the_readme_says(conn):
     assert plan.ok and plan.counts["inserted"] == 5
     _, bad = upkeep_partners.preview_partners(conn, (examples / "partners-bad-zh.xlsx").read_bytes(),
                                               uploader=everyone(ref), labels=partner_labels(), ref=ref)
-    assert [(p.row, p.code) for p in bad.problems] == [(5, "bad_city"), (6, "unsafe_text"), (7, "signed_out_of_range"),
+    assert [(p.row, p.code) for p in bad.problems] == [(5, "bad_city"), (6, "name_formula"), (7, "signed_out_of_range"),
                                                        (8, "partner_mismatch"), (9, "value_too_big")]
