@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from components.commands import main as cli  # noqa: E402
+from components.delivery import RobotAudience  # noqa: E402
 from data_access import access, bootstrap, config, queries, schema, subscriptions  # noqa: E402
 from data_access.scope import Scope  # noqa: E402
 
@@ -71,7 +72,8 @@ def main() -> None:
             access.add_user(conn, email=MANAGER, role="regional", provinces=["420000"], actor="cli:examples")
             for channel, target in (("email", MANAGER), ("wecom", "robot.hubei_leaders")):
                 subscriptions.add(conn, owner=MANAGER, provinces=[], sections=["kpis", "funnel", "risk"],
-                                  schedule="weekly", weekday=0, at_time="08:00", channel=channel, target=target)
+                                  schedule="weekly", weekday=0, at_time="08:00", channel=channel, target=target,
+                                  audience=RobotAudience(provinces=("420000",)) if channel != "email" else None)
             conn.execute(schema.subscription.update().values(created_at=dt.datetime(2020, 1, 1)))
             fresh = queries.get_data_freshness(conn, scope=Scope(("420000",), dt.date(1990, 1, 1), dt.date(2100, 1, 1)))
         as_of = queries.data_as_of(fresh) or dt.date.today()
@@ -88,7 +90,10 @@ def main() -> None:
                "COCKPIT_SMTP_SECURITY": "plain", "COCKPIT_SMTP_SENDER": "产教融合驾驶舱 <cockpit@company.com>",
                "COCKPIT_BASE_URL": "https://cockpit.company.com",
                "COCKPIT_ROBOT_HUBEI_LEADERS_KIND": "wecom",
-               "COCKPIT_ROBOT_HUBEI_LEADERS_URL": f"http://127.0.0.1:{robot.server_port}/cgi-bin/webhook/send?key=EXAMPLE"}
+               "COCKPIT_ROBOT_HUBEI_LEADERS_URL": f"http://127.0.0.1:{robot.server_port}/cgi-bin/webhook/send?key=EXAMPLE",
+               # the Hubei leaders' group; the loopback receiver stands in for WeCom's host
+               "COCKPIT_ROBOT_HUBEI_LEADERS_PROVINCES": "420000", "COCKPIT_ROBOT_HOSTS": "127.0.0.1",
+               "COCKPIT_ROBOT_ALLOW_HTTP": "1", "COCKPIT_ROBOT_ALLOW_PRIVATE": "1"}
         os.environ.update(env)
         try:
             code = cli(["digest", "--due", "--now", f"{monday.isoformat()}T08:05+08:00", "--database-url", url])

@@ -16,6 +16,18 @@ winning field by field (as ``DATABASE_URL`` wins in ``data_access.config``):
   A subscription stores only the name (``"robot.sales_group"``), resolved at send time by
   :func:`resolve_robot`; names outside ``robot.`` are refused, so a stored name can never reach
   ``[auth]`` or ``[connections]``.
+- Each robot's **audience** (:class:`RobotAudience`): ``provinces``, ``regions``, ``roles`` in its
+  table, or ``COCKPIT_ROBOT_<NAME>_PROVINCES`` / ``_REGIONS`` / ``_ROLES`` (comma-separated): the
+  group the robot posts to may see these provinces. Who may send there is decided by
+  ``data_access.subscriptions.robot_allowed`` (the form, the save and the runner all ask it).
+- Egress (:class:`EgressPolicy`, :func:`egress_policy`): ``[delivery] robot_hosts``,
+  ``allow_http``, ``allow_private``; or ``COCKPIT_ROBOT_HOSTS`` (comma-separated),
+  ``COCKPIT_ROBOT_ALLOW_HTTP``, ``COCKPIT_ROBOT_ALLOW_PRIVATE`` (1/0). A webhook is posted only
+  over https, only to a listed host (default: the four vendor hosts below), only to public
+  addresses (the name is resolved, every address checked, and the connection made to a checked
+  address, so a DNS answer that changes between the check and the connect cannot redirect it),
+  and a redirect is never followed. With an egress proxy (``HTTPS_PROXY``) the proxy resolves the
+  name: the host allow-list still applies, the address check is then the proxy's job.
 
 Retryable or not (:class:`DeliveryError`):
 
@@ -26,7 +38,8 @@ Retryable or not (:class:`DeliveryError`):
   that does not verify, SMTP authentication failure and 5xx replies (recipient or sender refused),
   a recipient refused while others got the mail (a retry would send it twice), a response that
   is not the robot's JSON, and every other non-zero ``errcode`` / ``code`` (invalid key or
-  webhook, signature mismatch such as DingTalk 310000 or Feishu 19021, keyword filter ...).
+  webhook, signature mismatch such as DingTalk 310000 or Feishu 19021, keyword filter ...), and
+  a webhook the egress guard refuses (not https, a host not listed, a private address, a redirect).
   These need a person to fix a setting; retrying would only hammer the endpoint.
 
 Wire formats, as looked up (third-party copies of the vendors' pages; the official pages are
@@ -59,7 +72,7 @@ memory: check them against the vendors' pages before relying on them.
   about 30 KB (*)).
 
 Only the standard library is used (``smtplib``, ``email``, ``urllib.request``; the latter honours
-``HTTPS_PROXY`` / ``NO_PROXY`` for a company egress proxy).
+``HTTPS_PROXY`` / ``NO_PROXY`` for a company egress proxy), and the vocabulary ``data_access.codes``.
 """
 
 from __future__ import annotations
@@ -69,6 +82,7 @@ import hashlib
 import hmac
 import html
 import http.client
+import ipaddress
 import json
 import re
 import smtplib
@@ -87,6 +101,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from data_access import codes, untrusted
+
 SECRETS_PATH = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
 ENV_PREFIX = "COCKPIT_"
 ROBOT_KINDS = ("wecom", "dingtalk", "feishu")
@@ -100,6 +116,10 @@ RETRYABLE_CODES = {"wecom": {-1, 45009}, "dingtalk": {-1, 130101}, "feishu": {11
 _SECRET_NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _HOSTS = {"qyapi.weixin.qq.com": "wecom", "oapi.dingtalk.com": "dingtalk",
           "open.feishu.cn": "feishu", "open.larksuite.com": "feishu"}
+# Where a webhook may go unless [delivery] robot_hosts / COCKPIT_ROBOT_HOSTS says otherwise: the
+# vendors' own webhook hosts (WeCom, DingTalk, Feishu, Lark).
+DEFAULT_ROBOT_HOSTS: tuple[str, ...] = tuple(_HOSTS)
+_PROVINCE_CODE = re.compile(r"^[0-9]{6}$")
 
 class DeliveryError(Exception):
     """A digest could not be delivered on ``channel``; ``retryable`` says whether a later run may succeed.
@@ -198,12 +218,29 @@ def resolve_secret(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, s
 
 
 @dataclass(frozen=True)
+class RobotAudience:
+    """Who the group behind one robot is: it may see ``provinces`` and the provinces of ``regions``
+    (neither given: a national group), and only owners of one of ``roles`` may send to it (empty:
+    any role). The rule that reads it is ``data_access.subscriptions.robot_allowed``."""
+
+    provinces: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    @property
+    def national(self) -> bool:
+        return not self.provinces and not self.regions
+
+
+@dataclass(frozen=True)
 class RobotTarget:
-    """Where one group robot lives: its kind, the webhook URL (which holds the key) and its signing secret, if any."""
+    """Where one group robot lives: its kind, the webhook URL (which holds the key), its signing
+    secret, if any, and who may send to it."""
 
     kind: str
     url: str = field(repr=False)
     secret: str | None = field(default=None, repr=False)
+    audience: RobotAudience = RobotAudience()
 
     def __post_init__(self) -> None:
         if self.kind not in ROBOT_KINDS:
@@ -232,7 +269,37 @@ def resolve_robot(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, st
 
     url = field_of("url", required=True) or ""
     kind = field_of("kind", required=False) or _HOSTS.get(urllib.parse.urlsplit(url).hostname or "", "")
-    return RobotTarget(kind=kind.strip().lower(), url=url, secret=field_of("secret", required=False))
+    return RobotTarget(kind=kind.strip().lower(), url=url, secret=field_of("secret", required=False),
+                       audience=_audience(name, secrets=secrets, env=env))
+
+
+def _words(name: str, key: str, value: Any) -> tuple[str, ...]:
+    """A list setting: a TOML list of strings, or one string of comma-separated words (the environment's form)."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+        raise DeliveryError("robot", f"{name}.{key} must be a list of strings or comma-separated words", retryable=False)
+    return tuple(dict.fromkeys(v.strip() for v in items if v.strip()))
+
+
+def _audience(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, str]) -> RobotAudience:
+    """The audience keys of robot ``name`` (environment winning key by key); an unknown region or
+    role, or a province that is not a 6-digit adcode, is refused by name: a typo must not widen
+    or silently empty who may send there."""
+    def raw(key: str) -> Any:
+        try:
+            return resolve_secret(f"{name}.{key}", secrets=secrets, env=env)
+        except DeliveryError:
+            return None
+
+    provinces, regions, roles = (_words(name, key, raw(key)) for key in ("provinces", "regions", "roles"))
+    for key, values, ok in (("provinces", provinces, _PROVINCE_CODE.match), ("regions", regions, codes.REGIONS.__contains__),
+                            ("roles", roles, codes.ROLES.__contains__)):
+        bad = [v for v in values if not ok(v)]
+        if bad:
+            raise DeliveryError("robot", f"{name}.{key}: unknown value {bad[0]!r}", retryable=False)
+    return RobotAudience(provinces=provinces, regions=regions, roles=roles)
 
 
 def configured_robots(secrets: Mapping[str, Any], env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -285,15 +352,19 @@ def _display_width(text: str) -> int:
 
 
 def email_bodies(digest: Digest) -> tuple[str, str]:
-    """The plain-text and HTML bodies of a digest e-mail (the HTML escapes every value)."""
-    alerts = list(digest.alerts) or ([digest.no_alerts] if digest.no_alerts else [])
+    """The plain-text and HTML bodies of a digest e-mail (the HTML escapes every value).
+
+    Names in the scope line and the alerts come from the database: both bodies drop their control,
+    zero-width and direction-override characters (``untrusted.clean`` / ``untrusted.html``).
+    """
+    alerts = [untrusted.clean(a) for a in digest.alerts] or ([digest.no_alerts] if digest.no_alerts else [])
     width = max((_display_width(label) for label, _ in digest.figures), default=0)
-    text = [digest.title, digest.scope_line, "", digest.figures_heading]
+    text = [digest.title, untrusted.clean(digest.scope_line), "", digest.figures_heading]
     text += [f"  {label}{' ' * (width - _display_width(label))}  {value}" for label, value in digest.figures]
     text += ["", digest.alerts_heading] + [f"  - {a}" for a in alerts]
     text += ["", f"{digest.link_label}{digest.colon}{digest.link}"] + ([digest.footer] if digest.footer else [])
 
-    e = html.escape
+    e = untrusted.html
     def row(label: str, value: str) -> str:  # "2,109 · 预计全年 2,484 · …": the figure bold, its note in grey beside it
         figure, _, note = value.partition(" · ")
         return (f'<tr><th align="left" style="padding:2px 12px 2px 0;font-weight:normal">{e(label)}</th>'
@@ -302,12 +373,12 @@ def email_bodies(digest: Digest) -> tuple[str, str]:
 
     rows = "".join(row(label, value) for label, value in digest.figures)
     items = "".join(f"<li>{e(a)}</li>" for a in alerts)
-    page = (f'<!DOCTYPE html><html lang="{e(digest.lang, quote=True)}"><head><meta charset="utf-8"><title>{e(digest.title)}</title></head>'
+    page = (f'<!DOCTYPE html><html lang="{e(digest.lang)}"><head><meta charset="utf-8"><title>{e(digest.title)}</title></head>'
             f'<body style="font-family:sans-serif;color:#1f2937">'
             f"<h2>{e(digest.title)}</h2><p>{e(digest.scope_line)}</p>"
             f"<h3>{e(digest.figures_heading)}</h3><table>{rows}</table>"
             f"<h3>{e(digest.alerts_heading)}</h3><ul>{items}</ul>"
-            f'<p><a href="{e(digest.link, quote=True)}">{e(digest.link_label)}</a></p>'
+            f'<p><a href="{html.escape(digest.link, quote=True)}">{e(digest.link_label)}</a></p>'
             + (f'<p style="color:#6b7280;font-size:12px">{e(digest.footer)}</p>' if digest.footer else "")
             + "</body></html>")
     return "\n".join(text) + "\n", page
@@ -329,17 +400,20 @@ def robot_markdown(digest: Digest, kind: str) -> str:
     """The markdown body for one robot kind, cut to that robot's size limit.
 
     WeCom and DingTalk render ``#`` headings; Feishu's lark_md does not, so there the title is the
-    card header and the sections start with bold text.
+    card header and the sections start with bold text. The scope line and the alerts hold names from
+    the database: ``untrusted.robot`` neutralises them (no link, image, mention or tag can form).
     """
-    alerts = list(digest.alerts) or ([digest.no_alerts] if digest.no_alerts else [])
+    robot_alerts = [untrusted.robot(a) for a in digest.alerts]
+    alerts = robot_alerts or ([digest.no_alerts] if digest.no_alerts else [])
+    scope_line = untrusted.robot(digest.scope_line)
     if kind == "feishu":
-        lines = [digest.scope_line, "", f"**{digest.figures_heading}**"]
+        lines = [scope_line, "", f"**{digest.figures_heading}**"]
     else:
-        lines = [f"## {digest.title}", f"> {digest.scope_line}", "", f"**{digest.figures_heading}**"]
+        lines = [f"## {digest.title}", f"> {scope_line}", "", f"**{digest.figures_heading}**"]
     lines += [f"- {label}{digest.colon}**{value}**" for label, value in digest.figures]
     lines += ["", f"**{digest.alerts_heading}**"]
     if kind == "wecom":
-        lines += [f'- <font color="warning">{a}</font>' for a in digest.alerts] or [f"- {a}" for a in alerts]
+        lines += [f'- <font color="warning">{a}</font>' for a in robot_alerts] or [f"- {a}" for a in alerts]
     else:
         lines += [f"- {a}" for a in alerts]
     tail = ["", f"[{digest.link_label}]({digest.link})"]
@@ -500,15 +574,186 @@ def robot_request(target: RobotTarget, digest: Digest, *, now: Callable[[], floa
     return target.url, feishu_payload(digest, secret=target.secret, timestamp_s=int(now()))
 
 
-def _post_json(channel: str, url: str, body: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+# --------------------------------------------------------------------------- egress guard
+
+
+@dataclass(frozen=True)
+class EgressPolicy:
+    """Where a webhook may be posted: https to one of ``hosts`` (exact names, lower case) at a
+    public address. ``allow_http`` / ``allow_private`` open plain http and private, loopback,
+    link-local ... addresses: for a test receiver on loopback or an on-premises robot gateway."""
+
+    hosts: tuple[str, ...] = DEFAULT_ROBOT_HOSTS
+    allow_http: bool = False
+    allow_private: bool = False
+
+
+def _host_key(host: str) -> str:
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+def _flag(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise DeliveryError("robot", f"{key} must be true or false, not {value!r}", retryable=False)
+
+
+def egress_policy(secrets: Mapping[str, Any], env: Mapping[str, str]) -> EgressPolicy:
+    """The egress policy from ``[delivery]`` (robot_hosts, allow_http, allow_private), each key
+    overridden by ``COCKPIT_ROBOT_HOSTS`` (comma-separated) / ``COCKPIT_ROBOT_ALLOW_HTTP`` /
+    ``COCKPIT_ROBOT_ALLOW_PRIVATE``. A list of hosts replaces the defaults, it does not add to them."""
+    section = secrets.get("delivery") or {}
+    if not isinstance(section, Mapping):
+        raise DeliveryError("robot", "[delivery] in secrets.toml is not a table", retryable=False)
+    hosts_value = env.get(f"{ENV_PREFIX}ROBOT_HOSTS") or section.get("robot_hosts")
+    hosts = DEFAULT_ROBOT_HOSTS
+    if hosts_value is not None:
+        hosts = tuple(_host_key(h) for h in _words("delivery", "robot_hosts", hosts_value))
+    allow = {}
+    for key in ("allow_http", "allow_private"):
+        value = env.get(f"{ENV_PREFIX}ROBOT_{key.upper()}")
+        allow[key] = _flag(key, value if value not in (None, "") else section.get(key, False))
+    return EgressPolicy(hosts=hosts, **allow)
+
+
+def _not_public(address: str) -> str | None:
+    """Why ``address`` may not be posted to (loopback, private ...), or None for a public address."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    candidates = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:127.0.0.1 is 127.0.0.1
+            candidates = [ip.ipv4_mapped]
+        else:  # 6to4 and Teredo carry an IPv4 address too: both must be public
+            candidates += [a for a in (ip.sixtofour, (ip.teredo or (None, None))[1]) if a is not None]
+    for candidate in candidates:
+        for why, hit in (("unspecified", candidate.is_unspecified), ("loopback", candidate.is_loopback),
+                         ("link-local", candidate.is_link_local), ("multicast", candidate.is_multicast),
+                         ("private", candidate.is_private), ("reserved", candidate.is_reserved),
+                         ("non-public", not candidate.is_global)):  # e.g. 100.64/10, where cloud metadata lives
+            if hit:
+                return why
+    return None
+
+
+def _proxied(scheme: str, host: str) -> bool:
+    return bool(urllib.request.getproxies().get(scheme)) and not urllib.request.proxy_bypass(host)
+
+
+def check_egress(channel: str, url: str, policy: EgressPolicy) -> list[str] | None:
+    """Refuse a webhook URL the policy does not allow (a non-retryable :class:`DeliveryError` whose
+    reason names the host, never the path or query that hold the key); the checked addresses to
+    connect to, or None when an egress proxy will connect for us."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise DeliveryError(channel, "refused: the robot URL cannot be parsed", retryable=False) from None
+    scheme = parts.scheme.lower()
+    if scheme != "https" and not (scheme == "http" and policy.allow_http):
+        raise DeliveryError(channel, f"refused: the robot URL must be https, not {scheme or 'no scheme'} "
+                                     "([delivery] allow_http)", retryable=False)
+    if "@" in parts.netloc or any(c in parts.netloc for c in "\\ \t\r\n"):
+        raise DeliveryError(channel, "refused: the robot URL's host part holds a user, a password or odd characters",
+                            retryable=False)
+    host = _host_key(parts.hostname or "")
+    if not host or host not in {_host_key(h) for h in policy.hosts}:
+        raise DeliveryError(channel, f"refused: {host or 'no host'} is not an allowed robot host "
+                                     "([delivery] robot_hosts or COCKPIT_ROBOT_HOSTS)", retryable=False)
+    try:
+        ipaddress.ip_address(host)
+        literal = True
+    except ValueError:
+        literal = False
+    if not literal and _proxied(scheme, host):
+        return None  # the proxy resolves the name and is where egress is controlled
+    if literal:
+        addresses = [host]
+    else:
+        try:
+            infos = socket.getaddrinfo(host, port or (443 if scheme == "https" else 80), type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise DeliveryError(channel, f"cannot resolve {host} ({exc.__class__.__name__})", retryable=True) from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not policy.allow_private:
+        for address in addresses:  # every address: any of them might be the one a later lookup gives
+            why = _not_public(address)
+            if why:
+                raise DeliveryError(channel, f"refused: {host} is a {why} address ({address}); "
+                                             "[delivery] allow_private to allow it", retryable=False)
+    return addresses
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: a webhook that answers 3xx would send the next request (and its
+    body) to wherever it points, past the host allow-list."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ARG002 - urllib's signature
+        raise urllib.error.HTTPError(req.full_url, code, "redirect not followed", headers, fp)
+
+
+def _pinned(connection_class: type, addresses: Sequence[str]) -> Callable[..., http.client.HTTPConnection]:
+    """A connection factory for urllib that connects to the checked ``addresses`` (in turn) instead
+    of resolving the host again; TLS still verifies the certificate for the host name."""
+    def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        conn = connection_class(host, **kwargs)
+
+        def connect(address, timeout=None, source_address=None):
+            error: OSError | None = None
+            for ip in addresses:
+                try:
+                    return socket.create_connection((ip, address[1]), timeout, source_address)
+                except OSError as exc:
+                    error = exc
+            raise error or OSError("no address to connect to")
+
+        conn._create_connection = connect  # http.client's hook for opening the socket
+        return conn
+    return make
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, addresses: Sequence[str]) -> None:
+        super().__init__()
+        self._addresses = addresses
+
+    def http_open(self, req):
+        return self.do_open(_pinned(http.client.HTTPConnection, self._addresses), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, addresses: Sequence[str]) -> None:
+        super().__init__()
+        self._addresses = addresses
+
+    def https_open(self, req):
+        return self.do_open(_pinned(http.client.HTTPSConnection, self._addresses), req, context=self._context)
+
+
+def _opener(addresses: Sequence[str] | None) -> urllib.request.OpenerDirector:
+    if addresses is None:  # through the environment's proxy
+        return urllib.request.build_opener(_NoRedirect())
+    return urllib.request.build_opener(_NoRedirect(), urllib.request.ProxyHandler({}), _PinnedHTTPHandler(addresses),
+                                       _PinnedHTTPSHandler(addresses))
+
+
+def _post_json(channel: str, url: str, body: dict[str, Any], timeout_s: float, policy: EgressPolicy) -> dict[str, Any]:
+    addresses = check_egress(channel, url, policy)
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "cockpit-digest"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with _opener(addresses).open(request, timeout=timeout_s) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
         exc.close()
+        if 300 <= exc.code < 400:
+            raise DeliveryError(channel, f"refused: the robot answered HTTP {exc.code}, a redirect (never followed)",
+                                retryable=False) from None
         retryable = exc.code >= 500 or exc.code in (408, 429)
         raise DeliveryError(channel, f"HTTP {exc.code}", retryable=retryable) from None
     except urllib.error.URLError as exc:
@@ -532,10 +777,12 @@ def _post_json(channel: str, url: str, body: dict[str, Any], timeout_s: float) -
     return reply
 
 
-def send_robot(target: RobotTarget, digest: Digest, *, timeout_s: float = ROBOT_TIMEOUT_S, now: Callable[[], float] = time.time) -> None:
-    """Post ``digest`` to one group robot; returns when the robot says ok, raises :class:`DeliveryError` otherwise."""
+def send_robot(target: RobotTarget, digest: Digest, *, timeout_s: float = ROBOT_TIMEOUT_S, now: Callable[[], float] = time.time,
+               policy: EgressPolicy | None = None) -> None:
+    """Post ``digest`` to one group robot, within ``policy`` (default: https to the vendors' hosts
+    at public addresses); returns when the robot says ok, raises :class:`DeliveryError` otherwise."""
     url, body = robot_request(target, digest, now=now)
-    reply = _post_json(target.kind, url, body, timeout_s)
+    reply = _post_json(target.kind, url, body, timeout_s, policy or EgressPolicy())
     key = "code" if target.kind == "feishu" else "errcode"
     # Older Feishu hooks answered {"StatusCode": 0, "StatusMessage": "success"}.
     code = reply.get(key, reply.get("StatusCode") if target.kind == "feishu" else None)

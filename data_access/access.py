@@ -186,7 +186,12 @@ def set_user(conn: Connection, *, email: str, actor: str, role: str | None = Non
     _write_grants(conn, before.email, new_provinces, new_regions)
     after = get_user(conn, before.email)
     assert after is not None
-    record(conn, actor=actor, action="user_set", item=before.email, detail=f"{before.describe()} -> {after.describe()}")
+    detail = f"{before.describe()} -> {after.describe()}"
+    if before.enabled != after.enabled:  # their digests pause and resume with them (components/commands/digest.py)
+        n = conn.execute(sa.select(sa.func.count()).select_from(schema.subscription).where(
+            schema.subscription.c.owner == before.email, schema.subscription.c.enabled == sa.true())).scalar_one()
+        detail += f"; {n} subscriptions {'resumed' if after.enabled else 'paused'}"
+    record(conn, actor=actor, action="user_set", item=before.email, detail=detail)
     return after
 
 

@@ -10,7 +10,12 @@ delivery yet, or its delivery failed and its retry time has come.
 Sending (``components/commands/digest.py``) is: ``claim`` (one short transaction: insert or
 take over the period's row as ``sending``; the unique key (subscription, period) makes a second
 runner, or a second run, find it taken) → build and send → ``finish`` (``sent``, or ``failed``
-with the next retry time, or ``gave_up``). A digest is never sent twice for one period.
+with the next retry time, or ``gave_up``). A digest is never sent twice for one period. A period
+whose owner is disabled or removed is recorded ``paused`` instead (``pause``; nothing was tried,
+so it is no failure); it stays due, and goes out once the owner is enabled again.
+
+Who may send a digest to which group robot: ``robot_allowed`` (the one rule the form, ``add`` and
+the runner ask).
 
 Nothing here imports streamlit or formats text for people.
 """
@@ -19,8 +24,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -28,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from data_access import access, schema
+from data_access import access, codes, schema
 
 sub, dl = schema.subscription, schema.delivery
 
@@ -63,6 +69,51 @@ def _row(r) -> Subscription:
                         r.at_time, r.channel, r.target, r.lang, bool(r.enabled), r.created_at)
 
 
+class RobotAudience(Protocol):
+    """Who the group behind a robot is (components.delivery.RobotAudience reads it from the settings)."""
+
+    @property
+    def provinces(self) -> Sequence[str]: ...
+    @property
+    def regions(self) -> Sequence[str]: ...
+    @property
+    def roles(self) -> Sequence[str]: ...
+
+
+def robot_allowed(audience: RobotAudience, user: access.User | None, region_of: Mapping[str, str],
+                  provinces: Sequence[str] = ()) -> bool:
+    """May ``user``'s digest of ``provinces`` (a subscription's: empty = every province the user
+    may see) be posted to the group robot of ``audience``? Yes only when all of these hold:
+
+    1. the user is enabled and the digest has a province they may see (its content is always
+       ``provinces`` ∩ what they may see now, or all they may see when ``provinces`` is empty);
+    2. ``audience.roles`` is empty or holds the user's role;
+    3. if the robot declares ``provinces`` and/or ``regions``: every province of the digest lies
+       in those provinces ∪ the provinces of those regions (the group may see all it is sent);
+       if it declares neither, it is a national group and only a national role (executive,
+       admin) may send to it — so a robot set up with no audience at all is national-only.
+
+    A Henan manager may send to a robot for Henan or for Central, never to Hubei's; an admin may
+    send a Hubei-only digest to Hubei's robot, but not a national one.
+    """
+    sees = access.allowed_provinces(user, region_of)
+    content = {p for p in (provinces or sees) if p in sees}
+    if user is None or not content:
+        return False
+    if audience.roles and user.role not in audience.roles:
+        return False
+    if not audience.provinces and not audience.regions:
+        return user.role in codes.NATIONAL_ROLES
+    covered = set(audience.provinces) | {p for p, r in region_of.items() if r in audience.regions}
+    return content <= covered
+
+
+def region_of(conn: Connection) -> dict[str, str]:
+    """Each province's region (the catalogue's, for ``robot_allowed`` and ``access.allowed_provinces``)."""
+    province = schema.province
+    return dict(conn.execute(sa.select(province.c.code, province.c.region).order_by(province.c.code)).all())
+
+
 class SubscriptionError(ValueError):
     """A subscription that cannot be saved; ``code`` says why (worded by components)."""
 
@@ -93,10 +144,19 @@ def _check(*, schedule: str, weekday: int, monthday: int, at_time: str, channel:
 
 
 def add(conn: Connection, *, owner: str, provinces: Sequence[str], sections: Sequence[str], schedule: str,
-        at_time: str, channel: str, target: str, weekday: int = 0, monthday: int = 1, lang: str = "zh") -> int:
-    """Save a subscription; its id. The caller has checked that ``provinces`` are the owner's."""
+        at_time: str, channel: str, target: str, weekday: int = 0, monthday: int = 1, lang: str = "zh",
+        audience: RobotAudience | None = None) -> int:
+    """Save a subscription; its id. The caller has checked that ``provinces`` are the owner's.
+
+    A robot channel needs the robot's ``audience`` (from the settings): the owner, as stored now,
+    must be allowed to send these provinces there (``robot_allowed``), else SubscriptionError
+    ``robot_not_allowed`` — checked here, on save, whatever robots the form offered.
+    """
     _check(schedule=schedule, weekday=weekday, monthday=monthday, at_time=at_time, channel=channel, target=target,
            sections=sections)
+    if channel != "email" and (audience is None or not robot_allowed(audience, access.get_user(conn, owner),
+                                                                     region_of(conn), provinces)):
+        raise SubscriptionError("robot_not_allowed")
     result = conn.execute(sub.insert().values(
         owner=owner, created_at=access.now(), provinces=",".join(provinces), sections=",".join(sections),
         schedule=schedule, weekday=weekday, monthday=monthday, at_time=at_time, channel=channel, target=target.strip(),
@@ -191,6 +251,8 @@ def due(conn: Connection, now: dt.datetime) -> list[tuple[Subscription, str]]:
 
 
 def _retry_now(row, now_utc: dt.datetime) -> bool:
+    if row.status == "paused":
+        return True  # the runner looks at the owner again: still disabled, it stays paused
     if row.status == "failed":
         return row.next_at is None or row.next_at <= now_utc
     if row.status == "sending":
@@ -216,6 +278,29 @@ def claim(conn: Connection, s: Subscription, period: str, now: dt.datetime) -> i
     taken = conn.execute(dl.update().where(dl.c.id == row.id, dl.c.status == row.status, dl.c.attempts == row.attempts)
                          .values(status="sending", attempts=row.attempts + 1, last_at=now_utc))
     return row.attempts + 1 if taken.rowcount == 1 else None
+
+
+def pause(conn: Connection, s: Subscription, period: str, now: dt.datetime, *, reason: str) -> bool:
+    """Record the period as ``paused`` (its owner is disabled or removed): no attempt, no failure,
+    no retry time. The period stays due, so the runner sends it once the owner is enabled again
+    (only the latest period: no backlog). True when this call recorded it; False when it was
+    paused already (or another run took it meanwhile)."""
+    now_utc = _naive_utc(now)
+    row = conn.execute(sa.select(dl).where(dl.c.subscription_id == s.id, dl.c.period == period)).first()
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(dl.insert().values(subscription_id=s.id, period=period, status="paused", attempts=0,
+                                                first_at=now_utc, last_at=now_utc, error=reason[:500]))
+        except IntegrityError:
+            return False
+        return True
+    if row.status == "paused" or not _retry_now(row, now_utc):
+        return False
+    # a failed period whose owner was disabled before its retry: paused, its attempts kept
+    taken = conn.execute(dl.update().where(dl.c.id == row.id, dl.c.status == row.status, dl.c.attempts == row.attempts)
+                         .values(status="paused", next_at=None, error=reason[:500], last_at=now_utc))
+    return taken.rowcount == 1
 
 
 def finish(conn: Connection, s: Subscription, period: str, now: dt.datetime, *, attempt: int, ok: bool,

@@ -12,12 +12,14 @@ import streamlit as st
 from components.alerts import alert_text, rule_label
 from components.auth import read_secrets
 from components.context import page_context
-from components.delivery import configured_robots
+from components.delivery import DeliveryError, configured_robots, resolve_robot
 from components.digest import ordered
-from components.i18n import LANG_NAMES, format_date, t
+from components.export.tables import clean_frame
+from components.i18n import LANG_NAMES, format_date, t, t_md
 from components.sections import PACK_DEFAULT, SECTIONS
 from data_access import alerts, subscriptions
 from data_access import cache as data
+from data_access.untrusted import md
 
 ctx = page_context()
 lang = ctx.lang
@@ -41,10 +43,19 @@ def schedule_text(s: subscriptions.Subscription) -> str:
     return f"{when} {s.at_time}"
 
 
+def state_text(s: subscriptions.Subscription, owners: dict) -> str:
+    """On, paused by its owner, or paused with its owner (disabled or removed: the runner skips it)."""
+    if owners and s.owner not in owners:
+        return t("subs.state.owner_removed", lang)
+    if owners and not owners[s.owner].enabled:
+        return t("subs.state.owner_disabled", lang)
+    return t("subs.state.on" if s.enabled else "subs.state.paused", lang)
+
+
 tab_now, tab_mine = st.tabs([t("subs.tab_now", lang), t("subs.tab_mine", lang)])
 
 with tab_now:
-    st.caption(t("subs.now_help", lang, scope=ctx.text.line))
+    st.caption(t_md("subs.now_help", lang, scope=ctx.text.line))
     with st.spinner(t("subs.evaluating", lang)):
         found = ordered(data.digest_run(alerts.evaluate, scope=ctx.scope, as_of=ctx.as_of,
                                         thresholds=alerts.Thresholds.from_settings(secrets, os.environ)))
@@ -54,30 +65,31 @@ with tab_now:
         st.markdown(t("subs.now_count", lang, n=len(found)))
         with st.container(border=True):
             for a in found:  # a list to read, not error boxes: nothing here went wrong
-                mark = ":red[:material/priority_high:]" if a.severity == "high" else ":orange[:material/info:]"
-                st.markdown(f"{mark} **{rule_label(a.rule, lang)}** · {alert_text(a, lang, names=ctx.names)}")
+                st.markdown(f"{':red[:material/priority_high:]' if a.severity == 'high' else ':orange[:material/info:]'} "
+                            f"**{md(rule_label(a.rule, lang))}** · {md(alert_text(a, lang, names=ctx.names))}")
 
 with tab_mine:
     if not signed_in:
         st.info(t("subs.sign_in", lang), icon=":material/lock:")
     else:
         if "subs_result" in st.session_state:
-            st.success(st.session_state.pop("subs_result"), icon=":material/check_circle:")
+            st.success(md(st.session_state.pop("subs_result")), icon=":material/check_circle:")
         mine = data.digest_run(subscriptions.list_all, owner=None if is_admin else ctx.actor)
         if not mine:
             st.info(t("subs.none", lang), icon=":material/notifications_off:")
         else:
             last = data.digest_run(subscriptions.list_deliveries, subscription_ids=[s.id for s in mine])
             latest = last.drop_duplicates("subscription_id").set_index("subscription_id")
-            st.dataframe(pd.DataFrame([{
+            owners = {u.email: u for u in data.users()} if is_admin else {}  # anyone else sees only their own
+            st.dataframe(clean_frame(pd.DataFrame([{
                 "#": s.id, t("subs.col_owner", lang): s.owner, t("subs.col_scope", lang): province_list(s.provinces),
                 t("subs.col_schedule", lang): schedule_text(s),
                 t("subs.col_channel", lang): f"{t(f'subs.channel.{s.channel}', lang)} · {s.target}",
                 t("subs.col_sections", lang): len(s.sections),
-                t("subs.col_enabled", lang): s.enabled,
+                t("subs.col_state", lang): state_text(s, owners),
                 t("subs.col_last", lang): (f"{latest.loc[s.id, 'period']} · {t('subs.status.' + latest.loc[s.id, 'status'], lang)}"
                                            if s.id in latest.index else "—"),
-            } for s in mine]), hide_index=True, width="stretch")
+            } for s in mine])), hide_index=True, width="stretch")
             pick = st.selectbox(t("subs.pick", lang), [s.id for s in mine], key="subs_pick",
                                 format_func=lambda i: f"#{i} · {schedule_text(next(s for s in mine if s.id == i))}")
             chosen = next(s for s in mine if s.id == pick)
@@ -99,7 +111,19 @@ with tab_mine:
                              column_config={c: st.column_config.Column(t(f"subs.dcol.{c}", lang)) for c in history.columns})
 
         st.subheader(t("subs.new", lang))
-        robots = configured_robots(secrets, os.environ)
+        # Only the robots whose group may see some province of this user (subscriptions.robot_allowed,
+        # asked again on save with the provinces chosen, and by the runner at send time).
+        me, catalogue = data.user(ctx.actor), data.province_catalogue()
+        region_of = dict(zip(catalogue["province_code"], catalogue["region"]))
+        robots, audiences = [], {}
+        for name, kind in configured_robots(secrets, os.environ):
+            try:
+                audience = resolve_robot(name, secrets=secrets, env=os.environ).audience
+            except DeliveryError:
+                continue
+            if any(subscriptions.robot_allowed(audience, me, region_of, (p,)) for p in ctx.allowed):
+                robots.append((name, kind))
+                audiences[name] = audience
         with st.form("subs_form", border=True):
             provinces = st.multiselect(t("subs.provinces", lang), list(ctx.allowed), key="subs_provinces",
                                        format_func=ctx.province_name, placeholder=t("subs.all_mine", lang),
@@ -122,8 +146,8 @@ with tab_mine:
             robot_choices = [n for n, _ in robots]
             robot = st.selectbox(t("subs.robot", lang), robot_choices, key="subs_robot", index=None,
                                  placeholder=t("subs.robot_none", lang) if not robot_choices else None,
-                                 help=t("subs.robot_help", lang))
-            st.caption(t("subs.email_to", lang, email=ctx.actor))
+                                 help=t("subs.robot_help_audience", lang))
+            st.caption(t_md("subs.email_to", lang, email=ctx.actor))
             digest_lang = st.radio(t("subs.lang", lang), ("zh", "en"), horizontal=True, key="subs_lang",
                                    format_func=LANG_NAMES.__getitem__, index=0 if lang == "zh" else 1)
             if st.form_submit_button(t("subs.save", lang), type="primary", icon=":material/notifications_active:"):
@@ -136,7 +160,7 @@ with tab_mine:
                             subscriptions.add, write=True, owner=ctx.actor,
                             provinces=[p for p in provinces if p in ctx.allowed], sections=sections, schedule=schedule,
                             weekday=int(weekday), monthday=int(monthday), at_time=at_time.strftime("%H:%M"),
-                            channel=channel, target=target, lang=digest_lang)
+                            channel=channel, target=target, lang=digest_lang, audience=audiences.get(target))
                     except subscriptions.SubscriptionError as exc:
                         st.error(t(f"subs.error.{exc.code}", lang), icon=":material/error:")
                     else:

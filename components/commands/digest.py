@@ -11,8 +11,14 @@ or a group-robot markdown message. Each delivery is claimed before it is sent an
 (sent, failed → retried with backoff on later runs, gave up), writes the export audit row when
 sent, and one broken channel never stops the others.
 
-Exit codes: 0 every due digest sent (or none due), 4 some deliveries failed (recorded; retried on
-the next runs), 1 database unreachable, 2 bad arguments.
+A subscription whose owner is disabled or removed is not built and not tried: its period is
+recorded ``paused`` (no failure) and goes out when the owner is enabled again. A group robot is
+re-checked at send time against its audience in the settings (``subscriptions.robot_allowed``):
+a robot the owner may no longer send this digest to is given up, with the reason, and not retried;
+its webhook goes out only within the egress policy (``delivery.egress_policy``).
+
+Exit codes: 0 every due digest sent, paused or none due, 4 some deliveries failed (recorded;
+retried on the next runs, or given up), 1 database unreachable, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -66,8 +72,26 @@ def prepare(engine, conn, s, *, user, cat, thresholds, url: str) -> Prepared | N
     return Prepared(d, ctx, views, found, params, provinces)
 
 
-def send(p: Prepared, s, *, user, secrets: dict, env) -> str:
-    """Send one prepared digest; the format for the audit row. Raises DeliveryError."""
+def robot_for(s, *, user, region_of, secrets: dict, env):
+    """The robot subscription ``s`` names, when its owner may still send this digest there (the
+    robot's audience in the settings now, the owner's provinces and role now); a non-retryable
+    DeliveryError otherwise: a setting or a grant changed, and a retry would not change it back."""
+    from components import delivery
+    from data_access import subscriptions
+
+    target = delivery.resolve_robot(s.target, secrets=secrets, env=env)
+    if target.kind != s.channel:
+        raise delivery.DeliveryError(s.channel, f"{s.target} is a {target.kind} robot", retryable=False)
+    if not subscriptions.robot_allowed(target.audience, user, region_of, s.provinces):
+        raise delivery.DeliveryError(s.channel, f"{s.target} may not receive this digest: its audience (provinces, "
+                                                "regions, roles) does not cover the digest's provinces or its owner's role",
+                                     retryable=False)
+    return target
+
+
+def send(p: Prepared, s, *, user, secrets: dict, env, target=None) -> str:
+    """Send one prepared digest (a robot's ``target`` from :func:`robot_for`); the format for the
+    audit row. Raises DeliveryError."""
     from components import delivery
     from components.briefing import pack_meta
     from components.export import ExportUnavailable, build_pdf, export_filename
@@ -84,10 +108,9 @@ def send(p: Prepared, s, *, user, secrets: dict, env) -> str:
                                         attachments=[delivery.Attachment(name, pdf)])
         delivery.send_email(message, settings=settings)
         return "pdf"
-    target = delivery.resolve_robot(s.target, secrets=secrets, env=env)
-    if target.kind != s.channel:
-        raise delivery.DeliveryError(s.channel, f"{s.target} is a {target.kind} robot", retryable=False)
-    delivery.send_robot(target, p.digest)
+    if target is None:
+        raise delivery.DeliveryError(s.channel, "no robot checked for this digest", retryable=False)
+    delivery.send_robot(target, p.digest, policy=delivery.egress_policy(secrets, env))
     return "md"
 
 
@@ -128,6 +151,17 @@ def digest(argv: list[str]) -> int:
             return 0
         for s, period in todo:
             label = f"#{s.id} {s.schedule} {period} {s.channel} → {visible(s.target)}"
+            with engine.connect() as conn:
+                user = access.get_user(conn, s.owner)
+            if user is None or not user.enabled:  # paused with its owner: not a failure, nothing is tried
+                why = "owner removed" if user is None else "owner disabled"
+                if args.dry_run:
+                    print(f"would pause {label}: {why}")
+                    continue
+                with engine.begin() as conn:
+                    if subscriptions.pause(conn, s, period, now, reason=why):
+                        print(f"paused {label}: {why}")
+                continue
             attempt = 0
             if not args.dry_run:  # claim first: a period another run holds (or sent) is not even built
                 with engine.begin() as conn:
@@ -137,13 +171,14 @@ def digest(argv: list[str]) -> int:
                 attempt = claimed
             alerts_n, retryable = 0, True
             try:
+                # before anything is built: a group the owner may not send to gets no figures at all
+                target = None if s.channel == "email" else robot_for(s, user=user, region_of=cat.region_of,
+                                                                     secrets=secrets, env=env)
                 with engine.connect() as conn:
-                    user = access.get_user(conn, s.owner)
-                    prepared = None if user is None or not user.enabled else prepare(
-                        engine, conn, s, user=user, cat=cat, thresholds=thresholds, url=url_base)
+                    prepared = prepare(engine, conn, s, user=user, cat=cat, thresholds=thresholds, url=url_base)
                 if prepared is None:
                     retryable = False
-                    raise delivery.DeliveryError(s.channel, "its owner may see no province (disabled, removed or no grants)",
+                    raise delivery.DeliveryError(s.channel, "its owner may see none of its provinces (grants changed)",
                                                  retryable=False)
                 alerts_n = len(prepared.alerts)
                 if args.dry_run:
@@ -152,7 +187,7 @@ def digest(argv: list[str]) -> int:
                     for line in delivery.robot_markdown(prepared.digest, "wecom").splitlines():
                         print(f"  | {visible(line)}")
                     continue
-                fmt = send(prepared, s, user=user, secrets=secrets, env=env)
+                fmt = send(prepared, s, user=user, secrets=secrets, env=env, target=target)
             except SQLAlchemyError:
                 raise  # the database is down: exit 1; the claim is taken over by a later run after 30 min
             except Exception as exc:  # noqa: BLE001 — one broken digest or channel must not stop the others

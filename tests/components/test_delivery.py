@@ -29,13 +29,19 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from components.delivery import (
+    DEFAULT_ROBOT_HOSTS,
     WECOM_MAX_BYTES,
     Attachment,
     DeliveryError,
     Digest,
+    EgressPolicy,
+    RobotAudience,
     RobotTarget,
     SmtpSettings,
+    check_egress,
+    configured_robots,
     digest_email,
+    egress_policy,
     resolve_robot,
     robot_markdown,
     send_email,
@@ -56,6 +62,8 @@ DIGEST = Digest(
     figures_heading="主要数字", alerts_heading="需要关注", link_label="打开驾驶舱", no_alerts="本期无提醒",
 )
 FIXED_NOW = 1_764_000_000.123  # seconds; the robots' timestamps are derived from it
+# The test receivers listen on plain http on loopback: only this policy lets a webhook reach them.
+LOOPBACK = EgressPolicy(hosts=("127.0.0.1",), allow_http=True, allow_private=True)
 
 
 def free_port() -> int:
@@ -286,6 +294,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.status, self.reply = 200, b'{"errcode": 0, "errmsg": "ok"}'
+        self.extra_headers: dict[str, str] = {}  # e.g. Location, for a receiver that redirects
         self.hold = threading.Event()  # set: answer at once; clear: keep the client waiting
         self.hold.set()
         receiver = self
@@ -301,10 +310,19 @@ class Receiver:
                     self.send_response(receiver.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(receiver.reply)))
+                    for name, value in receiver.extra_headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(receiver.reply)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the timeout test's client has hung up already: expected, not a failure
+
+            def do_GET(self):  # noqa: N802 - a followed redirect arrives as a GET
+                receiver.requests.append({"path": self.path, "method": "GET"})
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
 
             def log_message(self, *args):
                 pass
@@ -332,7 +350,7 @@ def receiver(monkeypatch) -> Iterator[Receiver]:
 
 
 def test_wecom_gets_a_markdown_message_with_the_figures_and_the_link(receiver):
-    send_robot(RobotTarget("wecom", f"{receiver.url}/cgi-bin/webhook/send?key=KEY-123"), DIGEST)
+    send_robot(RobotTarget("wecom", f"{receiver.url}/cgi-bin/webhook/send?key=KEY-123"), DIGEST, policy=LOOPBACK)
     got = receiver.only()
     assert got["path"] == "/cgi-bin/webhook/send" and got["query"] == {"key": ["KEY-123"]}
     assert got["headers"]["Content-Type"].startswith("application/json")
@@ -352,7 +370,7 @@ def expected_dingtalk_sign(secret: str, timestamp: str) -> str:
 def test_dingtalk_gets_a_signed_request_that_verifies_only_with_the_right_secret(receiver):
     secret = "SEC0123456789abcdef"
     send_robot(RobotTarget("dingtalk", f"{receiver.url}/robot/send?access_token=TOKEN", secret=secret), DIGEST,
-               now=lambda: FIXED_NOW)
+               now=lambda: FIXED_NOW, policy=LOOPBACK)
     got = receiver.only()
     assert got["query"]["access_token"] == ["TOKEN"]
     timestamp, sign = got["query"]["timestamp"][0], got["query"]["sign"][0]  # parse_qs has URL-decoded the sign
@@ -367,14 +385,15 @@ def test_dingtalk_gets_a_signed_request_that_verifies_only_with_the_right_secret
 
 
 def test_dingtalk_without_a_secret_sends_no_signature(receiver):
-    send_robot(RobotTarget("dingtalk", f"{receiver.url}/robot/send?access_token=TOKEN"), DIGEST)
+    send_robot(RobotTarget("dingtalk", f"{receiver.url}/robot/send?access_token=TOKEN"), DIGEST, policy=LOOPBACK)
     assert set(receiver.only()["query"]) == {"access_token"}
 
 
 def test_feishu_gets_a_signed_card(receiver):
     receiver.reply = b'{"code": 0, "msg": "success", "data": {}}'
     secret = "feishu-secret"
-    send_robot(RobotTarget("feishu", f"{receiver.url}/open-apis/bot/v2/hook/HOOK", secret=secret), DIGEST, now=lambda: FIXED_NOW)
+    send_robot(RobotTarget("feishu", f"{receiver.url}/open-apis/bot/v2/hook/HOOK", secret=secret), DIGEST, now=lambda: FIXED_NOW,
+               policy=LOOPBACK)
     body = receiver.only()["json"]
     assert body["timestamp"] == str(int(FIXED_NOW))  # seconds, not milliseconds
     # Feishu's scheme, written out again: the key is ts + "\n" + secret, the message is empty.
@@ -393,7 +412,7 @@ def test_feishu_gets_a_signed_card(receiver):
 
 def test_feishu_without_a_secret_is_not_signed(receiver):
     receiver.reply = b'{"StatusCode": 0, "StatusMessage": "success"}'
-    send_robot(RobotTarget("feishu", f"{receiver.url}/hook"), DIGEST)
+    send_robot(RobotTarget("feishu", f"{receiver.url}/hook"), DIGEST, policy=LOOPBACK)
     assert "sign" not in receiver.only()["json"]
 
 
@@ -414,7 +433,7 @@ def test_feishu_without_a_secret_is_not_signed(receiver):
 def test_robot_failures_map_to_retryable_or_not(receiver, kind, status, reply, retryable):
     receiver.status, receiver.reply = status, reply
     with pytest.raises(DeliveryError) as caught:
-        send_robot(RobotTarget(kind, f"{receiver.url}/hook?key=THE-KEY", secret="SECsecret"), DIGEST)
+        send_robot(RobotTarget(kind, f"{receiver.url}/hook?key=THE-KEY", secret="SECsecret"), DIGEST, policy=LOOPBACK)
     assert (caught.value.channel, caught.value.retryable) == (kind, retryable)
     assert "THE-KEY" not in str(caught.value) and "SECsecret" not in str(caught.value)
     assert len(receiver.requests) == 1
@@ -424,14 +443,14 @@ def test_a_robot_that_is_not_there_is_retryable(monkeypatch):
     monkeypatch.delenv("http_proxy", raising=False)
     monkeypatch.delenv("HTTP_PROXY", raising=False)
     with pytest.raises(DeliveryError) as caught:
-        send_robot(RobotTarget("wecom", f"http://127.0.0.1:{free_port()}/send?key=K"), DIGEST)
+        send_robot(RobotTarget("wecom", f"http://127.0.0.1:{free_port()}/send?key=K"), DIGEST, policy=LOOPBACK)
     assert caught.value.retryable is True and "cannot connect" in caught.value.reason
 
 
 def test_a_robot_that_does_not_answer_in_time_is_retryable(receiver):
     receiver.hold.clear()  # the handler waits until the test is over
     with pytest.raises(DeliveryError) as caught:
-        send_robot(RobotTarget("wecom", f"{receiver.url}/send?key=K"), DIGEST, timeout_s=0.3)
+        send_robot(RobotTarget("wecom", f"{receiver.url}/send?key=K"), DIGEST, timeout_s=0.3, policy=LOOPBACK)
     assert caught.value.retryable is True and "timed out" in caught.value.reason
     assert len(receiver.requests) == 1
 
@@ -482,3 +501,154 @@ def test_a_robot_name_that_does_not_resolve_is_a_non_retryable_error(name):
         resolve_robot(name, secrets=secrets, env={})
     assert caught.value.retryable is False
     assert "postgresql://" not in str(caught.value)
+
+
+# --------------------------------------------------------------------------- robot audiences
+
+
+def test_a_robot_declares_its_audience_in_secrets_or_the_environment():
+    secrets = {"robot": {"hubei_leaders": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K",
+                                           "provinces": ["420000"], "roles": ["admin", "regional"]},
+                         "central": {"url": "https://oapi.dingtalk.com/robot/send?access_token=T", "regions": "central"},
+                         "bare": {"url": "https://open.feishu.cn/open-apis/bot/v2/hook/H"}}}
+    hubei = resolve_robot("robot.hubei_leaders", secrets=secrets, env={})
+    assert hubei.audience == RobotAudience(provinces=("420000",), roles=("admin", "regional"))
+    assert resolve_robot("robot.central", secrets=secrets, env={}).audience == RobotAudience(regions=("central",))
+    bare = resolve_robot("robot.bare", secrets=secrets, env={}).audience
+    assert bare == RobotAudience() and bare.national  # nothing declared: a national group
+    env = {"COCKPIT_ROBOT_HUBEI_LEADERS_PROVINCES": "420000, 410000", "COCKPIT_ROBOT_HUBEI_LEADERS_ROLES": "admin"}
+    assert resolve_robot("robot.hubei_leaders", secrets=secrets, env=env).audience == \
+        RobotAudience(provinces=("420000", "410000"), roles=("admin",))
+
+
+@pytest.mark.parametrize(("key", "value"), [("regions", ["centrl"]), ("roles", ["boss"]), ("provinces", ["Hubei"]),
+                                            ("provinces", 420000)])
+def test_a_robot_audience_with_a_typo_is_refused_and_not_offered(key, value):
+    secrets = {"robot": {"team": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K", key: value}}}
+    with pytest.raises(DeliveryError) as caught:
+        resolve_robot("robot.team", secrets=secrets, env={})
+    assert caught.value.retryable is False and key in caught.value.reason
+    assert configured_robots(secrets, {}) == []
+
+
+# --------------------------------------------------------------------------- webhook egress guard
+
+
+def test_the_vendors_hosts_pass_the_default_policy_when_they_resolve_to_public_addresses(monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                                                                             ("101.91.0.1", port))])
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for host in DEFAULT_ROBOT_HOSTS:
+        assert check_egress("wecom", f"https://{host}/hook?key=K", EgressPolicy()) == ["101.91.0.1"]
+
+
+def test_the_default_egress_policy_is_https_to_the_vendors_hosts():
+    assert egress_policy({}, {}) == EgressPolicy()
+    assert EgressPolicy().hosts == DEFAULT_ROBOT_HOSTS == ("qyapi.weixin.qq.com", "oapi.dingtalk.com", "open.feishu.cn",
+                                                           "open.larksuite.com")
+    assert (EgressPolicy().allow_http, EgressPolicy().allow_private) == (False, False)
+    from_file = egress_policy({"delivery": {"robot_hosts": ["robots.corp.cn"], "allow_private": True}}, {})
+    assert from_file == EgressPolicy(hosts=("robots.corp.cn",), allow_private=True)
+    from_env = egress_policy({"delivery": {"robot_hosts": ["robots.corp.cn"], "allow_private": True}},
+                             {"COCKPIT_ROBOT_HOSTS": "a.example.com,B.example.com.", "COCKPIT_ROBOT_ALLOW_PRIVATE": "0",
+                              "COCKPIT_ROBOT_ALLOW_HTTP": "1"})
+    assert from_env == EgressPolicy(hosts=("a.example.com", "b.example.com"), allow_http=True, allow_private=False)
+    with pytest.raises(DeliveryError):
+        egress_policy({}, {"COCKPIT_ROBOT_ALLOW_PRIVATE": "maybe"})
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=THE-KEY", "https"),  # plain http
+    ("https://robots.example.com/hook?key=THE-KEY", "robots.example.com is not an allowed robot host"),
+    ("https://qyapi.weixin.qq.com.evil.example/send?key=THE-KEY", "not an allowed robot host"),
+    ("https://qyapi.weixin.qq.com@evil.example/send?key=THE-KEY", "user"),
+])
+def test_the_default_policy_refuses_other_hosts_and_plain_http_before_any_connection(url, words):
+    with pytest.raises(DeliveryError) as caught:
+        send_robot(RobotTarget("wecom", url), DIGEST)  # no policy given: the default one
+    assert caught.value.retryable is False and words in caught.value.reason and "refused" in caught.value.reason
+    assert "THE-KEY" not in str(caught.value)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "[::1]", "[::ffff:127.0.0.1]",
+                                  "100.100.100.200", "0.0.0.0", "localhost"])
+def test_private_loopback_and_metadata_addresses_are_refused_without_allow_private(receiver, host):
+    port = receiver.server.server_port
+    bare = host.strip("[]")
+    policy = EgressPolicy(hosts=(bare,), allow_http=True)  # listed, http allowed: only the address is wrong
+    with pytest.raises(DeliveryError) as caught:
+        send_robot(RobotTarget("wecom", f"http://{host}:{port}/send?key=THE-KEY"), DIGEST, policy=policy, timeout_s=2)
+    assert caught.value.retryable is False and "allow_private" in caught.value.reason
+    assert "THE-KEY" not in str(caught.value)
+    assert receiver.requests == []  # nothing reached the loopback receiver, not even for localhost
+    send_robot(RobotTarget("wecom", f"{receiver.url}/send?key=K"), DIGEST, policy=LOOPBACK)  # allowed, it arrives
+    assert len(receiver.requests) == 1
+
+
+def test_a_redirect_is_never_followed(receiver):
+    elsewhere = Receiver()
+    try:
+        receiver.status, receiver.reply = 302, b""
+        receiver.extra_headers = {"Location": f"{elsewhere.url}/collect?stolen=1"}
+        with pytest.raises(DeliveryError) as caught:
+            send_robot(RobotTarget("wecom", f"{receiver.url}/send?key=THE-KEY"), DIGEST, policy=LOOPBACK)
+        assert caught.value.retryable is False and "redirect" in caught.value.reason
+        assert "THE-KEY" not in str(caught.value)
+        assert len(receiver.requests) == 1 and elsewhere.requests == []
+    finally:
+        elsewhere.server.shutdown()
+        elsewhere.server.server_close()
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(receiver, monkeypatch):
+    """DNS rebinding: the name answers a checked address first and another one after; the
+    request must still go to the first (it is not resolved twice)."""
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.1"] + ["10.255.255.1"] * 10)
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "robots.rebind.test":
+            ip = next(answers)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    policy = EgressPolicy(hosts=("robots.rebind.test",), allow_http=True, allow_private=True)
+    send_robot(RobotTarget("wecom", f"http://robots.rebind.test:{receiver.server.server_port}/send?key=K"), DIGEST,
+               policy=policy, timeout_s=2)
+    assert receiver.only()["path"] == "/send"
+    assert next(answers) == "10.255.255.1"  # resolved exactly once
+
+
+def test_https_goes_to_the_checked_address_and_still_verifies_the_certificate(certificate, monkeypatch):
+    got: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Length", "13")
+            self.end_headers()
+            self.wfile.write(b'{"errcode":0}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_tls(certificate).wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    target = RobotTarget("wecom", f"https://127.0.0.1:{server.server_port}/send?key=K")
+    https_only = EgressPolicy(hosts=("127.0.0.1",), allow_private=True)  # no allow_http
+    try:
+        with pytest.raises(DeliveryError) as caught:  # the system trust store does not know this certificate
+            send_robot(target, DIGEST, policy=https_only, timeout_s=3)
+        assert caught.value.retryable is False and "certificate" in caught.value.reason and got == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # trusted now: it arrives
+        send_robot(target, DIGEST, policy=https_only, timeout_s=3)
+        assert len(got) == 1 and json.loads(got[0])["msgtype"] == "markdown"
+    finally:
+        server.shutdown()
+        server.server_close()

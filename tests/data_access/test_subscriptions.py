@@ -5,11 +5,12 @@ retried with backoff and then given up, and that a sent period is never due agai
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 
 import pytest
 import sqlalchemy as sa
 
-from data_access import schema, subscriptions
+from data_access import access, schema, subscriptions
 from data_access.subscriptions import TZ, Subscription, latest_moment
 
 
@@ -102,7 +103,7 @@ def test_a_failure_is_retried_with_backoff_then_given_up(conn):
 
 def test_a_setting_error_gives_up_at_once_and_a_paused_subscription_is_not_due(conn):
     sid = subscriptions.add(conn, owner="a@corp.cn", provinces=[], sections=["kpis"], schedule="daily",
-                            at_time="08:00", channel="wecom", target="robot.team")
+                            at_time="08:00", channel="email", target="a@corp.cn")
     s = subscriptions.get(conn, sid)
     now = at("2026-12-02 09:00")
     subscriptions.claim(conn, s, "2026-12-02", now)
@@ -120,3 +121,105 @@ def test_a_new_subscription_does_not_send_the_period_before_it_was_made(conn):
     made_on(conn, sid, "2026-12-02 12:00")  # after today's 08:00
     assert sid not in [d.id for d, _ in subscriptions.due(conn, at("2026-12-02 12:05"))]
     assert [p for d, p in subscriptions.due(conn, at("2026-12-03 08:00")) if d.id == sid] == ["2026-12-03"]
+
+
+# --- who may send to which group robot (security finding 4) ------------------------------------
+
+HENAN, HUBEI, GUANGDONG = "410000", "420000", "440000"
+REGION_OF = {"110000": "north", HENAN: "central", HUBEI: "central", "430000": "central", GUANGDONG: "south"}
+HENAN_MANAGER = access.User(email="henan@corp.cn", role="regional", provinces=(HENAN,))
+CENTRAL_ANALYST = access.User(email="central@corp.cn", role="analyst", regions=("central",))
+ADMIN = access.User(email="admin@corp.cn", role="admin")
+
+
+@dataclass(frozen=True)
+class Audience:
+    provinces: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+@pytest.mark.parametrize(("audience", "user", "provinces", "allowed"), [
+    (Audience(provinces=(HENAN,)), HENAN_MANAGER, (), True),  # Henan's robot
+    (Audience(regions=("central",)), HENAN_MANAGER, (), True),  # Central's covers Henan
+    (Audience(provinces=(HUBEI,)), HENAN_MANAGER, (), False),  # Hubei's leaders: never a Henan digest
+    (Audience(provinces=(HUBEI,)), HENAN_MANAGER, (HUBEI,), False),  # asking for Hubei does not give Hubei
+    (Audience(), HENAN_MANAGER, (), False),  # nothing declared: national, national roles only
+    (Audience(), ADMIN, (), True),
+    (Audience(provinces=(HUBEI,)), ADMIN, (), False),  # an admin's national digest is not for Hubei's group ...
+    (Audience(provinces=(HUBEI,)), ADMIN, (HUBEI,), True),  # ... a Hubei-only one is
+    (Audience(provinces=(HUBEI,)), ADMIN, (HUBEI, HENAN), False),
+    (Audience(provinces=(HENAN,)), CENTRAL_ANALYST, (), False),  # sees all of Central: more than Henan
+    (Audience(provinces=(HENAN,)), CENTRAL_ANALYST, (HENAN,), True),
+    (Audience(regions=("central",), roles=("admin", "executive")), HENAN_MANAGER, (), False),  # role not listed
+    (Audience(regions=("central",), roles=("regional",)), HENAN_MANAGER, (), True),
+    (Audience(roles=("regional",)), HENAN_MANAGER, (), False),  # roles only narrow: still national
+    (Audience(provinces=(HENAN,)), replace(HENAN_MANAGER, enabled=False), (), False),
+    (Audience(provinces=(HENAN,)), None, (), False),
+])
+def test_who_may_send_to_a_robot(audience, user, provinces, allowed):
+    assert subscriptions.robot_allowed(audience, user, REGION_OF, provinces) is allowed
+
+
+def test_a_robot_subscription_is_checked_again_when_saved(conn):
+    access.add_user(conn, email="henan.subs@corp.cn", role="regional", provinces=[HENAN], actor="cli:test")
+    args = dict(owner="henan.subs@corp.cn", provinces=[], sections=["kpis"], schedule="daily", at_time="08:00",
+                channel="wecom", target="robot.hubei_leaders")
+    for audience in (None, Audience(provinces=(HUBEI,)), Audience()):  # none given, Hubei's, national
+        with pytest.raises(subscriptions.SubscriptionError) as err:
+            subscriptions.add(conn, **args, audience=audience)
+        assert err.value.code == "robot_not_allowed"
+    sid = subscriptions.add(conn, **args, audience=Audience(regions=("central",)))
+    assert subscriptions.get(conn, sid).target == "robot.hubei_leaders"
+    with pytest.raises(subscriptions.SubscriptionError):  # an owner who is no user may send to no robot
+        subscriptions.add(conn, **{**args, "owner": "nobody@corp.cn"}, audience=Audience(regions=("central",)))
+
+
+# --- a disabled owner's subscriptions pause (security finding 8) -------------------------------
+
+
+def test_a_paused_period_is_recorded_once_stays_due_and_goes_out_when_claimed(conn):
+    sid = subscriptions.add(conn, owner="a@corp.cn", provinces=[], sections=["kpis"], schedule="daily",
+                            at_time="08:00", channel="email", target="a@corp.cn")
+    made_on(conn, sid, "2026-11-01 12:00")
+    s = subscriptions.get(conn, sid)
+    now = at("2026-12-02 08:05")
+    assert subscriptions.pause(conn, s, "2026-12-02", now, reason="owner disabled") is True
+    assert subscriptions.pause(conn, s, "2026-12-02", now + dt.timedelta(minutes=5), reason="owner disabled") is False
+    history = subscriptions.list_deliveries(conn, subscription_ids=[sid])
+    assert history[["period", "status", "attempts", "error"]].values.tolist() == \
+        [["2026-12-02", "paused", 0, "owner disabled"]]
+    # still due: once the owner is enabled again the runner claims it, as a first attempt
+    assert [p for d, p in subscriptions.due(conn, at("2026-12-02 15:00")) if d.id == sid] == ["2026-12-02"]
+    assert subscriptions.claim(conn, s, "2026-12-02", at("2026-12-02 15:00")) == 1
+    assert subscriptions.finish(conn, s, "2026-12-02", at("2026-12-02 15:00"), attempt=1, ok=True) == "sent"
+    assert subscriptions.pause(conn, s, "2026-12-02", at("2026-12-02 16:00"), reason="owner disabled") is False
+
+
+def test_a_failed_period_whose_owner_is_disabled_before_its_retry_is_paused(conn):
+    sid = subscriptions.add(conn, owner="a@corp.cn", provinces=[], sections=["kpis"], schedule="daily",
+                            at_time="08:00", channel="email", target="a@corp.cn")
+    s = subscriptions.get(conn, sid)
+    now = at("2026-12-02 08:05")
+    subscriptions.claim(conn, s, "2026-12-02", now)
+    subscriptions.finish(conn, s, "2026-12-02", now, attempt=1, ok=False, error="smtp: 451")
+    assert subscriptions.pause(conn, s, "2026-12-02", now + dt.timedelta(minutes=1), reason="x") is False  # not due yet
+    assert subscriptions.pause(conn, s, "2026-12-02", now + dt.timedelta(minutes=6), reason="owner disabled") is True
+    row = conn.execute(sa.select(schema.delivery).where(schema.delivery.c.subscription_id == sid)).one()
+    assert (row.status, row.attempts, row.next_at) == ("paused", 1, None)
+
+
+def test_disabling_a_user_says_how_many_subscriptions_pause_in_the_audit_log(conn):
+    access.add_user(conn, email="leaving@corp.cn", role="regional", provinces=[HUBEI], actor="cli:test")
+    for hour in ("08:00", "09:00"):
+        subscriptions.add(conn, owner="leaving@corp.cn", provinces=[], sections=["kpis"], schedule="daily",
+                          at_time=hour, channel="email", target="leaving@corp.cn")
+    access.set_user(conn, email="leaving@corp.cn", enabled=False, actor="cli:test")
+    access.set_user(conn, email="leaving@corp.cn", name="Left", actor="cli:test")  # no change of enabled: no count
+    access.set_user(conn, email="leaving@corp.cn", enabled=True, actor="cli:test")
+    rows = conn.execute(sa.select(schema.audit_log.c.detail).where(
+        schema.audit_log.c.item == "leaving@corp.cn", schema.audit_log.c.action == "user_set")
+        .order_by(schema.audit_log.c.id)).scalars().all()
+    assert rows[0].endswith("; 2 subscriptions paused")
+    assert "subscriptions" not in rows[1]
+    assert rows[2].endswith("; 2 subscriptions resumed")

@@ -2,7 +2,9 @@
 manager's e-mail with the briefing-pack PDF attached and the right figures; local HTTP receivers
 get the WeCom, DingTalk (signature verified) and Feishu messages; a receiver that answers 500 is
 retried on a later run while the others are delivered; a second run sends nothing; every delivery
-writes the export audit row; the Hubei manager's digest holds no other province's figures."""
+writes the export audit row; the Hubei manager's digest holds no other province's figures; a robot
+whose audience no longer covers the digest gets nothing; a disabled owner's digests pause (exit 0)
+and resume with the current period only."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from components.commands import main
+from components.delivery import RobotAudience
 from components.i18n import format_number
 from data_access import access, config, queries, schema, subscriptions
 from data_access.scope import Scope
@@ -58,7 +61,8 @@ def world(app_db_url, tmp_path, monkeypatch, smtp_server, receivers):  # noqa: F
         ids = {"email": subscriptions.add(conn, owner=MANAGER, provinces=[], channel="email", target=MANAGER, **common)}
         for kind in ("wecom", "dingtalk", "feishu", "broken"):
             ids[kind] = subscriptions.add(conn, owner=MANAGER if kind != "broken" else ADMIN, provinces=[HUBEI],
-                                          channel="wecom" if kind == "broken" else kind, target=f"robot.{kind}", **common)
+                                          channel="wecom" if kind == "broken" else kind, target=f"robot.{kind}",
+                                          audience=RobotAudience(provinces=(HUBEI,)), **common)
         # made at 07:00 on the test's day (Beijing), whatever the clock says
         conn.execute(schema.subscription.update().values(created_at=dt.datetime(2026, 12, 1, 23, 0)))
     inbox, port = smtp_server()
@@ -68,6 +72,10 @@ def world(app_db_url, tmp_path, monkeypatch, smtp_server, receivers):  # noqa: F
     for kind, r in receivers.items():
         monkeypatch.setenv(f"COCKPIT_ROBOT_{kind.upper()}_URL", f"{r.url}/send?access_token=T-{kind}")
         monkeypatch.setenv(f"COCKPIT_ROBOT_{kind.upper()}_KIND", "wecom" if kind == "broken" else kind)
+        monkeypatch.setenv(f"COCKPIT_ROBOT_{kind.upper()}_PROVINCES", HUBEI)  # Hubei's groups
+    # the receivers are plain http on loopback: the egress guard lets them through only when told to
+    for key, value in {"HOSTS": "127.0.0.1", "ALLOW_HTTP": "1", "ALLOW_PRIVATE": "1"}.items():
+        monkeypatch.setenv(f"COCKPIT_ROBOT_{key}", value)
     monkeypatch.setenv("COCKPIT_ROBOT_DINGTALK_SECRET", DING_SECRET)
     monkeypatch.setenv("COCKPIT_ROBOT_FEISHU_SECRET", FEISHU_SECRET)
     return url, engine, ids, inbox
@@ -150,25 +158,88 @@ def test_dry_run_prints_what_would_be_sent_and_records_nothing(world, receivers,
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.delivery)).scalar_one() == 0
 
 
-def test_nothing_is_due_before_the_time_and_a_disabled_owner_gets_nothing(world, receivers, capsys):
+def test_nothing_is_due_before_the_time_and_a_disabled_owner_is_paused_not_failed(world, receivers, capsys):
     url, engine, ids, inbox = world
+    receivers["broken"].status = 200  # the admin's robot works: the only thing left to see is the pause
     # 07:59: today's 08:00 has not come, and yesterday's came before the subscriptions were made
     assert main(["digest", "--due", "--now", "2026-12-02T07:59+08:00", "--database-url", url]) == 0
     assert "nothing due" in capsys.readouterr().out
     with engine.begin() as conn:
         access.set_user(conn, email=MANAGER, enabled=False, actor="cli:test")
-    assert main(["digest", "--due", "--now", NOW, "--database-url", url]) == 4
-    assert not inbox.envelopes and not receivers["wecom"].requests
+        detail = conn.execute(sa.select(schema.audit_log.c.detail).where(schema.audit_log.c.item == MANAGER,
+                                                                         schema.audit_log.c.action == "user_set")).scalar_one()
+    assert detail.endswith("; 4 subscriptions paused")
+
+    assert main(["digest", "--due", "--dry-run", "--now", NOW, "--database-url", url]) == 0
+    assert capsys.readouterr().out.count("would pause") == 4
+    assert main(["digest", "--due", "--now", NOW, "--database-url", url]) == 0  # paused is no failure
+    assert capsys.readouterr().out.count("paused #") == 4
+    assert not inbox.envelopes and not any(receivers[k].requests for k in ("wecom", "dingtalk", "feishu"))
+    assert len(receivers["broken"].requests) == 1  # the admin's own digest still went
+
+    def status() -> dict[int, tuple[str, str]]:
+        with engine.connect() as conn:
+            return {r.subscription_id: (r.period, r.status) for r in conn.execute(sa.select(schema.delivery))}
+
+    mine = [ids[k] for k in ("email", "wecom", "dingtalk", "feishu")]
+    assert {status()[i] for i in mine} == {("2026-12-02", "paused")}
+    # the next days: still paused, still exit 0, one row per period, nothing printed twice
+    for day in ("2026-12-03", "2026-12-04"):
+        assert main(["digest", "--due", "--now", f"{day}T08:05+08:00", "--database-url", url]) == 0
+        assert main(["digest", "--due", "--now", f"{day}T08:10+08:00", "--database-url", url]) == 0
+    assert capsys.readouterr().out.count("paused #") == 8
     with engine.connect() as conn:
-        status = dict(conn.execute(sa.select(schema.delivery.c.subscription_id, schema.delivery.c.status)).all())
-    assert status[ids["email"]] == "gave_up" and status[ids["broken"]] == "failed"
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.delivery)
+                            .where(schema.delivery.c.status == "paused")).scalar_one() == 12
+
+    # enabled again at noon on the 4th: today's digests go out once, not the two paused days before
+    with engine.begin() as conn:
+        access.set_user(conn, email=MANAGER, enabled=True, actor="cli:test")
+    assert main(["digest", "--due", "--now", "2026-12-04T12:00+08:00", "--database-url", url]) == 0
+    assert len(inbox.envelopes) == 1 and len(receivers["wecom"].requests) == 1
+    assert {status()[i] for i in mine} == {("2026-12-04", "sent")}
+    with engine.connect() as conn:
+        periods = conn.execute(sa.select(schema.delivery.c.period, schema.delivery.c.status)
+                               .where(schema.delivery.c.subscription_id == ids["email"])
+                               .order_by(schema.delivery.c.period)).all()
+    assert [tuple(r) for r in periods] == [("2026-12-02", "paused"), ("2026-12-03", "paused"), ("2026-12-04", "sent")]
+
+
+def test_a_robot_whose_audience_no_longer_covers_the_digest_gets_nothing(world, receivers, monkeypatch):
+    url, engine, ids, inbox = world
+    receivers["broken"].status = 200
+    monkeypatch.setenv("COCKPIT_ROBOT_WECOM_PROVINCES", "410000")  # the WeCom group is now Henan's
+    assert main(["digest", "--due", "--now", NOW, "--database-url", url]) == 4
+    assert receivers["wecom"].requests == []
+    with engine.connect() as conn:
+        rows = {r.subscription_id: r for r in conn.execute(sa.select(schema.delivery))}
+    assert (rows[ids["wecom"]].status, rows[ids["wecom"]].attempts) == ("gave_up", 1)
+    assert "robot.wecom may not receive this digest" in rows[ids["wecom"]].error
+    assert "T-wecom" not in rows[ids["wecom"]].error
+    assert rows[ids["dingtalk"]].status == "sent" and len(receivers["dingtalk"].requests) == 1
+    # not retried: a later run the same day leaves it alone
+    assert main(["digest", "--due", "--now", "2026-12-02T09:00+08:00", "--database-url", url]) == 0
+    assert receivers["wecom"].requests == [] and len(receivers["dingtalk"].requests) == 1
+
+
+def test_webhooks_outside_the_egress_policy_are_refused_at_send_time(world, receivers, monkeypatch):
+    url, engine, ids, inbox = world
+    monkeypatch.delenv("COCKPIT_ROBOT_ALLOW_PRIVATE")  # the receivers are on loopback: refused now
+    assert main(["digest", "--due", "--now", NOW, "--database-url", url]) == 4
+    assert not any(r.requests for r in receivers.values())
+    with engine.connect() as conn:
+        rows = {r.subscription_id: r for r in conn.execute(sa.select(schema.delivery))}
+    assert {rows[ids[k]].status for k in ("wecom", "dingtalk", "feishu", "broken")} == {"gave_up"}
+    assert "loopback" in rows[ids["wecom"]].error and "T-wecom" not in rows[ids["wecom"]].error
+    assert rows[ids["email"]].status == "sent"
 
 
 def test_a_robot_that_is_not_set_up_is_given_up_and_the_rest_still_go(world, receivers):
     url, engine, ids, inbox = world
     with engine.begin() as conn:
         lost = subscriptions.add(conn, owner=MANAGER, provinces=[HUBEI], sections=["kpis"], schedule="daily",
-                                 at_time="08:00", channel="feishu", target="robot.nowhere")
+                                 at_time="08:00", channel="feishu", target="robot.nowhere",
+                                 audience=RobotAudience(provinces=(HUBEI,)))
         conn.execute(schema.subscription.update().where(schema.subscription.c.id == lost)
                      .values(created_at=dt.datetime(2026, 12, 1, 23, 0)))
     assert main(["digest", "--due", "--now", NOW, "--database-url", url]) == 4
