@@ -13,7 +13,7 @@ from components import auth, outage
 from components.context import PageContext, set_page_context
 from components.filter_bar import render_filter_bar
 from components.filters import dropped_text, filter_scope, period_options, to_params
-from components.i18n import format_date, t
+from components.i18n import format_date, t, t_md
 from data_access import access, cache, codes
 from data_access.queries import data_as_of
 from data_access.scope import Scope
@@ -149,8 +149,8 @@ try:
                                  actor=actor, role=role, audit=audit))
 
     summaries = cache.summary_status()
-    st.sidebar.caption(t("app.data_as_of", lang, date=format_date(as_of, lang)) + " · "
-                       + t("app.summaries_refreshed", lang, time=outage.summary_time(summaries.refreshed_at)))
+    st.sidebar.caption(t_md("app.data_as_of", lang, date=format_date(as_of, lang)) + " · "
+                       + t_md("app.summaries_refreshed", lang, time=outage.summary_time(summaries.refreshed_at)))
     outage.render_summary_notice(summaries, lang)
     if auth_cfg.mode == "sso":
         auth.render_identity(actor, role, lang)

@@ -34,7 +34,7 @@ from typing import NoReturn
 
 import streamlit as st
 
-from components.i18n import t
+from components.i18n import t, t_md
 from data_access.untrusted import md
 
 REQUIRE_ENV = "COCKPIT_REQUIRE_LOGIN"
@@ -206,7 +206,7 @@ def render_closed(cfg: AuthConfig, lang: str) -> NoReturn:
     """Sign-in is mandatory but not usable: say so, show nothing else."""
     st.title(t("app.title", lang))
     st.error(t("auth.closed", lang), icon=":material/lock:")
-    st.caption(t("auth.closed_fix", lang, problem=cfg.problem))
+    st.caption(t_md("auth.closed_fix", lang, problem=cfg.problem))
     st.stop()
 
 

@@ -19,6 +19,7 @@ from components.filters import Filters, FilterText
 from components.i18n import t
 from components.sections import SectionContext
 from data_access.scope import Scope
+from data_access.untrusted import md
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def page_header(page: str) -> PageContext:
     ctx = page_context()
     lang, scope = ctx.lang, ctx.scope
     st.title(t(f"{page}.title", lang))
-    st.caption(ctx.text.line)
+    st.caption(md(ctx.text.line))  # province names come from the database
     with st.container(key="desktop_only_intro"):  # hidden on a phone (app.py CSS): answers come first there
         st.markdown(t(f"{page}.intro", lang))
     if scope.is_empty:

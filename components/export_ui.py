@@ -19,6 +19,7 @@ from components.export import export_filename, figure_to_bytes, to_csv_bytes, to
 from components.export.images import ImageFormat, find_chromium
 from components.i18n import catalogue, format_date, label, t
 from components.sections import View
+from data_access.untrusted import md
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -77,7 +78,7 @@ def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: g
                     return make
                 formats: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
                 for col, fmt in zip(st.columns(3), formats):
-                    col.download_button(fmt.upper(), data=audited(ctx, page=page, item=name, fmt=fmt, make=render(fmt)),
+                    col.download_button(md(fmt.upper()), data=audited(ctx, page=page, item=name, fmt=fmt, make=render(fmt)),
                                         file_name=fname(fmt), mime=MIME[fmt], key=f"{key}_{fmt}", on_click="ignore",
                                         width="stretch")
         if data is not None:

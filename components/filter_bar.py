@@ -19,7 +19,8 @@ import streamlit as st
 
 from components import state
 from components.filters import REGIONS, SLICES, Filters, parse_params, to_params
-from components.i18n import LANG_NAMES, LANGS, format_period, label, t
+from components.i18n import LANG_NAMES, LANGS, format_period, label, t, t_md
+from data_access.untrusted import clean
 
 
 def _apply(new: Filters) -> None:
@@ -61,7 +62,7 @@ def _only_this_one(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[st
     def text(choice: str) -> str:
         param, _, code = choice.partition(":")
         if param == "province":
-            return f"{t('filter.provinces', lang)} · {names[code][0 if lang == 'zh' else 1]}"
+            return f"{t('filter.provinces', lang)} · {clean(names[code][0 if lang == 'zh' else 1])}"  # plain-text option
         title, group = groups[param]
         return f"{title} · {label(group, code, lang)}"
 
@@ -132,7 +133,7 @@ def _bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], region
                          on_change=now("lang", state.W_LANG, lambda v: v or "zh"), width="stretch")
     st.multiselect(
         t("filter.provinces", lang), list(allowed), key=state.W_PROVINCE,
-        format_func=lambda c: names[c][0 if lang == "zh" else 1],
+        format_func=lambda c: clean(names[c][0 if lang == "zh" else 1]),  # options are plain text: clean, not escaped
         placeholder=t("filter.all_provinces", lang, n=len(allowed)),
         on_change=stage("provinces", state.W_PROVINCE), help=t("filter.provinces_help", lang),
     )
@@ -167,7 +168,7 @@ def _bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], region
             _apply(st.session_state[state.FILTERS])
 
         left, right = st.columns([3, 2])
-        left.button(t("filter.apply", lang, n=changes), type="primary", key=state.W_APPLY, on_click=apply,
+        left.button(t_md("filter.apply", lang, n=changes), type="primary", key=state.W_APPLY, on_click=apply,
                     icon=":material/filter_alt:", width="stretch")
         right.button(t("filter.undo", lang), key=state.W_UNDO, on_click=undo, width="stretch")
         st.caption(t("filter.staged_hint", lang))

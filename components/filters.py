@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from components.i18n import LANGS, format_date, format_period, label, t
 from data_access.codes import CHANNELS, ENDS, PROGRAMMES, PROJECT_KINDS, REGIONS, TIERS
 from data_access.scope import Scope, selection_scope
+from data_access.untrusted import clean
 
 KNOWN_PARAMS = ("province", "region", "period", "end", "channel", "tier", "programme", "project_kind", "lang")
 # Parameters Streamlit itself may put in a URL; they are neither ours nor errors.
@@ -98,9 +99,10 @@ def _short(value: str, limit: int = 24) -> str:
 def as_literal(value: str) -> str:
     """Link text made safe for a Markdown notice: a code span, so ``[x](//evil)``, ``![i](//x)``,
     headings and e-mail addresses show as typed instead of becoming links, images or markup.
-    Backticks and line breaks inside cannot close the span or start a block."""
-    clean = "".join(" " if ch in "\r\n\t" or ord(ch) < 32 or ch == "\x7f" else ch for ch in value).replace("`", "ˋ")
-    return f"`{clean}`"
+    Backticks and line breaks inside cannot close the span or start a block; control, zero-width
+    and direction-override characters are dropped (``data_access.untrusted.clean``)."""
+    shown = clean("".join(" " if ch in "\r\n\t" else ch for ch in value)).replace("`", "ˋ")
+    return f"`{shown}`"
 
 
 def dropped_text(dropped: Sequence[str], lang: str) -> str:

@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from components.i18n import format_delta, format_money, format_number, format_percent, t
+from data_access.untrusted import md
 
 # The st.metric delta colours the cards use: green up (normal), red up (inverse), grey (off).
 DeltaColor = Literal["normal", "inverse", "off"]
@@ -125,10 +126,13 @@ def _render_row(cards: Sequence[Card], *, lang: str, width: int, key: str) -> No
         # The target line sits inside the card's border (one box per figure, also when cards wrap
         # two to a row on a phone). "cardhide_" keys mark detail cards the phone grid leaves out.
         with col, st.container(border=True, key=f"{'card' if card.on_phone else 'cardhide'}_{key}_{i}"):
-            st.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help,
+            # Label and help are Markdown to st.metric, a card's words plain text. Value and delta are
+            # formatted numbers, left as they are: st.metric reads a delta's direction from its "-".
+            st.metric(md(card.label), card.value, card.delta, delta_color=card.delta_color,
+                      help=md(card.help) if card.help else None,
                       delta_arrow="off" if card.delta_color == "off" else "auto",
                       chart_data=list(card.chart) if card.chart is not None and len(card.chart) > 1 else None)
             # The projection is a line of its own under the target (a markdown line break): on a
             # 390 px phone each wraps by itself, and one caption adds no gap between elements.
             caption = card.target_line or t("kpi.no_target", lang)
-            st.caption(f"{caption}  \n{card.pacing_line}" if card.pacing_line else caption)
+            st.caption(f"{md(caption)}  \n{md(card.pacing_line)}" if card.pacing_line else md(caption))

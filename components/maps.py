@@ -38,6 +38,7 @@ from pydeck.bindings.json_tools import default_serialize
 from components import palette
 from components.boundaries import china_outline_extras, province_geojson, province_shapes_for_plotly
 from components.i18n import format_date, format_number, label, normalize_lang, t
+from data_access.untrusted import html
 
 __all__ = [
     "INITIAL_VIEW",
@@ -57,8 +58,9 @@ Metric = Literal["partners", "per_10k_leads"]
 
 PROVINCE_LAYER = "provinces"
 PARTNER_LAYER = "partners"
-# Every pickable layer carries exactly these fields, already formatted and translated: a
-# tooltip template field that a layer lacks would show literally ("{title}").
+# Every pickable layer carries exactly these fields, already formatted, translated and
+# HTML-escaped (the tooltip template is HTML and names come from the database): a tooltip
+# template field that a layer lacks would show literally ("{title}").
 TOOLTIP_FIELDS: tuple[str, ...] = ("title", "line1", "line2", "line3")
 
 # Whole country, South China Sea included (73-135°E, 3.8-53.6°N), in a 500-560 px high deck
@@ -385,7 +387,7 @@ def _province_layer(layer_id: str, features: list[dict[str, Any]], *, pickable: 
 
 
 def _province_tooltip(row: Any, per_10k: float, lang: str) -> dict[str, str]:
-    return {
+    return {k: html(v) for k, v in {
         "title": _name(row, lang),
         "line1": t(
             "map.tooltip.partners",
@@ -397,7 +399,7 @@ def _province_tooltip(row: Any, per_10k: float, lang: str) -> dict[str, str]:
         ),
         "line2": t("map.tooltip.leads", lang, leads=format_number(row.leads, lang)),
         "line3": t("map.tooltip.per_10k_leads", lang, value=format_number(per_10k, lang, digits=1)),
-    }
+    }.items()}
 
 
 def _partner_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -418,15 +420,15 @@ def _partner_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                 "position": [round(float(row.lon) + dlon, 5), round(float(row.lat) + dlat, 5)],
                 "fill": palette.hex_to_rgb(palette.KIND_COLORS.get(str(row.kind), palette.NEUTRAL), 235),
                 "radius": min(_RADIUS_PX[0] + 0.5 * projects, _RADIUS_PX[1]),
-                "title": _name(row, lang),
-                "line1": label("kind", row.kind, lang),
-                "line2": t("map.tooltip.city", lang, city=city, tier=label("tier", row.tier, lang)),
-                "line3": t(
+                "title": html(_name(row, lang)),
+                "line1": html(label("kind", row.kind, lang)),
+                "line2": html(t("map.tooltip.city", lang, city=city, tier=label("tier", row.tier, lang))),
+                "line3": html(t(
                     "map.tooltip.since_projects",
                     lang,
                     since=format_date(row.since, lang),
                     projects=format_number(projects, lang),
-                ),
+                )),
             }
         )
     return records

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from components.i18n import t
+from components.i18n import t, t_md
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -34,7 +34,7 @@ def render_stale_notice(slot, lang: str, read_at: dt.datetime | None, down_since
     """Figures on the page came from the cache while the database is down: say so and how old they are."""
     when = _clock(read_at) if read_at else "—"
     since = _clock(down_since) if down_since else "—"
-    slot.warning(t("outage.stale", lang, time=when, since=since), icon=":material/cloud_off:")
+    slot.warning(t_md("outage.stale", lang, time=when, since=since), icon=":material/cloud_off:")
 
 
 def render_too_slow(lang: str) -> None:
@@ -49,7 +49,7 @@ def auto_retry(check: Callable[[], bool], every_s: float, lang: str) -> None:
     def _probe() -> None:
         if check():
             st.rerun(scope="app")
-        st.caption(t("outage.retrying", lang, seconds=f"{max(1.0, every_s):.0f}"))
+        st.caption(t_md("outage.retrying", lang, seconds=f"{max(1.0, every_s):.0f}"))
 
     _probe()
 
@@ -67,4 +67,4 @@ def render_summary_notice(status, lang: str) -> None:
     if status.refreshed_at is None and status.stale:
         st.warning(t("app.summaries_missing", lang), icon=":material/sync_problem:")
     elif status.stale:
-        st.warning(t("app.summaries_stale", lang, time=summary_time(status.refreshed_at)), icon=":material/sync_problem:")
+        st.warning(t_md("app.summaries_stale", lang, time=summary_time(status.refreshed_at)), icon=":material/sync_problem:")

@@ -3,6 +3,11 @@
 Pages call ``view()`` to compute a section for this run (through the cached Reader) and
 ``show()`` to lay it out; what only a page has (cards, the pydeck map, selections, drill-downs)
 the page draws from ``View.prepared``.
+
+A view's title and takeaway are plain text (the pack draws them as typed) built from names in the
+database: they reach Markdown only through ``md()`` here. The catalogue's takeaway sentences hold
+no Markdown of their own, so escaping the whole sentence is escaping its names, and the escapes
+do not show.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 import streamlit as st
 
 from components.context import PageContext
+from components.export.tables import clean_frame
 from components.export_ui import export_view
 from components.i18n import t
 from components.sections import SECTIONS, Section, View
 from data_access.cache import db
+from data_access.untrusted import md
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
@@ -28,15 +35,15 @@ def view(ctx: PageContext, section: str | Section) -> View:
 def takeaway(v: View) -> None:
     """The one-line answer above the chart (or the sentence saying why there is nothing)."""
     if v.empty:
-        st.info(v.takeaway, icon=":material/info:")
+        st.info(md(v.takeaway), icon=":material/info:")
     else:
-        st.markdown(f":material/lightbulb: {v.takeaway}")
+        st.markdown(f":material/lightbulb: {md(v.takeaway)}")
 
 
 def show(ctx: PageContext, v: View, *, page: str, heading: bool = False, table_height: int | None = None) -> None:
     """Lay out a view: (heading,) takeaway, figure, table, export menu; keys from the view's id."""
     if heading:
-        st.subheader(v.title)
+        st.subheader(md(v.title))
     takeaway(v)
     if v.empty:
         return
@@ -44,5 +51,5 @@ def show(ctx: PageContext, v: View, *, page: str, heading: bool = False, table_h
         # No plotly mode bar: on a touch screen it covers the chart title; the export menu has the files.
         st.plotly_chart(v.figure, key=f"{page}_{v.id}", config=CHART_CONFIG)
     if v.table is not None and v.figure is None:
-        st.dataframe(v.table, hide_index=True, width="stretch", height=table_height or "auto")
+        st.dataframe(clean_frame(v.table), hide_index=True, width="stretch", height=table_height or "auto")
     export_view(ctx, v, page=page, key=f"export_{v.id}")

@@ -12,7 +12,9 @@ make a name read as something else everywhere. So every such value goes through 
   (NFC-normalised). For places that draw text literally: PPTX/PDF text, XLSX/CSV cells, plotly
   labels after :func:`html`, log lines.
 - :func:`md` — :func:`clean`, then every Markdown and Streamlit-directive character escaped with a
-  backslash, so ``st.markdown``/``st.caption``/``st.error``/labels show exactly the characters.
+  backslash, so ``st.markdown``/``st.caption``/``st.error``/labels show exactly the characters (and
+  an invisible ZERO WIDTH SPACE inside ``https://``, ``www.`` and ``:material/…`` and before an
+  e-mail address: GFM's literal autolinks and Streamlit's icon codes ignore backslashes).
 - :func:`html` — :func:`clean`, then HTML-escaped: pydeck tooltips, plotly hover/text (plotly
   renders a subset of HTML and decodes entities), e-mail HTML.
 - :func:`robot` — :func:`clean`, then the characters that make links, images, mentions, HTML or
@@ -20,6 +22,11 @@ make a name read as something else everywhere. So every such value goes through 
   full-width look-alikes: those dialects do not reliably honour backslash escapes.
 - :func:`unsafe_name` — the reason an uploaded name must be refused (a formula prefix, markup,
   Markdown link/image syntax, control characters), or None.
+
+Where each applies in the app: Markdown sinks take ``md(...)``, or ``components.i18n.t_md`` (the
+catalogue's text with its arguments escaped); tests/components/test_untrusted.py walks the source
+of the pages and UI components and fails on a Markdown sink given anything else. Views keep their
+texts plain (a takeaway is drawn as typed in the pack) and are escaped where they are shown.
 
 Standard library only: data_access and the pure components both use it (tests/components/test_imports.py).
 """
@@ -34,9 +41,8 @@ import unicodedata
 # zero-width characters and the byte-order mark, and every bidi embedding/override/isolate mark.
 INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
                        "\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]")
-# Markdown (CommonMark + GFM) and Streamlit's own syntax (:red[..], :material/..:, $math$); "@" and
-# "." so that GFM's literal autolinks (www.x.cn, a@b.cn, https://...) cannot form. CommonMark lets
-# any ASCII punctuation be escaped, so the backslashes never show.
+# Markdown (CommonMark + GFM) and Streamlit's own syntax (:red[..], :material/..:, $math$).
+# CommonMark lets any ASCII punctuation be escaped, so the backslashes never show.
 MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&\"'@])")
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -49,9 +55,21 @@ def clean(value: object) -> str:
     return INVISIBLE.sub("", text)
 
 
+# GFM's literal autolinks (https://…, www.…, a@b.cn) and Streamlit's icons (:material/home:) are
+# found in the text *after* escapes are resolved (remark-gfm as Streamlit 1.67 uses it): a backslash
+# cannot stop them. An invisible ZERO WIDTH SPACE does (seen in Chromium): inside ":/" and
+# ":material", after "www" before its dot, and just before an e-mail address (a link needs
+# whitespace or punctuation there; the address itself stays whole, so a search finds it).
+# Everything else keeps its characters ("Scope: Henan", "18:20"). Playwright's text matching and
+# copy-paste ignore or keep it harmlessly; ``clean`` removes it from what goes to files.
+ZERO_WIDTH_SPACE = "\u200b"
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=[a-z/])|(?<=\bwww)(?=\.)|(?<![\w.+-])(?=[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+
+
 def md(value: object) -> str:
-    """``value`` for any Streamlit text that renders Markdown: every syntax character escaped."""
-    return MARKDOWN.sub(r"\\\1", clean(value))
+    """``value`` for any Streamlit text that renders Markdown: every syntax character escaped, and
+    a ZERO WIDTH SPACE where a link or an icon would otherwise form by itself."""
+    return MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(ZERO_WIDTH_SPACE, clean(value)))
 
 
 def html(value: object) -> str:
@@ -66,9 +84,9 @@ def html(value: object) -> str:
 # backslash may show as typed: the syntax characters become full-width look-alikes instead, and
 # "://" and "www." lose their colon and dot, so no link, image, mention (<@id>), <font> tag or
 # emphasis can form.
-_ROBOT = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "<": "‹", ">": "›", "*": "＊", "_": "＿",
-                        "`": "ˋ", "#": "＃", "!": "！", "|": "｜", "~": "～", "$": "＄", "\\": "＼", "@": "＠",
-                        "{": "｛", "}": "｝"})
+# Parentheses and "!" stay: without "[" and "]" they cannot make a link or an image.
+_ROBOT = str.maketrans({"[": "［", "]": "］", "<": "‹", ">": "›", "*": "＊", "_": "＿", "`": "ˋ", "#": "＃",
+                        "|": "｜", "~": "～", "$": "＄", "\\": "＼", "@": "＠"})
 
 _WWW = re.compile(r"(?i)\bwww\.")
 

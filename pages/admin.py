@@ -7,8 +7,9 @@ import streamlit as st
 
 from components.context import page_context
 from components.export import export_filename, to_csv_bytes
+from components.export.tables import clean_frame
 from components.export_ui import audited
-from components.i18n import format_date, label, t
+from components.i18n import format_date, label, t, t_md
 from data_access import access, codes
 from data_access import cache as data
 
@@ -75,9 +76,9 @@ with tab_users:
             try:
                 added = data.add_user(email=email, role=role, provinces=provinces, regions=regions, name=name,
                                       actor=ctx.actor)
-                st.success(t("admin.added", lang, email=added.email))
+                st.success(t_md("admin.added", lang, email=added.email))
             except access.UserError as exc:
-                st.error(t("admin.change_refused", lang, reason=str(exc)))
+                st.error(t_md("admin.change_refused", lang, reason=str(exc)))
 
     with right:
         st.markdown(f"**{t('admin.change', lang)}**")
@@ -95,9 +96,9 @@ with tab_users:
                         try:
                             changed = data.set_user(email=chosen, actor=ctx.actor, role=role, provinces=provinces,
                                                     regions=regions, enabled=enabled)
-                            st.success(t("admin.changed", lang, email=changed.email))
+                            st.success(t_md("admin.changed", lang, email=changed.email))
                         except access.UserError as exc:
-                            st.error(t("admin.change_refused", lang, reason=str(exc)))
+                            st.error(t_md("admin.change_refused", lang, reason=str(exc)))
     st.caption(t("admin.cli_hint", lang))
     st.code("python -m components.cli users add name@company.com --role regional --province 410000", language="bash")
 
@@ -115,7 +116,7 @@ with tab_audit:
         st.info(t("admin.audit_empty", lang))
     else:
         st.caption(t("admin.audit_count", lang, n=len(rows)))
-        st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        st.dataframe(clean_frame(rows), hide_index=True, width="stretch", column_config={
             col: st.column_config.Column(t(f"admin.col_{col}", lang)) for col in rows.columns})
         st.download_button(
             "CSV", data=audited(ctx, page="admin", item="audit_log", fmt="csv", make=lambda: to_csv_bytes(rows)),

@@ -3,13 +3,15 @@
 import streamlit as st
 
 from components.context import page_header
+from components.export.tables import clean_frame
 from components.export_ui import export_view
 from components.filter_bar import request_provinces
-from components.i18n import format_number, label, t
+from components.i18n import format_number, label, t, t_md
 from components.maps import Metric, coverage_deck, coverage_legend, province_from_selection
 from components.palette import KIND_COLORS
 from components.section_ui import show, takeaway, view
 from components.sections import SECTIONS
+from data_access.untrusted import html, md
 
 ctx = page_header("coverage")
 lang, scope = ctx.lang, ctx.scope
@@ -19,14 +21,15 @@ metric = st.segmented_control(t("coverage.metric", lang), metrics, key="coverage
                               format_func=lambda m: t(f"map.metric.{m}", lang), default="partners", required=True)
 coverage_map = view(ctx, SECTIONS["coverage_map"].variant(metric))
 if coverage_map.empty:
-    st.info(coverage_map.takeaway, icon=":material/location_off:")
+    st.info(md(coverage_map.takeaway), icon=":material/location_off:")
     st.stop()
 takeaway(coverage_map)
 
 map_col, bar_col = st.columns([3, 2])
 with map_col:
     provinces, points = coverage_map.prepared.provinces, coverage_map.prepared.points
-    chips = " ".join(f"<span style='color:{KIND_COLORS[k]}'>●</span> {label('kind', k, lang)}" for k in KIND_COLORS)
+    # HTML of our own: every text in it is escaped (the colours are our palette's hex codes).
+    chips = " ".join(f"<span style='color:{html(KIND_COLORS[k])}'>●</span> {html(label('kind', k, lang))}" for k in KIND_COLORS)
     st.markdown(chips, unsafe_allow_html=True)
     deck = coverage_deck(provinces, points, metric=metric, lang=lang,
                          selected=scope.provinces if set(scope.provinces) != set(ctx.allowed) else ())
@@ -35,8 +38,8 @@ with map_col:
     event = st.pydeck_chart(deck, height=560, on_select="rerun", selection_mode="single-object",
                             key=f"coverage_map_{'_'.join(scope.provinces)[:60]}_{len(scope.provinces)}")
     legend = coverage_legend(provinces, metric=metric, lang=lang)
-    st.markdown(f"<small>{t(f'map.metric.{metric}', lang)}{'：' if lang == 'zh' else ':'}</small> " + " ".join(
-        f"<span style='color:{c}'>■</span> <small>{text}</small>" for c, text in legend), unsafe_allow_html=True)
+    st.markdown(f"<small>{html(t(f'map.metric.{metric}', lang))}{'：' if lang == 'zh' else ':'}</small> " + " ".join(
+        f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend), unsafe_allow_html=True)
     st.caption(t("coverage.map_note", lang))
     export_view(ctx, coverage_map, page="coverage", key="export_map")
     clicked = province_from_selection(event)
@@ -59,7 +62,7 @@ if set(scope.provinces) != set(ctx.allowed):
     st.button(t("coverage.show_all", lang), icon=":material/public:", on_click=request_provinces, args=(ctx.allowed,))
 
 new_partners = view(ctx, "new_partners")
-st.subheader(new_partners.title)
+st.subheader(md(new_partners.title))
 show(ctx, new_partners, page="coverage")
 
 st.subheader(t("coverage.section_gaps", lang))
@@ -76,12 +79,12 @@ gaps = view(ctx, "coverage_gaps")
 takeaway(gaps)
 if not gaps.empty:
     g = gaps.prepared
-    st.dataframe(g[["place", "province", "tier", "leads"]].assign(tier=[label("tier", x, lang) for x in g["tier"]]),
+    st.dataframe(clean_frame(g[["place", "province", "tier", "leads"]].assign(tier=[label("tier", x, lang) for x in g["tier"]])),
                  hide_index=True, width="stretch", height=360, column_config={
                      "place": st.column_config.TextColumn(t("coverage.col_place", lang)),
                      "province": st.column_config.TextColumn(t("coverage.col_province", lang)),
                      "tier": st.column_config.TextColumn(t("coverage.col_tier", lang)),
                      "leads": st.column_config.ProgressColumn(t("coverage.col_leads", lang), format="%d", min_value=0,
                                                               max_value=int(g["leads"].max()))})
-    st.caption(t("coverage.gaps_note", lang, n=format_number(len(g), lang)))
+    st.caption(t_md("coverage.gaps_note", lang, n=format_number(len(g), lang)))
     export_view(ctx, gaps, page="coverage", key="export_gaps")

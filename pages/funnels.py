@@ -5,16 +5,17 @@ import datetime as dt
 import streamlit as st
 
 from components.context import page_header
-from components.i18n import format_date, format_number, format_percent, label, t
+from components.i18n import format_date, format_number, format_percent, label, t, t_md
 from components.section_ui import show, view
 from components.sections import SECTIONS
+from data_access.untrusted import md
 
 ctx = page_header("funnels")
 lang = ctx.lang
 
 funnel = view(ctx, "funnel")
 if funnel.empty:
-    st.info(funnel.takeaway, icon=":material/person_off:")
+    st.info(md(funnel.takeaway), icon=":material/person_off:")
     st.stop()
 
 left, right = st.columns([2, 3])
@@ -26,12 +27,12 @@ with right:
 st.subheader(t("funnels.section_compare", lang))
 compare = view(ctx, "funnel_compare")
 before = compare.prepared.before_scope
-st.caption(t("funnels.compare_intro", lang, previous=format_date(before.start, lang),
-             until=format_date(before.end - dt.timedelta(days=1), lang)))
+st.caption(t_md("funnels.compare_intro", lang, previous=format_date(before.start, lang),
+                until=format_date(before.end - dt.timedelta(days=1), lang)))
 show(ctx, compare, page="funnels")
 enrolled = compare.prepared.rows.set_index("stage").loc["enrolled", "now"]
-st.caption(t("funnels.refund_line", lang, n=format_number(compare.prepared.refunded, lang),
-             rate=format_percent(compare.prepared.refunded / enrolled, lang) if enrolled else "—"))
+st.caption(t_md("funnels.refund_line", lang, n=format_number(compare.prepared.refunded, lang),
+                rate=format_percent(compare.prepared.refunded / enrolled, lang) if enrolled else "—"))
 
 st.subheader(t("funnels.section_where", lang))
 left, right = st.columns(2)

@@ -14,6 +14,7 @@ from components.kpi import render_cards
 from components.section_ui import show, takeaway, view
 from components.sections.investment import STATUS_ORDER, paid_to_date_rate, project_life, risk_text
 from data_access.cache import db
+from data_access.untrusted import clean, md
 
 
 class MoneyColumn(TypedDict):
@@ -37,7 +38,7 @@ name_col = "name_zh" if lang == "zh" else "name_en"
 
 summary = view(ctx, "investment_summary")
 if summary.empty:
-    st.info(summary.takeaway, icon=":material/savings:")
+    st.info(md(summary.takeaway), icon=":material/savings:")
     st.stop()
 takeaway(summary)
 render_cards(summary.prepared.cards, lang=lang, key="investment")
@@ -62,9 +63,9 @@ table = (projects[projects["at_risk"]] if only_risk else projects).sort_values("
 div, unit = money_unit_scale(list(projects["committed_yuan"]), lang)
 shown = pd.DataFrame({
     "code": table["code"],
-    "name": table[name_col],
+    "name": table[name_col].map(clean),  # a grid cell is drawn as typed, but bidi marks would still reorder it
     "sector": [label("sector", s, lang) for s in table["sector"]],
-    "province": table["province_name_zh" if lang == "zh" else "province_name_en"],
+    "province": table["province_name_zh" if lang == "zh" else "province_name_en"].map(clean),
     "planned": table["planned_yuan"] / div,
     "committed": table["committed_yuan"] / div,
     "disbursed": table["disbursed_yuan"] / div,
@@ -110,7 +111,9 @@ every = db.get_investment_by_project(scope=scope.with_period(ALL_YEARS[0], ALL_Y
 rows = event.selection.rows if event is not None else []
 options = list(every.sort_values(["status", "code"], key=lambda col: col.map(STATUS_ORDER) if col.name == "status" else col)
                ["project_id"])
-labels = {r.project_id: f"{r.code} · {getattr(r, name_col)} · {label('project_status', r.status, lang)}" for r in every.itertuples()}
+# Option labels of a selectbox are plain text (not Markdown): clean, not escaped.
+labels = {r.project_id: clean(f"{r.code} · {getattr(r, name_col)} · {label('project_status', r.status, lang)}")
+          for r in every.itertuples()}
 if rows:
     st.session_state["investment_project"] = int(table.iloc[rows[0]]["project_id"])
 if st.session_state.get("investment_project") not in options:
@@ -124,13 +127,13 @@ if pid is None:
 
 detail = db.get_project_detail(scope=scope, project_id=int(pid))
 p = every.set_index("project_id").loc[pid]
-st.markdown(f"**{p[name_col]}** · {p['partner_name_zh' if lang == 'zh' else 'partner_name_en']} · "
+st.markdown(f"**{md(p[name_col])}** · {md(p['partner_name_zh' if lang == 'zh' else 'partner_name_en'])} · "
             f"{label('project_kind', p['kind'], lang)} · {label('sector', p['sector'], lang)} · "
             f"{format_date(p['start_on'], lang)} – {format_date(p['end_on'], lang)} · "
             f"{label('project_status', p['status'], lang)}")
 life = project_life(p, detail.milestones, as_of=ctx.as_of, lang=lang)
 render_cards(life.cards, lang=lang, key="project")
-(st.success if life.on_track else st.warning)(life.verdict, icon=":material/flag:")
+(st.success if life.on_track else st.warning)(md(life.verdict), icon=":material/flag:")
 left, right = st.columns([3, 2])
 with left:
     st.plotly_chart(plot_project_plan(detail.plan, title=t("investment.chart_plan", lang), lang=lang), key="investment_plan")
@@ -138,7 +141,7 @@ with right:
     ms = detail.milestones
     st.markdown(f"**{t('investment.milestones', lang)}**")
     st.dataframe(pd.DataFrame({
-        t("investment.col_milestone", lang): ms[name_col],
+        t("investment.col_milestone", lang): ms[name_col].map(clean),
         t("investment.col_due", lang): [format_date(d, lang) for d in ms["due_on"]],
         t("investment.col_done", lang): [format_date(d, lang) if d is not None and d == d else
                                         ("⚠ " + t("investment.overdue", lang) if d_ < ctx.as_of else t("investment.open", lang))

@@ -10,10 +10,11 @@ from components.briefing import pack_meta
 from components.context import page_header
 from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename, render_charts
 from components.export_ui import audited
-from components.i18n import format_number, t
+from components.i18n import format_number, t, t_md
 from components.sections import PACK_DEFAULT, SECTIONS, build_views
 from data_access.cache import db
 from data_access.scope import Scope
+from data_access.untrusted import md
 
 
 class BuiltPack(TypedDict):
@@ -40,14 +41,14 @@ sections = [v.slide() for v in views]
 
 st.subheader(t("reports.preview", lang))
 for i, section in enumerate(sections, start=1):
-    st.markdown(f"**{i}. {section.title}** — {section.takeaway}")
+    st.markdown(f"**{format_number(i, lang)}. {md(section.title)}** — {md(section.takeaway)}")
 
 key = (scope, tuple(chosen), lang)
 built: BuiltPack | None = st.session_state.get("reports_built")
 left, right = st.columns(2)
 if left.button(t("reports.build", lang), type="primary", icon=":material/slideshow:", key="reports_build"):
     try:
-        with st.spinner(t("reports.building", lang, n=sum(s.figure is not None for s in sections))):
+        with st.spinner(t_md("reports.building", lang, n=sum(s.figure is not None for s in sections))):
             t0 = time.perf_counter()
             meta = pack_meta(ctx.sections)
             charts = render_charts(sections)  # once, for both files
@@ -57,16 +58,16 @@ if left.button(t("reports.build", lang), type="primary", icon=":material/slidesh
             st.session_state["reports_built"] = built
     except ExportUnavailable as exc:
         st.error(t("reports.unavailable", lang), icon=":material/print_disabled:")
-        st.caption(str(exc))
+        st.caption(md(exc))
         built = None
     except ExportError as exc:
         st.error(t("reports.failed", lang))
-        st.caption(str(exc))
+        st.caption(md(exc))
         built = None
 
 if built and built["key"] == key:
     name = t("brief.pack_title", lang)
-    st.success(t("reports.ready", lang, seconds=f"{built['seconds']:.1f}", slides=format_number(len(sections) + 1, lang)))
+    st.success(t_md("reports.ready", lang, seconds=f"{built['seconds']:.1f}", slides=format_number(len(sections) + 1, lang)))
     a, b = st.columns(2)
     pack = ",".join(chosen)
     # The lambdas bind the bytes as a default (mypy cannot infer a lambda with a default against Callable[[], bytes]).

@@ -10,12 +10,14 @@ import streamlit as st
 from components import state
 from components.context import page_context
 from components.export import export_filename
+from components.export.tables import clean_frame
 from components.export_ui import audited
-from components.i18n import format_number, t
+from components.i18n import format_number, t, t_md
 from components.upkeep import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
 from components.upkeep_partners import partner_labels, partners_template
 from data_access import cache as data
 from data_access import codes, upkeep, upkeep_partners
+from data_access.untrusted import clean, md
 
 ctx = page_context()
 lang = ctx.lang
@@ -48,7 +50,7 @@ with tab_upload:
     if not may_change:
         st.info(t("upkeep.read_only", lang), icon=":material/lock:")
     if may_change and state.UPKEEP_RESULT in st.session_state:
-        st.success(st.session_state.pop(state.UPKEEP_RESULT), icon=":material/check_circle:")
+        st.success(md(st.session_state.pop(state.UPKEEP_RESULT)), icon=":material/check_circle:")
     file = None if not may_change else st.file_uploader(t("upkeep.upload_label", lang), type=["xlsx"],
                             key=f"upkeep_{prefix}file",
                             max_upload_size=upkeep.MAX_BYTES // (1024 * 1024), help=t("upkeep.upload_help", lang))
@@ -70,11 +72,11 @@ with tab_upload:
                                          labels=partner_labels(), progress=step, ref=ref)
         bar.empty()
         if not plan.ok:
-            st.error(t("upkeep.summary_problems", lang, n=format_number(plan.problem_count, lang)), icon=":material/error:")
-            st.dataframe(problems_frame(plan.problems, lang, kind), hide_index=True, width="stretch")
+            st.error(t_md("upkeep.summary_problems", lang, n=format_number(plan.problem_count, lang)), icon=":material/error:")
+            st.dataframe(clean_frame(problems_frame(plan.problems, lang, kind)), hide_index=True, width="stretch")
             if plan.problem_count > len(plan.problems):
-                st.caption(t("upkeep.more_problems", lang,
-                             n=format_number(plan.problem_count - len(plan.problems), lang)))
+                st.caption(t_md("upkeep.more_problems", lang,
+                                n=format_number(plan.problem_count - len(plan.problems), lang)))
         elif not plan.changes:
             st.info(t("upkeep.nothing_to_do", lang), icon=":material/task_alt:")
         else:
@@ -83,7 +85,7 @@ with tab_upload:
             cols = st.columns(4)
             for col, key in zip(cols, ("inserted", "changed", "ended", "unchanged")):
                 col.metric(t(f"upkeep.count_{key}", lang), format_number(counts[key], lang))
-            st.dataframe(plan_frame(plan, ctx.names, lang, ref.cities), hide_index=True, width="stretch")
+            st.dataframe(clean_frame(plan_frame(plan, ctx.names, lang, ref.cities)), hide_index=True, width="stretch")
             if st.button(t("upkeep.apply", lang), type="primary", icon=":material/upload:", key="upkeep_apply",
                          help=t("upkeep.apply_help", lang)):
                 try:
@@ -91,8 +93,8 @@ with tab_upload:
                         upload_id = data.upkeep_run(upkeep.apply_plan, write=True, plan=plan, rows=rows, actor=ctx.actor,
                                                     file_name=file.name, sha256=upkeep.file_sha256(raw), source="page",
                                                     uploader=uploader)
-                except upkeep.UpkeepError as exc:
-                    st.error(t(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
+                except upkeep.UpkeepError as exc:  # its params may quote a cell of the file
+                    st.error(t_md(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:
                     data.upkeep_applied()
                     st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload
@@ -100,14 +102,14 @@ with tab_upload:
                         t("upkeep.nothing_to_do", lang) if upload_id is None else
                         t("upkeep.applied", lang, id=upload_id, **{k: v for k, v in counts.items() if k != "unchanged"}))
                     st.rerun()
-            st.caption(summary_text(plan, lang))
+            st.caption(md(summary_text(plan, lang)))
 
 with tab_history:
     seen = None if national else ctx.allowed
     everyone = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national)
     left, right = st.columns(2)
     actor = left.selectbox(t("upkeep.hcol.actor", lang), [""] + sorted(set(everyone["actor"])), key="upkeep_actor",
-                           format_func=lambda v: v or t("filter.all", lang))
+                           format_func=lambda v: clean(v) or t("filter.all", lang))
     today = dt.date.today()
     days = right.date_input(t("admin.audit_dates", lang), value=(today - dt.timedelta(days=365), today), key="upkeep_days")
     start, end = (days if isinstance(days, tuple) and len(days) == 2 else (days[0], days[0]) if days else (None, None))
@@ -118,23 +120,23 @@ with tab_history:
     else:
         shown = uploads.assign(source=uploads["source"].map(lambda s: t(f"upkeep.source.{s}", lang)),
                                kind=uploads["kind"].map(lambda k: t(f"upkeep.kind.{k}", lang)))
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        st.dataframe(clean_frame(shown), hide_index=True, width="stretch", column_config={
             c: st.column_config.Column(t(f"upkeep.hcol.{c}", lang)) for c in shown.columns})
         chosen = st.selectbox(t("upkeep.pick_upload", lang), uploads["id"].tolist(), key="upkeep_pick",
-                              format_func=lambda i: f"#{i} · {uploads.set_index('id').loc[i, 'file_name']}")
+                              format_func=lambda i: clean(f"#{i} · {uploads.set_index('id').loc[i, 'file_name']}"))
         changes = data.upkeep_run(upkeep.list_changes, upload_id=int(chosen), provinces=seen, national=national)
-        st.dataframe(changes_frame(changes, ctx.names, lang, ref.cities), hide_index=True, width="stretch")
+        st.dataframe(clean_frame(changes_frame(changes, ctx.names, lang, ref.cities)), hide_index=True, width="stretch")
         if ctx.role == "admin":
             row = uploads.set_index("id").loc[chosen]
             if pd.notna(row["reverted_by"]):
-                st.caption(t("upkeep.error.already_reverted", lang, id=chosen))
-            elif st.button(t("upkeep.revert", lang, id=chosen), icon=":material/undo:", key="upkeep_revert",
+                st.caption(t_md("upkeep.error.already_reverted", lang, id=chosen))
+            elif st.button(t_md("upkeep.revert", lang, id=chosen), icon=":material/undo:", key="upkeep_revert",
                            help=t("upkeep.revert_help", lang)):
                 try:
                     new_id = data.upkeep_run(upkeep.revert_upload, write=True, upload_id=int(chosen), actor=ctx.actor,
                                              allowed=ctx.allowed, national=national)
                 except upkeep.UpkeepError as exc:
-                    st.error(t(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
+                    st.error(t_md(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:
                     data.upkeep_applied()
                     st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload

@@ -1,4 +1,7 @@
-"""Builders for the coverage page (the map itself is in components.maps)."""
+"""Builders for the coverage page (the map itself is in components.maps).
+
+Plotly draws a subset of HTML in tick labels, bar text and hover labels (``<a href>`` is a link):
+a name from the database enters a figure through ``data_access.untrusted.html``."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import plotly.graph_objects as go
 from components.charts._layout import styled
 from components.i18n import format_number, label
 from components.palette import KIND_COLORS, NO_DATA, SEQUENTIAL, sequential_index
+from data_access.untrusted import html
 
 
 def plot_province_bars(df: pd.DataFrame, *, metric: str, title: str, lang: str, top: int = 20,
@@ -30,7 +34,7 @@ def plot_province_bars(df: pd.DataFrame, *, metric: str, title: str, lang: str, 
     else:
         fills = [SEQUENTIAL[i] if (i := sequential_index(v, 0, vmax)) is not None and v > 0 else NO_DATA for v in d[metric]]
     fig = go.Figure(go.Bar(
-        x=values, y=d[name_col], orientation="h", customdata=d["province_code"], marker_color=fills,
+        x=values, y=[html(n) for n in d[name_col]], orientation="h", customdata=d["province_code"], marker_color=fills,
         text=[format_number(v, lang, digits=1 if metric == "per_10k_leads" else 0) for v in values],
         textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>",
     ))

@@ -9,6 +9,7 @@ from components.charts._layout import styled
 from components.i18n import format_number, format_percent, label, t
 from components.palette import CHANNEL_COLORS, STAGE_COLORS, TIER_COLORS
 from data_access.codes import STAGES
+from data_access.untrusted import html
 
 LAG_BUCKETS = ("0-30", "31-90", "91-180", "181-365", "366+")
 LAG_COLORS = ("#0072B2", "#56B4E9", "#9AC8E6", "#E69F00", "#D55E00")
@@ -75,7 +76,8 @@ def plot_conversion_by(df: pd.DataFrame, *, dim: str, labels: dict[str, str], ti
         n = stage_totals(part)
         if n["lead"] == 0:
             continue
-        rows.append((labels.get(value, value), n["enrolled"] / n["lead"],
+        # A label may be a province's name from the database: plotly reads HTML in it.
+        rows.append((html(labels.get(value, value)), n["enrolled"] / n["lead"],
                      n["certified"] / n["enrolled"] if n["enrolled"] else float("nan"), n["lead"]))
     d = pd.DataFrame(rows, columns=["name", "enrol", "certify", "leads"])
     if not keep_order:

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from components.charts._layout import money_scale, styled
 from components.i18n import format_money, t
 from components.palette import MONEY_COLORS
+from data_access.untrusted import html
 
 
 def cumulative_spend_frame(planned_by_year: pd.DataFrame, disbursed_by_month: pd.DataFrame, *,
@@ -44,14 +45,16 @@ def plot_cumulative_spend(df: pd.DataFrame, *, title: str, lang: str) -> go.Figu
 
 
 def plot_money_bars(df: pd.DataFrame, *, title: str, lang: str, top: int = 15) -> go.Figure:
-    """Horizontal grouped bars of planned, committed and disbursed per ``label`` (largest plan on top)."""
+    """Horizontal grouped bars of planned, committed and disbursed per ``label`` (largest plan on top;
+    a label may be a province's name from the database: it is HTML-escaped, as plotly reads HTML)."""
     d = df.nlargest(top, "planned_yuan").iloc[::-1]
+    names = [html(x) for x in d["label"]]
     div, unit = money_scale(list(d["planned_yuan"]) + list(d["committed_yuan"]), lang)
     fig = go.Figure()
     for col in ("planned", "committed", "disbursed"):
         values = d[f"{col}_yuan"]
         # Value labels: which sector leads is read without hovering.
-        fig.add_trace(go.Bar(y=d["label"], x=values / div, orientation="h", name=t(f"money.{col}", lang),
+        fig.add_trace(go.Bar(y=names, x=values / div, orientation="h", name=t(f"money.{col}", lang),
                              marker_color=MONEY_COLORS[col], customdata=[format_money(v, lang) for v in values],
                              text=[format_money(v, lang) for v in values], textposition="outside", cliponaxis=False,
                              textfont=dict(size=10),

@@ -1,4 +1,5 @@
-"""Builders for the overview page."""
+"""Builders for the overview page (names enter a figure through ``data_access.untrusted.html``:
+plotly draws a subset of HTML in labels and hover text)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import plotly.graph_objects as go
 from components.charts._layout import styled
 from components.i18n import format_delta, format_number
 from components.palette import CHANNEL_COLORS, RISK_COLOR
+from data_access.untrusted import html
 
 
 def plot_movers(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
@@ -18,8 +20,9 @@ def plot_movers(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
     d = df.assign(_abs=df["change"].abs()).sort_values("_abs", ascending=True)
     colors = [CHANNEL_COLORS["campus"] if c >= 0 else RISK_COLOR for c in d["change"]]
     text = [format_delta(c, lang) for c in d["change"]]
-    hover = [f"{lab}<br>{format_number(b, lang)} → {format_number(n, lang)}" for lab, b, n in zip(d["label"], d["before"], d["now"])]
-    fig = go.Figure(go.Bar(x=d["change"], y=d["label"], orientation="h", marker_color=colors, text=text,
+    names = [html(lab) for lab in d["label"]]
+    hover = [f"{name}<br>{format_number(b, lang)} → {format_number(n, lang)}" for name, b, n in zip(names, d["before"], d["now"])]
+    fig = go.Figure(go.Bar(x=d["change"], y=names, orientation="h", marker_color=colors, text=text,
                            textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text"))
     span = float(d["change"].abs().max() or 1)
     lo, hi = min(float(d["change"].min()), 0.0), max(float(d["change"].max()), 0.0)

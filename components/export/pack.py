@@ -10,6 +10,10 @@ reads as 9 pt on the slide, as it did on screen; a 1280x720 image shrunk into th
 print at 6 pt. The figure's own title is dropped by default because the slide title says it.
 
 PDF text uses Noto Sans CJK (fonts-noto-cjk); fpdf2 reads the face out of the .ttc collection.
+
+Text is drawn literally (python-pptx runs, fpdf2 without markdown), so names from the database need
+no escaping here, only ``clean``: no control, zero-width or direction-override characters
+(``_plain``, applied to everything a builder is given).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import functools
 import io
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -35,9 +39,10 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from components.i18n import normalize_lang, t
+from data_access.untrusted import clean
 
 from .images import ExportUnavailable, figure_to_bytes, image_session
-from .tables import display_width, format_cell, infer_number_format
+from .tables import clean_frame, display_width, format_cell, infer_number_format
 
 ROWS_PER_SLIDE = 15
 
@@ -263,6 +268,20 @@ def _has_wide(text: str) -> bool:
     return any(display_width(ch) == 2 for ch in text)
 
 
+def _plain(meta: PackMeta, sections: Sequence[Section],
+           appendix_tables: Sequence[tuple[str, pd.DataFrame]]) -> tuple[PackMeta, list[Section], list[tuple[str, pd.DataFrame]]]:
+    """Copies of what a builder draws with every text cleaned (figures stay: their labels are
+    escaped by the chart builders, and kaleido draws them as the page does)."""
+    def table(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if frame is None else clean_frame(frame)
+
+    meta = replace(meta, **{f: clean(getattr(meta, f)) for f in ("title", "subtitle", "scope_text", "period_text",
+                                                                 "data_as_of", "footer")})
+    sections = [replace(s, title=clean(s.title), takeaway=clean(s.takeaway), table=table(s.table), notes=clean(s.notes))
+                for s in sections]
+    return meta, sections, [(clean(name), clean_frame(frame)) for name, frame in appendix_tables]
+
+
 def _prepare(meta: PackMeta, sections: Sequence[Section], appendix_tables, keep_figure_titles: bool,
              charts: Sequence[bytes | None] | None) -> tuple[dict[str, str], dict[int, bytes | None], list[_Slide]]:
     """What both builders start from: the slide words, each section's chart PNG, the slide plan."""
@@ -290,6 +309,7 @@ def build_pptx(
     ``charts`` are PNGs from render_charts (rendered here when not given).
     """
     lang = normalize_lang(meta.lang)
+    meta, sections, appendix_tables = _plain(meta, sections, appendix_tables)
     labels, chart_of, plan = _prepare(meta, sections, appendix_tables, keep_figure_titles, charts)
 
     prs = Presentation()
@@ -476,6 +496,7 @@ def build_pdf(
     """
     lang = normalize_lang(meta.lang)
     regular, bold, face = _find_cjk_font()  # before Chromium starts: fail fast on a missing font
+    meta, sections, appendix_tables = _plain(meta, sections, appendix_tables)
     labels, chart_of, plan = _prepare(meta, sections, appendix_tables, keep_figure_titles, charts)
 
     pdf = FPDF(orientation="L", unit="in", format=(_SLIDE_H, _SLIDE_W))

@@ -7,7 +7,8 @@ Percent columns must hold fractions (0.123 shows as 12.3%).
 No export writes a cell a spreadsheet would run as a formula (CSV/formula injection): text from
 the database can come from users' Excel uploads. CSV text cells that start like a formula get a
 leading ``'`` (``neutralise_formula``); XLSX writes every text cell as a string cell, never a
-formula or a link.
+formula or a link. Both drop control, zero-width and direction-override characters from text
+(``clean_frame``): a name must read in a cell as it reads everywhere else.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from components.i18n import DASH, format_number, format_percent, is_missing, normalize_lang, t
+from data_access.untrusted import clean
 
 INTEGER_FORMAT = "#,##0"
 MONEY_FORMAT = "#,##0.00"
@@ -57,6 +59,19 @@ _MAX_FILENAME_BYTES = 150  # well under the 255-byte limit of common filesystems
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column labels pass through ``data_access.untrusted.clean``
+    (no control, zero-width or bidi characters); other cells are left as they are.
+
+    For grids (st.dataframe draws text as typed, but a U+202E would still reverse it) and files."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: clean(v) if isinstance(v, str) else v)
+    out.columns = [clean(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def neutralise_formula(text: str) -> str:
     """``text`` as a spreadsheet shows it but never runs it: a leading quote before a formula start.
 
@@ -80,7 +95,7 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """Return the frame as UTF-8 CSV with a BOM, so Excel opens Chinese text correctly; text that
     a spreadsheet would run as a formula is neutralised (``neutralise_formula``)."""
     # CRLF rows, as Excel writes them: a field holding a bare CR is then quoted, not split into two rows.
-    return neutralise_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return neutralise_frame(clean_frame(df)).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(
@@ -129,8 +144,8 @@ def to_xlsx_bytes(
             return cached_formats[code]
 
         for raw_name, frame in sheets.items():
-            name = _unique_sheet_name(raw_name, used_names)
-            frame = _excel_ready(frame)
+            name = _unique_sheet_name(clean(raw_name), used_names)
+            frame = clean_frame(_excel_ready(frame))
             frame.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
             sheet = writer.sheets[name]
             for col_idx, column in enumerate(frame.columns):
@@ -278,14 +293,14 @@ def _write_filters_sheet(
     sheet = writer.book.add_worksheet(name)
     bold = writer.book.add_format({"bold": True})
     sheet.write_string(0, 0, labels["title"], bold)
-    sheet.write_string(0, 1, str(title))
+    sheet.write_string(0, 1, clean(title))
     sheet.write_string(1, 0, labels["as_of"], bold)
     sheet.write_string(1, 1, str(data_as_of))
     sheet.write_string(3, 0, labels["name"], header_fmt)
     sheet.write_string(3, 1, labels["value"], header_fmt)
     for row, (key, value) in enumerate(filters, start=4):
-        sheet.write_string(row, 0, str(key))
-        sheet.write_string(row, 1, str(value))
+        sheet.write_string(row, 0, clean(key))
+        sheet.write_string(row, 1, clean(value))
     left = [labels["title"], labels["as_of"], labels["name"], *(str(k) for k, _ in filters)]
     right = [title, data_as_of, labels["value"], *(str(v) for _, v in filters)]
     sheet.set_column(0, 0, min(max(map(display_width, left)) + 2, _MAX_WIDTH))

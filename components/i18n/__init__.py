@@ -7,8 +7,12 @@ Numbers: ``format_money`` (万元/亿元 in Chinese, ¥K/M/B in English), ``mone
 ``format_number``, ``format_percent``, ``format_delta``, ``format_date``, ``format_month``,
 ``format_period``.
 
-No streamlit and no data_access in here: pages pass the language in, and the test suite checks
-the catalogues against ``data_access.codes``.
+Markdown: ``t_md(key, lang, **args)`` is ``t`` with every argument escaped
+(``data_access.untrusted.md``) for text that Streamlit renders as Markdown; exports, slides and
+plotly use plain ``t`` (see docs/SECURITY.md, finding 3, and tests/components/test_untrusted.py).
+
+No streamlit in here, and from data_access only its stdlib vocabulary (untrusted): pages pass the
+language in, and the test suite checks the catalogues against ``data_access.codes``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from .catalog import (
     normalize_lang,
     po_path,
     t,
+    t_md,
 )
 from .numbers import (
     DASH,
@@ -67,4 +72,5 @@ __all__ = [
     "normalize_lang",
     "po_path",
     "t",
+    "t_md",
 ]

@@ -19,6 +19,8 @@ from types import MappingProxyType
 
 from babel.messages.pofile import read_po
 
+from data_access.untrusted import md
+
 __all__ = [
     "BABEL_LOCALES",
     "DEFAULT_LANG",
@@ -33,6 +35,7 @@ __all__ = [
     "normalize_lang",
     "po_path",
     "t",
+    "t_md",
 ]
 
 log = logging.getLogger(__name__)
@@ -118,6 +121,16 @@ def t(key: str, lang: str, /, **kwargs: object) -> str:
             log.warning("i18n: cannot format %s text for %r: %r", lang, key, exc)
             _format_failures.add(key)
         return text
+
+
+def t_md(key: str, lang: str, /, **kwargs: object) -> str:
+    """``t`` for a place that renders Markdown (st.markdown, st.caption, st.error, labels, help...):
+    the catalogue's text as written (ours: it may use Markdown), every argument escaped by
+    ``data_access.untrusted.md`` so that a name, a cell or a URL value shows as typed.
+
+    Pass raw values: an argument escaped already would show its backslashes.
+    """
+    return t(key, lang, **{k: md(v) for k, v in kwargs.items()})
 
 
 def label(group: str, code: object, lang: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from components.filters import period_bounds
 from data_access import codes, config, queries
@@ -44,3 +45,9 @@ def assert_clean(at, *, warnings: tuple[str, ...] = (), errors: tuple[str, ...] 
     assert not unexpected, f"error boxes: {unexpected}"
     unexpected = [w.value for w in at.warning if not any(str(w.value).startswith(x) for x in warnings)]
     assert not unexpected, f"warnings: {unexpected}"
+
+
+def shown(body: str) -> str:
+    """What a Markdown body shows on screen: text from the database is escaped (data_access.untrusted.md)
+    with backslashes before ASCII punctuation and invisible zero-width spaces, which the screen does not show."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(body)).replace("\u200b", "")

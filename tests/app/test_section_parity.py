@@ -17,7 +17,7 @@ import pytest
 from components import state
 from components.sections import SECTIONS, View, build_views
 from data_access import config, reader
-from tests.app.helpers import assert_clean
+from tests.app.helpers import assert_clean, shown
 
 PAGES = {"overview": "pages/overview.py", "coverage": "pages/coverage.py", "investment": "pages/investment.py",
          "funnels": "pages/funnels.py"}
@@ -48,7 +48,8 @@ def same_figure(spec: dict, fig) -> bool:
 
 
 def texts(at) -> list[str]:
-    return [m.value for m in at.markdown] + [i.value for i in at.info]
+    """The page's Markdown as the screen shows it (names and takeaways reach Markdown escaped)."""
+    return [shown(m.value) for m in at.markdown] + [shown(i.value) for i in at.info]
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_the_page_shows_what_the_pack_shows_for_the_same_filters(app, direct, pa
             assert any(isinstance(x, pd.DataFrame) and x.reset_index(drop=True).equals(v.table.reset_index(drop=True))
                        for x in tables), f"{v.id}: the page's table differs from the pack's"
     if page == "overview":
-        cards = {m.label: m.value for m in at.metric}
+        cards = {shown(m.label): m.value for m in at.metric}
         kpis = next(v for v in views if v.id == "kpis").table
         for label, value in zip(kpis.iloc[:, 0], kpis.iloc[:, 1]):
             assert cards[label] == value, f"card {label}: page {cards[label]!r}, pack {value!r}"
@@ -104,4 +105,4 @@ def test_the_pack_of_the_reports_page_is_the_sections_of_the_pages(app, direct):
     ctx = at.session_state[state.CONTEXT].sections
     want = build_views(direct, ctx, ids)
     previews = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert [p.split("** — ", 1)[1] for p in previews[:len(want)]] == [v.takeaway for v in want]
+    assert [shown(p.split("** — ", 1)[1]) for p in previews[:len(want)]] == [v.takeaway for v in want]
