@@ -9,9 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import auth, outage
-from components.context import PageContext, set_page_context
-from components.filter_bar import render_filter_bar
+from components.ui import auth, outage
+from components.ui.context import PageContext, set_page_context
+from components.ui.filter_bar import render_filter_bar
 from components.filters import dropped_text, filter_scope, period_options, to_params
 from components.i18n import format_date, t, t_md
 from data_access import access, cache, codes

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from components.commands import main as cli  # noqa: E402
-from components.delivery import RobotAudience  # noqa: E402
+from components.delivery.channels import RobotAudience  # noqa: E402
 from data_access import access, bootstrap, config, queries, schema, subscriptions  # noqa: E402
 from data_access.scope import Scope  # noqa: E402
 

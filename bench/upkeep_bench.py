@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.upkeep import metric_labels  # noqa: E402
-from components.upkeep_partners import partner_labels  # noqa: E402
+from components.upkeep.text import metric_labels  # noqa: E402
+from components.upkeep.partners import partner_labels  # noqa: E402
 from data_access import codes, config, upkeep, upkeep_partners  # noqa: E402
 from tests.data_access.test_upkeep import workbook as targets_file  # noqa: E402
 from tests.data_access.test_upkeep_partners import row  # noqa: E402

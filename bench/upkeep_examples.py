@@ -16,7 +16,7 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.upkeep_partners import partners_template  # noqa: E402
+from components.upkeep.partners import partners_template  # noqa: E402
 from data_access import config, upkeep  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "examples"

@@ -17,7 +17,7 @@ data-as-of date), not from the scope's period:
 - ``city_without_partner``: a city or county with more than ``city_leads_min`` leads in the
   quarter of ``as_of`` (to ``as_of``) and no partner.
 
-No streamlit; wording lives in components/alerts.py and the catalogues.
+No streamlit; wording lives in components/delivery/alerts.py and the catalogues.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class Alert:
     ``key`` is stable across runs ("project:123", "conversion:campus:enrolled", "kpi:leads",
     "city:420100"): a runner can tell a new alert from one already sent. ``province_code`` is None
     only for an item of a multi-province scope as a whole. ``params`` holds raw values as strings
-    (codes, numbers, names from the data), never formatted text: components/alerts.py words them.
+    (codes, numbers, names from the data), never formatted text: components/delivery/alerts.py words them.
     """
 
     rule: str

@@ -70,7 +70,7 @@ def _row(r) -> Subscription:
 
 
 class RobotAudience(Protocol):
-    """Who the group behind a robot is (components.delivery.RobotAudience reads it from the settings)."""
+    """Who the group behind a robot is (components.delivery.channels.RobotAudience reads it from the settings)."""
 
     @property
     def provinces(self) -> Sequence[str]: ...

@@ -5,7 +5,7 @@ The flow, for the page and for ``python -m components.cli import`` alike:
 
 1. ``read_targets(data, ...)`` reads the workbook and validates every row against the reference
    data and the uploader's provinces. It returns the rows and every problem found (sheet, row,
-   column, a problem code and its arguments); the caller words them (components/upkeep.py).
+   column, a problem code and its arguments); the caller words them (components/upkeep/text.py).
 2. ``plan_targets(conn, rows, ...)`` compares the rows with the database: what would be inserted
    or changed (before → after), and what is unchanged. It also catches unit mistakes that only
    the database can show (a money target 1,000× or 1/1,000 of the same target's neighbours).
@@ -83,7 +83,7 @@ _MERGE_REF = re.compile(rb"\bref\s*=\s*[\"']([A-Za-z0-9:$]{1,40})")
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a file: where (sheet, 1-based row, column field) and what (a code
-    with arguments; components/upkeep.py words it in either language)."""
+    with arguments; components/upkeep/text.py words it in either language)."""
 
     code: str
     sheet: str = ""

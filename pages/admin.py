@@ -5,10 +5,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from components.context import page_context
+from components.ui.context import page_context
 from components.export import export_filename, to_csv_bytes
 from components.export.tables import clean_frame
-from components.export_ui import audited
+from components.ui.exports import audited
 from components.i18n import format_date, label, t, t_md
 from data_access import access, codes
 from data_access import cache as data

@@ -9,11 +9,11 @@ import os
 import pandas as pd
 import streamlit as st
 
-from components.alerts import alert_text, rule_label
-from components.auth import read_secrets
-from components.context import page_context
-from components.delivery import DeliveryError, configured_robots, resolve_robot
-from components.digest import ordered
+from components.delivery.alerts import alert_text, rule_label
+from components.ui.auth import read_secrets
+from components.ui.context import page_context
+from components.delivery.channels import DeliveryError, configured_robots, resolve_robot
+from components.delivery.digest import ordered
 from components.export.tables import clean_frame
 from components.i18n import LANG_NAMES, format_date, t, t_md
 from components.sections import PACK_DEFAULT, SECTIONS

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from components.context import page_header
+from components.ui.context import page_header
 from components.export.tables import clean_frame
-from components.export_ui import export_view
-from components.filter_bar import request_provinces
+from components.ui.exports import export_view
+from components.ui.filter_bar import request_provinces
 from components.i18n import format_number, label, t, t_md
-from components.maps import Metric, coverage_deck, coverage_legend, province_from_selection
-from components.palette import KIND_COLORS
-from components.section_ui import show, takeaway, view
+from components.charts.maps import Metric, coverage_deck, coverage_legend, province_from_selection
+from components.charts.palette import KIND_COLORS
+from components.ui.sections import show, takeaway, view
 from components.sections import SECTIONS
 from data_access.untrusted import html, md
 

@@ -4,9 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from components.context import page_header
+from components.ui.context import page_header
 from components.i18n import format_date, format_number, format_percent, label, t, t_md
-from components.section_ui import show, view
+from components.ui.sections import show, view
 from components.sections import SECTIONS
 from data_access.untrusted import md
 

@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from components.charts.investment import plot_project_plan
-from components.context import page_header
-from components.export_ui import export_menu
+from components.ui.context import page_header
+from components.ui.exports import export_menu
 from components.i18n import format_date, format_money, format_number, label, money_unit_scale, t
 from components.kpi import render_cards
-from components.section_ui import show, takeaway, view
+from components.ui.sections import show, takeaway, view
 from components.sections.investment import STATUS_ORDER, paid_to_date_rate, project_life, risk_text
 from data_access.cache import db
 from data_access.untrusted import clean, md

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.context import page_header
-from components.export_ui import export_view
+from components.ui.context import page_header
+from components.ui.exports import export_view
 from components.i18n import t
 from components.kpi import render_cards
-from components.section_ui import show, takeaway, view
+from components.ui.sections import show, takeaway, view
 
 ctx = page_header("overview")
 lang = ctx.lang

@@ -7,14 +7,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from components import state
-from components.context import page_context
+from components.ui import state
+from components.ui.context import page_context
 from components.export import export_filename
 from components.export.tables import clean_frame
-from components.export_ui import audited
+from components.ui.exports import audited
 from components.i18n import format_number, t, t_md
-from components.upkeep import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
-from components.upkeep_partners import partner_labels, partners_template
+from components.upkeep.text import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
+from components.upkeep.partners import partner_labels, partners_template
 from data_access import cache as data
 from data_access import codes, upkeep, upkeep_partners
 from data_access.untrusted import clean, md

@@ -1,4 +1,4 @@
-"""Builders for the coverage page (the map itself is in components.maps).
+"""Builders for the coverage page (the map itself is in components.charts.maps).
 
 Plotly draws a subset of HTML in tick labels, bar text and hover labels (``<a href>`` is a link):
 a name from the database enters a figure through ``data_access.untrusted.html``."""
@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from components.charts._layout import styled
 from components.i18n import format_number, label
-from components.palette import KIND_COLORS, NO_DATA, SEQUENTIAL, sequential_index
+from components.charts.palette import KIND_COLORS, NO_DATA, SEQUENTIAL, sequential_index
 from data_access.untrusted import html
 
 
@@ -22,7 +22,7 @@ def plot_province_bars(df: pd.DataFrame, *, metric: str, title: str, lang: str, 
 
     ``df`` has province_code, name_zh, name_en and the metric column; each bar carries its
     province code as customdata so a click can filter by it. ``colors`` (code -> hex, e.g. the
-    map's classes from components.maps.province_colors) keeps bar and map in step; without it
+    map's classes from components.charts.maps.province_colors) keeps bar and map in step; without it
     bars use equal steps of the sequential scale.
     """
     name_col = "name_zh" if lang == "zh" else "name_en"

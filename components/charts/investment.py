@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from components.charts._layout import money_scale, styled
 from components.i18n import format_money, t
-from components.palette import MONEY_COLORS
+from components.charts.palette import MONEY_COLORS
 from data_access.untrusted import html
 
 

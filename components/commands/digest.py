@@ -37,7 +37,7 @@ from components.commands._parser import OneLineParser, visible
 class Prepared:
     """One subscription's digest for one period, ready to send."""
 
-    digest: Any  # components.delivery.Digest
+    digest: Any  # components.delivery.channels.Digest
     ctx: Any  # components.sections.SectionContext
     views: list  # the pack's views (kpis first)
     alerts: list
@@ -53,7 +53,7 @@ def base_url(secrets: dict, env) -> str:
 def prepare(engine, conn, s, *, user, cat, thresholds, url: str) -> Prepared | None:
     """Build the digest of subscription ``s`` as its owner may see it now; None when the owner may
     see nothing (disabled, removed, or no province left)."""
-    from components import digest
+    from components.delivery import digest
     from components.commands._context import section_context
     from components.sections import build_views
     from data_access import access, alerts, reader
@@ -76,7 +76,7 @@ def robot_for(s, *, user, region_of, secrets: dict, env):
     """The robot subscription ``s`` names, when its owner may still send this digest there (the
     robot's audience in the settings now, the owner's provinces and role now); a non-retryable
     DeliveryError otherwise: a setting or a grant changed, and a retry would not change it back."""
-    from components import delivery
+    from components.delivery import channels as delivery
     from data_access import subscriptions
 
     target = delivery.resolve_robot(s.target, secrets=secrets, env=env)
@@ -92,7 +92,7 @@ def robot_for(s, *, user, region_of, secrets: dict, env):
 def send(p: Prepared, s, *, user, secrets: dict, env, target=None) -> str:
     """Send one prepared digest (a robot's ``target`` from :func:`robot_for`); the format for the
     audit row. Raises DeliveryError."""
-    from components import delivery
+    from components.delivery import channels as delivery
     from components.briefing import pack_meta
     from components.export import ExportUnavailable, build_pdf, export_filename
     from components.i18n import t
@@ -118,7 +118,7 @@ def digest(argv: list[str]) -> int:
     """Send (or with --dry-run print) every digest due now; returns the exit code."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from components import delivery
+    from components.delivery import channels as delivery
     from components.commands._context import read_catalogue
     from data_access import access, alerts, config, subscriptions
 

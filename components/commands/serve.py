@@ -24,8 +24,8 @@ def _secrets_files(argv: list[str]) -> list[Path]:
 
 def production_problem(argv: list[str], env) -> str | None:
     """Why this server must not start, or None. With ``COCKPIT_ENV=production`` the open demo
-    (every province to anyone) is refused: sign-in must be configured and usable (components.auth)."""
-    from components import auth
+    (every province to anyone) is refused: sign-in must be configured and usable (components.ui.auth)."""
+    from components.ui import auth
 
     if not auth.is_production(env):
         return None

@@ -16,8 +16,8 @@ def import_(argv: list[str]) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from components.i18n import t
-    from components.upkeep import metric_labels, preview_text, problem_text
-    from components.upkeep_partners import partner_labels
+    from components.upkeep.text import metric_labels, preview_text, problem_text
+    from components.upkeep.partners import partner_labels
     from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_partners
 
     parser = OneLineParser(prog="python -m components.cli import",

@@ -7,7 +7,7 @@ sections are chosen.
 
 Adding a section: subclass ``Section`` in the topic's module (load → prepare → takeaway, and a
 figure and/or table), add its title and takeaway to both catalogues, register it below, and lay
-it out on its page with ``components.section_ui.show``. tests/components/test_sections.py checks
+it out on its page with ``components.ui.sections.show``. tests/components/test_sections.py checks
 every registered section has both titles and a takeaway.
 """
 

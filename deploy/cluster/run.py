@@ -219,7 +219,7 @@ def signs_in(streamlit_args: list[str], env: dict[str, str]) -> bool:
     """True when the replicas' secrets (``--secrets.files`` or .streamlit/secrets.toml) have a usable [auth]."""
     import tomllib
 
-    from components import auth
+    from components.ui import auth
     from components.commands.serve import _secrets_files
 
     merged: dict = {}

@@ -231,8 +231,8 @@ def test_an_admin_adds_and_disables_a_user_and_both_are_audited(sso, users):
 
 
 def test_an_audit_writer_records_one_row_per_export_with_user_and_scope(app_db_url, users, monkeypatch):
-    """The function the frame hands to every download button (components.export_ui.audited)."""
-    from components.export_ui import audited
+    """The function the frame hands to every download button (components.ui.exports.audited)."""
+    from components.ui.exports import audited
     from data_access import cache
 
     monkeypatch.setenv("DATABASE_URL", app_db_url)

@@ -82,7 +82,7 @@ def test_overview_figures_and_an_audited_export_as_the_least_privilege_user(app,
 
 def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
     """docs/grants/*.sql give the app what the data-upkeep page writes: targets and their history."""
-    from components.upkeep import metric_labels
+    from components.upkeep.text import metric_labels
     from data_access import upkeep
     from tests.data_access.test_upkeep import workbook
 
@@ -107,7 +107,7 @@ def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
 
 def test_a_partners_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
     """The grants also cover partners and agreements: insert, update, and the delete of a revert."""
-    from components.upkeep_partners import partner_labels
+    from components.upkeep.partners import partner_labels
     from data_access import upkeep, upkeep_partners
     from tests.data_access.test_upkeep_partners import row, workbook
 

@@ -14,7 +14,7 @@ import json
 import pandas as pd
 import pytest
 
-from components import state
+from components.ui import state
 from components.sections import SECTIONS, View, build_views
 from data_access import config, reader
 from tests.app.helpers import assert_clean, shown

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from components.i18n import format_number, t
-from components.upkeep import targets_template
+from components.upkeep.text import targets_template
 from data_access import access, config, schema, upkeep
 from tests.app.helpers import as_of, assert_clean
 from tests.components.test_auth import GOOD
@@ -121,7 +121,7 @@ def test_the_open_demo_offers_the_template_but_no_upload(signed_in):
 
 
 def partners_file(engine, rows) -> tuple[str, bytes, str]:
-    from components.upkeep_partners import partners_template
+    from components.upkeep.partners import partners_template
 
     with engine.connect() as conn:
         ref = upkeep.Reference.load(conn)

@@ -1,4 +1,4 @@
-"""Alert wording (components/alerts.py): one line per alert in each language, numbers formatted
+"""Alert wording (components/delivery/alerts.py): one line per alert in each language, numbers formatted
 through components.i18n, no catalogue key missing, no Chinese in English."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from components.alerts import alert_text, rule_label
+from components.delivery.alerts import alert_text, rule_label
 from components.i18n import clear_records, format_failures, missing_keys
 from data_access.alerts import RULES, Alert
 

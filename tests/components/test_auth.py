@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.auth import auth_config
+from components.ui.auth import auth_config
 from tests.identity import TEST_COOKIE_SECRET
 
 GOOD = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": TEST_COOKIE_SECRET, "client_id": "cockpit",
@@ -107,7 +107,7 @@ def _user(**kw):
     ({"email": "boss@corp.cn", "email_verified": True, "iss": "i", "sub": "s"}, _user(enabled=False), "unknown"),
 ])
 def test_the_identity_decision(claims, user, outcome):
-    from components.auth import check_identity, identity_from_claims
+    from components.ui.auth import check_identity, identity_from_claims
 
     decision = check_identity(identity_from_claims(claims), user)
     assert decision.outcome == outcome

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-from components.boundaries import (
+from components.charts.boundaries import (
     china_outline_extras,
     province_geojson,
     province_shapes_for_plotly,

@@ -28,7 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from components.delivery import (
+from components.delivery.channels import (
     DEFAULT_ROBOT_HOSTS,
     WECOM_MAX_BYTES,
     Attachment,

@@ -166,7 +166,7 @@ def test_programme_and_project_kind_travel_in_the_url_like_the_other_slices():
 
 
 def test_only_this_one_narrows_one_filter_and_keeps_the_rest():
-    from components.filter_bar import isolate, only_options
+    from components.ui.filter_bar import isolate, only_options
 
     f = Filters(provinces=("410000", "420000"), period="2026", channels=CHANNELS)
     assert isolate(f, "channel:online", ALLOWED).channels == ("online",)

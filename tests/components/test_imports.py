@@ -74,4 +74,4 @@ def test_the_walk_sees_the_modules_it_checks():
     names = {str(p.relative_to(ROOT)) for p in pure_component_modules()}
     assert {"components/sections/overview.py", "components/charts/funnel.py", "components/filters.py",
             "components/briefing.py", "components/kpi.py"} <= names
-    assert "components/section_ui.py" not in names
+    assert "components/ui/sections.py" not in names

@@ -17,8 +17,10 @@ import pandas as pd
 import pytest
 from streamlit.elements.deck_gl_json_chart import PydeckSelectionSerde
 
-from components import i18n, maps, palette
-from components.maps import (
+from components import i18n
+
+from components.charts import maps, palette
+from components.charts.maps import (
     PARTNER_LAYER,
     PROVINCE_LAYER,
     TOOLTIP_FIELDS,

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from components import palette
-from components.palette import (
+from components.charts import palette
+from components.charts.palette import (
     CHANNEL_COLORS,
     END_COLORS,
     KIND_COLORS,

@@ -335,12 +335,12 @@ def test_plotly_labels_of_names_are_html_escaped():
 def test_map_tooltips_hold_names_html_escaped():
     import json
 
-    from components.maps import coverage_deck
+    from components.charts.maps import coverage_deck
 
     points = pd.DataFrame({"partner_id": [1], "name_zh": [IMG_TAG], "name_en": ["Wuhan U"], "kind": ["university"],
                            "since": [None], "city_code": ["420100"], "city_name_zh": [LINK + "<i>"], "city_name_en": ["W"],
                            "province_code": ["420000"], "tier": ["capital"], "lon": [114.3], "lat": [30.6], "projects": [1]})
-    from components.maps import TOOLTIP_FIELDS
+    from components.charts.maps import TOOLTIP_FIELDS
 
     deck = json.loads(coverage_deck(_provinces(IMG_TAG), points, metric="partners", lang="zh").to_json())
     rows = [f.get("properties", f) for layer in deck["layers"] if layer["id"] in ("provinces", "partners")
@@ -390,7 +390,7 @@ def test_the_pack_draws_names_literally_without_escapes_or_invisible_characters(
 
 
 def test_digest_bodies_keep_names_as_text():
-    from components.delivery import ROBOT_KINDS, Digest, email_bodies, robot_markdown
+    from components.delivery.channels import ROBOT_KINDS, Digest, email_bodies, robot_markdown
 
     alert = f"湖北省：项目 {LINK} {IMAGE} {IMG_TAG} <@userid> 数字\u200b项目\u202e 拨付超前"
     d = Digest(title="每周简报", scope_line=f"范围：湖北省{LINK}", figures=[("线索数", "2,109")], alerts=[alert],

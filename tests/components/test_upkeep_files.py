@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from components.upkeep import problem_text, targets_template
+from components.upkeep.text import problem_text, targets_template
 from data_access import upkeep
 
 HENAN, HUBEI = "410000", "420000"
@@ -109,7 +109,7 @@ def test_the_templates_own_example_rows_read_back_without_a_problem(lang):
 def test_history_rows_read_in_words_and_in_the_metrics_unit():
     import pandas as pd
 
-    from components.upkeep import changes_frame
+    from components.upkeep.text import changes_frame
 
     rows = pd.DataFrame([{"table_name": "target", "row_key": "2027|410000|planned_fen", "province_code": HENAN, "op": "update",
                           "before": '{"value": 1000000000}', "after": '{"value": 1280000000}'},

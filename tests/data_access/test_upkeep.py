@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from components.commands import main
-from components.upkeep import header, metric_labels, targets_template
+from components.upkeep.text import header, metric_labels, targets_template
 from data_access import access, queries, schema, upkeep
 from data_access.scope import year_scope
 from tests.data_access.conftest import kill_at

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from components.commands import main
-from components.upkeep_partners import partner_labels, partners_template
+from components.upkeep.partners import partner_labels, partners_template
 from data_access import access, queries, schema, upkeep, upkeep_partners
 from data_access.scope import year_scope
 from tests.data_access.conftest import kill_at

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from components.upkeep import problem_text
-from components.upkeep_partners import PARTNER_FIELDS, partners_template, pheader
+from components.upkeep.text import problem_text
+from components.upkeep.partners import PARTNER_FIELDS, partners_template, pheader
 from data_access import upkeep, upkeep_partners
 from data_access.config import PROJECT_ROOT
 
@@ -245,7 +245,7 @@ def test_a_renamed_csv_is_refused(files):
 CLI = PEAK + """
 import json, sys, time
 from components.commands import main
-import openpyxl, components.upkeep_partners, data_access.upkeep_partners  # imported before the baseline
+import openpyxl, components.upkeep.partners, data_access.upkeep_partners  # imported before the baseline
 base = peak_from_here()
 start = time.perf_counter()
 rc = main(sys.argv[1:])

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from components.commands import main
-from components.delivery import RobotAudience
+from components.delivery.channels import RobotAudience
 from components.i18n import format_number
 from data_access import access, config, queries, schema, subscriptions
 from data_access.scope import Scope

@@ -35,8 +35,8 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from components import palette
-from components.boundaries import china_outline_extras, province_geojson, province_shapes_for_plotly
+from components.charts import palette
+from components.charts.boundaries import china_outline_extras, province_geojson, province_shapes_for_plotly
 from components.i18n import format_date, format_number, label, normalize_lang, t
 from data_access.untrusted import html
 

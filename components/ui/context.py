@@ -14,7 +14,7 @@ from functools import cached_property
 
 import streamlit as st
 
-from components import state
+from components.ui import state
 from components.filters import Filters, FilterText
 from components.i18n import t
 from components.sections import SectionContext

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from components.i18n import format_money, format_number, t
-from components.upkeep_partners import MONEY_UNIT_CHOICES, change_row
-from components.upkeep_xlsx import Column, template
+from components.upkeep.partners import MONEY_UNIT_CHOICES, change_row
+from components.upkeep.template import Column, template
 from data_access import codes
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.context import PageContext
+from components.ui.context import PageContext
 from components.export.tables import clean_frame
-from components.export_ui import export_view
+from components.ui.exports import export_view
 from components.i18n import t
 from components.sections import SECTIONS, Section, View
 from data_access.cache import db

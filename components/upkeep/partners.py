@@ -1,6 +1,6 @@
 """Partners and agreements in words and files: the template (XLSX), the words people may type for
 kinds, levels, agreement kinds and statuses, and a partner or agreement change in words. Pure,
-like components/upkeep.py (the reading and writing live in data_access/upkeep_partners.py).
+like components/upkeep/text.py (the reading and writing live in data_access/upkeep_partners.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 
 from components.i18n import format_date, format_money, label, t
-from components.upkeep_xlsx import Column, template
+from components.upkeep.template import Column, template
 from data_access import codes
 
 PARTNER_FIELDS = codes.UPKEEP_PARTNER_FIELDS

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.context import PageContext
+from components.ui.context import PageContext
 from components.export import export_filename, figure_to_bytes, to_csv_bytes, to_xlsx_bytes
 from components.export.images import ImageFormat, find_chromium
 from components.i18n import catalogue, format_date, label, t

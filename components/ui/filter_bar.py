@@ -17,7 +17,7 @@ from functools import partial
 
 import streamlit as st
 
-from components import state
+from components.ui import state
 from components.filters import REGIONS, SLICES, Filters, parse_params, to_params
 from components.i18n import LANG_NAMES, LANGS, format_period, label, t, t_md
 from data_access.untrusted import clean

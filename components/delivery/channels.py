@@ -6,7 +6,7 @@ alerts or the database: it takes a :class:`Digest` whose text is already transla
 one error type, :class:`DeliveryError`, whose ``retryable`` flag tells the runner whether to try
 again on a later run.
 
-Settings and secrets come from ``.streamlit/secrets.toml`` (a plain mapping, as ``components.auth``
+Settings and secrets come from ``.streamlit/secrets.toml`` (a plain mapping, as ``components.ui.auth``
 reads it; :func:`read_secrets_file` for the command line) and the environment, the environment
 winning field by field (as ``DATABASE_URL`` wins in ``data_access.config``):
 

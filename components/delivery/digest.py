@@ -1,7 +1,7 @@
 """A digest in words: the headline figures of the Overview's cards (the same ``Card`` objects the
 page draws, pacing line included), the alerts of the scope, and a link back to the cockpit view
 with the filters in the URL. Pure: ``components/commands/digest.py`` gathers the views and alerts
-and sends what this builds through ``components/delivery.py``.
+and sends what this builds through ``components/delivery/channels.py``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from components.alerts import alert_text
-from components.delivery import Digest
+from components.delivery.alerts import alert_text
+from components.delivery.channels import Digest
 from components.i18n import format_date, format_number, t
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""Digests: the wording of alerts, the digest text and its delivery channels (SMTP, group robots)."""

@@ -1,0 +1,1 @@
+"""Data upkeep in words and files: the Excel templates, and problems and previews as sentences."""
