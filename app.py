@@ -9,12 +9,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.filters import dropped_text, filter_scope, period_options, to_params
+from components.i18n import format_date, t, t_md
 from components.ui import auth, outage
 from components.ui.context import PageContext, set_page_context
 from components.ui.filter_bar import render_filter_bar
-from components.filters import dropped_text, filter_scope, period_options, to_params
-from components.i18n import format_date, t, t_md
-from data_access import access, cache, codes
+from data_access import access, cache, codes, engine, runners
 from data_access.queries import data_as_of
 from data_access.scope import Scope
 
@@ -70,20 +70,20 @@ email = identity.email if identity else None
 cache.start_run()
 outage_slot = st.empty()
 with st.spinner(t("app.starting", lang)):
-    status = cache.startup()
+    status = engine.startup()
 if not status.ok:  # down when this process first looked: not remembered, retried until it answers
     outage.render_unavailable(lang, status.message)
-    outage.auto_retry(lambda: cache.startup().ok, cache.BACKOFF_S[1], lang)
+    outage.auto_retry(lambda: engine.startup().ok, engine.BACKOFF_S[1], lang)
     st.stop()
-health = cache.health()
+health = engine.health()
 
 
 def current_user(email: str) -> access.User | None:
     """The user's row, read fresh; during an outage the row this session read last stands in
     (the visitor already signed in; a changed row is read again as soon as the database answers)."""
     try:
-        user = cache.user(email)
-    except cache.DataUnavailable:
+        user = runners.user(email)
+    except engine.DataUnavailable:
         last = st.session_state.get("_last_user")
         if last is None or last[0] != email:
             raise
@@ -98,7 +98,7 @@ def check_identity(identity: auth.Identity, user: access.User | None) -> access.
     once per session. docs/SECURITY.md, "Identity"."""
     decision = auth.check_identity(identity, user)
     if decision.outcome == "bind":
-        if cache.bind_identity(email=identity.email, issuer=identity.issuer, subject=identity.subject):
+        if runners.bind_identity(email=identity.email, issuer=identity.issuer, subject=identity.subject):
             st.session_state.pop("_last_user", None)
             return current_user(identity.email)
         decision = auth.Decision("foreign_subject")  # bound by another sign-in meanwhile
@@ -107,7 +107,7 @@ def check_identity(identity: auth.Identity, user: access.User | None) -> access.
     if st.session_state.get("_refused") != (identity, decision.outcome):
         logger.warning("sign-in refused for %r: %s (iss=%r sub=%r)", identity.email, decision.outcome,
                        identity.issuer, identity.subject)
-        cache.record_sign_in_refused(email=identity.email, reason=decision.outcome, issuer=identity.issuer,
+        runners.record_sign_in_refused(email=identity.email, reason=decision.outcome, issuer=identity.issuer,
                                      subject=identity.subject)
         st.session_state["_refused"] = (identity, decision.outcome)
     auth.render_refused(identity, decision.outcome, lang)
@@ -142,7 +142,7 @@ try:
     filters, dropped = render_filter_bar(names=names, allowed=allowed, regions=regions, periods=periods)
     lang = filters.lang
     scope = filter_scope(filters, allowed, as_of)
-    audit = cache.audit_writer(actor=actor, provinces=access.provinces_text(scope.provinces, catalogue["province_code"]),
+    audit = runners.audit_writer(actor=actor, provinces=access.provinces_text(scope.provinces, catalogue["province_code"]),
                                filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of,
                                recheck=(scope.provinces, region_of, role) if auth_cfg.mode == "sso" else None)
     set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed,
@@ -177,12 +177,12 @@ try:
     st.navigation(pages, position="top").run()
     if not health.ok:  # everything above came from the cache: say so, and keep looking
         outage.render_stale_notice(outage_slot, lang, cache.oldest_read(), health.down_since)
-        outage.auto_retry(lambda: cache.health().ok, health.retry_in_s, lang)
-except cache.QueryTimeout:  # logged with its scope in data_access.cache
+        outage.auto_retry(lambda: engine.health().ok, health.retry_in_s, lang)
+except engine.QueryTimeout:  # logged with its scope in data_access.cache._run
     outage.render_too_slow(lang)
-except cache.DataUnavailable as exc:
+except engine.DataUnavailable as exc:
     outage.render_unavailable(lang, exc.detail)
-    outage.auto_retry(lambda: cache.health().ok, cache.BACKOFF_S[1], lang)
+    outage.auto_retry(lambda: engine.health().ok, engine.BACKOFF_S[1], lang)
 except Exception:  # noqa: BLE001 - the last line of defence: a message, never a traceback
     # (st.stop / st.rerun raise BaseException subclasses and pass through.) Tests set
     # COCKPIT_RAISE_ERRORS=1 so that a page that crashes fails them instead of showing a message.

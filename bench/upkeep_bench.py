@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.upkeep.text import metric_labels  # noqa: E402
 from components.upkeep.partners import partner_labels  # noqa: E402
-from data_access import codes, config, upkeep, upkeep_partners  # noqa: E402
+from components.upkeep.text import metric_labels  # noqa: E402
+from data_access import codes, config, upkeep, upkeep_apply, upkeep_partners  # noqa: E402
 from tests.data_access.test_upkeep import workbook as targets_file  # noqa: E402
 from tests.data_access.test_upkeep_partners import row  # noqa: E402
 from tests.data_access.test_upkeep_partners import workbook as partners_file
@@ -49,7 +49,7 @@ def main() -> None:
         with engine.begin() as conn:
             rows, plan = clock("targets: read + validate + plan", lambda: upkeep.preview_targets(
                 conn, tdata, uploader=everyone, metric_labels=metric_labels(), ref=ref))
-            clock(f"targets: apply {len(plan.changes):,} changes", lambda: upkeep.apply_plan(
+            clock(f"targets: apply {len(plan.changes):,} changes", lambda: upkeep_apply.apply_plan(
                 conn, plan, rows, actor="bench", file_name="t.xlsx", sha256="", source="cli"))
         cities = sorted(ref.cities)
         prows = [row(f"基准测试合作方{i // 2:05d}", city=f"x ({cities[(i // 2) % len(cities)]})", kind="企业 (enterprise)",
@@ -60,7 +60,7 @@ def main() -> None:
             rows, plan = clock("partners: read + validate + plan", lambda: upkeep_partners.preview_partners(
                 conn, pdata, uploader=everyone, labels=partner_labels(), ref=ref))
             assert plan.ok, plan.problems[:3]
-            clock(f"partners: apply {len(plan.changes):,} changes", lambda: upkeep.apply_plan(
+            clock(f"partners: apply {len(plan.changes):,} changes", lambda: upkeep_apply.apply_plan(
                 conn, plan, rows, actor="bench", file_name="p.xlsx", sha256="", source="cli", uploader=everyone))
             again = clock("partners: re-plan the same file (no-op)", lambda: upkeep_partners.preview_partners(
                 conn, pdata, uploader=everyone, labels=partner_labels(), ref=ref)[1])

@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import config, migrate, schema
 from data_access.refresh import refresh
-from data_access.seed import existing_rows, seed_database
 
 # The embedded demo: about 330,000 funnel events, seeded in a few seconds.
 DEFAULT_LEARNERS = 150_000
@@ -39,6 +38,8 @@ def ensure_database(url: str | None = None, *, progress: bool = False) -> Status
     try:
         engine = config.make_engine(url)
         if config.is_embedded(url):
+            from data_access.seed import existing_rows, seed_database  # only the embedded default is seeded here
+
             config.DATA_DIR.mkdir(parents=True, exist_ok=True)
             migrate.upgrade(engine)
             with engine.connect() as conn:

@@ -5,13 +5,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from components.ui.context import page_context
 from components.export import export_filename, to_csv_bytes
 from components.export.tables import clean_frame
-from components.ui.exports import audited
 from components.i18n import format_date, label, t, t_md
+from components.ui.context import page_context
+from components.ui.exports import audited
 from data_access import access, codes
-from data_access import cache as data
+from data_access import runners as data
 
 ctx = page_context()
 lang = ctx.lang

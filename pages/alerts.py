@@ -10,15 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from components.delivery.alerts import alert_text, rule_label
-from components.ui.auth import read_secrets
-from components.ui.context import page_context
 from components.delivery.channels import DeliveryError, configured_robots, resolve_robot
 from components.delivery.digest import ordered
 from components.export.tables import clean_frame
 from components.i18n import LANG_NAMES, format_date, t, t_md
 from components.sections import PACK_DEFAULT, SECTIONS
-from data_access import alerts, subscriptions
-from data_access import cache as data
+from components.ui.auth import read_secrets
+from components.ui.context import page_context
+from data_access import alerts, cache, subscriptions
+from data_access import runners as data
 from data_access.untrusted import md
 
 ctx = page_context()
@@ -113,7 +113,7 @@ with tab_mine:
         st.subheader(t("subs.new", lang))
         # Only the robots whose group may see some province of this user (subscriptions.robot_allowed,
         # asked again on save with the provinces chosen, and by the runner at send time).
-        me, catalogue = data.user(ctx.actor), data.province_catalogue()
+        me, catalogue = data.user(ctx.actor), cache.province_catalogue()
         region_of = dict(zip(catalogue["province_code"], catalogue["region"]))
         robots, audiences = [], {}
         for name, kind in configured_robots(secrets, os.environ):

@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from components.ui.context import page_header
-from components.export.tables import clean_frame
-from components.ui.exports import export_view
-from components.ui.filter_bar import request_provinces
-from components.i18n import format_number, label, t, t_md
 from components.charts.maps import Metric, coverage_deck, coverage_legend, province_from_selection
 from components.charts.palette import KIND_COLORS
-from components.ui.sections import show, takeaway, view
+from components.export.tables import clean_frame
+from components.i18n import format_number, label, t, t_md
 from components.sections import SECTIONS
+from components.ui.context import page_header
+from components.ui.exports import export_view
+from components.ui.filter_bar import request_provinces
+from components.ui.sections import show, takeaway, view
 from data_access.untrusted import html, md
 
 ctx = page_header("coverage")

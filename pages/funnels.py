@@ -4,10 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from components.ui.context import page_header
 from components.i18n import format_date, format_number, format_percent, label, t, t_md
-from components.ui.sections import show, view
 from components.sections import SECTIONS
+from components.ui.context import page_header
+from components.ui.sections import show, view
 from data_access.untrusted import md
 
 ctx = page_header("funnels")

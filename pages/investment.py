@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from components.charts.investment import plot_project_plan
-from components.ui.context import page_header
-from components.ui.exports import export_menu
 from components.i18n import format_date, format_money, format_number, label, money_unit_scale, t
 from components.kpi import render_cards
-from components.ui.sections import show, takeaway, view
 from components.sections.investment import STATUS_ORDER, paid_to_date_rate, project_life, risk_text
+from components.ui.context import page_header
+from components.ui.exports import export_menu
+from components.ui.sections import show, takeaway, view
 from data_access.cache import db
 from data_access.untrusted import clean, md
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from components.ui.context import page_header
-from components.ui.exports import export_view
 from components.i18n import t
 from components.kpi import render_cards
+from components.ui.context import page_header
+from components.ui.exports import export_view
 from components.ui.sections import show, takeaway, view
 
 ctx = page_header("overview")

@@ -7,11 +7,11 @@ from typing import TypedDict, cast
 import streamlit as st
 
 from components.briefing import pack_meta
-from components.ui.context import page_header
 from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename, render_charts
-from components.ui.exports import audited
 from components.i18n import format_number, t, t_md
 from components.sections import PACK_DEFAULT, SECTIONS, build_views
+from components.ui.context import page_header
+from components.ui.exports import audited
 from data_access.cache import db
 from data_access.scope import Scope
 from data_access.untrusted import md

@@ -7,16 +7,17 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from components.ui import state
-from components.ui.context import page_context
 from components.export import export_filename
 from components.export.tables import clean_frame
-from components.ui.exports import audited
 from components.i18n import format_number, t, t_md
-from components.upkeep.text import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
+from components.ui import state
+from components.ui.context import page_context
+from components.ui.exports import audited
 from components.upkeep.partners import partner_labels, partners_template
-from data_access import cache as data
-from data_access import codes, upkeep, upkeep_partners
+from components.upkeep.text import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
+from data_access import codes, upkeep, upkeep_apply, upkeep_partners
+from data_access import engine as data_engine
+from data_access import runners as data
 from data_access.untrusted import clean, md
 
 ctx = page_context()
@@ -90,13 +91,13 @@ with tab_upload:
                          help=t("upkeep.apply_help", lang)):
                 try:
                     with st.spinner(t("upkeep.applying", lang)):
-                        upload_id = data.upkeep_run(upkeep.apply_plan, write=True, plan=plan, rows=rows, actor=ctx.actor,
+                        upload_id = data.upkeep_run(upkeep_apply.apply_plan, write=True, plan=plan, rows=rows, actor=ctx.actor,
                                                     file_name=file.name, sha256=upkeep.file_sha256(raw), source="page",
                                                     uploader=uploader)
                 except upkeep.UpkeepError as exc:  # its params may quote a cell of the file
                     st.error(t_md(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:
-                    data.upkeep_applied()
+                    data_engine.upkeep_applied()
                     st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload
                     st.session_state[state.UPKEEP_RESULT] = (
                         t("upkeep.nothing_to_do", lang) if upload_id is None else
@@ -133,12 +134,12 @@ with tab_history:
             elif st.button(t_md("upkeep.revert", lang, id=chosen), icon=":material/undo:", key="upkeep_revert",
                            help=t("upkeep.revert_help", lang)):
                 try:
-                    new_id = data.upkeep_run(upkeep.revert_upload, write=True, upload_id=int(chosen), actor=ctx.actor,
+                    new_id = data.upkeep_run(upkeep_apply.revert_upload, write=True, upload_id=int(chosen), actor=ctx.actor,
                                              allowed=ctx.allowed, national=national)
                 except upkeep.UpkeepError as exc:
                     st.error(t_md(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:
-                    data.upkeep_applied()
+                    data_engine.upkeep_applied()
                     st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload
                     st.session_state[state.UPKEEP_RESULT] = t("upkeep.reverted", lang, upload=chosen, id=new_id)
                     st.rerun()

@@ -3,6 +3,12 @@
 The server URLs come from TEST_POSTGRES_URL / TEST_MARIADB_URL, defaulting to the local servers
 (trust auth / root without password). A test database ``cockpit_test`` is created if missing.
 Under CI=true a server that cannot be reached FAILS the tests that need it instead of skipping.
+COCKPIT_TEST_DIALECTS (e.g. "sqlite", as ``make check`` sets it) leaves the other dialects out.
+
+Test tiers (docs/TESTING.md) are markers given here by directory, so nobody has to remember them:
+``unit`` (tests/components, tests/data_access), ``apptest`` (tests/app), ``server`` (tests/e2e:
+they start an app server, a provider, nginx or a PostgreSQL cluster), and ``browser`` on top for
+every test that needs Chromium (the fixtures ``browser``, ``chromium_path``, ``chromium_session``).
 """
 
 from __future__ import annotations
@@ -23,9 +29,35 @@ SERVER_URLS = {
     "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/cockpit_test"),
 }
 DIALECTS = ("sqlite", "postgresql", "mariadb")
+# The dialects this run tests: all three unless COCKPIT_TEST_DIALECTS names fewer.
+SELECTED_DIALECTS = tuple(d for d in DIALECTS
+                          if d in os.environ.get("COCKPIT_TEST_DIALECTS", ",".join(DIALECTS)).split(","))
+TESTS = Path(__file__).resolve().parent
+TIER_OF_FOLDER = {"components": "unit", "data_access": "unit", "app": "apptest", "e2e": "server"}
+BROWSER_FIXTURES = frozenset({"browser", "chromium_path", "chromium_session"})
 # Small but realistic: enough learners for every stage and channel to appear.
 TEST_LEARNERS = 4000
 TEST_SEED = 11
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test with its tier (and ``browser`` when it needs Chromium); leave out the
+    parametrizations of dialects that COCKPIT_TEST_DIALECTS does not select."""
+    left_out = {d for d in DIALECTS if d not in SELECTED_DIALECTS}
+    keep, deselected = [], []
+    for item in items:
+        path = Path(item.path).resolve()
+        folder = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else ""
+        # A test marked ``server`` by hand (a benchmark run end to end) keeps that tier.
+        if folder in TIER_OF_FOLDER and not item.get_closest_marker("server"):
+            item.add_marker(TIER_OF_FOLDER[folder])
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker("browser")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        (deselected if left_out & {v for v in params.values() if isinstance(v, str)} else keep).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = keep
 
 
 def _ensure_database(url: str) -> None:
@@ -49,6 +81,8 @@ def _ensure_database(url: str) -> None:
 
 def server_engine(dialect: str, suffix: str = "") -> sa.Engine:
     """An engine on the named server's test database (+ suffix), or skip (fail under CI) if unreachable."""
+    if dialect not in SELECTED_DIALECTS:
+        pytest.skip(f"{dialect} is not in COCKPIT_TEST_DIALECTS")
     base = make_url(SERVER_URLS[dialect])
     url = base.set(database=f"{base.database}{suffix}").render_as_string(hide_password=False)
     try:

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
-from components.i18n import money_unit_scale
 from components.charts.palette import FONT_FAMILY, GRID
+from components.i18n import money_unit_scale
 
 
 def styled(fig: go.Figure, *, title: str | None = None, height: int = 360, legend: bool = True) -> go.Figure:

@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts._layout import styled
-from components.i18n import format_number, label
 from components.charts.palette import KIND_COLORS, NO_DATA, SEQUENTIAL, sequential_index
+from components.i18n import format_number, label
 from data_access.untrusted import html
 
 

@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts._layout import styled
-from components.i18n import format_number, format_percent, label, t
 from components.charts.palette import CHANNEL_COLORS, STAGE_COLORS, TIER_COLORS
+from components.i18n import format_number, format_percent, label, t
 from data_access.codes import STAGES
 from data_access.untrusted import html
 

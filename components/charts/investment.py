@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts._layout import money_scale, styled
-from components.i18n import format_money, t
 from components.charts.palette import MONEY_COLORS
+from components.i18n import format_money, t
 from data_access.untrusted import html
 
 

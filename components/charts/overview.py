@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts._layout import styled
-from components.i18n import format_delta, format_number
 from components.charts.palette import CHANNEL_COLORS, RISK_COLOR
+from components.i18n import format_delta, format_number
 from data_access.untrusted import html
 
 

@@ -53,8 +53,8 @@ def base_url(secrets: dict, env) -> str:
 def prepare(engine, conn, s, *, user, cat, thresholds, url: str) -> Prepared | None:
     """Build the digest of subscription ``s`` as its owner may see it now; None when the owner may
     see nothing (disabled, removed, or no province left)."""
-    from components.delivery import digest
     from components.commands._context import section_context
+    from components.delivery import digest
     from components.sections import build_views
     from data_access import access, alerts, reader
 
@@ -92,8 +92,8 @@ def robot_for(s, *, user, region_of, secrets: dict, env):
 def send(p: Prepared, s, *, user, secrets: dict, env, target=None) -> str:
     """Send one prepared digest (a robot's ``target`` from :func:`robot_for`); the format for the
     audit row. Raises DeliveryError."""
-    from components.delivery import channels as delivery
     from components.briefing import pack_meta
+    from components.delivery import channels as delivery
     from components.export import ExportUnavailable, build_pdf, export_filename
     from components.i18n import t
 
@@ -118,8 +118,8 @@ def digest(argv: list[str]) -> int:
     """Send (or with --dry-run print) every digest due now; returns the exit code."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from components.delivery import channels as delivery
     from components.commands._context import read_catalogue
+    from components.delivery import channels as delivery
     from data_access import access, alerts, config, subscriptions
 
     parser = OneLineParser(prog="python -m components.cli digest",

@@ -16,9 +16,9 @@ def import_(argv: list[str]) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from components.i18n import t
-    from components.upkeep.text import metric_labels, preview_text, problem_text
     from components.upkeep.partners import partner_labels
-    from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_partners
+    from components.upkeep.text import metric_labels, preview_text, problem_text
+    from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_apply, upkeep_partners
 
     parser = OneLineParser(prog="python -m components.cli import",
                            description="Import annual targets, or partners and agreements, from an XLSX file made "
@@ -79,7 +79,7 @@ def import_(argv: list[str]) -> int:
             print(t("upkeep.dry_run", lang))
             return 0
         with engine.begin() as conn:
-            upload_id = upkeep.apply_plan(conn, plan, rows, actor=uploader.actor, file_name=path.name,
+            upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor=uploader.actor, file_name=path.name,
                                           sha256=upkeep.file_sha256(data), source="cli", uploader=uploader)
         if upload_id is None:
             print(t("upkeep.nothing_to_do", lang))

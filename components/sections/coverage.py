@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts.coverage import plot_new_partners, plot_province_bars
-from components.i18n import format_date, format_delta, format_number, format_percent, label, t
 from components.charts.maps import Metric, coverage_static_figure, province_colors
+from components.i18n import format_date, format_delta, format_number, format_percent, label, t
 from components.sections.base import Section, SectionContext
 from data_access.codes import TIERS
 

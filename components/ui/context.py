@@ -14,10 +14,10 @@ from functools import cached_property
 
 import streamlit as st
 
-from components.ui import state
 from components.filters import Filters, FilterText
 from components.i18n import t
 from components.sections import SectionContext
+from components.ui import state
 from data_access.scope import Scope
 from data_access.untrusted import md
 

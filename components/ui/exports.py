@@ -14,11 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.ui.context import PageContext
 from components.export import export_filename, figure_to_bytes, to_csv_bytes, to_xlsx_bytes
 from components.export.images import ImageFormat, find_chromium
 from components.i18n import catalogue, format_date, label, t
 from components.sections import View
+from components.ui.context import PageContext
 from data_access.untrusted import md
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv",

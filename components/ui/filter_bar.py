@@ -17,9 +17,9 @@ from functools import partial
 
 import streamlit as st
 
-from components.ui import state
 from components.filters import REGIONS, SLICES, Filters, parse_params, to_params
 from components.i18n import LANG_NAMES, LANGS, format_period, label, t, t_md
+from components.ui import state
 from data_access.untrusted import clean
 
 

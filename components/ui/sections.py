@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.ui.context import PageContext
 from components.export.tables import clean_frame
-from components.ui.exports import export_view
 from components.i18n import t
 from components.sections import SECTIONS, Section, View
+from components.ui.context import PageContext
+from components.ui.exports import export_view
 from data_access.cache import db
 from data_access.untrusted import md
 

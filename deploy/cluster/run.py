@@ -219,8 +219,8 @@ def signs_in(streamlit_args: list[str], env: dict[str, str]) -> bool:
     """True when the replicas' secrets (``--secrets.files`` or .streamlit/secrets.toml) have a usable [auth]."""
     import tomllib
 
-    from components.ui import auth
     from components.commands.serve import _secrets_files
+    from components.ui import auth
 
     merged: dict = {}
     for path in _secrets_files(streamlit_args):

@@ -233,10 +233,10 @@ def test_an_admin_adds_and_disables_a_user_and_both_are_audited(sso, users):
 def test_an_audit_writer_records_one_row_per_export_with_user_and_scope(app_db_url, users, monkeypatch):
     """The function the frame hands to every download button (components.ui.exports.audited)."""
     from components.ui.exports import audited
-    from data_access import cache
+    from data_access import runners
 
     monkeypatch.setenv("DATABASE_URL", app_db_url)
-    write = cache.audit_writer(actor="henan@corp.cn", provinces=HENAN, filters={"province": [HENAN]}, data_as_of=None)
+    write = runners.audit_writer(actor="henan@corp.cn", provinces=HENAN, filters={"province": [HENAN]}, data_as_of=None)
 
     class Ctx:
         audit = staticmethod(write)
@@ -273,21 +273,21 @@ def test_every_download_button_in_the_app_is_audited():
 
 def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(app_db_url, users, monkeypatch):
     """Download callables run at the click without a rerun of the frame: they check the row again."""
-    from data_access import cache
+    from data_access import runners
 
     monkeypatch.setenv("DATABASE_URL", app_db_url)
-    write = cache.audit_writer(actor="hubei@corp.cn", provinces=HUBEI, filters={}, data_as_of=None,
+    write = runners.audit_writer(actor="hubei@corp.cn", provinces=HUBEI, filters={}, data_as_of=None,
                                recheck=((HUBEI,), dict(zip(all_provinces(app_db_url), ["?"] * 99)), "regional"))
     write(page="coverage", item="gaps", fmt="csv")  # allowed while enabled
     with users.begin() as conn:
         before = len(access.get_audit_log(conn, actor="hubei@corp.cn", action="export"))
         access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=False)
     try:
-        with pytest.raises(cache.ExportRefused):
+        with pytest.raises(runners.ExportRefused):
             write(page="coverage", item="gaps", fmt="csv")
         with users.begin() as conn:
             access.set_user(conn, email="hubei@corp.cn", actor="cli:test", enabled=True, provinces=[HENAN])
-        with pytest.raises(cache.ExportRefused):  # enabled again, but Hubei is no longer granted
+        with pytest.raises(runners.ExportRefused):  # enabled again, but Hubei is no longer granted
             write(page="coverage", item="gaps", fmt="csv")
         with users.connect() as conn:
             assert len(access.get_audit_log(conn, actor="hubei@corp.cn", action="export")) == before
@@ -299,17 +299,17 @@ def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(ap
 def test_an_audit_log_download_from_a_page_drawn_before_the_admin_was_demoted_is_refused(app_db_url, users, monkeypatch):
     """Provinces are not the only thing that can change: the role is read again at the click too
     (an admin demoted to executive keeps every province, but not the audit log)."""
-    from data_access import cache
+    from data_access import runners
 
     monkeypatch.setenv("DATABASE_URL", app_db_url)
     everything = all_provinces(app_db_url)
-    write = cache.audit_writer(actor="admin@corp.cn", provinces="*", filters={}, data_as_of=None,
+    write = runners.audit_writer(actor="admin@corp.cn", provinces="*", filters={}, data_as_of=None,
                                recheck=(tuple(everything), dict(zip(everything, ["?"] * 99)), "admin"))
     write(page="admin", item="audit_log", fmt="csv")  # allowed while admin
     with users.begin() as conn:
         access.set_user(conn, email="admin@corp.cn", actor="cli:test", role="executive")
     try:
-        with pytest.raises(cache.ExportRefused):
+        with pytest.raises(runners.ExportRefused):
             write(page="admin", item="audit_log", fmt="csv")
     finally:
         with users.begin() as conn:

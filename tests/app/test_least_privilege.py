@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from components.i18n import format_number, t
-from data_access import access, cache, config, queries
+from data_access import access, config, queries, runners
 from data_access.config import PROJECT_ROOT
 from tests.app.helpers import assert_clean, default_scope
 
@@ -74,7 +74,7 @@ def test_overview_figures_and_an_audited_export_as_the_least_privilege_user(app,
         kpis = queries.get_kpis(conn, scope=default_scope(url, ["420000"])).set_index("metric")
     shown = {m.label: m.value for m in at.metric}
     assert shown[t("metric.leads", "zh")] == format_number(kpis.loc["leads", "value"], "zh")
-    write = cache.audit_writer(actor="reader-test", provinces="420000", filters={}, data_as_of=None)
+    write = runners.audit_writer(actor="reader-test", provinces="420000", filters={}, data_as_of=None)
     write(page="overview", item="kpis", fmt="csv")
     with owner.connect() as conn:
         assert len(access.get_audit_log(conn, actor="reader-test")) >= 1
@@ -83,7 +83,7 @@ def test_overview_figures_and_an_audited_export_as_the_least_privilege_user(app,
 def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
     """docs/grants/*.sql give the app what the data-upkeep page writes: targets and their history."""
     from components.upkeep.text import metric_labels
-    from data_access import upkeep
+    from data_access import upkeep, upkeep_apply
     from tests.data_access.test_upkeep import workbook
 
     reader, owner = reader_url
@@ -95,10 +95,10 @@ def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
                                                  uploader=upkeep.Uploader("x", "admin", tuple(ref.provinces), True),
                                                  metric_labels=metric_labels())
             plan = upkeep.plan_targets(conn, rows)
-            upload_id = upkeep.apply_plan(conn, plan, rows, actor="reader-test", file_name="f.xlsx", sha256="",
+            upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor="reader-test", file_name="f.xlsx", sha256="",
                                           source="page")
             assert upload_id is not None
-            upkeep.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
+            upkeep_apply.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
             assert not problems
             conn.rollback()  # leave the shared database as it was
     finally:
@@ -108,7 +108,7 @@ def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
 def test_a_partners_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
     """The grants also cover partners and agreements: insert, update, and the delete of a revert."""
     from components.upkeep.partners import partner_labels
-    from data_access import upkeep, upkeep_partners
+    from data_access import upkeep, upkeep_apply, upkeep_partners
     from tests.data_access.test_upkeep_partners import row, workbook
 
     reader, _ = reader_url
@@ -119,10 +119,10 @@ def test_a_partners_upload_and_its_revert_run_as_the_least_privilege_user(reader
             everyone = upkeep.Uploader("x", "admin", tuple(ref.provinces), True)
             rows, plan = upkeep_partners.preview_partners(conn, workbook([row("最小权限测试学院")], ref),
                                                           uploader=everyone, labels=partner_labels(), ref=ref)
-            upload_id = upkeep.apply_plan(conn, plan, rows, actor="reader-test", file_name="p.xlsx", sha256="",
+            upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor="reader-test", file_name="p.xlsx", sha256="",
                                           source="page", uploader=everyone)
             assert upload_id is not None and upkeep_partners.current(conn, "partner", "最小权限测试学院") is not None
-            upkeep.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
+            upkeep_apply.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
             assert upkeep_partners.current(conn, "partner", "最小权限测试学院") is None
             conn.rollback()
     finally:

@@ -14,8 +14,8 @@ import json
 import pandas as pd
 import pytest
 
-from components.ui import state
 from components.sections import SECTIONS, View, build_views
+from components.ui import state
 from data_access import config, reader
 from tests.app.helpers import assert_clean, shown
 

@@ -113,14 +113,14 @@ def test_a_database_that_is_down_gives_a_message_not_a_traceback(app, monkeypatc
 
 
 def test_a_statement_timeout_says_narrow_the_filters_and_is_logged_with_its_scope(app, monkeypatch, caplog):
-    from data_access import cache, config
+    from data_access import cache, config, engine
 
     at = app({"province": "410000"})
     at.run()
     assert_clean(at)
     # Every statement now outlives the timeout (SQLite's progress handler interrupts it).
     monkeypatch.setattr(config, "STATEMENT_TIMEOUT_S", 0.0)
-    cache._engine.clear()
+    engine._engine.clear()
     cache._cached.clear()
     at.run()
     assert not at.exception and not at.error

@@ -15,10 +15,10 @@ from pypdf import PdfReader
 from components.briefing import pack_meta
 from components.export import build_pdf, build_pptx
 from components.export.images import find_chromium
-from components.ui.exports import export_frame
 from components.filters import Filters
 from components.i18n import format_number, label
 from components.sections import SECTIONS, SectionContext, build_views
+from components.ui.exports import export_frame
 from data_access import access, config, reader
 from data_access.config import PROJECT_ROOT
 from data_access.scope import Scope

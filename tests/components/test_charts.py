@@ -19,8 +19,8 @@ from components.charts.funnel import (
 )
 from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars, plot_project_plan
 from components.charts.overview import plot_movers
-from components.i18n import format_money, label, t
 from components.charts.palette import CHANNEL_COLORS, MONEY_COLORS, NO_DATA, RISK_COLOR, STAGE_COLORS
+from components.i18n import format_money, label, t
 
 STAGES = ["lead", "consultation", "trial_class", "enrolled", "completed", "certified", "employed"]
 

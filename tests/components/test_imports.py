@@ -17,8 +17,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 VOCABULARY = {"data_access.codes", "data_access.scope", "data_access.untrusted"}
-# components/ modules that draw with streamlit or wire the app (the rest must be pure).
-UI = {"auth.py", "context.py", "export_ui.py", "filter_bar.py", "outage.py", "section_ui.py", "state.py", "cli.py"}
+# components/ folders whose modules draw with streamlit or wire the app (the rest must be pure):
+# ui/ (the Streamlit floor), commands/ and cli.py (the command line).
+UI_FOLDERS = {"ui", "commands"}
+UI_FILES = {"cli.py"}
 
 
 def runtime_imports(path: Path) -> set[str]:
@@ -44,7 +46,7 @@ def runtime_imports(path: Path) -> set[str]:
 def pure_component_modules() -> list[Path]:
     base = ROOT / "components"
     return sorted(p for p in base.rglob("*.py")
-                  if p.relative_to(base).parts[0] != "commands" and not (len(p.relative_to(base).parts) == 1 and p.name in UI))
+                  if p.relative_to(base).parts[0] not in UI_FOLDERS and str(p.relative_to(base)) not in UI_FILES)
 
 
 @pytest.mark.parametrize("name", sorted(VOCABULARY))
@@ -75,3 +77,85 @@ def test_the_walk_sees_the_modules_it_checks():
     assert {"components/sections/overview.py", "components/charts/funnel.py", "components/filters.py",
             "components/briefing.py", "components/kpi.py"} <= names
     assert "components/ui/sections.py" not in names
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Every project module (components/, data_access/, but migrations) → the project modules it
+    imports anywhere (module level and inside functions alike: a deferred import is still a cycle)."""
+    mods: dict[str, Path] = {}
+    for path in [*(ROOT / "components").rglob("*.py"), *(ROOT / "data_access").rglob("*.py")]:
+        if "migrations" in path.parts:
+            continue
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        mods[name] = path
+
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        deps: set[str | None] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                deps.update(resolve(a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                deps.update(resolve(f"{node.module}.{a.name}") or resolve(node.module) for a in node.names)
+        # a package importing its own submodules (sections/__init__ lists its sections) is not a cycle
+        graph[name] = {d for d in deps if d and d != name and not d.startswith(name + ".")}
+    return graph
+
+
+def test_the_import_graph_has_no_cycle():
+    graph = module_graph()
+    assert {"data_access.upkeep", "data_access.upkeep_apply", "components.ui.auth"} <= set(graph)
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            raise AssertionError("import cycle: " + " → ".join([*path[path.index(node):], node]))
+        if node in done:
+            return
+        for dep in sorted(graph.get(node, ())):
+            visit(dep, [*path, node])
+        done.add(node)
+
+    for module in sorted(graph):
+        visit(module, [])
+
+
+def test_the_cycle_check_sees_a_cycle(monkeypatch):
+    """The check above fails on a cycle (two modules that import each other, one inside a function)."""
+    graph = module_graph()
+    graph["data_access.upkeep"] = graph["data_access.upkeep"] | {"data_access.upkeep_apply"}
+    monkeypatch.setattr(sys.modules[__name__], "module_graph", lambda: graph)
+    with pytest.raises(AssertionError, match="import cycle"):
+        test_the_import_graph_has_no_cycle()
+
+
+def test_the_apps_import_chain_does_not_load_the_seed_generator():
+    """Importing what app.py and the pages import (module level) leaves data_access.seed unloaded:
+    the demo-data generator is imported only when the embedded default must be seeded."""
+    import subprocess
+
+    top = set()
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        top |= {m for m in runtime_imports(path) if m.split(".")[0] in ("components", "data_access")}
+    modules = sorted({m for m in top if importlib_util_find(m)})
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
+            + "print(sorted(m for m in sys.modules if m.startswith('data_access.seed')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "data_access.cache" in modules and "components.ui.context" in modules
+    assert done.stdout.strip() == "[]", f"the app's imports load {done.stdout.strip()}"
+
+
+def importlib_util_find(name: str) -> bool:
+    """True when ``name`` is a module (not a name imported from one)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False

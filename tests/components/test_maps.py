@@ -18,7 +18,6 @@ import pytest
 from streamlit.elements.deck_gl_json_chart import PydeckSelectionSerde
 
 from components import i18n
-
 from components.charts import maps, palette
 from components.charts.maps import (
     PARTNER_LAYER,

@@ -12,8 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from components.upkeep.text import changes_frame, plan_frame, problem_text
 from components.upkeep.partners import PARTNER_FIELDS, partner_labels, partners_template, pheader
+from components.upkeep.text import changes_frame, plan_frame, problem_text
 from data_access import upkeep, upkeep_partners
 
 HENAN, HUBEI = "410000", "420000"

@@ -7,9 +7,13 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from data_access import config
 from tests.conftest import server_engine
 
+# It starts the app and walks its pages in Chromium: the server tier, not the data layer's.
+pytestmark = [pytest.mark.server, pytest.mark.browser]
 PAGES = ("overview", "coverage", "investment", "funnels")
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from components.commands import main
 from components.upkeep.text import header, metric_labels, targets_template
-from data_access import access, queries, schema, upkeep
+from data_access import access, queries, schema, upkeep, upkeep_apply
 from data_access.scope import year_scope
 from tests.data_access.conftest import kill_at
 
@@ -53,7 +53,7 @@ def test_a_filled_template_applies_and_the_kpi_cards_read_the_new_targets(conn):
                      (YEAR, "河南省 (410000)", "计划投入 (planned_fen)", 1280, "万元")])
     rows, problems, plan = load(conn, data)
     assert problems == [] and plan is not None and plan.counts["inserted"] == 2
-    upload_id = upkeep.apply_plan(conn, plan, rows, actor="cli:test", file_name="t.xlsx",
+    upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor="cli:test", file_name="t.xlsx",
                                   sha256=upkeep.file_sha256(data), source="cli")
     assert upload_id is not None
     kpis = queries.get_kpis(conn, scope=year_scope([HENAN], YEAR)).set_index("metric")["target"]
@@ -72,7 +72,7 @@ def test_one_bad_row_among_500_names_that_row_and_nothing_can_be_applied(conn):
     assert [(p.row, p.column, p.code, p.arg("value")) for p in problems] == [(319, "province", "bad_province", "河兰省")]
     before = conn.execute(sa.select(sa.func.count()).select_from(tg)).scalar_one()
     with pytest.raises(upkeep.UpkeepError):
-        upkeep.apply_plan(conn, upkeep.Plan("targets", problems=tuple(problems), problem_count=1), rows, actor="x",
+        upkeep_apply.apply_plan(conn, upkeep.Plan("targets", problems=tuple(problems), problem_count=1), rows, actor="x",
                           file_name="f", sha256="", source="cli")
     assert conn.execute(sa.select(sa.func.count()).select_from(tg)).scalar_one() == before
 
@@ -80,52 +80,52 @@ def test_one_bad_row_among_500_names_that_row_and_nothing_can_be_applied(conn):
 def test_reapplying_the_same_file_changes_and_records_nothing(conn):
     data = workbook([(YEAR, "河南省", "leads", 900, "")])
     rows, _, plan = load(conn, data)
-    assert upkeep.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="h", source="cli") is not None
+    assert upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="h", source="cli") is not None
     uploads = conn.execute(sa.select(sa.func.count()).select_from(schema.data_upload)).scalar_one()
     rows, _, again = load(conn, data)
     assert again.changes == () and again.counts["unchanged"] == 1
-    assert upkeep.apply_plan(conn, again, rows, actor="a", file_name="f", sha256="h", source="cli") is None
+    assert upkeep_apply.apply_plan(conn, again, rows, actor="a", file_name="f", sha256="h", source="cli") is None
     assert conn.execute(sa.select(sa.func.count()).select_from(schema.data_upload)).scalar_one() == uploads
 
 
 def test_a_preview_made_before_another_upload_is_refused(conn):
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 900, "")]))
     other, _, other_plan = load(conn, workbook([(YEAR, HENAN, "leads", 950, "")]))
-    upkeep.apply_plan(conn, other_plan, other, actor="a", file_name="g", sha256="", source="cli")
+    upkeep_apply.apply_plan(conn, other_plan, other, actor="a", file_name="g", sha256="", source="cli")
     with pytest.raises(upkeep.UpkeepError) as err:
-        upkeep.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="", source="cli")
+        upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="", source="cli")
     assert err.value.code == "stale_preview" and target(conn, YEAR, HENAN, "leads") == 950
 
 
 def test_revert_restores_the_previous_values_as_a_new_upload_and_keeps_history(conn):
     first_rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 900, ""), (YEAR, HENAN, "enrolled", 90, "")]))
-    base = upkeep.apply_plan(conn, plan, first_rows, actor="a", file_name="base", sha256="", source="cli")
+    base = upkeep_apply.apply_plan(conn, plan, first_rows, actor="a", file_name="base", sha256="", source="cli")
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 1000, ""), (YEAR, "全国", "leads", 5000, "")]))
     assert plan.counts == {"inserted": 1, "changed": 1, "ended": 0, "unchanged": 0}
-    second = upkeep.apply_plan(conn, plan, rows, actor="a", file_name="second", sha256="", source="cli")
-    undo = upkeep.revert_upload(conn, second, actor="admin@corp.cn", allowed=(HENAN,), national=True)
+    second = upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="second", sha256="", source="cli")
+    undo = upkeep_apply.revert_upload(conn, second, actor="admin@corp.cn", allowed=(HENAN,), national=True)
     assert target(conn, YEAR, HENAN, "leads") == 900 and target(conn, YEAR, None, "leads") is None
     assert target(conn, YEAR, HENAN, "enrolled") == 90
     history = upkeep.list_uploads(conn, provinces=None, national=True).set_index("id")
     assert history.loc[second, "reverted_by"] == undo and history.loc[undo, "reverts_upload_id"] == second
     assert {base, second, undo} <= set(history.index)
     with pytest.raises(upkeep.UpkeepError, match="already_reverted"):
-        upkeep.revert_upload(conn, second, actor="a", allowed=(HENAN,), national=True)
+        upkeep_apply.revert_upload(conn, second, actor="a", allowed=(HENAN,), national=True)
 
 
 def test_revert_is_refused_when_a_later_upload_moved_the_same_key(conn):
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 900, "")]))
-    first = upkeep.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="", source="cli")
+    first = upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="", source="cli")
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 950, "")]))
-    upkeep.apply_plan(conn, plan, rows, actor="a", file_name="g", sha256="", source="cli")
+    upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="g", sha256="", source="cli")
     with pytest.raises(upkeep.UpkeepError) as err:
-        upkeep.revert_upload(conn, first, actor="a", allowed=(HENAN,), national=True)
+        upkeep_apply.revert_upload(conn, first, actor="a", allowed=(HENAN,), national=True)
     assert err.value.code == "revert_conflict" and target(conn, YEAR, HENAN, "leads") == 950
 
 
 def test_a_money_target_in_the_wrong_unit_is_caught_against_its_neighbouring_year(conn):
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "disbursed_fen", 500, "万元")]))
-    upkeep.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="", source="cli")
+    upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="", source="cli")
     _, _, plan = load(conn, workbook([(YEAR + 1, HENAN, "disbursed_fen", 5_500_000, "万元")]))  # meant 元
     assert [(p.code, p.arg("year")) for p in plan.problems] == [("unit_scale", str(YEAR))]
     _, _, plan = load(conn, workbook([(YEAR + 1, HENAN, "disbursed_fen", 550, "万元")]))
@@ -155,7 +155,7 @@ def test_a_connection_killed_mid_apply_leaves_nothing_half_written(dialect, seed
     with pytest.raises(sa.exc.DBAPIError):
         with engine.begin() as c:
             kill_at(c, dialect, engine, statements=("INSERT INTO TARGET", "UPDATE TARGET"))
-            upkeep.apply_plan(c, plan, rows, actor="a", file_name="killed.xlsx", sha256="", source="cli")
+            upkeep_apply.apply_plan(c, plan, rows, actor="a", file_name="killed.xlsx", sha256="", source="cli")
     engine.dispose()  # the pool may hold the dead connection
     with engine.connect() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(tg).where(tg.c.year == YEAR + 3)).scalar_one() == 0
@@ -223,7 +223,7 @@ def test_after_a_seed_a_new_row_gets_a_free_id_on_every_dialect(conn):
 
 def test_the_history_filters_by_actor_and_day(conn):
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 4, "")]))
-    mine = upkeep.apply_plan(conn, plan, rows, actor="filter.me@corp.cn", file_name="f", sha256="", source="page")
+    mine = upkeep_apply.apply_plan(conn, plan, rows, actor="filter.me@corp.cn", file_name="f", sha256="", source="page")
     today = access.now().date()
     found = upkeep.list_uploads(conn, provinces=None, national=True, actor="filter.me@corp.cn", start=today, end=today)
     assert found["id"].tolist() == [mine]

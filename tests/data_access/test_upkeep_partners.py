@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from components.commands import main
 from components.upkeep.partners import partner_labels, partners_template
-from data_access import access, queries, schema, upkeep, upkeep_partners
+from data_access import access, queries, schema, upkeep, upkeep_apply, upkeep_partners
 from data_access.scope import year_scope
 from tests.data_access.conftest import kill_at
 
@@ -52,7 +52,7 @@ def preview(c, rows, uploader=None):
 
 
 def apply(c, rows, plan, uploader=None):
-    return upkeep.apply_plan(c, plan, rows, actor="a@corp.cn", file_name="p.xlsx", sha256="h", source="cli",
+    return upkeep_apply.apply_plan(c, plan, rows, actor="a@corp.cn", file_name="p.xlsx", sha256="h", source="cli",
                              uploader=uploader)
 
 
@@ -128,7 +128,7 @@ def test_revert_removes_an_added_partner_and_restores_a_changed_one(conn):
                                                        city=f"武汉市 ({WUHAN})", signed="2025-05-05")])
     upload = apply(conn, rows, plan)
     assert upkeep_partners.current(conn, "partner", name)["city_code"] == WUHAN
-    undo = upkeep.revert_upload(conn, upload, actor="admin@corp.cn", allowed=(HENAN, HUBEI), national=True)
+    undo = upkeep_apply.revert_upload(conn, upload, actor="admin@corp.cn", allowed=(HENAN, HUBEI), national=True)
     assert upkeep_partners.current(conn, "partner", name) == before
     assert upkeep_partners.current(conn, "partner", "测试职业学院丙") is None
     assert conn.execute(sa.select(sa.func.count()).select_from(ag).where(
@@ -146,7 +146,7 @@ def test_revert_refuses_to_remove_a_partner_that_a_project_now_uses(conn):
         partner_id=pid, city_code=ZHENGZHOU, start_on=dt.date(2025, 1, 1), end_on=dt.date(2027, 1, 1),
         committed_fen=0, status="planning"))
     with pytest.raises(upkeep.UpkeepError) as err:
-        upkeep.revert_upload(conn, upload, actor="admin@corp.cn", allowed=(HENAN,), national=True)
+        upkeep_apply.revert_upload(conn, upload, actor="admin@corp.cn", allowed=(HENAN,), national=True)
     assert err.value.code == "revert_in_use" and "project" in err.value.params["tables"]
 
 

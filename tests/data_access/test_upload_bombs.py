@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from components.upkeep.text import problem_text
 from components.upkeep.partners import PARTNER_FIELDS, partners_template, pheader
+from components.upkeep.text import problem_text
 from data_access import upkeep, upkeep_partners
 from data_access.config import PROJECT_ROOT
 

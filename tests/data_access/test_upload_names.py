@@ -10,8 +10,8 @@ import io
 import openpyxl
 import pytest
 
-from components.upkeep.text import problem_text
 from components.upkeep.partners import PARTNER_FIELDS
+from components.upkeep.text import problem_text
 from data_access import upkeep_partners
 from tests.components.test_upkeep_partner_files import EVERYONE, REF, book, codes_of, good
 

@@ -225,8 +225,9 @@ def test_the_briefing_pack_carries_hostile_names_literally(watched, hostile_app)
 # --- a digest --------------------------------------------------------------------------------------
 
 def test_a_digest_carries_hostile_names_as_text(hostile_app):
-    from components.delivery import channels as delivery, digest
     from components.commands._context import read_catalogue, section_context
+    from components.delivery import channels as delivery
+    from components.delivery import digest
     from components.sections import SECTIONS
     from data_access import alerts, config, reader
 
