@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import logging
 import os
 from pathlib import Path
 
 import streamlit as st
 
-from components.filters import dropped_text, filter_scope, period_options, to_params
+from components.context import EVERYTHING, Catalogue, context_for
+from components.filters import dropped_text, to_params
 from components.i18n import format_date, t, t_md
 from components.ui import auth, outage
-from components.ui.context import PageContext, set_page_context
+from components.ui.context import set_page_context
 from components.ui.filter_bar import render_filter_bar
-from data_access import access, cache, codes, engine, runners
-from data_access.queries import data_as_of
+from data_access import access, cache, engine, runners
 from data_access.scope import Scope
 
 logger = logging.getLogger("cockpit")
@@ -131,22 +131,15 @@ try:
         user = None
         allowed = access.allowed_provinces(access.User(email="demo", role="executive"), region_of)
         actor, role = "demo", "executive"
-    names = {r.province_code: (r.name_zh, r.name_en) for r in catalogue.itertuples()}
-    regions = {r: tuple(catalogue.loc[catalogue["region"] == r, "province_code"]) for r in codes.REGIONS}
-    everything = Scope(tuple(catalogue["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1))
-    freshness = cache.db.get_data_freshness(scope=everything)
-    as_of = data_as_of(freshness) or dt.date.today()
-    first = freshness.set_index("source").loc["funnel_event", "earliest_on"] or dt.date(as_of.year, 1, 1)
-    periods = period_options(first, as_of)
+    cat = Catalogue.of(catalogue, cache.db.get_data_freshness(scope=Scope(tuple(catalogue["province_code"]), *EVERYTHING)))
+    as_of, periods = cat.as_of, cat.periods
 
-    filters, dropped = render_filter_bar(names=names, allowed=allowed, regions=regions, periods=periods)
+    filters, dropped = render_filter_bar(names=cat.names, allowed=allowed, regions=cat.regions, periods=periods)
     lang = filters.lang
-    scope = filter_scope(filters, allowed, as_of)
-    audit = runners.audit_writer(actor=actor, provinces=access.provinces_text(scope.provinces, catalogue["province_code"]),
-                               filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of,
-                               recheck=(scope.provinces, region_of, role) if auth_cfg.mode == "sso" else None)
-    set_page_context(PageContext(scope=scope, filters=filters, lang=lang, as_of=as_of, names=names, allowed=allowed,
-                                 actor=actor, role=role, audit=audit))
+    ctx = context_for(cat, filters, allowed, actor=actor, role=role)
+    audit = runners.audit_writer(actor=actor, provinces=access.provinces_text(ctx.scope.provinces, cat.provinces),
+                                 filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of,
+                                 recheck=(ctx.scope.provinces, region_of, role) if auth_cfg.mode == "sso" else None)
 
     summaries = cache.summary_status()
     st.sidebar.caption(t_md("app.data_as_of", lang, date=format_date(as_of, lang)) + " · "
@@ -174,7 +167,9 @@ try:
     if user is not None and user.is_admin:  # other roles have no admin page: its URL falls back to the overview
         pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:",
                              url_path="admin"))
-    st.navigation(pages, position="top").run()
+    page = st.navigation(pages, position="top")
+    set_page_context(dataclasses.replace(ctx, audit=audit, page=page.url_path or "overview"))
+    page.run()
     if not health.ok:  # everything above came from the cache: say so, and keep looking
         outage.render_stale_notice(outage_slot, lang, cache.oldest_read(), health.down_since)
         outage.auto_retry(lambda: engine.health().ok, health.retry_in_s, lang)

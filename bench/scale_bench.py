@@ -109,29 +109,28 @@ class Shell:
     """What the app's frame works out before a page: provinces, data as of, the filters."""
 
     def __init__(self, conn) -> None:
+        from components.context import EVERYTHING, Catalogue
         from data_access.scope import Scope
         self.catalogue = queries.get_province_catalogue(conn)
-        self.everything = Scope(tuple(self.catalogue["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1))
+        self.everything = Scope(tuple(self.catalogue["province_code"]), *EVERYTHING)
         fresh = queries.get_data_freshness(conn, scope=self.everything)
-        as_of = queries.data_as_of(fresh)
-        if as_of is None:
+        if queries.data_as_of(fresh) is None:
             raise SystemExit("no data: seed the database first")
-        self.as_of: dt.date = as_of
+        self.cat = Catalogue.of(self.catalogue, fresh)
+        self.as_of: dt.date = self.cat.as_of
         self.events = int(fresh.set_index("source").loc["funnel_event", "rows"])
-        self.first = fresh.set_index("source").loc["funnel_event", "earliest_on"]
+        self.first = self.cat.first
 
     def context(self, provinces: tuple[str, ...] | None, as_of: dt.date | None = None):
         """The default view (latest year) of ``provinces`` (None: national), as the app would show
-        it on ``as_of`` (default: the data's date)."""
-        from components.filters import filter_scope, parse_params, period_options
-        from components.sections import SectionContext
-        as_of = as_of or self.as_of
-        allowed = tuple(self.catalogue["province_code"])
+        it on ``as_of`` (default: the data's date): the app's own context builder."""
+        import dataclasses
+
+        from components.context import context_from_params
+        cat = dataclasses.replace(self.cat, as_of=as_of or self.as_of)
         params = {"province": list(provinces)} if provinces else {}
-        filters, _ = parse_params(params, allowed=allowed, regions={}, periods=period_options(self.first, as_of))
-        scope = filter_scope(filters, allowed, as_of)
-        names = {r.province_code: (r.name_zh, r.name_en) for r in self.catalogue.itertuples()}
-        return SectionContext(scope=scope, filters=filters, lang="zh", as_of=as_of, names=names)
+        ctx, _ = context_from_params(cat, params, cat.provinces)
+        return ctx
 
 
 def sections_of(page: str):

@@ -3,12 +3,12 @@ views (components/sections), the same the pages show; nothing here computes a nu
 
 from __future__ import annotations
 
+from components.context import Context
 from components.export import PackMeta
 from components.i18n import format_date, t
-from components.sections import SectionContext
 
 
-def pack_meta(c: SectionContext) -> PackMeta:
+def pack_meta(c: Context) -> PackMeta:
     """Title-slide and footer text: the scope with every narrowed filter, the period with its dates."""
     lang = c.lang
     return PackMeta(title=t("brief.pack_title", lang), subtitle=t("app.title", lang), scope_text=c.text.scope_and_slices,

@@ -24,7 +24,7 @@ st.markdown(t("admin.intro", lang))
 
 
 def province_names(codes_: tuple[str, ...]) -> str:
-    return "、".join(ctx.province_name(p) for p in codes_) if lang == "zh" else ", ".join(ctx.province_name(p) for p in codes_)
+    return "、".join(ctx.name(p) for p in codes_) if lang == "zh" else ", ".join(ctx.name(p) for p in codes_)
 
 
 def grants_text(user: access.User) -> str:
@@ -59,7 +59,7 @@ with tab_users:
                             index=codes.ROLES.index(user.role) if user else 1,
                             format_func=lambda r: t(f"role.{r}", lang), help=t("admin.role_help", lang))
         provinces = st.multiselect(t("filter.provinces", lang), province_codes, key=f"{prefix}_provinces",
-                                   default=list(user.provinces) if user else [], format_func=ctx.province_name,
+                                   default=list(user.provinces) if user else [], format_func=ctx.name,
                                    placeholder=t("admin.none", lang))
         regions = st.multiselect(t("filter.regions", lang), codes.REGIONS, key=f"{prefix}_regions",
                                  default=list(user.regions) if user else [], format_func=lambda r: label("region", r, lang),

@@ -33,7 +33,7 @@ is_admin = ctx.role == "admin"
 def province_list(codes_: tuple[str, ...]) -> str:
     if not codes_:
         return t("subs.all_mine", lang)
-    return ("、" if lang == "zh" else ", ").join(ctx.province_name(p) for p in codes_)
+    return ("、" if lang == "zh" else ", ").join(ctx.name(p) for p in codes_)
 
 
 def schedule_text(s: subscriptions.Subscription) -> str:
@@ -126,10 +126,10 @@ with tab_mine:
                 audiences[name] = audience
         with st.form("subs_form", border=True):
             provinces = st.multiselect(t("subs.provinces", lang), list(ctx.allowed), key="subs_provinces",
-                                       format_func=ctx.province_name, placeholder=t("subs.all_mine", lang),
+                                       format_func=ctx.name, placeholder=t("subs.all_mine", lang),
                                        help=t("subs.provinces_help", lang))
             sections = st.multiselect(t("subs.sections", lang), list(SECTIONS), default=list(PACK_DEFAULT[:6]),
-                                      key="subs_sections", format_func=lambda k: SECTIONS[k].title(ctx.sections),
+                                      key="subs_sections", format_func=lambda k: SECTIONS[k].title(ctx),
                                       help=t("subs.sections_help", lang))
             col_a, col_b, col_c = st.columns(3)
             schedule = col_a.selectbox(t("subs.schedule", lang), subscriptions.SCHEDULES, key="subs_schedule",

@@ -41,7 +41,7 @@ with map_col:
     st.markdown(f"<small>{html(t(f'map.metric.{metric}', lang))}{'：' if lang == 'zh' else ':'}</small> " + " ".join(
         f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend), unsafe_allow_html=True)
     st.caption(t("coverage.map_note", lang))
-    export_view(ctx, coverage_map, page="coverage", key="export_map")
+    export_view(ctx, coverage_map, key="export_map")
     clicked = province_from_selection(event)
     if clicked and clicked in ctx.allowed and scope.provinces != (clicked,):
         request_provinces([clicked])
@@ -52,7 +52,7 @@ with bar_col:
     takeaway(bars)
     if not bars.empty:
         bar_event = st.plotly_chart(bars.figure, key="coverage_bar", on_select="rerun", selection_mode="points")
-        export_view(ctx, bars, page="coverage", key="export_bars")
+        export_view(ctx, bars, key="export_bars")
         customdata = [pt.get("customdata") for pt in (bar_event.selection.points if bar_event else [])]
         picked = [p for p in customdata if isinstance(p, str) and p in ctx.allowed]
         if picked and scope.provinces != tuple(picked[:1]):
@@ -63,16 +63,16 @@ if set(scope.provinces) != set(ctx.allowed):
 
 new_partners = view(ctx, "new_partners")
 st.subheader(md(new_partners.title))
-show(ctx, new_partners, page="coverage")
+show(ctx, new_partners)
 
 st.subheader(t("coverage.section_gaps", lang))
 st.markdown(t("coverage.gaps_intro", lang))
 left, right = st.columns([3, 2])
 with left:
     tiers = view(ctx, "coverage_tiers")
-    show(ctx, tiers, page="coverage")
+    show(ctx, tiers)
 with right:
-    show(ctx, view(ctx, "tier_shares"), page="coverage")
+    show(ctx, view(ctx, "tier_shares"))
 if tiers.empty:
     st.stop()
 gaps = view(ctx, "coverage_gaps")
@@ -87,4 +87,4 @@ if not gaps.empty:
                      "leads": st.column_config.ProgressColumn(t("coverage.col_leads", lang), format="%d", min_value=0,
                                                               max_value=int(g["leads"].max()))})
     st.caption(t_md("coverage.gaps_note", lang, n=format_number(len(g), lang)))
-    export_view(ctx, gaps, page="coverage", key="export_gaps")
+    export_view(ctx, gaps, key="export_gaps")

@@ -46,14 +46,14 @@ projects = summary.prepared.projects
 
 st.subheader(t("investment.section_time", lang))
 spend = view(ctx, "spend")
-show(ctx, spend, page="investment")
+show(ctx, spend)
 st.caption(t("investment.cumulative_note", lang))
 
 left, right = st.columns(2)
 with left:
-    show(ctx, view(ctx, "sectors"), page="investment")
+    show(ctx, view(ctx, "sectors"))
 with right:
-    show(ctx, view(ctx, "investment_provinces"), page="investment")
+    show(ctx, view(ctx, "investment_provinces"))
 
 st.subheader(t("investment.section_portfolio", lang))
 risk = view(ctx, "risk")

@@ -17,7 +17,7 @@ for heading, cards in kpis.prepared.groups:
     st.subheader(t(heading, lang))
     render_cards(cards, lang=lang, key=heading.split(".")[-1])
 with st.container(key="desktop_only_kpi_export"):  # a phone shows the cards, then the first chart
-    export_view(ctx, kpis, page="overview", key="export_kpis")
+    export_view(ctx, kpis, key="export_kpis")
 
 st.subheader(t("overview.section_changes", lang))
 with st.container(key="desktop_only_changes_intro"):
@@ -25,4 +25,4 @@ with st.container(key="desktop_only_changes_intro"):
 left, right = st.columns(2)
 for col, section in ((left, "movers"), (right, "movers_enrolled")):
     with col:
-        show(ctx, view(ctx, section), page="overview")
+        show(ctx, view(ctx, section))

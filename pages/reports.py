@@ -30,13 +30,13 @@ ctx = page_header("reports")
 lang, scope = ctx.lang, ctx.scope
 
 chosen = st.multiselect(t("reports.sections", lang), list(SECTIONS), default=list(PACK_DEFAULT), key="reports_sections",
-                        format_func=lambda s: SECTIONS[s].title(ctx.sections))
+                        format_func=lambda s: SECTIONS[s].title(ctx))
 if not chosen:
     st.info(t("reports.pick_one", lang))
     st.stop()
 
 with st.spinner(t("common.loading", lang)):
-    views = build_views(db, ctx.sections, chosen)
+    views = build_views(db, ctx, chosen)
 sections = [v.slide() for v in views]
 
 st.subheader(t("reports.preview", lang))
@@ -50,7 +50,7 @@ if left.button(t("reports.build", lang), type="primary", icon=":material/slidesh
     try:
         with st.spinner(t_md("reports.building", lang, n=sum(s.figure is not None for s in sections))):
             t0 = time.perf_counter()
-            meta = pack_meta(ctx.sections)
+            meta = pack_meta(ctx)
             charts = render_charts(sections)  # once, for both files
             pptx = build_pptx(meta, sections, charts=charts)
             pdf = build_pdf(meta, sections, charts=charts)

@@ -38,7 +38,7 @@ class Prepared:
     """One subscription's digest for one period, ready to send."""
 
     digest: Any  # components.delivery.channels.Digest
-    ctx: Any  # components.sections.SectionContext
+    ctx: Any  # components.sections.Context
     views: list  # the pack's views (kpis first)
     alerts: list
     params: dict[str, list[str]]
@@ -53,7 +53,7 @@ def base_url(secrets: dict, env) -> str:
 def prepare(engine, conn, s, *, user, cat, thresholds, url: str) -> Prepared | None:
     """Build the digest of subscription ``s`` as its owner may see it now; None when the owner may
     see nothing (disabled, removed, or no province left)."""
-    from components.commands._context import section_context
+    from components.context import context_from_params
     from components.delivery import digest
     from components.sections import build_views
     from data_access import access, alerts, reader
@@ -63,7 +63,7 @@ def prepare(engine, conn, s, *, user, cat, thresholds, url: str) -> Prepared | N
     if not provinces:
         return None
     params = {"province": list(provinces), "lang": [s.lang]}
-    ctx, _ = section_context(cat, params, allowed)
+    ctx, _ = context_from_params(cat, params, allowed, actor=user.email, role=user.role, page="digest")
     ids = ["kpis", *[x for x in s.sections if x != "kpis"]]
     views = build_views(reader.direct(engine), ctx, ids)
     found = alerts.evaluate(conn, scope=ctx.scope, as_of=cat.as_of, thresholds=thresholds)  # cut to the scope there
@@ -118,7 +118,7 @@ def digest(argv: list[str]) -> int:
     """Send (or with --dry-run print) every digest due now; returns the exit code."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from components.commands._context import read_catalogue
+    from components.context import read_catalogue
     from components.delivery import channels as delivery
     from data_access import access, alerts, config, subscriptions
 

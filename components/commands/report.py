@@ -14,7 +14,7 @@ def report(argv: list[str]) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from components.briefing import pack_meta
-    from components.commands._context import read_catalogue, section_context
+    from components.context import context_from_params, read_catalogue
     from components.export import ExportUnavailable, build_pdf, build_pptx
     from components.sections import PACK_DEFAULT, SECTIONS, build_views, unknown_sections
     from data_access import access, codes, config, reader
@@ -54,7 +54,7 @@ def report(argv: list[str]) -> int:
         if args.period:
             params["period"] = [args.period]
         params["lang"] = [args.lang]
-        ctx, dropped = section_context(cat, params, allowed)
+        ctx, dropped = context_from_params(cat, params, allowed, actor=access.cli_actor(), role="executive", page="report")
         if dropped:
             parser.error(f"not understood: {', '.join(dropped)}")
         scope = ctx.scope

@@ -15,7 +15,8 @@ from components.delivery.channels import Digest
 from components.i18n import format_date, format_number, t
 
 if TYPE_CHECKING:
-    from components.sections.base import SectionContext, View
+    from components.context import Context
+    from components.sections.base import View
     from data_access.alerts import Alert
 
 # The cards a digest quotes, in this order (the Overview's metric keys).
@@ -45,7 +46,7 @@ def link(base_url: str, params: Mapping[str, Sequence[str]]) -> str:
     return f"{base_url.rstrip('/')}/" + (f"?{query}" if query else "")
 
 
-def build(ctx: SectionContext, kpis: View, alerts: Sequence[Alert], *, url: str, schedule: str) -> Digest:
+def build(ctx: Context, kpis: View, alerts: Sequence[Alert], *, url: str, schedule: str) -> Digest:
     """The digest of one subscription for one period."""
     lang = ctx.lang
     shown = ordered(alerts)

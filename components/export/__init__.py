@@ -5,18 +5,18 @@ headless report command calls the same functions.
 
 - images: ``figure_to_bytes`` (PNG/SVG/PDF through kaleido + Chromium), ``image_session``
 - tables: ``to_csv_bytes``, ``to_xlsx_bytes``, ``export_filename``
-- pack: ``Section``, ``PackMeta``, ``build_pptx``, ``build_pdf`` (the briefing pack)
+- pack: ``Slide``, ``PackMeta``, ``build_pptx``, ``build_pdf`` (the briefing pack)
 """
 
 from .images import ExportError, ExportUnavailable, figure_to_bytes, image_session
-from .pack import PackMeta, Section, build_pdf, build_pptx, render_charts
+from .pack import PackMeta, Slide, build_pdf, build_pptx, render_charts
 from .tables import export_filename, to_csv_bytes, to_xlsx_bytes
 
 __all__ = [
     "ExportError",
     "ExportUnavailable",
     "PackMeta",
-    "Section",
+    "Slide",
     "build_pdf",
     "build_pptx",
     "render_charts",

@@ -1,6 +1,6 @@
 """The briefing pack (汇报材料): the same sections as a 16:9 PowerPoint deck or a PDF.
 
-A pack is a title slide, one slide per ``Section`` (title, one-line takeaway, chart and/or
+A pack is a title slide, one slide per ``Slide`` (title, one-line takeaway, chart and/or
 table) and appendix slides with tables of at most ``ROWS_PER_SLIDE`` rows. Every slide carries
 a footer with the scope, period and data-as-of time, the caller's footer text and a page number.
 
@@ -105,7 +105,7 @@ _MAX_CELL_UNITS = 40  # display width of a table cell before it is cut with "…
 
 
 @dataclass
-class Section:
+class Slide:
     """One slide of the pack: a title, the one-line message, a chart and/or a table."""
 
     title: str
@@ -133,40 +133,40 @@ class PackMeta:
 
 
 @dataclass
-class _Slide:
+class _Planned:
     kind: str  # "title" | "section" | "appendix"
-    section: Section | None = None
+    section: Slide | None = None
     table_title: str = ""
     table: pd.DataFrame | None = None
     first_row: int = 0
     total_rows: int = 0
 
 
-def _plan(sections: Sequence[Section], appendix_tables: Sequence[tuple[str, pd.DataFrame]]) -> list[_Slide]:
-    slides = [_Slide("title")]
-    slides += [_Slide("section", section=s) for s in sections]
+def _plan(sections: Sequence[Slide], appendix_tables: Sequence[tuple[str, pd.DataFrame]]) -> list[_Planned]:
+    slides = [_Planned("title")]
+    slides += [_Planned("section", section=s) for s in sections]
     for name, frame in appendix_tables:
         for start in range(0, max(len(frame), 1), ROWS_PER_SLIDE):
             slides.append(
-                _Slide("appendix", table_title=name, table=frame.iloc[start : start + ROWS_PER_SLIDE],
+                _Planned("appendix", table_title=name, table=frame.iloc[start : start + ROWS_PER_SLIDE],
                        first_row=start, total_rows=len(frame))
             )
     return slides
 
 
-def _chart_box(section: Section) -> tuple[float, float, float, float]:
+def _chart_box(section: Slide) -> tuple[float, float, float, float]:
     width = _SPLIT_CHART_W if section.table is not None else _CONTENT_W
     return (_MARGIN, _BODY_TOP, width, _BODY_BOTTOM - _BODY_TOP)
 
 
-def _side_table_box(section: Section) -> tuple[float, float, float, float]:
+def _side_table_box(section: Slide) -> tuple[float, float, float, float]:
     if section.figure is None:
         return (_MARGIN, _BODY_TOP, _CONTENT_W, _BODY_BOTTOM - _BODY_TOP)
     left = _MARGIN + _SPLIT_CHART_W + _SPLIT_GAP
     return (left, _BODY_TOP, _SLIDE_W - _MARGIN - left, _BODY_BOTTOM - _BODY_TOP)
 
 
-def render_charts(sections: Sequence[Section], *, keep_figure_titles: bool = False) -> list[bytes | None]:
+def render_charts(sections: Sequence[Slide], *, keep_figure_titles: bool = False) -> list[bytes | None]:
     """PNG of every section's chart, sized to its slide box, all through one Chromium.
 
     Pass the result as ``charts=`` to both build_pptx and build_pdf to render a pack's charts once.
@@ -268,8 +268,8 @@ def _has_wide(text: str) -> bool:
     return any(display_width(ch) == 2 for ch in text)
 
 
-def _plain(meta: PackMeta, sections: Sequence[Section],
-           appendix_tables: Sequence[tuple[str, pd.DataFrame]]) -> tuple[PackMeta, list[Section], list[tuple[str, pd.DataFrame]]]:
+def _plain(meta: PackMeta, sections: Sequence[Slide],
+           appendix_tables: Sequence[tuple[str, pd.DataFrame]]) -> tuple[PackMeta, list[Slide], list[tuple[str, pd.DataFrame]]]:
     """Copies of what a builder draws with every text cleaned (figures stay: their labels are
     escaped by the chart builders, and kaleido draws them as the page does)."""
     def table(frame: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -282,8 +282,8 @@ def _plain(meta: PackMeta, sections: Sequence[Section],
     return meta, sections, [(clean(name), clean_frame(frame)) for name, frame in appendix_tables]
 
 
-def _prepare(meta: PackMeta, sections: Sequence[Section], appendix_tables, keep_figure_titles: bool,
-             charts: Sequence[bytes | None] | None) -> tuple[dict[str, str], dict[int, bytes | None], list[_Slide]]:
+def _prepare(meta: PackMeta, sections: Sequence[Slide], appendix_tables, keep_figure_titles: bool,
+             charts: Sequence[bytes | None] | None) -> tuple[dict[str, str], dict[int, bytes | None], list[_Planned]]:
     """What both builders start from: the slide words, each section's chart PNG, the slide plan."""
     labels = _labels(normalize_lang(meta.lang))
     if charts is None:
@@ -298,7 +298,7 @@ def _prepare(meta: PackMeta, sections: Sequence[Section], appendix_tables, keep_
 
 def build_pptx(
     meta: PackMeta,
-    sections: Sequence[Section],
+    sections: Sequence[Slide],
     *,
     appendix_tables: Sequence[tuple[str, pd.DataFrame]] = (),
     keep_figure_titles: bool = False,
@@ -484,7 +484,7 @@ def _pptx_table(slide, frame: pd.DataFrame, box, labels: dict[str, str], lang: s
 
 def build_pdf(
     meta: PackMeta,
-    sections: Sequence[Section],
+    sections: Sequence[Slide],
     *,
     appendix_tables: Sequence[tuple[str, pd.DataFrame]] = (),
     keep_figure_titles: bool = False,

@@ -13,49 +13,23 @@ pack uses.
 
 from __future__ import annotations
 
-import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.export import Section as Slide
-from components.filters import Filters, FilterText, describe_filters
+from components.context import Context
+from components.export import Slide
 from components.i18n import t
 
 if TYPE_CHECKING:
     from data_access.reader import Reader
-from data_access.scope import Scope
 
 F = TypeVar("F")  # what load() returns: the frames a section reads
 P = TypeVar("P")  # what prepare() returns: the shaped data the figure, table and takeaway use
-
-
-@dataclass(frozen=True)
-class SectionContext:
-    """What every section needs besides data: the scope, the filters behind it, the language,
-    the data-as-of date and every province's names (the whole catalogue)."""
-
-    scope: Scope
-    filters: Filters
-    lang: str
-    as_of: dt.date
-    names: Mapping[str, tuple[str, str]] = field(compare=False)
-
-    def name(self, code: str) -> str:
-        """A province's name in the language (its code when unknown)."""
-        pair = self.names.get(code)
-        return code if pair is None else pair[0 if self.lang == "zh" else 1]
-
-    @cached_property
-    def text(self) -> FilterText:
-        """The filters in words (scope line, footer, file-name part, filter sheet)."""
-        return describe_filters(self.filters, provinces=self.scope.provinces, start=self.scope.start,
-                                end=self.scope.end, names=self.names, lang=self.lang)
 
 
 @dataclass(frozen=True)
@@ -70,12 +44,16 @@ class View:
     table: pd.DataFrame | None = None  # formatted for reading (the pack's table, the page's plain table)
     data: pd.DataFrame | None = None  # the figures behind it, for CSV / XLSX export
     prepared: Any = None  # the shaped data, for what only a page draws (cards, the interactive map)
+    page: str = ""  # the page that lays it out (the section's own): keys of its widgets
 
     def slide(self) -> Slide:
         """The pack's slide for this view."""
         if self.empty:
             return Slide(self.title, self.takeaway, None)
         return Slide(self.title, self.takeaway, self.figure, self.table)
+
+
+REGISTERED: list[type[Section]] = []  # every section class, in definition order (Section.__init_subclass__)
 
 
 class Section(ABC, Generic[F, P]):
@@ -88,6 +66,19 @@ class Section(ABC, Generic[F, P]):
     empty_key: ClassVar[str]  # catalogue key of the sentence shown when there is nothing to show
     options: ClassVar[tuple[str, ...]] = ("",)
     id_of_option: ClassVar[Mapping[str, str]] = {}  # registry ids of the non-default variants
+    in_pack: ClassVar[bool] = False  # the default variant is on a pack when no sections are chosen
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class that sets its own ``id`` is a section: it registers itself, in definition order
+        (components/sections/__init__.py imports the topic modules in pack order)."""
+        super().__init_subclass__(**kwargs)
+        if "id" in cls.__dict__:
+            REGISTERED.append(cls)
+
+    @classmethod
+    def registered_variants(cls) -> list[Section]:
+        """The registry's instances of this class: the default option and every option with an id of its own."""
+        return [cls(option) for option in cls.options if option == cls.options[0] or option in cls.id_of_option]
 
     def __init__(self, option: str | None = None) -> None:
         self.option = self.options[0] if option is None else option
@@ -105,11 +96,11 @@ class Section(ABC, Generic[F, P]):
 
     # --- the four steps ---------------------------------------------------------------------
     @abstractmethod
-    def load(self, db: Reader, c: SectionContext) -> F:
+    def load(self, db: Reader, c: Context) -> F:
         """Read the scoped queries this view needs."""
 
     @abstractmethod
-    def prepare(self, frames: F, c: SectionContext) -> P:
+    def prepare(self, frames: F, c: Context) -> P:
         """Shape the frames (pure: no database, no streamlit)."""
 
     @abstractmethod
@@ -117,34 +108,34 @@ class Section(ABC, Generic[F, P]):
         """True when there is nothing to show for this scope."""
 
     @abstractmethod
-    def takeaway(self, p: P, c: SectionContext) -> str:
+    def takeaway(self, p: P, c: Context) -> str:
         """The one-line answer, from the prepared data."""
 
-    def title(self, c: SectionContext) -> str:
+    def title(self, c: Context) -> str:
         return t(self.title_key, c.lang)
 
-    def empty_text(self, c: SectionContext) -> str:
+    def empty_text(self, c: Context) -> str:
         return t(self.empty_key, c.lang)
 
-    def figure(self, p: P, c: SectionContext, title: str) -> go.Figure | None:
+    def figure(self, p: P, c: Context, title: str) -> go.Figure | None:
         return None
 
-    def table(self, p: P, c: SectionContext) -> pd.DataFrame | None:
+    def table(self, p: P, c: Context) -> pd.DataFrame | None:
         return None
 
-    def data(self, p: P, c: SectionContext) -> pd.DataFrame | None:
+    def data(self, p: P, c: Context) -> pd.DataFrame | None:
         return None
 
     # --- together ----------------------------------------------------------------------------
-    def view_of(self, frames: F, c: SectionContext) -> View:
+    def view_of(self, frames: F, c: Context) -> View:
         """The view from already-read frames (tests feed literal frames here)."""
         p = self.prepare(frames, c)
         title = self.title(c)
         if self.is_empty(p):
-            return View(self.key, title, self.empty_text(c), True, prepared=p)
+            return View(self.key, title, self.empty_text(c), True, prepared=p, page=self.page)
         return View(self.key, title, self.takeaway(p, c), False, figure=self.figure(p, c, title),
-                    table=self.table(p, c), data=self.data(p, c), prepared=p)
+                    table=self.table(p, c), data=self.data(p, c), prepared=p, page=self.page)
 
-    def view(self, db: Reader, c: SectionContext) -> View:
+    def view(self, db: Reader, c: Context) -> View:
         """Read, shape and draw this section for ``c``."""
         return self.view_of(self.load(db, c), c)

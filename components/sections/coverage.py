@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts.coverage import plot_new_partners, plot_province_bars
+from components.charts.funnel import plot_tier_shares
 from components.charts.maps import Metric, coverage_static_figure, province_colors
+from components.context import Context
 from components.i18n import format_date, format_delta, format_number, format_percent, label, t
-from components.sections.base import Section, SectionContext
+from components.sections.base import Section
 from data_access.codes import TIERS
+from data_access.scope import Scope
 
 if TYPE_CHECKING:
     from data_access.reader import Reader
@@ -36,7 +40,7 @@ def _metric_name(metric: str, lang: str) -> str:
     return t(f"map.metric.{metric}", lang)
 
 
-def partners_takeaway(provinces: pd.DataFrame, c: SectionContext) -> str:
+def partners_takeaway(provinces: pd.DataFrame, c: Context) -> str:
     """How many provinces have partners, and which has the most."""
     top = provinces.sort_values("partners", ascending=False, kind="stable").iloc[0]
     return t("brief.map_takeaway", c.lang, covered=int((provinces["partners"] > 0).sum()), total=len(provinces),
@@ -54,28 +58,29 @@ class CoverageMap(Section[MapFrames, MapFrames]):
     interactive pydeck map from the prepared frames; the pack and exports the static figure."""
 
     id = "coverage_map"
+    in_pack = True
     page = "coverage"
     title_key = "coverage.map_title"
     takeaway_key = "brief.map_takeaway"
     empty_key = "coverage.empty"
     options = METRICS
 
-    def title(self, c: SectionContext) -> str:
+    def title(self, c: Context) -> str:
         return t("coverage.map_title", c.lang, metric=_metric_name(self.option, c.lang))
 
-    def load(self, db: Reader, c: SectionContext) -> MapFrames:
+    def load(self, db: Reader, c: Context) -> MapFrames:
         return MapFrames(db.get_coverage_by_province(scope=c.scope), db.get_partner_points(scope=c.scope))
 
-    def prepare(self, frames: MapFrames, c: SectionContext) -> MapFrames:
+    def prepare(self, frames: MapFrames, c: Context) -> MapFrames:
         return MapFrames(with_per_lead(frames.provinces), frames.points)
 
     def is_empty(self, p: MapFrames) -> bool:
         return bool(p.provinces.empty or (p.provinces["partners"].sum() == 0 and p.provinces["leads"].sum() == 0))
 
-    def takeaway(self, p: MapFrames, c: SectionContext) -> str:
+    def takeaway(self, p: MapFrames, c: Context) -> str:
         return partners_takeaway(p.provinces, c)
 
-    def figure(self, p: MapFrames, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: MapFrames, c: Context, title: str) -> go.Figure:
         return coverage_static_figure(p.provinces, metric=self.metric, lang=c.lang, title=title,
                                       caption=t("app.data_as_of", c.lang, date=format_date(c.as_of, c.lang)))
 
@@ -83,7 +88,7 @@ class CoverageMap(Section[MapFrames, MapFrames]):
     def metric(self) -> Metric:
         return metric_of(self.option)
 
-    def data(self, p: MapFrames, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: MapFrames, c: Context) -> pd.DataFrame:
         return p.provinces.drop(columns=["lon", "lat"])
 
 
@@ -91,6 +96,7 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
     """Provinces ranked by partners per 10,000 leads (or by partners), coloured as on the map."""
 
     id = "coverage_per_lead"
+    in_pack = True
     page = "coverage"
     title_key = "coverage.bar_title"
     takeaway_key = "brief.per_lead_takeaway"
@@ -101,16 +107,16 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
     def metric(self) -> Metric:
         return metric_of(self.option)
 
-    def title(self, c: SectionContext) -> str:
+    def title(self, c: Context) -> str:
         return t(self.title_key, c.lang, metric=_metric_name(self.option, c.lang))
 
-    def empty_text(self, c: SectionContext) -> str:
+    def empty_text(self, c: Context) -> str:
         return t(self.empty_key if self.option == "per_10k_leads" else "coverage.empty", c.lang)
 
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_coverage_by_province(scope=c.scope)
 
-    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
         return with_per_lead(frames)
 
     def is_empty(self, p: pd.DataFrame) -> bool:
@@ -118,7 +124,7 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
             return p["per_10k_leads"].dropna().empty
         return bool(p["partners"].sum() == 0)
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         if self.option == "partners":  # how concentrated (the map's takeaway already says where most are)
             top = p["partners"].sort_values(ascending=False).head(5).sum()
             return t("sections.partners_bar_takeaway", c.lang, n=min(5, len(p)),
@@ -131,113 +137,12 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
         return t(self.takeaway_key, c.lang, name=c.name(low["province_code"]), leads=format_number(low["leads"], c.lang),
                  v=format_number(low["per_10k_leads"], c.lang, digits=1))
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_province_bars(p, metric=self.metric, title=title, lang=c.lang,
                                   colors=province_colors(p, metric=self.metric, lang=c.lang))
 
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p[["province_code", "name_zh", "name_en", "partners", "leads", "per_10k_leads"]]
-
-
-def tier_summary(cities: pd.DataFrame) -> pd.DataFrame:
-    """Per city tier: places with leads, with partners, gaps (leads but no partner) and the gaps'
-    share of the tier's leads (NaN without leads). Columns: tier, with_leads, with_partners,
-    gap_places, gap_leads, leads, gap_share."""
-    rows = []
-    for tier in TIERS:
-        part = cities[cities["tier"] == tier]
-        gap = part[(part["partners"] == 0) & (part["leads"] > 0)]
-        leads = float(part["leads"].sum())
-        rows.append({"tier": tier, "with_leads": int((part["leads"] > 0).sum()), "with_partners": int((part["partners"] > 0).sum()),
-                     "gap_places": len(gap), "gap_leads": float(gap["leads"].sum()), "leads": leads,
-                     "gap_share": float(gap["leads"].sum()) / leads if leads else float("nan")})
-    return pd.DataFrame(rows)
-
-
-class CoverageTiers(Section[pd.DataFrame, pd.DataFrame]):
-    """Gaps by city tier: how many places with leads have no partner, and their share of the leads."""
-
-    id = "coverage_tiers"
-    page = "coverage"
-    title_key = "sections.coverage_tiers"
-    takeaway_key = "brief.gaps_takeaway"
-    empty_key = "coverage.no_leads"
-
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
-        return db.get_coverage_by_city(scope=c.scope)
-
-    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
-        return tier_summary(frames)
-
-    def is_empty(self, p: pd.DataFrame) -> bool:
-        return bool(p["leads"].sum() == 0)
-
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
-        county = p.set_index("tier").loc["county"]
-        return t(self.takeaway_key, c.lang, share=format_percent(p["gap_leads"].sum() / p["leads"].sum(), c.lang),
-                 county=format_percent(county["gap_share"], c.lang) if county["leads"] else "—")
-
-    def table(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
-        lang = c.lang
-        return pd.DataFrame({
-            t("coverage.col_tier", lang): [label("tier", x, lang) for x in p["tier"]],
-            t("coverage.col_places_with_leads", lang): [format_number(v, lang) for v in p["with_leads"]],
-            t("coverage.col_places_with_partners", lang): [format_number(v, lang) for v in p["with_partners"]],
-            t("coverage.col_gap_places", lang): [format_number(v, lang) for v in p["gap_places"]],
-            t("coverage.col_gap_leads_share", lang): [format_percent(v, lang) if v == v else "—" for v in p["gap_share"]],
-        })
-
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
-        return p
-
-
-@dataclass(frozen=True)
-class GapFrames:
-    gaps: pd.DataFrame  # get_coverage_gaps: places with leads and no partner, most leads first
-
-
-class CoverageGaps(Section[GapFrames, pd.DataFrame]):
-    """The places with leads and no partner, most leads first (the page lists up to 300; a slide
-    shows the first ``SLIDE_ROWS``)."""
-
-    id = "coverage_gaps"
-    page = "coverage"
-    title_key = "coverage.section_gaps"
-    takeaway_key = "sections.gaps_list_takeaway"
-    empty_key = "coverage.no_gaps"
-    LIMIT = 300
-    SLIDE_ROWS = 15
-
-    def load(self, db: Reader, c: SectionContext) -> GapFrames:
-        return GapFrames(db.get_coverage_gaps(scope=c.scope, limit=self.LIMIT))
-
-    def prepare(self, frames: GapFrames, c: SectionContext) -> pd.DataFrame:
-        lang = c.lang
-        g = frames.gaps.reset_index(drop=True)
-        return g.assign(place=g["name_zh" if lang == "zh" else "name_en"],
-                        province=g["province_name_zh" if lang == "zh" else "province_name_en"])
-
-    def is_empty(self, p: pd.DataFrame) -> bool:
-        return p.empty
-
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
-        n = format_number(len(p), c.lang) + ("+" if len(p) >= self.LIMIT else "")
-        top = p.iloc[0]
-        return t(self.takeaway_key, c.lang, n=n, name=top["place"], province=top["province"],
-                 leads=format_number(top["leads"], c.lang))
-
-    def table(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
-        lang = c.lang
-        head = p.head(self.SLIDE_ROWS)
-        return pd.DataFrame({
-            t("coverage.col_place", lang): head["place"],
-            t("coverage.col_province", lang): head["province"],
-            t("coverage.col_tier", lang): [label("tier", x, lang) for x in head["tier"]],
-            t("coverage.col_leads", lang): [format_number(v, lang) for v in head["leads"]],
-        })
-
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
-        return p.drop(columns=["lon", "lat", "place", "province"], errors="ignore")
 
 
 @dataclass(frozen=True)
@@ -259,16 +164,17 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
     flow behind the stock the Overview card shows)."""
 
     id = "new_partners"
+    in_pack = True
     page = "coverage"
     title_key = "sections.new_partners"
     takeaway_key = "sections.new_partners_takeaway"
     empty_key = "sections.new_partners_empty"
 
-    def load(self, db: Reader, c: SectionContext) -> NewPartnerFrames:
+    def load(self, db: Reader, c: Context) -> NewPartnerFrames:
         return NewPartnerFrames(db.get_new_partners_by_end(scope=c.scope),
                                 db.get_new_partners_by_end(scope=c.scope.year_earlier()))
 
-    def prepare(self, frames: NewPartnerFrames, c: SectionContext) -> NewPartnerCounts:
+    def prepare(self, frames: NewPartnerFrames, c: Context) -> NewPartnerCounts:
         now = frames.now
         by_end = {e: int(now.loc[now["end"] == e, "partners"].sum()) for e in ("S", "B", "G")}
         return NewPartnerCounts(now, int(now["partners"].sum()), int(frames.before["partners"].sum()), by_end)
@@ -276,14 +182,172 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
     def is_empty(self, p: NewPartnerCounts) -> bool:
         return p.total == 0
 
-    def takeaway(self, p: NewPartnerCounts, c: SectionContext) -> str:
+    def takeaway(self, p: NewPartnerCounts, c: Context) -> str:
         lang = c.lang
         return t(self.takeaway_key, lang, n=format_number(p.total, lang),
                  delta=format_delta(p.total - p.before, lang) if p.before else "—",
                  s=format_number(p.by_end["S"], lang), b=format_number(p.by_end["B"], lang), g=format_number(p.by_end["G"], lang))
 
-    def figure(self, p: NewPartnerCounts, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: NewPartnerCounts, c: Context, title: str) -> go.Figure:
         return plot_new_partners(p.by_kind, title=title, lang=c.lang)
 
-    def data(self, p: NewPartnerCounts, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: NewPartnerCounts, c: Context) -> pd.DataFrame:
         return p.by_kind
+
+
+def tier_summary(cities: pd.DataFrame) -> pd.DataFrame:
+    """Per city tier: places with leads, with partners, gaps (leads but no partner) and the gaps'
+    share of the tier's leads (NaN without leads). Columns: tier, with_leads, with_partners,
+    gap_places, gap_leads, leads, gap_share."""
+    rows = []
+    for tier in TIERS:
+        part = cities[cities["tier"] == tier]
+        gap = part[(part["partners"] == 0) & (part["leads"] > 0)]
+        leads = float(part["leads"].sum())
+        rows.append({"tier": tier, "with_leads": int((part["leads"] > 0).sum()), "with_partners": int((part["partners"] > 0).sum()),
+                     "gap_places": len(gap), "gap_leads": float(gap["leads"].sum()), "leads": leads,
+                     "gap_share": float(gap["leads"].sum()) / leads if leads else float("nan")})
+    return pd.DataFrame(rows)
+
+
+class CoverageTiers(Section[pd.DataFrame, pd.DataFrame]):
+    """Gaps by city tier: how many places with leads have no partner, and their share of the leads."""
+
+    id = "coverage_tiers"
+    in_pack = True
+    page = "coverage"
+    title_key = "sections.coverage_tiers"
+    takeaway_key = "brief.gaps_takeaway"
+    empty_key = "coverage.no_leads"
+
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
+        return db.get_coverage_by_city(scope=c.scope)
+
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return tier_summary(frames)
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return bool(p["leads"].sum() == 0)
+
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
+        county = p.set_index("tier").loc["county"]
+        return t(self.takeaway_key, c.lang, share=format_percent(p["gap_leads"].sum() / p["leads"].sum(), c.lang),
+                 county=format_percent(county["gap_share"], c.lang) if county["leads"] else "—")
+
+    def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        lang = c.lang
+        return pd.DataFrame({
+            t("coverage.col_tier", lang): [label("tier", x, lang) for x in p["tier"]],
+            t("coverage.col_places_with_leads", lang): [format_number(v, lang) for v in p["with_leads"]],
+            t("coverage.col_places_with_partners", lang): [format_number(v, lang) for v in p["with_partners"]],
+            t("coverage.col_gap_places", lang): [format_number(v, lang) for v in p["gap_places"]],
+            t("coverage.col_gap_leads_share", lang): [format_percent(v, lang) if v == v else "—" for v in p["gap_share"]],
+        })
+
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return p
+
+
+YEARS_OF_SINKING = 4  # the tier-share chart: this many calendar years up to the period's last
+
+
+def tier_share_scope(c: Context) -> Scope:
+    """The scope's slices over the calendar years up to the period's last (the trend needs years)."""
+    last = (c.scope.end - dt.timedelta(days=1)).year
+    return c.scope.with_period(dt.date(last - YEARS_OF_SINKING + 1, 1, 1), c.scope.end)
+
+
+def tier_shares(df: pd.DataFrame) -> pd.DataFrame:
+    """Per year: leads per tier and each tier's share of the year's leads. Columns: year, tier,
+    leads, share (every tier listed for every year, zeros filled)."""
+    if df.empty:
+        return pd.DataFrame(columns=["year", "tier", "leads", "share"])
+    full = (df.pivot_table(index="year", columns="tier", values="leads", aggfunc="sum")
+            .reindex(columns=list(TIERS)).fillna(0).stack().rename("leads").reset_index())
+    full["share"] = full["leads"] / full.groupby("year")["leads"].transform("sum")
+    return full
+
+
+class TierShares(Section[pd.DataFrame, pd.DataFrame]):
+    """The share of leads from provincial capitals, prefecture-level cities and counties, year by
+    year: is channel sinking (下沉) working?"""
+
+    id = "tier_shares"
+    in_pack = True
+    page = "coverage"
+    title_key = "sections.tier_shares"
+    takeaway_key = "sections.tier_shares_takeaway"
+    empty_key = "coverage.no_leads"
+
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
+        return db.get_leads_by_tier_year(scope=tier_share_scope(c))
+
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return tier_shares(frames)
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty or p["leads"].sum() == 0
+
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
+        county = p[p["tier"] == "county"].set_index("year")["share"].dropna()
+        first, last = county.index[0], county.index[-1]
+        key = self.takeaway_key if len(county) > 1 else "sections.tier_shares_one_year"
+        return t(key, c.lang, first=int(first), last=int(last), a=format_percent(county.iloc[0], c.lang),
+                 b=format_percent(county.iloc[-1], c.lang),
+                 change=format_delta(county.iloc[-1] - county.iloc[0], c.lang, kind="points"))
+
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
+        return plot_tier_shares(p[["year", "tier", "leads"]], title=title, lang=c.lang)
+
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return p
+
+
+@dataclass(frozen=True)
+class GapFrames:
+    gaps: pd.DataFrame  # get_coverage_gaps: places with leads and no partner, most leads first
+
+
+class CoverageGaps(Section[GapFrames, pd.DataFrame]):
+    """The places with leads and no partner, most leads first (the page lists up to 300; a slide
+    shows the first ``SLIDE_ROWS``)."""
+
+    id = "coverage_gaps"
+    in_pack = True
+    page = "coverage"
+    title_key = "coverage.section_gaps"
+    takeaway_key = "sections.gaps_list_takeaway"
+    empty_key = "coverage.no_gaps"
+    LIMIT = 300
+    SLIDE_ROWS = 15
+
+    def load(self, db: Reader, c: Context) -> GapFrames:
+        return GapFrames(db.get_coverage_gaps(scope=c.scope, limit=self.LIMIT))
+
+    def prepare(self, frames: GapFrames, c: Context) -> pd.DataFrame:
+        lang = c.lang
+        g = frames.gaps.reset_index(drop=True)
+        return g.assign(place=g["name_zh" if lang == "zh" else "name_en"],
+                        province=g["province_name_zh" if lang == "zh" else "province_name_en"])
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty
+
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
+        n = format_number(len(p), c.lang) + ("+" if len(p) >= self.LIMIT else "")
+        top = p.iloc[0]
+        return t(self.takeaway_key, c.lang, n=n, name=top["place"], province=top["province"],
+                 leads=format_number(top["leads"], c.lang))
+
+    def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        lang = c.lang
+        head = p.head(self.SLIDE_ROWS)
+        return pd.DataFrame({
+            t("coverage.col_place", lang): head["place"],
+            t("coverage.col_province", lang): head["province"],
+            t("coverage.col_tier", lang): [label("tier", x, lang) for x in head["tier"]],
+            t("coverage.col_leads", lang): [format_number(v, lang) for v in head["leads"]],
+        })
+
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return p.drop(columns=["lon", "lat", "place", "province"], errors="ignore")

@@ -16,11 +16,11 @@ from components.charts.funnel import (
     plot_funnel,
     plot_monthly_by_channel,
     plot_step_conversion_by_channel,
-    plot_tier_shares,
     stage_totals,
 )
+from components.context import Context
 from components.i18n import format_date, format_delta, format_month, format_number, format_percent, label, t
-from components.sections.base import Section, SectionContext
+from components.sections.base import Section
 from data_access.codes import STAGES, TIERS
 
 if TYPE_CHECKING:
@@ -46,30 +46,31 @@ class Funnel(Section[pd.DataFrame, pd.DataFrame]):
     """Learners at each stage of the funnel in the period."""
 
     id = "funnel"
+    in_pack = True
     page = "funnels"
     title_key = "funnels.chart_funnel"
     takeaway_key = "brief.funnel_takeaway"
     empty_key = "funnels.empty"
 
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_funnel_by_stage(scope=c.scope, by=("channel",))
 
-    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
         return frames
 
     def is_empty(self, p: pd.DataFrame) -> bool:
         return p.empty or stage_totals(p)["lead"] == 0
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         n = stage_totals(p)
         return t(self.takeaway_key, c.lang, leads=format_number(n["lead"], c.lang),
                  enrol=format_percent(n["enrolled"] / n["lead"], c.lang),
                  certify=format_percent(n["certified"] / n["enrolled"], c.lang) if n["enrolled"] else "—")
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_funnel(p, title=title, lang=c.lang)
 
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p
 
 
@@ -77,13 +78,14 @@ class Channels(Funnel):
     """Step-by-step conversion per channel; the takeaway names the best and worst channel."""
 
     id = "channels"
+    in_pack = True
     title_key = "funnels.chart_step"
     takeaway_key = "brief.channels_takeaway"
 
     def is_empty(self, p: pd.DataFrame) -> bool:
         return not enrol_rates(p, "channel")
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         rates = enrol_rates(p, "channel")
         if len(rates) == 1:  # one channel in scope: nothing to rank
             (only, rate), = rates.items()
@@ -92,11 +94,11 @@ class Channels(Funnel):
         return t(self.takeaway_key, c.lang, best=label("channel", best, c.lang), best_rate=format_percent(rates[best], c.lang),
                  worst=label("channel", worst, c.lang), worst_rate=format_percent(rates[worst], c.lang))
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_step_conversion_by_channel(p, title=title, lang=c.lang)
 
 
-def comparison_scope(c: SectionContext) -> tuple[Scope, dt.date]:
+def comparison_scope(c: Context) -> tuple[Scope, dt.date]:
     """The period a funnel is compared with, and until when its events count.
 
     A year (or year to date) compares with the same months last year, a quarter with the one
@@ -146,19 +148,19 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
     takeaway_key = "sections.compare_takeaway"
     empty_key = "funnels.empty"
 
-    def load(self, db: Reader, c: SectionContext) -> CompareFrames:
+    def load(self, db: Reader, c: Context) -> CompareFrames:
         before, until = comparison_scope(c)
         return CompareFrames(db.get_funnel_by_stage(scope=c.scope, by=("channel",)),
                              db.get_funnel_by_stage(scope=before, by=("channel",), observed_until=until), before)
 
-    def prepare(self, frames: CompareFrames, c: SectionContext) -> Comparison:
+    def prepare(self, frames: CompareFrames, c: Context) -> Comparison:
         refunded = float(frames.now.loc[frames.now["stage"] == "refunded", "learners"].sum()) if len(frames.now) else 0.0
         return Comparison(compare_frame(frames.now, frames.before), frames.before_scope, refunded)
 
     def is_empty(self, p: Comparison) -> bool:
         return bool(p.rows["now"].sum() == 0)
 
-    def takeaway(self, p: Comparison, c: SectionContext) -> str:
+    def takeaway(self, p: Comparison, c: Context) -> str:
         lang, r = c.lang, p.rows.set_index("stage")
         lead_change = r.loc["lead", "change"]
 
@@ -176,7 +178,7 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
         s = p.before_scope
         return f"{format_date(s.start, lang)} – {format_date(s.end - dt.timedelta(days=1), lang)}"
 
-    def table(self, p: Comparison, c: SectionContext) -> pd.DataFrame:
+    def table(self, p: Comparison, c: Context) -> pd.DataFrame:
         lang = c.lang
 
         def pct(v: float) -> str:
@@ -193,7 +195,7 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
                                                  for a, b in zip(r["conv_now"], r["conv_previous"])],
         })
 
-    def data(self, p: Comparison, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: Comparison, c: Context) -> pd.DataFrame:
         return p.rows
 
 
@@ -201,18 +203,19 @@ class Tiers(Funnel):
     """Conversion by city tier: capital, prefecture, county."""
 
     id = "tiers"
+    in_pack = True
     title_key = "funnels.chart_tier"
     takeaway_key = "brief.tiers_takeaway"
 
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_funnel_by_stage(scope=c.scope, by=("tier",))
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         rates = enrol_rates(p, "tier", min_leads=1)
         return t(self.takeaway_key, c.lang, capital=format_percent(rates.get("capital", float("nan")), c.lang),
                  county=format_percent(rates.get("county", float("nan")), c.lang))
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_conversion_by(p, dim="tier", labels={x: label("tier", x, c.lang) for x in TIERS}, keep_order=True,
                                   title=title, lang=c.lang)
 
@@ -221,13 +224,14 @@ class Provinces(Funnel):
     """Conversion by province."""
 
     id = "funnel_provinces"
+    in_pack = False  # its parent class is on the pack; this one is not
     title_key = "funnels.chart_province"
     takeaway_key = "sections.provinces_takeaway"
 
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_funnel_by_province(scope=c.scope)
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         rates = enrol_rates(p, "province_code")
         if len(rates) < 2:
             n = stage_totals(p)
@@ -236,7 +240,7 @@ class Provinces(Funnel):
         return t(self.takeaway_key, c.lang, best=c.name(best), best_rate=format_percent(rates[best], c.lang),
                  worst=c.name(worst), worst_rate=format_percent(rates[worst], c.lang))
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         names = {code: c.name(code) for code in p["province_code"].unique()}
         return plot_conversion_by(p, dim="province_code", labels=names, horizontal=True, title=title, lang=c.lang)
 
@@ -251,19 +255,19 @@ class Trend(Section[pd.DataFrame, pd.DataFrame]):
     empty_key = "funnels.empty"
     options = ("lead", "enrolled", "certified", "employed")
 
-    def title(self, c: SectionContext) -> str:
+    def title(self, c: Context) -> str:
         return t(self.title_key, c.lang, stage=label("stage", self.option, c.lang))
 
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_events_by_month(scope=c.scope, by=("channel",))
 
-    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
         return frames[frames["stage"] == self.option]
 
     def is_empty(self, p: pd.DataFrame) -> bool:
         return bool(p["events"].sum() == 0) if len(p) else True
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         by_month = p.groupby(["year", "month"])["events"].sum().sort_index()
         (py, pm), peak = by_month.idxmax(), by_month.max()
         (ly, lm), last = by_month.index[-1], by_month.iloc[-1]
@@ -271,10 +275,10 @@ class Trend(Section[pd.DataFrame, pd.DataFrame]):
                  peak_month=format_month(dt.date(int(py), int(pm), 1), c.lang), peak=format_number(peak, c.lang),
                  last_month=format_month(dt.date(int(ly), int(lm), 1), c.lang), last=format_number(last, c.lang))
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_monthly_by_channel(p, stage=self.option, title=title, lang=c.lang)
 
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p
 
 
@@ -282,6 +286,7 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
     """Days from lead to enrolment (or certificate), per channel."""
 
     id = "lag"
+    in_pack = True
     page = "funnels"
     title_key = "funnels.chart_lag"
     takeaway_key = "brief.lag_takeaway"
@@ -289,87 +294,32 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
     options = ("enrolled", "certified")
     id_of_option = {"certified": "lag_certified"}
 
-    def title(self, c: SectionContext) -> str:
+    def title(self, c: Context) -> str:
         return t(self.title_key, c.lang, stage=label("stage", self.option, c.lang))
 
-    def empty_text(self, c: SectionContext) -> str:
+    def empty_text(self, c: Context) -> str:
         return t(self.empty_key, c.lang, stage=label("stage", self.option, c.lang))
 
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_cohort_lag(scope=c.scope)
 
-    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
         return frames[frames["stage"] == self.option]
 
     def is_empty(self, p: pd.DataFrame) -> bool:
         return p.empty or p["learners"].sum() == 0
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         mean = p["total_days"].sum() / p["learners"].sum()
         fast = p[p["bucket"] == "0-30"]["learners"].sum() / p["learners"].sum()
         return t(self.takeaway_key, c.lang, stage=label("stage", self.option, c.lang), days=int(mean + 0.5),
                  fast=format_percent(fast, c.lang))
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_cohort_lag(p, stage=self.option, title=title, lang=c.lang)
 
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p
 
 
-
-
-YEARS_OF_SINKING = 4  # the tier-share chart: this many calendar years up to the period's last
-
-
-def tier_share_scope(c: SectionContext) -> Scope:
-    """The scope's slices over the calendar years up to the period's last (the trend needs years)."""
-    last = (c.scope.end - dt.timedelta(days=1)).year
-    return c.scope.with_period(dt.date(last - YEARS_OF_SINKING + 1, 1, 1), c.scope.end)
-
-
-def tier_shares(df: pd.DataFrame) -> pd.DataFrame:
-    """Per year: leads per tier and each tier's share of the year's leads. Columns: year, tier,
-    leads, share (every tier listed for every year, zeros filled)."""
-    if df.empty:
-        return pd.DataFrame(columns=["year", "tier", "leads", "share"])
-    full = (df.pivot_table(index="year", columns="tier", values="leads", aggfunc="sum")
-            .reindex(columns=list(TIERS)).fillna(0).stack().rename("leads").reset_index())
-    full["share"] = full["leads"] / full.groupby("year")["leads"].transform("sum")
-    return full
-
-
-class TierShares(Section[pd.DataFrame, pd.DataFrame]):
-    """The share of leads from provincial capitals, prefecture-level cities and counties, year by
-    year: is channel sinking (下沉) working?"""
-
-    id = "tier_shares"
-    page = "coverage"
-    title_key = "sections.tier_shares"
-    takeaway_key = "sections.tier_shares_takeaway"
-    empty_key = "coverage.no_leads"
-
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
-        return db.get_leads_by_tier_year(scope=tier_share_scope(c))
-
-    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
-        return tier_shares(frames)
-
-    def is_empty(self, p: pd.DataFrame) -> bool:
-        return p.empty or p["leads"].sum() == 0
-
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
-        county = p[p["tier"] == "county"].set_index("year")["share"].dropna()
-        first, last = county.index[0], county.index[-1]
-        key = self.takeaway_key if len(county) > 1 else "sections.tier_shares_one_year"
-        return t(key, c.lang, first=int(first), last=int(last), a=format_percent(county.iloc[0], c.lang),
-                 b=format_percent(county.iloc[-1], c.lang),
-                 change=format_delta(county.iloc[-1] - county.iloc[0], c.lang, kind="points"))
-
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
-        return plot_tier_shares(p[["year", "tier", "leads"]], title=title, lang=c.lang)
-
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
-        return p
-
-__all__ = ["Channels", "Funnel", "FunnelCompare", "Lag", "Provinces", "TierShares", "Tiers", "Trend", "comparison_scope"]
+__all__ = ["Channels", "Funnel", "FunnelCompare", "Lag", "Provinces", "Tiers", "Trend", "comparison_scope"]

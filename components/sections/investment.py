@@ -12,9 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars
+from components.context import Context
 from components.i18n import format_money, format_number, format_percent, label, t
 from components.kpi import Card
-from components.sections.base import Section, SectionContext
+from components.sections.base import Section
 from components.sections.overview import with_execution
 
 if TYPE_CHECKING:
@@ -62,10 +63,10 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
     takeaway_key = "sections.investment_takeaway"
     empty_key = "investment.empty"
 
-    def load(self, db: Reader, c: SectionContext) -> PortfolioFrames:
+    def load(self, db: Reader, c: Context) -> PortfolioFrames:
         return PortfolioFrames(db.get_kpis(scope=c.scope), db.get_investment_by_project(scope=c.scope, as_of=c.as_of))
 
-    def prepare(self, frames: PortfolioFrames, c: SectionContext) -> Portfolio:
+    def prepare(self, frames: PortfolioFrames, c: Context) -> Portfolio:
         lang, money, projects = c.lang, Money.of(frames.kpis), frames.projects
         at_risk = int(projects["at_risk"].sum()) if len(projects) else 0
         cards = (
@@ -84,18 +85,18 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
     def is_empty(self, p: Portfolio) -> bool:
         return p.projects.empty
 
-    def takeaway(self, p: Portfolio, c: SectionContext) -> str:
+    def takeaway(self, p: Portfolio, c: Context) -> str:
         lang = c.lang
         return t(self.takeaway_key, lang, planned=format_money(p.money.planned, lang), paid=format_money(p.money.disbursed, lang),
                  rate=p.money.rate(lang), n=format_number(len(p.projects), lang), risk=format_number(p.at_risk, lang))
 
-    def table(self, p: Portfolio, c: SectionContext) -> pd.DataFrame:
+    def table(self, p: Portfolio, c: Context) -> pd.DataFrame:
         lang = c.lang
         return pd.DataFrame({t("brief.col_metric", lang): [card.label for card in p.cards],
                              t("brief.col_value", lang): [card.value for card in p.cards],
                              t("sections.col_note", lang): [card.target_line or "" for card in p.cards]})
 
-    def data(self, p: Portfolio, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: Portfolio, c: Context) -> pd.DataFrame:
         return pd.DataFrame(
             {"metric": ["planned_yuan", "committed_yuan", "disbursed_yuan", "execution", "at_risk"],
              "value": [p.money.planned, p.money.committed, p.money.disbursed, p.money.execution, p.at_risk]})
@@ -118,32 +119,33 @@ class SpendOverTime(Section[SpendFrames, Spend]):
     """Cumulative planned (annual plans spread by month) and disbursed money over the period."""
 
     id = "spend"
+    in_pack = True
     page = "investment"
     title_key = "investment.chart_cumulative"
     takeaway_key = "brief.spend_takeaway"
     empty_key = "investment.empty"
 
-    def load(self, db: Reader, c: SectionContext) -> SpendFrames:
+    def load(self, db: Reader, c: Context) -> SpendFrames:
         return SpendFrames(db.get_kpis(scope=c.scope), db.get_planned_by_year(scope=c.scope),
                            db.get_disbursed_by_month(scope=c.scope))
 
-    def prepare(self, frames: SpendFrames, c: SectionContext) -> Spend:
+    def prepare(self, frames: SpendFrames, c: Context) -> Spend:
         return Spend(Money.of(frames.kpis), cumulative_spend_frame(frames.planned_by_year, frames.disbursed_by_month,
                                                                    start=c.scope.start, end=c.scope.end))
 
     def is_empty(self, p: Spend) -> bool:
         return p.money.planned == 0 and p.money.disbursed == 0
 
-    def takeaway(self, p: Spend, c: SectionContext) -> str:
+    def takeaway(self, p: Spend, c: Context) -> str:
         lang = c.lang
         to_date = float(p.months["planned"].iloc[-1]) if len(p.months) else 0.0
         return t(self.takeaway_key, lang, planned=format_money(p.money.planned, lang), to_date=format_money(to_date, lang),
                  paid=format_money(p.money.disbursed, lang), rate=p.money.rate(lang))
 
-    def figure(self, p: Spend, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: Spend, c: Context, title: str) -> go.Figure:
         return plot_cumulative_spend(p.months, title=title, lang=c.lang)
 
-    def data(self, p: Spend, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: Spend, c: Context) -> pd.DataFrame:
         return p.months.rename(columns={"month": "month_start"})
 
 
@@ -151,6 +153,7 @@ class MoneyBy(Section[pd.DataFrame, pd.DataFrame]):
     """Planned, committed and disbursed money by sector (the province variant is its own section)."""
 
     id = "sectors"
+    in_pack = True
     page = "investment"
     title_key = "investment.chart_sector"
     takeaway_key = "brief.sector_takeaway"
@@ -158,10 +161,10 @@ class MoneyBy(Section[pd.DataFrame, pd.DataFrame]):
     grain = "sector"
     top = 15
 
-    def load(self, db: Reader, c: SectionContext) -> pd.DataFrame:
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_investment_by(scope=c.scope, grain="sector" if self.grain == "sector" else "province")
 
-    def prepare(self, frames: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
         df = frames.copy()
         if self.grain == "sector":
             df["label"] = [label("sector", s, c.lang) for s in df["sector"]]
@@ -172,20 +175,21 @@ class MoneyBy(Section[pd.DataFrame, pd.DataFrame]):
     def is_empty(self, p: pd.DataFrame) -> bool:
         return p.empty
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         top, total = p.iloc[0], p["planned_yuan"].sum()
         return t(self.takeaway_key, c.lang, name=top["label"], sector=top["label"], planned=format_money(top["planned_yuan"], c.lang),
                  share=format_percent(top["planned_yuan"] / total, c.lang) if total else "—")
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_money_bars(p, title=title, lang=c.lang, top=self.top)
 
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p.drop(columns="label")
 
 
 class MoneyByProvince(MoneyBy):
     id = "investment_provinces"
+    in_pack = False  # its parent class is on the pack; this one is not
     title_key = "investment.chart_province"
     takeaway_key = "sections.province_money_takeaway"
     grain = "province"
@@ -201,27 +205,28 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
     """The projects at risk (paid ahead of plan, or a milestone overdue), biggest plan first."""
 
     id = "risk"
+    in_pack = True
     page = "investment"
     title_key = "brief.risk"
     takeaway_key = "brief.risk_takeaway"
     empty_key = "investment.empty"
 
-    def load(self, db: Reader, c: SectionContext) -> RiskFrames:
+    def load(self, db: Reader, c: Context) -> RiskFrames:
         return RiskFrames(db.get_investment_by_project(scope=c.scope, as_of=c.as_of))
 
-    def prepare(self, frames: RiskFrames, c: SectionContext) -> pd.DataFrame:
+    def prepare(self, frames: RiskFrames, c: Context) -> pd.DataFrame:
         return frames.projects.sort_values("planned_yuan", ascending=False, kind="stable")
 
     def is_empty(self, p: pd.DataFrame) -> bool:
         return p.empty
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         lang, risky = c.lang, p[p["at_risk"]]
         return t(self.takeaway_key, lang, n=format_number(len(risky), lang), total=format_number(len(p), lang),
                  ahead=format_number(int(risky["ahead_of_plan"].sum()), lang),
                  overdue=format_number(int((risky["overdue_milestones"] > 0).sum()), lang))
 
-    def table(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         lang, risky = c.lang, p[p["at_risk"]]
         return pd.DataFrame({
             t("investment.col_code", lang): risky["code"],
@@ -231,7 +236,7 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
             t("investment.col_risk", lang): [risk_text(a, o, lang) for a, o in zip(risky["ahead_of_plan"], risky["overdue_milestones"])],
         })
 
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p.drop(columns=["partner_id", "project_id"])
 
 

@@ -11,9 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts.overview import plot_movers
+from components.context import Context
 from components.i18n import format_delta, format_number, format_percent, label, t
 from components.kpi import Card, card_from
-from components.sections.base import Section, SectionContext
+from components.sections.base import Section
 from data_access.scope import Scope
 
 if TYPE_CHECKING:
@@ -105,29 +106,30 @@ class Kpis(Section[KpiFrames, KpiCards]):
     """The headline cards; the pack shows the same cards as a table."""
 
     id = "kpis"
+    in_pack = True
     page = "overview"
     title_key = "brief.kpis"
     takeaway_key = "brief.kpis_takeaway"
     empty_key = "empty.scope"
 
-    def load(self, db: Reader, c: SectionContext) -> KpiFrames:
+    def load(self, db: Reader, c: Context) -> KpiFrames:
         pacing = db.get_kpi_pacing(scope=c.scope) if is_year_to_date(c.scope, c.as_of) else None
         return KpiFrames(db.get_kpis(scope=c.scope), db.get_events_by_month(scope=c.scope, by=("province",)), pacing)
 
-    def prepare(self, frames: KpiFrames, c: SectionContext) -> KpiCards:
+    def prepare(self, frames: KpiFrames, c: Context) -> KpiCards:
         return kpi_cards(frames.kpis, frames.monthly, c.lang, frames.pacing)
 
     def is_empty(self, p: KpiCards) -> bool:
         return False
 
-    def takeaway(self, p: KpiCards, c: SectionContext) -> str:
+    def takeaway(self, p: KpiCards, c: Context) -> str:
         lang = c.lang
         partners, leads = p.card(t("metric.partners", lang)), p.card(t("metric.leads", lang))
         k = p.kpis.set_index("metric")
         return t(self.takeaway_key, lang, partners=partners.value, leads=leads.value, reached=leads.reached or "—",
                  delta=format_delta(k.loc["partners", "value"] - k.loc["partners", "previous"], lang))
 
-    def table(self, p: KpiCards, c: SectionContext) -> pd.DataFrame:
+    def table(self, p: KpiCards, c: Context) -> pd.DataFrame:
         lang = c.lang
         shown = ("partners", "schools", "active_projects", "planned_yuan", "disbursed_yuan", "execution", "leads",
                  "enrolled", "certified", "employed", "refunded")
@@ -143,7 +145,7 @@ class Kpis(Section[KpiFrames, KpiCards]):
             **({t("brief.col_projected", lang): card.projected or "—"} if paced else {}),
         } for card in cards])
 
-    def data(self, p: KpiCards, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: KpiCards, c: Context) -> pd.DataFrame:
         return p.kpis
 
 
@@ -175,6 +177,7 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
     or more provinces, else by channel."""
 
     id = "movers"
+    in_pack = True
     page = "overview"
     title_key = "overview.movers_lead"
     takeaway_key = "brief.movers_takeaway"
@@ -183,19 +186,19 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
     id_of_option = {"enrolled": "movers_enrolled"}
 
     @staticmethod
-    def grain(c: SectionContext) -> str:
+    def grain(c: Context) -> str:
         return "province" if len(c.scope.provinces) >= 3 else "channel"
 
-    def title(self, c: SectionContext) -> str:
+    def title(self, c: Context) -> str:
         by = "" if self.grain(c) == "province" else "channel_"
         return t(f"overview.movers_{by}{self.option}", c.lang)
 
-    def load(self, db: Reader, c: SectionContext) -> MoverFrames:
+    def load(self, db: Reader, c: Context) -> MoverFrames:
         key = self.grain(c)
         return MoverFrames(key, db.get_events_by_month(scope=c.scope, by=(key,)),
                            db.get_events_by_month(scope=c.scope.year_earlier(), by=(key,)))
 
-    def prepare(self, frames: MoverFrames, c: SectionContext) -> pd.DataFrame:
+    def prepare(self, frames: MoverFrames, c: Context) -> pd.DataFrame:
         codes = set(frames.now.get(frames.key, [])) | set(frames.before.get(frames.key, []))
         labels = {x: c.name(x) if frames.key == "province" else label("channel", x, c.lang) for x in codes}
         return movers_frame(frames.now, frames.before, key=frames.key, stage=self.option, labels=labels)
@@ -203,16 +206,16 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
     def is_empty(self, p: pd.DataFrame) -> bool:
         return p.empty
 
-    def takeaway(self, p: pd.DataFrame, c: SectionContext) -> str:
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         top = p.iloc[0]
         metric = "leads" if self.option == "lead" else self.option
         return t(self.takeaway_key, c.lang, name=top["label"], stage=t(f"metric.{metric}", c.lang),
                  change=format_delta(top["change"], c.lang), now=format_number(top["now"], c.lang))
 
-    def figure(self, p: pd.DataFrame, c: SectionContext, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_movers(p, title=title, lang=c.lang)
 
-    def data(self, p: pd.DataFrame, c: SectionContext) -> pd.DataFrame:
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         key = self.grain(c)
         return p.reset_index(names=f"{key}_code" if key == "province" else key)[
             [f"{key}_code" if key == "province" else key, "label", "before", "now", "change"]]

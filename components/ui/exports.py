@@ -14,11 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.context import Context
 from components.export import export_filename, figure_to_bytes, to_csv_bytes, to_xlsx_bytes
 from components.export.images import ImageFormat, find_chromium
 from components.i18n import catalogue, format_date, label, t
 from components.sections import View
-from components.ui.context import PageContext
 from data_access.untrusted import md
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv",
@@ -44,7 +44,7 @@ def export_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns=names)
 
 
-def audited(ctx: PageContext, *, page: str, item: str, fmt: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+def audited(ctx: Context, *, page: str, item: str, fmt: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
     """``make`` wrapped so that each download writes one audit row first (who, what, scope, filters).
 
     The row is written before the bytes are made: an export that cannot be audited (the database
@@ -57,7 +57,7 @@ def audited(ctx: PageContext, *, page: str, item: str, fmt: str, make: Callable[
     return download
 
 
-def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: go.Figure | Callable[[], go.Figure] | None,
+def export_menu(ctx: Context, *, page: str, name: str, title: str, figure: go.Figure | Callable[[], go.Figure] | None,
                 data: pd.DataFrame | None, key: str) -> None:
     """A small "export" popover with the figure's image formats and its data."""
     lang = ctx.lang
@@ -96,6 +96,6 @@ def export_menu(ctx: PageContext, *, page: str, name: str, title: str, figure: g
         st.caption(t("export.hint", lang))
 
 
-def export_view(ctx: PageContext, view: View, *, page: str, key: str) -> None:
-    """The export menu of a section's view: its figure and the data behind it."""
-    export_menu(ctx, page=page, name=view.title, title=view.title, figure=view.figure, data=view.data, key=key)
+def export_view(ctx: Context, view: View, *, key: str) -> None:
+    """The export menu of a section's view: its figure and the data behind it (audited for the page being drawn)."""
+    export_menu(ctx, page=ctx.page or view.page, name=view.title, title=view.title, figure=view.figure, data=view.data, key=key)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.context import Context
 from components.export.tables import clean_frame
 from components.i18n import t
 from components.sections import SECTIONS, Section, View
-from components.ui.context import PageContext
 from components.ui.exports import export_view
 from data_access.cache import db
 from data_access.untrusted import md
@@ -25,11 +25,11 @@ from data_access.untrusted import md
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 
-def view(ctx: PageContext, section: str | Section) -> View:
+def view(ctx: Context, section: str | Section) -> View:
     """The section (a registry id, or a variant a widget picked) computed for this run."""
     s = SECTIONS[section] if isinstance(section, str) else section
     with st.spinner(t("common.loading", ctx.lang)):
-        return s.view(db, ctx.sections)
+        return s.view(db, ctx)
 
 
 def takeaway(v: View) -> None:
@@ -40,8 +40,10 @@ def takeaway(v: View) -> None:
         st.markdown(f":material/lightbulb: {md(v.takeaway)}")
 
 
-def show(ctx: PageContext, v: View, *, page: str, heading: bool = False, table_height: int | None = None) -> None:
-    """Lay out a view: (heading,) takeaway, figure, table, export menu; keys from the view's id."""
+def show(ctx: Context, v: View, *, heading: bool = False, table_height: int | None = None) -> None:
+    """Lay out a view: (heading,) takeaway, figure, table, export menu; keys from the page being
+    drawn (``ctx.page``, else the section's own) and the view's id."""
+    page = ctx.page or v.page
     if heading:
         st.subheader(md(v.title))
     takeaway(v)
@@ -52,4 +54,4 @@ def show(ctx: PageContext, v: View, *, page: str, heading: bool = False, table_h
         st.plotly_chart(v.figure, key=f"{page}_{v.id}", config=CHART_CONFIG)
     if v.table is not None and v.figure is None:
         st.dataframe(clean_frame(v.table), hide_index=True, width="stretch", height=table_height or "auto")
-    export_view(ctx, v, page=page, key=f"export_{v.id}")
+    export_view(ctx, v, key=f"export_{v.id}")

@@ -10,7 +10,7 @@ STAGED = "_staged_filters"
 APPLY_NOW = "_apply_now"
 # Provinces a page asked for (a map or bar click); applied at the start of the next run.
 PENDING_PROVINCES = "_pending_provinces"
-# The per-run context a page reads: scope, filters, language, data-as-of (components.ui.context.PageContext).
+# The per-run context a page reads: scope, filters, language, data-as-of (components.context.Context).
 CONTEXT = "_context"
 
 # Widget keys of the shared filter bar.

@@ -5,27 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from components.filters import period_bounds
-from data_access import codes, config, queries
+from components.context import Catalogue, context_from_params, read_catalogue
+from data_access import codes, config
 from data_access.scope import Scope
 
 
-def as_of(url: str) -> dt.date:
+def catalogue(url: str) -> Catalogue:
+    """The catalogue as the app reads it (components.context: the one place a context is built)."""
     with config.make_engine(url).connect() as conn:
-        everything = Scope(all_provinces(url), dt.date(1990, 1, 1), dt.date(2100, 1, 1))
-        return queries.data_as_of(queries.get_data_freshness(conn, scope=everything))
+        return read_catalogue(conn)
+
+
+def as_of(url: str) -> dt.date:
+    return catalogue(url).as_of
 
 
 def all_provinces(url: str) -> tuple[str, ...]:
-    with config.make_engine(url).connect() as conn:
-        return tuple(queries.get_province_catalogue(conn)["province_code"])
+    return catalogue(url).provinces
 
 
 def default_scope(url: str, provinces=None, **slices) -> Scope:
     """The scope the app builds for the default period (the latest year, to the data-as-of date)."""
-    day = as_of(url)
-    start, end = period_bounds(str(day.year), day)
-    return Scope(tuple(provinces) if provinces is not None else all_provinces(url), start, end, **slices)
+    cat = catalogue(url)
+    ctx, _ = context_from_params(cat, {}, cat.provinces)  # the default view: its period
+    return Scope(tuple(provinces) if provinces is not None else cat.provinces, ctx.scope.start, ctx.scope.end, **slices)
 
 
 def run_query(url: str, fn, scope: Scope, **kwargs):
@@ -34,6 +37,16 @@ def run_query(url: str, fn, scope: Scope, **kwargs):
 
 
 SCHOOL_KINDS = codes.SCHOOL_KINDS
+
+
+def open_directly(at, path: str):
+    """Run ``at`` on the page at ``path`` straight away, as a deep link opens it: that page's first
+    run sees the URL's values. (Opening the Overview first would drop bad values and rewrite the
+    URL before the page under test ever ran.) Before the first run AppTest finds a page by its file
+    name, which is each page's url path in app.py; the Overview is the default page, "/"."""
+    if path != "pages/overview.py":
+        at.switch_page(path)
+    return at.run()
 
 
 def assert_clean(at, *, warnings: tuple[str, ...] = (), errors: tuple[str, ...] = ()) -> None:

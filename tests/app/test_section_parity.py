@@ -2,7 +2,7 @@
 same filters, for every section, at a few scopes.
 
 The pack side is built the way the ``report`` command builds it: ``build_views`` on a direct
-(uncached) Reader over the same database, for the SectionContext the page ran with. Compared:
+(uncached) Reader over the same database, for the Context the page ran with. Compared:
 every takeaway (the page prints it), every chart (plotly data and title), every plain table, and
 the Overview's cards against the pack's KPI table.
 """
@@ -17,7 +17,7 @@ import pytest
 from components.sections import SECTIONS, View, build_views
 from components.ui import state
 from data_access import config, reader
-from tests.app.helpers import assert_clean, shown
+from tests.app.helpers import assert_clean, open_directly, shown
 
 PAGES = {"overview": "pages/overview.py", "coverage": "pages/coverage.py", "investment": "pages/investment.py",
          "funnels": "pages/funnels.py"}
@@ -70,11 +70,9 @@ def pack_views(direct, ctx, page: str) -> list[View]:
 @pytest.mark.parametrize("scope", SCOPES)
 @pytest.mark.parametrize("page", PAGES)
 def test_the_page_shows_what_the_pack_shows_for_the_same_filters(app, direct, page, scope):
-    at = app(SCOPES[scope])
-    at.run()
-    at.switch_page(PAGES[page]).run()
+    at = open_directly(app(SCOPES[scope]), PAGES[page])
     assert_clean(at)
-    ctx = at.session_state[state.CONTEXT].sections
+    ctx = at.session_state[state.CONTEXT]
     views = pack_views(direct, ctx, page)
     assert views, f"no sections registered for {page}"
     shown_text, specs, tables = texts(at), plotly_specs(at), [d.value for d in at.dataframe]
@@ -96,13 +94,11 @@ def test_the_page_shows_what_the_pack_shows_for_the_same_filters(app, direct, pa
 
 def test_the_pack_of_the_reports_page_is_the_sections_of_the_pages(app, direct):
     """The Reports page previews the takeaways of exactly the views the pages show."""
-    at = app({"province": "420000"})
-    at.run()
-    at.switch_page("pages/reports.py").run()
+    at = open_directly(app({"province": "420000"}), "pages/reports.py")
     ids = ["kpis", "movers", "spend", "funnel_compare", "lag_certified"]
     at.multiselect(key="reports_sections").set_value(ids).run()
     assert_clean(at)
-    ctx = at.session_state[state.CONTEXT].sections
+    ctx = at.session_state[state.CONTEXT]
     want = build_views(direct, ctx, ids)
     previews = [m.value for m in at.markdown if m.value.startswith("**")]
     assert [shown(p.split("** — ", 1)[1]) for p in previews[:len(want)]] == [v.takeaway for v in want]

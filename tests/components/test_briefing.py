@@ -13,11 +13,12 @@ from pptx import Presentation
 from pypdf import PdfReader
 
 from components.briefing import pack_meta
+from components.context import Context
 from components.export import build_pdf, build_pptx
 from components.export.images import find_chromium
 from components.filters import Filters
 from components.i18n import format_number, label
-from components.sections import SECTIONS, SectionContext, build_views
+from components.sections import SECTIONS, build_views
 from components.ui.exports import export_frame
 from data_access import access, config, reader
 from data_access.config import PROJECT_ROOT
@@ -42,9 +43,9 @@ def db(db_url) -> reader.Reader:
 NAMES = {"420000": ("湖北省", "Hubei"), "410000": ("河南省", "Henan"), "110000": ("北京市", "Beijing")}
 
 
-def context(provinces, lang="zh") -> SectionContext:
+def context(provinces, lang="zh") -> Context:
     scope = Scope(tuple(provinces), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
-    return SectionContext(scope=scope, filters=Filters(provinces=tuple(provinces), period="2026", lang=lang), lang=lang,
+    return Context(scope=scope, filters=Filters(provinces=tuple(provinces), period="2026", lang=lang), lang=lang,
                           as_of=dt.date(2026, 10, 31), names=NAMES)
 
 
@@ -155,7 +156,7 @@ def test_the_pack_footer_and_title_slide_name_every_narrowed_filter(db):
 
     scope = Scope(("420000",), dt.date(2026, 1, 1), dt.date(2026, 11, 1), channels=("online",), programmes=("cert_1x",))
     f = Filters(provinces=("420000",), period="2026", channels=("online",), programmes=("cert_1x",), lang="zh")
-    ctx = SectionContext(scope=scope, filters=f, lang="zh", as_of=dt.date(2026, 10, 31), names=NAMES)
+    ctx = Context(scope=scope, filters=f, lang="zh", as_of=dt.date(2026, 10, 31), names=NAMES)
     slides = [v.slide() for v in build_views(db, ctx, ["kpis"])]  # a table slide: no chart, no browser needed
     deck = Presentation(io.BytesIO(build_pptx(pack_meta(ctx), slides)))
     for slide in deck.slides:

@@ -24,7 +24,7 @@ from components.export import (
     ExportError,
     ExportUnavailable,
     PackMeta,
-    Section,
+    Slide,
     build_pdf,
     build_pptx,
     export_filename,
@@ -70,11 +70,11 @@ def _pack_meta() -> PackMeta:
     )
 
 
-def _pack_sections() -> list[Section]:
+def _pack_sections() -> list[Slide]:
     return [
-        Section(title="合作企业分布", takeaway="广东领先。", figure=_bar_figure()),
-        Section(title="招生转化漏斗", takeaway="报名环节流失最大。", figure=_funnel_figure(), notes="讲解要点"),
-        Section(title="重点院校明细", takeaway="只看表。", figure=None,
+        Slide(title="合作企业分布", takeaway="广东领先。", figure=_bar_figure()),
+        Slide(title="招生转化漏斗", takeaway="报名环节流失最大。", figure=_funnel_figure(), notes="讲解要点"),
+        Slide(title="重点院校明细", takeaway="只看表。", figure=None,
                 table=pd.DataFrame({"院校": ["甲", "乙"], "就业率": [0.91, 0.83]})),
     ]
 

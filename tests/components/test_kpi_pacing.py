@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from components.context import Context
 from components.filters import Filters
 from components.i18n import format_money, format_number, format_percent, t
 from components.kpi import card_from
-from components.sections import SectionContext
 from components.sections.overview import KpiFrames, Kpis, is_year_to_date
 from data_access.scope import Scope
 
@@ -34,8 +34,8 @@ def pacing() -> pd.DataFrame:
     ], columns=COLUMNS)
 
 
-def context(lang: str, end: dt.date = dt.date(2026, 11, 1), start: dt.date = dt.date(2026, 1, 1)) -> SectionContext:
-    return SectionContext(scope=Scope(("410000",), start, end), filters=Filters(period="2026", lang=lang), lang=lang,
+def context(lang: str, end: dt.date = dt.date(2026, 11, 1), start: dt.date = dt.date(2026, 1, 1)) -> Context:
+    return Context(scope=Scope(("410000",), start, end), filters=Filters(period="2026", lang=lang), lang=lang,
                           as_of=AS_OF, names={"410000": ("河南省", "Henan")})
 
 

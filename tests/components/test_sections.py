@@ -9,9 +9,10 @@ import inspect
 import pandas as pd
 import pytest
 
+from components.context import Context
 from components.filters import Filters
 from components.i18n import catalogue, format_money, format_number, format_percent, t
-from components.sections import PACK_DEFAULT, SECTIONS, Section, SectionContext
+from components.sections import PACK_DEFAULT, SECTIONS, Section
 from components.sections.coverage import CoverageBars, CoverageGaps, CoverageTiers, tier_summary, with_per_lead
 from components.sections.funnels import Channels, FunnelCompare, Lag, Trend, compare_frame, enrol_rates
 from components.sections.investment import Money, Risk, SpendFrames, SpendOverTime
@@ -24,9 +25,9 @@ NAMES = {"410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei"), "43
          "110000": ("北京市", "Beijing")}
 
 
-def ctx(provinces=("410000", "420000", "430000"), lang="zh", period="2026") -> SectionContext:
+def ctx(provinces=("410000", "420000", "430000"), lang="zh", period="2026") -> Context:
     scope = Scope(tuple(provinces), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
-    return SectionContext(scope=scope, filters=Filters(period=period, lang=lang), lang=lang, as_of=dt.date(2026, 10, 31),
+    return Context(scope=scope, filters=Filters(period=period, lang=lang), lang=lang, as_of=dt.date(2026, 10, 31),
                           names=NAMES)
 
 
@@ -288,7 +289,7 @@ def test_deltas_are_honest_no_comparison_without_a_year_before_and_no_change_is_
 
 
 def test_tier_shares_fill_every_tier_and_sum_to_one_per_year():
-    from components.sections.funnels import TierShares, tier_shares
+    from components.sections.coverage import TierShares, tier_shares
 
     df = pd.DataFrame({"year": [2024, 2024, 2025, 2025, 2025], "tier": ["capital", "county", "capital", "prefecture", "county"],
                        "leads": [60, 40, 30, 20, 50]})

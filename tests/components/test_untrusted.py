@@ -372,12 +372,12 @@ def test_the_pack_draws_names_literally_without_escapes_or_invisible_characters(
 
     from pptx import Presentation
 
-    from components.export import PackMeta, Section, build_pptx
+    from components.export import PackMeta, Slide, build_pptx
 
     name = f"{LINK} {IMG_TAG} :red[红] $x^2$ 数字\u200b项目\u202e反向\n换行"
     meta = PackMeta(title="汇报", subtitle="驾驶舱", scope_text=f"湖北省{LINK}", period_text="2026", data_as_of="2026-10-31",
                     lang="zh", footer="")
-    sections = [Section(title="风险项目", takeaway=f"线索最多的是{name}。", figure=None,
+    sections = [Slide(title="风险项目", takeaway=f"线索最多的是{name}。", figure=None,
                         table=pd.DataFrame({"项目": [name], "计划": ["1 万元"]}))]
     deck = Presentation(io.BytesIO(build_pptx(meta, sections, charts=[None])))
     runs = [r.text for s in deck.slides for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs

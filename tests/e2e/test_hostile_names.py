@@ -225,7 +225,7 @@ def test_the_briefing_pack_carries_hostile_names_literally(watched, hostile_app)
 # --- a digest --------------------------------------------------------------------------------------
 
 def test_a_digest_carries_hostile_names_as_text(hostile_app):
-    from components.commands._context import read_catalogue, section_context
+    from components.context import context_from_params, read_catalogue
     from components.delivery import channels as delivery
     from components.delivery import digest
     from components.sections import SECTIONS
@@ -236,7 +236,7 @@ def test_a_digest_carries_hostile_names_as_text(hostile_app):
     try:
         with engine.connect() as conn:  # as the digest runner builds one (components/commands/digest.py)
             cat = read_catalogue(conn)
-            ctx, _ = section_context(cat, {"province": [h.province]}, cat.provinces)
+            ctx, _ = context_from_params(cat, {"province": [h.province]}, cat.provinces)
             kpis = SECTIONS["kpis"].view(reader.direct(engine), ctx)
             found = alerts.evaluate(conn, scope=ctx.scope, as_of=cat.as_of)
     finally:
