@@ -53,6 +53,12 @@ RATIO_FROM_MB = 1
 MAX_SECONDS = 20.0  # reading stops after this long (20,000 legitimate rows take a few seconds)
 MAX_PROBLEMS = 200  # a file with more is reported by its first 200 problems (the count says how many)
 UPLOAD_ROLES = ("admin", "analyst")  # who may change data (issue: only admin and analyst)
+
+
+def may_change_data(role: str, actor: str) -> bool:
+    """Who may upload and revert: a signed-in admin or analyst (never the open demo's visitor), or
+    the operator at the command line (``cli:<os user>``). The page, the command and Uploader ask here."""
+    return actor.startswith("cli:") or (role in UPLOAD_ROLES and actor != "demo")
 FIRST_YEAR = 2015
 NATIONAL = "*"  # row_key part of a national target
 
@@ -154,7 +160,7 @@ class Uploader:
 
     @property
     def may_upload(self) -> bool:
-        return self.role in UPLOAD_ROLES or self.actor.startswith("cli:")
+        return may_change_data(self.role, self.actor)
 
 
 @dataclass(frozen=True)

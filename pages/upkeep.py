@@ -26,7 +26,7 @@ st.title(t("upkeep.title", lang))
 st.markdown(t("upkeep.intro", lang))
 national = ctx.role in codes.NATIONAL_ROLES
 uploader = upkeep.Uploader(ctx.actor, ctx.role, ctx.allowed, national)
-may_change = ctx.role in upkeep.UPLOAD_ROLES and ctx.actor != "demo"
+may_change = upkeep.may_change_data(ctx.role, ctx.actor)
 
 tab_upload, tab_history = st.tabs([t("upkeep.tab_upload", lang), t("upkeep.tab_history", lang)])
 

@@ -40,13 +40,3 @@ def styled(fig: go.Figure, *, title: str | None = None, height: int = 360, legen
 def money_scale(values: Iterable[float], lang: str) -> tuple[float, str]:
     """One divisor and unit label for a whole money axis (万元/亿元 or ¥K/¥M)."""
     return money_unit_scale([v for v in values if v == v], lang)
-
-
-def empty_figure(message: str, *, height: int = 240) -> go.Figure:
-    """A figure that says why it is empty, instead of blank axes."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=14, color="#616E7C"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return styled(fig, height=height, legend=False)

@@ -52,7 +52,7 @@ def import_(argv: list[str]) -> int:
             region_of = dict(conn.execute(sa.select(schema.province.c.code, schema.province.c.region)).all())
             if args.as_user:
                 user = access.get_user(conn, args.as_user)
-                if user is None or not user.enabled or user.role not in upkeep.UPLOAD_ROLES:
+                if user is None or not user.enabled or not upkeep.may_change_data(user.role, user.email):
                     print(f"import: {visible(args.as_user)}: {t('upkeep.error.role', lang)}", file=sys.stderr)
                     return 2
                 uploader = upkeep.Uploader(user.email, user.role, access.allowed_provinces(user, region_of),

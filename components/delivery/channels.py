@@ -731,7 +731,7 @@ class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
         self._addresses = addresses
 
     def https_open(self, req):
-        return self.do_open(_pinned(http.client.HTTPSConnection, self._addresses), req, context=self._context)
+        return self.do_open(_pinned(http.client.HTTPSConnection, self._addresses), req, context=self._context)  # type: ignore[attr-defined]  # HTTPSHandler keeps its SSL context there
 
 
 def _opener(addresses: Sequence[str] | None) -> urllib.request.OpenerDirector:

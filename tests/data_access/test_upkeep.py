@@ -103,6 +103,7 @@ def test_revert_restores_the_previous_values_as_a_new_upload_and_keeps_history(c
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 1000, ""), (YEAR, "全国", "leads", 5000, "")]))
     assert plan.counts == {"inserted": 1, "changed": 1, "ended": 0, "unchanged": 0}
     second = upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="second", sha256="", source="cli")
+    assert second is not None
     undo = upkeep_apply.revert_upload(conn, second, actor="admin@corp.cn", allowed=(HENAN,), national=True)
     assert target(conn, YEAR, HENAN, "leads") == 900 and target(conn, YEAR, None, "leads") is None
     assert target(conn, YEAR, HENAN, "enrolled") == 90
@@ -116,6 +117,7 @@ def test_revert_restores_the_previous_values_as_a_new_upload_and_keeps_history(c
 def test_revert_is_refused_when_a_later_upload_moved_the_same_key(conn):
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 900, "")]))
     first = upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="f", sha256="", source="cli")
+    assert first is not None
     rows, _, plan = load(conn, workbook([(YEAR, HENAN, "leads", 950, "")]))
     upkeep_apply.apply_plan(conn, plan, rows, actor="a", file_name="g", sha256="", source="cli")
     with pytest.raises(upkeep.UpkeepError) as err:
@@ -230,3 +232,13 @@ def test_the_history_filters_by_actor_and_day(conn):
     assert upkeep.list_uploads(conn, provinces=None, national=True, actor="filter.me@corp.cn",
                                end=today - dt.timedelta(days=1)).empty
     assert upkeep.list_uploads(conn, provinces=(HUBEI,), national=False, actor="filter.me@corp.cn").empty
+
+
+@pytest.mark.parametrize("role, actor, may", [
+    ("admin", "a@corp.cn", True), ("analyst", "b@corp.cn", True), ("executive", "c@corp.cn", False),
+    ("regional", "d@corp.cn", False), ("analyst", "demo", False), ("operator", "cli:root", True),
+])
+def test_one_rule_says_who_may_change_data(role, actor, may):
+    """The page, the command line and Uploader all ask upkeep.may_change_data (it was written three times)."""
+    assert upkeep.may_change_data(role, actor) is may
+    assert upkeep.Uploader(actor, role, (), False).may_upload is may
