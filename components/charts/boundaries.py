@@ -107,7 +107,7 @@ def _index_paths(provider: CnmapsDataProvider, *, level: str, kind: str) -> list
 
 
 def _default_cache_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "cache"
+    return Path(__file__).resolve().parents[2] / "data" / "cache"
 
 
 def _read_geometry(provider: CnmapsDataProvider, path: str) -> shapely.Geometry:

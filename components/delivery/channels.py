@@ -103,7 +103,7 @@ from typing import Any
 
 from data_access import codes, untrusted
 
-SECRETS_PATH = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
+SECRETS_PATH = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
 ENV_PREFIX = "COCKPIT_"
 ROBOT_KINDS = ("wecom", "dingtalk", "feishu")
 SECURITY_MODES = ("starttls", "ssl", "plain")

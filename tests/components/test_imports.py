@@ -159,3 +159,17 @@ def importlib_util_find(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:
         return False
+
+
+def test_paths_built_from_module_files_point_into_the_project():
+    """Modules that find files relative to themselves still find them after a move (a folder
+    deeper, .parent.parent is components/, not the project: secrets and caches went missing)."""
+    from components.charts import boundaries
+    from components.delivery import channels
+    from data_access import config, places
+
+    assert channels.SECRETS_PATH == config.PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    for module in (boundaries, places):
+        cache_dirs = [v for k, v in vars(module).items() if callable(v) and k.endswith("cache_dir")]
+        assert cache_dirs, f"{module.__name__} has no *cache_dir function"
+        assert all(f() == config.PROJECT_ROOT / "data" / "cache" for f in cache_dirs), module.__name__
