@@ -1,4 +1,4 @@
-"""Business assumptions behind the demo data (DOMAIN.md), kept apart from the generator code.
+"""Business assumptions behind the demo data (public reporting on the division, 2019–2022), kept apart from the generator code.
 
 Weights are judgements about where the company is strong, not facts about geography: change
 them here and every generated table follows.
@@ -75,7 +75,7 @@ PARTNERS_PER_WEIGHT = (3.5, 5.0, 1.5, 3.5)
 # Share of school partners that signed but never sent a learner ("thunder but little rain").
 DORMANT_SCHOOL_SHARE = 0.25
 
-# The partners named in DOMAIN.md, at their real cities (adcodes).
+# The partners named in public reporting (2019–2020), at their real cities (adcodes).
 NAMED_PARTNERS: tuple[dict, ...] = (
     dict(name_zh="中国地质大学（武汉）", name_en="China University of Geosciences (Wuhan)", kind="university",
          city="420100", level="strategic", since=dt.date(2019, 5, 16)),
