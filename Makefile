@@ -3,15 +3,25 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 PYTHON ?= python3
+# Test workers (pytest-xdist; 0 = one process). Whole files go to a worker, so a module's server starts once.
+JOBS   ?= 2
+# The AppTests `make check` runs: the frame (filters, links, languages, outages) on the Overview.
+CHECK_APPTESTS ?= tests/app/test_shell.py tests/app/test_overview_pacing.py
 
-.PHONY: run test venv system-deps seed bench screenshots clean-db
+.PHONY: run test check venv system-deps seed bench screenshots clean-db
 
 run: venv system-deps  ## install, create/seed the embedded database if missing, start the app
 	$(PY) -m data_access.bootstrap
 	$(PY) -m components.cli serve --server.port $(PORT)
 
-test: venv system-deps  ## the whole test suite (SQLite, PostgreSQL, MariaDB, AppTest, browser)
-	$(PY) -m pytest
+test: venv system-deps  ## the whole test suite, what CI runs: every tier (unit, apptest, server, browser) on SQLite, PostgreSQL and MariaDB, on JOBS workers (docs/TESTING.md)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile
+
+check: venv  ## the inner loop, under 2 minutes: ruff, mypy, the unit and data-layer tests on SQLite only, the Overview's AppTests; no server, no browser (docs/TESTING.md)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	COCKPIT_TEST_DIALECTS=sqlite $(PY) -m pytest -q -n $(JOBS) --dist loadfile -m "not server and not browser" \
+		tests/components tests/data_access $(CHECK_APPTESTS)
 
 venv: $(VENV)/.installed
 

@@ -51,17 +51,17 @@ import platform
 import random
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project is not
+from components.commands.launch import AppServer  # noqa: E402
+
 FLOOR_APP = ROOT / "bench" / "floor_app" / "app.py"
 
 PAGES = ("", "coverage", "investment", "funnels")
@@ -206,50 +206,16 @@ def page_of(url: str) -> str:
 
 # --- servers ---------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 _SERVERS: list[Server] = []  # every server started, stopped on any exit (also on SIGTERM)
 
 
-class Server:
-    """A Streamlit server in a subprocess on a free loopback port; its log in ``workdir``."""
+class Server(AppServer):
+    """A Streamlit server in a subprocess on a free loopback port, no secrets; its log in ``workdir``
+    (components/commands/launch.py starts it and waits for its health)."""
 
     def __init__(self, name: str, cmd: list[str], env: dict[str, str], workdir: Path):
-        self.name, self.port = name, _free_port()
-        self.base = f"http://localhost:{self.port}"
-        self.log_path = workdir / f"{name}-server.log"
-        full = [*cmd, "--server.port", str(self.port), "--server.headless", "true",
-                "--secrets.files", str(workdir / "no-secrets.toml"), "--browser.gatherUsageStats", "false"]
-        clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COCKPIT_REQUIRE_LOGIN")}
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(full, cwd=ROOT, env={**clean, **env}, stdout=log, stderr=subprocess.STDOUT)
+        super().__init__(workdir, env=env, name=name, cmd=tuple(cmd))
         _SERVERS.append(self)
-
-    def wait_healthy(self, seconds: float = 90) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                if urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=2).read() == b"ok":
-                    return
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                tail = self.log_path.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"the {self.name} server at {self.base} did not become healthy; log:\n{tail}")
-            time.sleep(0.3)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
     def log_excerpt(self, needles=("Traceback", "Error", "error", "Exception")) -> list[str]:
         lines = self.log_path.read_text(errors="replace").splitlines()

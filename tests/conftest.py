@@ -7,8 +7,9 @@ COCKPIT_TEST_DIALECTS (e.g. "sqlite", as ``make check`` sets it) leaves the othe
 
 Test tiers (docs/TESTING.md) are markers given here by directory, so nobody has to remember them:
 ``unit`` (tests/components, tests/data_access), ``apptest`` (tests/app), ``server`` (tests/e2e:
-they start an app server, a provider, nginx or a PostgreSQL cluster), and ``browser`` on top for
-every test that needs Chromium (the fixtures ``browser``, ``chromium_path``, ``chromium_session``).
+they start an app server, a provider, nginx or a PostgreSQL cluster; elsewhere marked by hand, which
+keeps the folder's tier off), and ``browser`` on top for every test that needs Chromium (the
+fixtures of BROWSER_FIXTURES, or marked by hand where a test looks for Chromium itself).
 """
 
 from __future__ import annotations
@@ -24,9 +25,22 @@ from data_access import config, migrate
 from data_access.seed import seed_database
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Under pytest-xdist (make test: two workers) each worker wipes and seeds databases of its own:
+# cockpit_test_gw0, cockpit_test_gw1 (and their _fresh, _summaries, _cluster siblings).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _of_this_worker(url: str) -> str:
+    if not WORKER:
+        return url
+    u = make_url(url)
+    return u.set(database=f"{u.database}_{WORKER}").render_as_string(hide_password=False)
+
+
 SERVER_URLS = {
-    "postgresql": os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_test"),
-    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/cockpit_test"),
+    "postgresql": _of_this_worker(os.environ.get("TEST_POSTGRES_URL",
+                                                 "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_test")),
+    "mariadb": _of_this_worker(os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/cockpit_test")),
 }
 DIALECTS = ("sqlite", "postgresql", "mariadb")
 # The dialects this run tests: all three unless COCKPIT_TEST_DIALECTS names fewer.
@@ -34,7 +48,7 @@ SELECTED_DIALECTS = tuple(d for d in DIALECTS
                           if d in os.environ.get("COCKPIT_TEST_DIALECTS", ",".join(DIALECTS)).split(","))
 TESTS = Path(__file__).resolve().parent
 TIER_OF_FOLDER = {"components": "unit", "data_access": "unit", "app": "apptest", "e2e": "server"}
-BROWSER_FIXTURES = frozenset({"browser", "chromium_path", "chromium_session"})
+BROWSER_FIXTURES = frozenset({"browser", "chromium_path", "chromium_session", "need_chromium"})
 # Small but realistic: enough learners for every stage and channel to appear.
 TEST_LEARNERS = 4000
 TEST_SEED = 11

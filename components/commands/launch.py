@@ -103,7 +103,9 @@ class AppServer:
         self.port = port or free_port()
         self.base = f"http://localhost:{self.port}"
         self.log_path = Path(log_dir) / f"{name}-server-{self.port}.log"
+        # No file watcher: nobody edits a test's or a benchmark's server, and others may edit this checkout.
         cmd = (*cmd, "--server.port", str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none",
                "--secrets.files", str(secrets_file or Path(log_dir) / "no-secrets.toml"), *args)
         full_env = {k: v for k, v in os.environ.items() if k not in APP_ENV_DROPPED}
         full_env.update(env)

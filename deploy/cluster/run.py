@@ -35,18 +35,19 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))  # the project's modules, when run as a script from anywhere
+from components.commands.launch import free_port, healthy, tail  # noqa: E402 (stdlib only)
+
 TEMPLATE = HERE / "nginx.conf.template"
 DEMO_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_cluster"
 DEFAULT_DATABASE_URL = os.environ.get("CLUSTER_DATABASE_URL", DEMO_DATABASE_URL)
@@ -61,12 +62,6 @@ class StartError(RuntimeError):
     """The cluster could not start; the message says what failed and where its log is."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _die_with_parent() -> None:
     """In the child, before exec: get SIGTERM if the launcher dies (even by SIGKILL), so no
     replica or nginx outlives it. Linux only; elsewhere a no-op."""
@@ -76,21 +71,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def healthy(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return resp.status == 200 and resp.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
-def tail(path: Path, chars: int = 3000) -> str:
-    try:
-        return path.read_text(errors="replace")[-chars:]
-    except OSError:
-        return "(no log)"
 
 
 # --- the database --------------------------------------------------------------------------------
@@ -441,7 +421,6 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(PROJECT_ROOT))  # data_access, when run as a script from anywhere
     args, streamlit_args = parse_args(sys.argv[1:] if argv is None else argv)
     return Cluster(args, streamlit_args).run()
 

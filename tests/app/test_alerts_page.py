@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from components.i18n import t
 from data_access import access, config, schema, subscriptions
 from data_access.untrusted import md
-from tests.app.helpers import assert_clean
+from tests.app.helpers import assert_clean, open_directly
 from tests.components.test_auth import GOOD
 from tests.identity import claims
 
@@ -49,9 +49,7 @@ def open_page(app, engine):
             at.user = claims(email)
         if robots:
             at.secrets["robot"] = robots
-        at.run()
-        at.switch_page("pages/alerts.py").run()
-        return at
+        return open_directly(at, "pages/alerts.py")
     return make
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from data_access.untrusted import clean, md
-from tests.app.helpers import assert_clean
+from tests.app.helpers import assert_clean, open_directly
 from tests.hostile import make_hostile_copy
 
 # Markdown that would make a link, an image, HTML or a Streamlit directive, once escapes are taken out.
@@ -38,10 +38,7 @@ def live_markdown(bodies: list[str]) -> list[str]:
 
 
 def open_page(app, path: str, params: dict):
-    at = app(params)
-    at.run()
-    at.switch_page(path).run()
-    return at
+    return open_directly(app(params), path)
 
 
 def test_the_project_detail_escapes_the_project_and_partner_names(hostile):

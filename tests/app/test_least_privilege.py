@@ -14,15 +14,19 @@ from components.i18n import format_number, t
 from data_access import access, config, queries, runners
 from data_access.config import PROJECT_ROOT
 from tests.app.helpers import assert_clean, default_scope
+from tests.conftest import WORKER
 
 PAGES = ("pages/overview.py", "pages/coverage.py", "pages/investment.py", "pages/funnels.py", "pages/reports.py")
-APP_USER = "cockpit_app"
+# A role is global to its server: under pytest-xdist each worker makes its own (cockpit_app_gw0, ...),
+# as it has its own database (tests/conftest.py).
+APP_USER = f"cockpit_app_{WORKER}" if WORKER else "cockpit_app"
 
 
 def _statements(dialect: str, database: str) -> list[str]:
     name = "postgresql" if dialect == "postgresql" else "mariadb"
     text = (PROJECT_ROOT / "docs" / "grants" / f"{name}.sql").read_text(encoding="utf-8")
     text = re.sub(r"--[^\n]*", "", text).replace(" cockpit ", f" {database} ").replace("cockpit.", f"{database}.")
+    text = text.replace("cockpit_app", APP_USER)
     return [s.strip() for s in text.split(";") if s.strip()]
 
 

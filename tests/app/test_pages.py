@@ -7,7 +7,7 @@ import pytest
 
 from components.i18n import format_money, format_number, t
 from data_access import queries
-from tests.app.helpers import assert_clean, default_scope, run_query, shown
+from tests.app.helpers import assert_clean, default_scope, open_directly, run_query, shown
 
 PAGES = {
     "overview": "pages/overview.py",
@@ -28,15 +28,8 @@ DROPPED = t("notice.dropped_values", "zh", values="")
 
 
 def open_page(app, page: str, params: dict):
-    """The page opened directly with ``params`` in its URL, as a deep link opens it: its first run
-    sees the URL's values (a first run of the Overview would drop bad values and rewrite the URL
-    before this page ever ran). Before the first run AppTest finds a page by its file name, which
-    is each page's url path; the Overview is the default page."""
-    at = app(params)
-    if page != "overview":
-        at.switch_page(PAGES[page])
-    at.run()
-    return at
+    """The page opened directly with ``params`` in its URL (helpers.open_directly)."""
+    return open_directly(app(params), PAGES[page])
 
 
 @pytest.mark.parametrize("scope", SCOPES)

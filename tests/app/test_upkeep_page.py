@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from components.i18n import format_number, t
 from components.upkeep.text import targets_template
 from data_access import access, config, schema, upkeep
-from tests.app.helpers import as_of, assert_clean
+from tests.app.helpers import as_of, assert_clean, open_directly
 from tests.components.test_auth import GOOD
 from tests.identity import claims
 
@@ -49,9 +49,7 @@ def signed_in(app, engine):
         if email is not None:
             at.secrets["auth"] = GOOD
             at.user = claims(email)
-        at.run()
-        at.switch_page("pages/upkeep.py").run()
-        return at
+        return open_directly(at, "pages/upkeep.py")
     return make
 
 

@@ -37,6 +37,8 @@ from data_access.scope import Scope
 from data_access.seed import seed_database
 from tests.fuzz_params import MARKER_RE, REPORT_OPTIONS, ParamSet, cli_argv, cli_clean, cli_params, cli_verdict, param_sets
 
+# About sixty runs of the command line in subprocesses (~50 s): the server tier, not the inner loop's.
+pytestmark = pytest.mark.server
 SETS = param_sets()
 CASES = ([f"values-{s.n:03d}" for s in [s for s in SETS if set(s.params) & set(REPORT_OPTIONS)][::4]]
          + [f"unknown-{s.n:03d}" for s in SETS[1::20]] + [f"clean-{s.n:03d}" for s in SETS[2::20]])

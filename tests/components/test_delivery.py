@@ -28,6 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from components.commands.launch import free_port
 from components.delivery.channels import (
     DEFAULT_ROBOT_HOSTS,
     WECOM_MAX_BYTES,
@@ -64,12 +65,6 @@ DIGEST = Digest(
 FIXED_NOW = 1_764_000_000.123  # seconds; the robots' timestamps are derived from it
 # The test receivers listen on plain http on loopback: only this policy lets a webhook reach them.
 LOOPBACK = EgressPolicy(hosts=("127.0.0.1",), allow_http=True, allow_private=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --------------------------------------------------------------------------- SMTP on loopback

@@ -188,6 +188,7 @@ def _has_cjk_font() -> bool:
 # --- one warm browser per server process -------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_the_browser_stays_warm_between_exports_and_closes_when_idle(monkeypatch):
     _require(images.find_chromium() is not None, "Chromium")
     monkeypatch.setattr(images, "EXPORT_IDLE_S", 1.0)
@@ -204,6 +205,7 @@ def test_the_browser_stays_warm_between_exports_and_closes_when_idle(monkeypatch
     assert images._renderer is None, "closed after being idle"
 
 
+@pytest.mark.browser
 def test_a_browser_that_died_is_replaced_on_the_next_export():
     _require(images.find_chromium() is not None, "Chromium")
     figure_to_bytes(_bar_figure(), "png")
@@ -215,6 +217,7 @@ def test_a_browser_that_died_is_replaced_on_the_next_export():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and images._renderer is not dead and images._renderer.alive()
 
 
+@pytest.mark.browser
 def test_concurrent_exports_from_several_threads_all_succeed():
     _require(images.find_chromium() is not None, "Chromium")
     from concurrent.futures import ThreadPoolExecutor

@@ -70,7 +70,6 @@ APP_SHELL_KEYS = (
     "filter.all",
     "filter.lang",
     "notice.dropped_values",
-    "empty.no_data",
     "error.db_unavailable",
 )
 # Chinese texts that may legitimately be Latin letters only (none are needed today).
@@ -183,6 +182,68 @@ def test_translations_differ_between_languages():
     zh, en = catalogue("zh"), catalogue("en")
     assert zh["app.title"] != en["app.title"]
     assert CJK.search(zh["app.title"]) and not CJK.search(en["app.title"])
+
+
+# ---- every key is used --------------------------------------------------------------------
+
+ROOT = I18N_DIR.parents[1]
+# Keys the code builds at run time instead of writing them out (regular expressions matched from the
+# key's start), each with where it is built. The label groups of CODE_GROUPS (``label(group, code)``)
+# are checked exactly above.
+DYNAMIC_KEYS: dict[str, str] = {
+    r"(overview|coverage|investment|funnels|reports)\.(title|intro)$": "components/ui/context.py: t(f'{page}.title')",
+    r"admin\.col_": "pages/admin.py: the audit log's column headers, t(f'admin.col_{col}')",
+    r"alerts\.rule\.": "components/delivery/alerts.py: t(f'alerts.rule.{rule}')",
+    r"auth\.refused\.": "components/ui/auth.py: t(f'auth.refused.{outcome}') and its '_help'",
+    r"col\.": "components/ui/exports.py: an exported table's column headers, t(f'col.{col}')",
+    r"digest\.schedule\.": "components/delivery/digest.py, pages/alerts.py: t(f'digest.schedule.{schedule}')",
+    r"export\.(scope|period|as_of|appendix|rows|first_rows)$": "components/export/pack.py: t(f'export.{k}')",
+    r"export\.xlsx_": "components/export/tables.py: t(f'export.xlsx_{k}')",
+    r"map\.metric\.": "components/charts/maps.py, components/sections/coverage.py: t(f'map.metric.{metric}')",
+    r"overview\.movers_": "components/sections/overview.py: t(f'overview.movers_{by}{option}')",
+    r"period\.h[12]$": "components/i18n/numbers.py: half years, t(f'period.h{n}')",
+    r"subs\.(channel|dcol|error|status|weekday)\.": "pages/alerts.py: t(f'subs.status.{v}') and its siblings",
+    r"upkeep\.(col|pcol|note|pnote|op|problem)\.": "components/upkeep/: t(f'upkeep.problem.{code}') and its siblings",
+    r"upkeep\.(count_|error\.|hcol\.|kind\.|source\.)": "pages/upkeep.py, components/commands/upkeep.py",
+    r"upkeep\.p?template_(button|help)$": "pages/upkeep.py: t(f'upkeep.{prefix}template_button')",
+}
+
+
+def _code_strings() -> tuple[set[str], set[str]]:
+    """Every string literal of the code outside tests/ (keys are used as literals: ``t("a.b")``,
+    ``title_key = "a.b"``), and the shape of every f-string key of a t()/t_md() call
+    (``t(f"subs.status.{v}")`` -> "subs.status.{}")."""
+    literals, shapes = set(), set()
+    files = [ROOT / "app.py", *(p for d in ("pages", "components", "data_access", "bench", "deploy")
+                                for p in (ROOT / d).rglob("*.py"))]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+            elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name in ("t", "t_md"):
+                    shapes.add("".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.args[0].values))
+    return literals, shapes
+
+
+def test_every_key_of_the_catalogue_is_used_by_the_code():
+    literals, _ = _code_strings()
+    unused = [key for key in catalogue("zh") if key not in literals and key.split(".", 1)[0] not in CODE_GROUPS
+              and not any(re.match(pattern, key) for pattern in DYNAMIC_KEYS)]
+    assert not unused, f"keys no code uses (delete them from both catalogues, or say where they are built): {unused}"
+
+
+def test_the_dynamic_keys_are_still_built_by_the_code():
+    """Each DYNAMIC_KEYS pattern matches keys of the catalogue, and each of those keys can be built by
+    an f-string key of the code: a pattern that outlived its code would keep unused keys alive.
+    (``label``'s own ``f"{group}.{code}"`` builds anything and is not counted: CODE_GROUPS is checked above.)"""
+    _, shapes = _code_strings()
+    built = [re.compile(re.escape(s).replace(r"\{\}", ".*")) for s in shapes if s.replace("{}", "") != "."]
+    for pattern in DYNAMIC_KEYS:
+        keys = [k for k in catalogue("zh") if re.match(pattern, k)]
+        assert keys, f"{pattern}: no key of the catalogue"
+        assert [k for k in keys if not any(b.fullmatch(k) for b in built)] == [], f"{pattern}: keys no f-string builds"
 
 
 class _Blank(dict):

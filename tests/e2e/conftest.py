@@ -7,23 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from data_access.config import PROJECT_ROOT
+from components.commands.launch import AppServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -38,31 +27,12 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def server(app_db_url) -> str:
-    """Base URL of a running app; stopped at the end of the session."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app_db_url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "components.cli", "serve", "--server.port", str(port), "--server.headless", "true"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://localhost:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the app did not become healthy in 60 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def server(app_db_url, tmp_path_factory) -> str:
+    """Base URL of a running app in open demo mode on the shared seeded database (tests that use it
+    only read); stopped at the end of the session."""
+    with AppServer(tmp_path_factory.mktemp("server"), env={"DATABASE_URL": app_db_url}) as app:
+        app.wait_healthy()
+        yield app.base
 
 
 @pytest.fixture(scope="session")

@@ -53,28 +53,11 @@ def test_a_bad_link_shows_a_notice_and_the_page(browser, server):
 
 def test_a_deep_link_as_the_very_first_request_after_a_start_gets_the_full_frame(browser, app_db_url, tmp_path):
     """No page request reaches the server before the deep link (readiness is a bare TCP connect)."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
+    from components.commands.launch import AppServer
 
-    from data_access.config import PROJECT_ROOT
-    from tests.e2e.conftest import _free_port
-
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app_db_url}
-    cmd = [sys.executable, "-m", "components.cli", "serve", "--server.port", str(port), "--server.headless", "true",
-           "--secrets.files", str(tmp_path / "none.toml")]
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        page = open_page(browser, f"http://localhost:{port}/funnels?province=420000&lang=en")
+    with AppServer(tmp_path, env={"DATABASE_URL": app_db_url}) as app:
+        app.wait_listening()
+        page = open_page(browser, f"{app.base}/funnels?province=420000&lang=en")
         try:
             assert page.locator("h1").first.inner_text().strip() == t("funnels.title", "en")
             nav = page.inner_text("header") if page.locator("header").count() else page.inner_text("body")
@@ -84,6 +67,3 @@ def test_a_deep_link_as_the_very_first_request_after_a_start_gets_the_full_frame
             assert "province=420000" in page.url and "lang=en" in page.url
         finally:
             page.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -38,11 +38,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from components.commands.launch import free_port, wait_until
 from components.i18n import t
 from data_access import access, config
 from data_access.config import PROJECT_ROOT
 from tests.conftest import SERVER_URLS
-from tests.e2e.test_signin import EXEC, TIMEOUT, _free_port, new_context, settle, sign_in
+from tests.e2e.test_signin import EXEC, TIMEOUT, new_context, settle, sign_in
 from tests.identity import TEST_COOKIE_SECRET
 
 pytestmark = pytest.mark.browser
@@ -121,7 +122,7 @@ def cluster(cluster_db_url, chromium_path, tmp_path_factory):
     import oidc_provider_mock
 
     tmp = tmp_path_factory.mktemp("cluster")
-    port = _free_port()
+    port = free_port()
     werkzeug_log = logging.getLogger("werkzeug")  # the mock logs every request at INFO
     old_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)
@@ -149,10 +150,8 @@ def cluster(cluster_db_url, chromium_path, tmp_path_factory):
                 proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                         start_new_session=True)
             try:
-                while not state_file.exists():
-                    if proc.poll() is not None or time.monotonic() - t0 > START_TIMEOUT_S:
-                        pytest.fail(f"the cluster did not start in {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')}")
-                    time.sleep(0.2)
+                wait_until(state_file.exists, what="the cluster launcher", timeout_s=START_TIMEOUT_S, procs=(proc,),
+                           log=log, interval_s=0.2)
                 TIMES["cluster start, seen by the test (s)"] = time.monotonic() - t0
                 c = Cluster(proc, json.loads(state_file.read_text()), log)
                 for key, value in c.state["seconds"].items():

@@ -37,12 +37,13 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy.engine import make_url
 
+from components.commands.launch import AppServer, free_port
 from components.filters import CHANNELS, ENDS, REGIONS, TIERS, period_options
 from components.i18n import t
 from data_access import access, config, schema
 from data_access.queries import data_as_of, get_data_freshness, get_province_catalogue
 from data_access.scope import Scope
-from tests.e2e.test_signin import HENAN, HENAN_CODE, AppProcess, _copy_sqlite, _free_port
+from tests.e2e.test_signin import HENAN, HENAN_CODE, _copy_sqlite
 from tests.fuzz_params import MARKER_RE, PAGES, ParamSet, param_sets
 from tests.identity import TEST_COOKIE_SECRET
 
@@ -83,7 +84,7 @@ KNOWN_MARKUP_BUGS: dict[int, str] = {}
 class Server:
     base: str
     url: str
-    app: AppProcess
+    app: AppServer
     names: dict[str, tuple[str, str]]
     periods: list[str]
 
@@ -121,7 +122,7 @@ def fuzz_server(app_db_url, tmp_path_factory, chromium_path):
         stack.callback(werkzeug_log.setLevel, old_level)
         claims = [oidc_provider_mock.User(sub=HENAN, claims={"email": HENAN, "email_verified": True})]
         provider = stack.enter_context(oidc_provider_mock.run_server_in_thread(port=0, user_claims=claims))
-        port = _free_port()
+        port = free_port()
         secrets = tmp / "secrets.toml"
         secrets.write_text(
             "[auth]\n"
@@ -132,9 +133,7 @@ def fuzz_server(app_db_url, tmp_path_factory, chromium_path):
             f'server_metadata_url = "http://localhost:{provider.server_port}/.well-known/openid-configuration"\n',
             encoding="utf-8",
         )
-        # No file watcher: other people edit this checkout while the suite runs.
-        env = {"DATABASE_URL": url, "COCKPIT_ECHO_SQL": "1", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
-        app = AppProcess(tmp, env=env, secrets_file=secrets, port=port)
+        app = AppServer(tmp, env={"DATABASE_URL": url, "COCKPIT_ECHO_SQL": "1"}, secrets_file=secrets, port=port)
         stack.callback(app.stop)
         app.wait_healthy()
         yield Server(app.base, url, app, names, period_options(first, as_of))

@@ -23,9 +23,10 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
+from components.commands.launch import AppServer
 from components.i18n import t
 from data_access.untrusted import ZERO_WIDTH_SPACE, clean
-from tests.e2e.test_signin import AppProcess, settle
+from tests.e2e.test_signin import settle
 from tests.hostile import EVIL_HOST, make_hostile_copy
 
 pytestmark = pytest.mark.browser
@@ -42,7 +43,7 @@ def hostile_app(app_db_url, tmp_path_factory, chromium_path):
     """(base URL, Hostile) of an app in open demo mode on the hostile copy."""
     tmp = tmp_path_factory.mktemp("hostile")
     h = make_hostile_copy(app_db_url, tmp / "cockpit.db")
-    app = AppProcess(tmp, env={"DATABASE_URL": h.url}, secrets_file=tmp / "no-secrets.toml")
+    app = AppServer(tmp, env={"DATABASE_URL": h.url})
     try:
         app.wait_healthy()
         yield app.base, h

@@ -13,29 +13,21 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from components.commands.launch import AppServer, free_port
 from components.i18n import t
 from data_access import config
-from data_access.config import PROJECT_ROOT
 from data_access.seed import seed_database
 
 pytestmark = pytest.mark.browser
 IN_CI = os.environ.get("CI", "").lower() == "true"
 OUTAGE_TIMES: dict[str, float] = {}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class OwnPostgres:
@@ -51,7 +43,7 @@ class OwnPostgres:
         self.bin = Path(bins[-1]).parent
         self.dir = Path(tempfile.mkdtemp(prefix="cockpit-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
@@ -91,21 +83,11 @@ def pg():
     cluster.remove()
 
 
-def start_app(url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url}
-    env.pop("COCKPIT_REQUIRE_LOGIN", None)
-    cmd = [sys.executable, "-m", "components.cli", "serve", "--server.port", str(port), "--server.headless", "true",
-           "--secrets.files", str(tmp / "none.toml")]
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc, f"http://localhost:{port}"
-        time.sleep(0.2)
-    proc.kill()
-    pytest.fail("the app did not start")
+def start_app(url: str, tmp: Path) -> AppServer:
+    """The app on ``url``, healthy (Streamlit's health says nothing of the database, which may be down)."""
+    app = AppServer(tmp, env={"DATABASE_URL": url})
+    app.wait_healthy()
+    return app
 
 
 def body(page) -> str:
@@ -128,7 +110,8 @@ LEADS = t("metric.leads", "zh")
 
 
 def test_an_outage_under_a_running_app_is_said_and_recovers_by_itself(browser, pg, tmp_path):
-    proc, base = start_app(pg.url, tmp_path)
+    app = start_app(pg.url, tmp_path)
+    base = app.base
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     try:
         page.goto(f"{base}/?province=420000")
@@ -157,8 +140,7 @@ def test_an_outage_under_a_running_app_is_said_and_recovers_by_itself(browser, p
         OUTAGE_TIMES["pg_ctl start (s)"] = round(started, 1)
     finally:
         page.close()
-        proc.terminate()
-        proc.wait(10)
+        app.stop()
         try:
             pg.start()
         except subprocess.CalledProcessError:
@@ -167,7 +149,8 @@ def test_an_outage_under_a_running_app_is_said_and_recovers_by_itself(browser, p
 
 def test_a_database_down_before_the_first_visitor_is_not_remembered(browser, pg, tmp_path):
     pg.stop()
-    proc, base = start_app(pg.url, tmp_path)
+    app = start_app(pg.url, tmp_path)
+    base = app.base
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     try:
         page.goto(f"{base}/coverage?province=410000")
@@ -183,6 +166,5 @@ def test_a_database_down_before_the_first_visitor_is_not_remembered(browser, pg,
             other.close()
     finally:
         page.close()
-        proc.terminate()
-        proc.wait(10)
+        app.stop()
     print(f"\noutage timings: {OUTAGE_TIMES}")

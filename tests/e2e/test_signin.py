@@ -17,20 +17,16 @@ import io
 import logging
 import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
+from components.commands.launch import AppServer, free_port
 from components.i18n import t
 from data_access import access, config, schema, upkeep
-from data_access.config import PROJECT_ROOT
 from data_access.queries import get_province_catalogue
 from tests.identity import TEST_COOKIE_SECRET
 
@@ -47,60 +43,14 @@ SIGN_IN_TIMES: list[float] = []  # seconds from the click on the sign-in button 
 
 # --- servers -------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppProcess:
-    """``components.cli serve`` in a subprocess, its log in a file (shown when it fails to start).
-
-    ``secrets_file`` is always passed (a missing path means "no secrets") so that a developer's own
-    .streamlit/secrets.toml never leaks into a test.
-    """
-
-    def __init__(self, tmp: Path, *, env: dict[str, str], secrets_file: Path, port: int | None = None):
-        self.port = port or _free_port()
-        self.base = f"http://localhost:{self.port}"
-        self.log_path = tmp / f"server-{self.port}.log"
-        cmd = [sys.executable, "-m", "components.cli", "serve", "--server.port", str(self.port),
-               "--server.headless", "true", "--secrets.files", str(secrets_file)]
-        full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COCKPIT_REQUIRE_LOGIN")}
-        full_env.update(env)
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_healthy(self, seconds: float = 60) -> None:
-        deadline = time.time() + seconds
-        while True:
-            try:
-                if urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=2).read() == b"ok":
-                    return
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.time() > deadline:
-                log = self.log_path.read_text(errors="replace")[-3000:]
-                pytest.fail(f"the app at {self.base} did not become healthy in {seconds:.0f} s; log:\n{log}")
-            time.sleep(0.3)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @contextlib.contextmanager
 def app_servers(tmp: Path, *specs: dict):
-    """Start one server per spec (keyword arguments of AppProcess) at once, wait until all are
+    """Start one server per spec (keyword arguments of AppServer) at once, wait until all are
     healthy, yield their base URLs, stop them all."""
-    procs: list[AppProcess] = []
+    procs: list[AppServer] = []
     try:
         for spec in specs:
-            procs.append(AppProcess(tmp, **spec))
+            procs.append(AppServer(tmp, **spec))
         for p in procs:
             p.wait_healthy()
         yield [p.base for p in procs]
@@ -154,7 +104,7 @@ def sso(app_db_url, tmp_path_factory, chromium_path):
     with contextlib.ExitStack() as stack:
         stack.callback(werkzeug_log.setLevel, old_level)
         provider = stack.enter_context(oidc_provider_mock.run_server_in_thread(port=0, user_claims=claims))
-        port = _free_port()
+        port = free_port()
         secrets = tmp / "secrets.toml"
         secrets.write_text(
             "[auth]\n"
@@ -444,27 +394,26 @@ def auth_secrets(path: Path, port: int, cookie_secret: str) -> Path:
 @pytest.fixture(scope="module")
 def closed_servers(app_db_url, sso, tmp_path_factory):
     """Apps that must fail closed, started together: sign-in declared mandatory
-    (COCKPIT_REQUIRE_LOGIN=1) without any [auth]; a production deployment (COCKPIT_ENV=production)
-    without [auth]; a secrets file that is not valid TOML; and two complete [auth] sections whose
-    cookie secret is short or a placeholder (anyone could sign cookies with it)."""
+    (COCKPIT_REQUIRE_LOGIN=1) without any [auth]; a secrets file that is not valid TOML; and two
+    complete [auth] sections whose cookie secret is short or a placeholder (anyone could sign
+    cookies with it)."""
     tmp = tmp_path_factory.mktemp("closed")
     broken = tmp / "secrets.toml"
     broken.write_text("[auth\nredirect_uri=\n", encoding="utf-8")
     db = {"DATABASE_URL": app_db_url}
     weak = {}
     for name, secret in WEAK_SECRETS.items():
-        port = _free_port()
+        port = free_port()
         # On the sign-in tests' database, where the admin exists: a forged admin cookie would open /admin.
         weak[name] = {"env": {"DATABASE_URL": sso[1]}, "secrets_file": auth_secrets(tmp / f"{name}.toml", port, secret),
                       "port": port}
+    # (COCKPIT_ENV=production without [auth] does not even start: tests/components/test_serve.py.)
     with app_servers(tmp, {"env": {**db, "COCKPIT_REQUIRE_LOGIN": "1"}, "secrets_file": tmp / "absent.toml"},
-                     {"env": {**db, "COCKPIT_ENV": "production"}, "secrets_file": tmp / "absent.toml"},
                      {"env": db, "secrets_file": broken}, *weak.values()) as bases:
-        yield dict(zip(["required_without_auth", "production_without_auth", "unreadable_secrets", *weak], bases))
+        yield dict(zip(["required_without_auth", "unreadable_secrets", *weak], bases))
 
 
-@pytest.mark.parametrize("case", ["required_without_auth", "production_without_auth", "unreadable_secrets",
-                                  *WEAK_SECRETS])
+@pytest.mark.parametrize("case", ["required_without_auth", "unreadable_secrets", *WEAK_SECRETS])
 def test_mandatory_sign_in_fails_closed(browser, closed_servers, case):
     base = closed_servers[case]
     context = new_context(browser)
