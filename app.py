@@ -52,8 +52,7 @@ st.set_page_config(page_title="产教融合驾驶舱 · Cockpit", page_icon=str(
 st.html(METRIC_CSS)
 
 lang_param = st.query_params.get("lang")
-lang: str = st.session_state["_filters"].lang if "_filters" in st.session_state else (
-    lang_param if lang_param in ("zh", "en") else "zh")
+lang: str = st.session_state["_filters"].lang if "_filters" in st.session_state else (lang_param if lang_param in ("zh", "en") else "zh")
 
 # Nobody sees a number before this: the sign-in mode, then (with SSO) a signed-in e-mail.
 auth_cfg = auth.current_config()
@@ -105,10 +104,8 @@ def check_identity(identity: auth.Identity, user: access.User | None) -> access.
     if decision.allowed or decision.outcome in ("unknown", "no_email"):  # no access: the usual page below
         return user
     if st.session_state.get("_refused") != (identity, decision.outcome):
-        logger.warning("sign-in refused for %r: %s (iss=%r sub=%r)", identity.email, decision.outcome,
-                       identity.issuer, identity.subject)
-        runners.record_sign_in_refused(email=identity.email, reason=decision.outcome, issuer=identity.issuer,
-                                     subject=identity.subject)
+        logger.warning("sign-in refused for %r: %s (iss=%r sub=%r)", identity.email, decision.outcome, identity.issuer, identity.subject)
+        runners.record_sign_in_refused(email=identity.email, reason=decision.outcome, issuer=identity.issuer, subject=identity.subject)
         st.session_state["_refused"] = (identity, decision.outcome)
     auth.render_refused(identity, decision.outcome, lang)
 
@@ -137,27 +134,32 @@ try:
     filters, dropped = render_filter_bar(names=cat.names, allowed=allowed, regions=cat.regions, periods=periods)
     lang = filters.lang
     ctx = context_for(cat, filters, allowed, actor=actor, role=role)
-    audit = runners.audit_writer(actor=actor, provinces=access.provinces_text(ctx.scope.provinces, cat.provinces),
-                                 filters=to_params(filters, default_period=periods[0] if periods else ""), data_as_of=as_of,
-                                 recheck=(ctx.scope.provinces, region_of, role) if auth_cfg.mode == "sso" else None)
+    audit = runners.audit_writer(
+        actor=actor,
+        provinces=access.provinces_text(ctx.scope.provinces, cat.provinces),
+        filters=to_params(filters, default_period=periods[0] if periods else ""),
+        data_as_of=as_of,
+        recheck=(ctx.scope.provinces, region_of, role) if auth_cfg.mode == "sso" else None,
+    )
 
     summaries = cache.summary_status()
-    st.sidebar.caption(t_md("app.data_as_of", lang, date=format_date(as_of, lang)) + " · "
-                       + t_md("app.summaries_refreshed", lang, time=outage.summary_time(summaries.refreshed_at)))
+    st.sidebar.caption(
+        t_md("app.data_as_of", lang, date=format_date(as_of, lang))
+        + " · "
+        + t_md("app.summaries_refreshed", lang, time=outage.summary_time(summaries.refreshed_at))
+    )
     outage.render_summary_notice(summaries, lang)
     if auth_cfg.mode == "sso":
         auth.render_identity(actor, role, lang)
     else:
         auth.render_demo_banner(lang)
     if dropped:
-        st.warning(t("notice.dropped_values", lang, values=dropped_text(dropped, lang)),
-                   icon=":material/link_off:")
+        st.warning(t("notice.dropped_values", lang, values=dropped_text(dropped, lang)), icon=":material/link_off:")
 
     pages = [
         st.Page("pages/overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", default=True),
         st.Page("pages/coverage.py", title=t("nav.coverage", lang), icon=":material/map:", url_path="coverage"),
-        st.Page("pages/investment.py", title=t("nav.investment", lang), icon=":material/payments:",
-                url_path="investment"),
+        st.Page("pages/investment.py", title=t("nav.investment", lang), icon=":material/payments:", url_path="investment"),
         st.Page("pages/funnels.py", title=t("nav.funnels", lang), icon=":material/filter_alt:", url_path="funnels"),
         st.Page("pages/reports.py", title=t("nav.reports", lang), icon=":material/slideshow:", url_path="reports"),
         st.Page("pages/alerts.py", title=t("nav.alerts", lang), icon=":material/notifications:", url_path="alerts"),
@@ -165,8 +167,7 @@ try:
         st.Page("pages/upkeep.py", title=t("nav.upkeep", lang), icon=":material/edit_note:", url_path="upkeep"),
     ]
     if user is not None and user.is_admin:  # other roles have no admin page: its URL falls back to the overview
-        pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:",
-                             url_path="admin"))
+        pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:", url_path="admin"))
     page = st.navigation(pages, position="top")
     set_page_context(dataclasses.replace(ctx, audit=audit, page=page.url_path or "overview"))
     page.run()

@@ -22,8 +22,11 @@ def start_app(env: dict[str, str] | None = None, timeout_s: float = 120) -> tupl
     """Start components.cli serve on a free port; return the process and its base URL once healthy.
     It reads the project's own .streamlit/secrets.toml, as ``make run`` does; its log goes to a
     temporary folder (named in the error when it does not start)."""
-    app = AppServer(Path(tempfile.mkdtemp(prefix="cockpit-bench-")), env=env if env is not None else dict(os.environ),
-                    secrets_file=ROOT / ".streamlit" / "secrets.toml")
+    app = AppServer(
+        Path(tempfile.mkdtemp(prefix="cockpit-bench-")),
+        env=env if env is not None else dict(os.environ),
+        secrets_file=ROOT / ".streamlit" / "secrets.toml",
+    )
     try:
         app.wait_healthy(timeout_s)
     except NotReady:

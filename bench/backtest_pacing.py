@@ -67,8 +67,7 @@ def read_series(url: str) -> tuple[pd.DataFrame, int, int]:
         first_year, as_of = int(str(first)[:4]), dt.date.fromisoformat(str(last)[:10])
         last_full = as_of.year - (0 if (as_of.month, as_of.day) == (12, 31) else 1)
         scope = year_scope(everywhere, last_full)
-        series = queries.get_kpi_series_by_month(conn, scope=scope, history_years=last_full - first_year,
-                                                 by=("province",))
+        series = queries.get_kpi_series_by_month(conn, scope=scope, history_years=last_full - first_year, by=("province",))
     engine.dispose()
     return series, first_year, last_full
 
@@ -98,20 +97,33 @@ def backtest(series: pd.DataFrame, first_year: int, last_full: int) -> tuple[lis
                 for month in range(1, 12):
                     ytd = sum(months[:month])
                     for method in METHODS:
-                        pr = project_year_end(ytd, float(month), prior, year=year, national=nat_prior, method=method,
-                                              own_min=own_min, counts=counts)
+                        pr = project_year_end(
+                            ytd, float(month), prior, year=year, national=nat_prior, method=method, own_min=own_min, counts=counts
+                        )
                         if pr.basis == "none":
                             continue
-                        out.append(dict(grain=grain, metric=metric, year=year, month=month, method=method,
-                                        basis=pr.basis, actual=actual, value=pr.value, low=pr.low, high=pr.high,
-                                        ape=abs(pr.value - actual) / actual, inside=pr.low <= actual <= pr.high))
+                        out.append(
+                            dict(
+                                grain=grain,
+                                metric=metric,
+                                year=year,
+                                month=month,
+                                method=method,
+                                basis=pr.basis,
+                                actual=actual,
+                                value=pr.value,
+                                low=pr.low,
+                                high=pr.high,
+                                ape=abs(pr.value - actual) / actual,
+                                inside=pr.low <= actual <= pr.high,
+                            )
+                        )
                     if grain == "national" or not counts:
                         continue
                     for shape, hist_used in (("own", prior), ("national", {})):
                         pr = project_year_end(ytd, float(month), hist_used, year=year, national=nat_prior, method=METHOD)
                         if pr.basis in ("own", "national"):
-                            shapes.append(dict(shape=shape, size=sum(prior.get(year - 1, [0.0])),
-                                               ape=abs(pr.value - actual) / actual))
+                            shapes.append(dict(shape=shape, size=sum(prior.get(year - 1, [0.0])), ape=abs(pr.value - actual) / actual))
     return out, shapes
 
 
@@ -122,15 +134,20 @@ def shape_table(shapes: list[dict]) -> str:
     """Provinces' event counts: the chosen method with their own shape vs the national one, by the
     size of their previous year (the evidence for OWN_MIN_EVENTS)."""
     df = pd.DataFrame(shapes)
-    lines = [f"**Own or national shape** for a province's event counts ({METHOD}, mean absolute % error, "
-             "by the province's total of the year before):", "",
-             "| events the year before | projections | own shape | national shape |", "|---|---:|---:|---:|"]
+    lines = [
+        f"**Own or national shape** for a province's event counts ({METHOD}, mean absolute % error, "
+        "by the province's total of the year before):",
+        "",
+        "| events the year before | projections | own shape | national shape |",
+        "|---|---:|---:|---:|",
+    ]
     for lo, hi in SIZES:
         part = df[(df["size"] >= lo) & (df["size"] < hi)] if not df.empty else df
         own, nat = (part[part["shape"] == k]["ape"] for k in ("own", "national"))
         label = f"{lo:,} – {hi:,.0f}" if hi != math.inf else f"{lo:,} or more"
-        lines.append(f"| {label} | {len(own)} | {_pct(own.mean() if len(own) else math.nan)} "
-                     f"| {_pct(nat.mean() if len(nat) else math.nan)} |")
+        lines.append(
+            f"| {label} | {len(own)} | {_pct(own.mean() if len(own) else math.nan)} | {_pct(nat.mean() if len(nat) else math.nan)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -141,17 +158,19 @@ def summarise(records: list[dict]) -> dict:
     summary: dict = {"by_month": {}, "by_metric": {}, "coverage": {}, "overall": {}, "n": {}}
     for level, part in df.groupby("level"):
         summary["by_month"][level] = {
-            method: {int(m): {"mape": float(g["ape"].mean()), "median": float(g["ape"].median())}
-                     for m, g in sub.groupby("month")} for method, sub in part.groupby("method")}
+            method: {int(m): {"mape": float(g["ape"].mean()), "median": float(g["ape"].median())} for m, g in sub.groupby("month")}
+            for method, sub in part.groupby("method")
+        }
         summary["by_metric"][level] = {
-            method: {metric: float(g["ape"].mean()) for metric, g in sub.groupby("metric")}
-            for method, sub in part.groupby("method")}
+            method: {metric: float(g["ape"].mean()) for metric, g in sub.groupby("metric")} for method, sub in part.groupby("method")
+        }
         summary["coverage"][level] = {
-            method: {int(m): float(g["inside"].mean()) for m, g in sub.groupby("month")}
-            for method, sub in part.groupby("method")}
+            method: {int(m): float(g["inside"].mean()) for m, g in sub.groupby("month")} for method, sub in part.groupby("method")
+        }
         summary["overall"][level] = {method: float(sub["ape"].mean()) for method, sub in part.groupby("method")}
         summary.setdefault("by_year", {})[level] = {
-            method: {int(y): float(g["ape"].mean()) for y, g in sub.groupby("year")} for method, sub in part.groupby("method")}
+            method: {int(y): float(g["ape"].mean()) for y, g in sub.groupby("year")} for method, sub in part.groupby("method")
+        }
         summary["n"][level] = int((part["method"] == METHODS[0]).sum())
         chosen = part[part["method"] == METHOD]
         summary.setdefault("basis", {})[level] = {str(b): int(n) for b, n in chosen["basis"].value_counts().items()}
@@ -171,25 +190,47 @@ def _pct(x: float) -> str:
 def markdown(s: dict, command: str, source: str) -> str:
     """The tables docs/PACING.md holds between its markers."""
     methods = [m for m in METHODS if m in s["all"]]
-    lines = [f"Generated by `{command}` on {dt.date.today().isoformat()}; data: {source}; years tested: "
-             f"{', '.join(map(str, s['years']))} (each projected from its month-ends 1–11); "
-             f"{s['n'].get('national', 0)} national and {s['n'].get('province', 0)} provincial projections per method.", ""]
-    lines += ["**Overall mean absolute % error** (all metrics, months and years):", "",
-              "| method | national | provinces | all |", "|---|---:|---:|---:|"]
+    lines = [
+        f"Generated by `{command}` on {dt.date.today().isoformat()}; data: {source}; years tested: "
+        f"{', '.join(map(str, s['years']))} (each projected from its month-ends 1–11); "
+        f"{s['n'].get('national', 0)} national and {s['n'].get('province', 0)} provincial projections per method.",
+        "",
+    ]
+    lines += [
+        "**Overall mean absolute % error** (all metrics, months and years):",
+        "",
+        "| method | national | provinces | all |",
+        "|---|---:|---:|---:|",
+    ]
     for m in methods:
-        lines.append(f"| {m}{' **(chosen)**' if m == s['winner'] else ''} | {_pct(s['overall'].get('national', {}).get(m, math.nan))} "
-                     f"| {_pct(s['overall'].get('province', {}).get(m, math.nan))} | {_pct(s['all'][m])} |")
-    lines += ["", "**Mean absolute % error by year projected** (national / per province):", "",
-              "| year | " + " | ".join(methods) + " |", "|---:|" + "---:|" * len(methods)]
+        lines.append(
+            f"| {m}{' **(chosen)**' if m == s['winner'] else ''} | {_pct(s['overall'].get('national', {}).get(m, math.nan))} "
+            f"| {_pct(s['overall'].get('province', {}).get(m, math.nan))} | {_pct(s['all'][m])} |"
+        )
+    lines += [
+        "",
+        "**Mean absolute % error by year projected** (national / per province):",
+        "",
+        "| year | " + " | ".join(methods) + " |",
+        "|---:|" + "---:|" * len(methods),
+    ]
     for year in s["years"]:
-        cells = [f"{_pct(s['by_year'].get('national', {}).get(m, {}).get(year, math.nan))} / "
-                 f"{_pct(s['by_year'].get('province', {}).get(m, {}).get(year, math.nan))}" for m in methods]
+        cells = [
+            f"{_pct(s['by_year'].get('national', {}).get(m, {}).get(year, math.nan))} / "
+            f"{_pct(s['by_year'].get('province', {}).get(m, {}).get(year, math.nan))}"
+            for m in methods
+        ]
         lines.append(f"| {year} | " + " | ".join(cells) + " |")
     for level, title in (("national", "National"), ("province", "Per province")):
         if level not in s["by_month"]:
             continue
-        lines += ["", f"**{title}: error by month-end** (mean / median absolute % error):", "",
-                  "| month | " + " | ".join(methods) + " |", "|---:|" + "---:|" * len(methods)]
+        lines += [
+            "",
+            f"**{title}: error by month-end** (mean / median absolute % error):",
+            "",
+            "| month | " + " | ".join(methods) + " |",
+            "|---:|" + "---:|" * len(methods),
+        ]
         for month in range(1, 12):
             cells = []
             for m in methods:
@@ -199,28 +240,47 @@ def markdown(s: dict, command: str, source: str) -> str:
     for level, title in (("national", "National"), ("province", "Per province")):
         if level not in s["by_metric"]:
             continue
-        lines += ["", f"**{title}: mean absolute % error by metric:**", "",
-                  "| metric | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]
+        lines += [
+            "",
+            f"**{title}: mean absolute % error by metric:**",
+            "",
+            "| metric | " + " | ".join(methods) + " |",
+            "|---|" + "---:|" * len(methods),
+        ]
         for metric in PACED_METRICS:
-            lines.append(f"| {metric} | " + " | ".join(_pct(s["by_metric"][level].get(m, {}).get(metric, math.nan))
-                                                         for m in methods) + " |")
-    lines += ["", f"**Range coverage** of the chosen method ({s['winner']}): share of projections whose range held "
-              "the actual year-end:", "", "| month | national | provinces |", "|---:|---:|---:|"]
+            lines.append(
+                f"| {metric} | " + " | ".join(_pct(s["by_metric"][level].get(m, {}).get(metric, math.nan)) for m in methods) + " |"
+            )
+    lines += [
+        "",
+        f"**Range coverage** of the chosen method ({s['winner']}): share of projections whose range held the actual year-end:",
+        "",
+        "| month | national | provinces |",
+        "|---:|---:|---:|",
+    ]
     for month in range(1, 12):
         nat = s["coverage"].get("national", {}).get(s["winner"], {}).get(month, math.nan)
         pro = s["coverage"].get("province", {}).get(s["winner"], {}).get(month, math.nan)
         lines.append(f"| {month} | {_pct(nat)} | {_pct(pro)} |")
-    lines += ["", "Basis of the chosen method's projections (own shape / national shape / linear pace): "
-              + "; ".join(f"{level}: " + ", ".join(f"{b} {n}" for b, n in s["basis"].get(level, {}).items())
-                          for level in ("national", "province"))]
+    lines += [
+        "",
+        "Basis of the chosen method's projections (own shape / national shape / linear pace): "
+        + "; ".join(
+            f"{level}: " + ", ".join(f"{b} {n}" for b, n in s["basis"].get(level, {}).items()) for level in ("national", "province")
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="a seeded database (default: seed the demo data into a temp SQLite file)")
-    parser.add_argument("--learners", type=int, default=bootstrap.DEFAULT_LEARNERS,
-                        help="learners to seed when no URL is given (default: the embedded demo database's)")
+    parser.add_argument(
+        "--learners",
+        type=int,
+        default=bootstrap.DEFAULT_LEARNERS,
+        help="learners to seed when no URL is given (default: the embedded demo database's)",
+    )
     parser.add_argument("--seed", type=int, default=bootstrap.DEFAULT_SEED, help="random seed when no URL is given")
     parser.add_argument("--json", type=Path, help="write the summary (and the winner) as JSON here")
     parser.add_argument("--write-docs", action="store_true", help=f"rewrite the tables between the markers in {DOC.name}")

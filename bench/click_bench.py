@@ -87,10 +87,14 @@ def main() -> None:
     if applies:
         print(f"  apply to a settled page:      median {statistics.median(applies):.2f} s, max {max(applies):.2f} s")
     waits = [sum(r["clicks_s"]) + (r["apply_s"] or 0) for r in rounds]
-    print(f"  waiting for three edits (clicks + apply): median {statistics.median(waits):.2f} s, max {max(waits):.2f} s; "
-          f"page runs per three edits: {1 if applies else 3}")
-    print(f"  three edits, first click to the last settled page (with the bench's {QUIET_MS} ms quiet checks): "
-          f"median {statistics.median(totals):.2f} s")
+    print(
+        f"  waiting for three edits (clicks + apply): median {statistics.median(waits):.2f} s, max {max(waits):.2f} s; "
+        f"page runs per three edits: {1 if applies else 3}"
+    )
+    print(
+        f"  three edits, first click to the last settled page (with the bench's {QUIET_MS} ms quiet checks): "
+        f"median {statistics.median(totals):.2f} s"
+    )
     print(f"  scope line after the edits: {rounds[-1]['scope_line']}")
     if args.json:
         args.json.write_text(json.dumps({"page": args.page, "rounds": rounds}, ensure_ascii=False, indent=1), encoding="utf-8")

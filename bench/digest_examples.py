@@ -71,9 +71,18 @@ def main() -> None:
         with engine.begin() as conn:
             access.add_user(conn, email=MANAGER, role="regional", provinces=["420000"], actor="cli:examples")
             for channel, target in (("email", MANAGER), ("wecom", "robot.hubei_leaders")):
-                subscriptions.add(conn, owner=MANAGER, provinces=[], sections=["kpis", "funnel", "risk"],
-                                  schedule="weekly", weekday=0, at_time="08:00", channel=channel, target=target,
-                                  audience=RobotAudience(provinces=("420000",)) if channel != "email" else None)
+                subscriptions.add(
+                    conn,
+                    owner=MANAGER,
+                    provinces=[],
+                    sections=["kpis", "funnel", "risk"],
+                    schedule="weekly",
+                    weekday=0,
+                    at_time="08:00",
+                    channel=channel,
+                    target=target,
+                    audience=RobotAudience(provinces=("420000",)) if channel != "email" else None,
+                )
             conn.execute(schema.subscription.update().values(created_at=dt.datetime(2020, 1, 1)))
             fresh = queries.get_data_freshness(conn, scope=Scope(("420000",), dt.date(1990, 1, 1), dt.date(2100, 1, 1)))
         as_of = queries.data_as_of(fresh) or dt.date.today()
@@ -86,14 +95,20 @@ def main() -> None:
         smtp.start()
         robot = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
         threading.Thread(target=robot.serve_forever, daemon=True).start()
-        env = {"COCKPIT_SMTP_HOST": "127.0.0.1", "COCKPIT_SMTP_PORT": str(port),
-               "COCKPIT_SMTP_SECURITY": "plain", "COCKPIT_SMTP_SENDER": "产教融合驾驶舱 <cockpit@company.com>",
-               "COCKPIT_BASE_URL": "https://cockpit.company.com",
-               "COCKPIT_ROBOT_HUBEI_LEADERS_KIND": "wecom",
-               "COCKPIT_ROBOT_HUBEI_LEADERS_URL": f"http://127.0.0.1:{robot.server_port}/cgi-bin/webhook/send?key=EXAMPLE",
-               # the Hubei leaders' group; the loopback receiver stands in for WeCom's host
-               "COCKPIT_ROBOT_HUBEI_LEADERS_PROVINCES": "420000", "COCKPIT_ROBOT_HOSTS": "127.0.0.1",
-               "COCKPIT_ROBOT_ALLOW_HTTP": "1", "COCKPIT_ROBOT_ALLOW_PRIVATE": "1"}
+        env = {
+            "COCKPIT_SMTP_HOST": "127.0.0.1",
+            "COCKPIT_SMTP_PORT": str(port),
+            "COCKPIT_SMTP_SECURITY": "plain",
+            "COCKPIT_SMTP_SENDER": "产教融合驾驶舱 <cockpit@company.com>",
+            "COCKPIT_BASE_URL": "https://cockpit.company.com",
+            "COCKPIT_ROBOT_HUBEI_LEADERS_KIND": "wecom",
+            "COCKPIT_ROBOT_HUBEI_LEADERS_URL": f"http://127.0.0.1:{robot.server_port}/cgi-bin/webhook/send?key=EXAMPLE",
+            # the Hubei leaders' group; the loopback receiver stands in for WeCom's host
+            "COCKPIT_ROBOT_HUBEI_LEADERS_PROVINCES": "420000",
+            "COCKPIT_ROBOT_HOSTS": "127.0.0.1",
+            "COCKPIT_ROBOT_ALLOW_HTTP": "1",
+            "COCKPIT_ROBOT_ALLOW_PRIVATE": "1",
+        }
         os.environ.update(env)
         try:
             code = cli(["digest", "--due", "--now", f"{monday.isoformat()}T08:05+08:00", "--database-url", url])
@@ -110,9 +125,21 @@ def main() -> None:
     html = body.get_content()
     page = Path(tempfile.mkdtemp()) / "mail.html"
     page.write_text(html, encoding="utf-8")
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    f"--screenshot={OUT / 'digest-email.png'}", "--window-size=760,900", page.as_uri()],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--screenshot={OUT / 'digest-email.png'}",
+            "--window-size=760,900",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     for name in ("digest-email.eml", "digest-email.png", "digest-robot-wecom.json", "digest-robot-wecom.md"):
         print(f"wrote docs/examples/{name} ({(OUT / name).stat().st_size / 1024:.0f} KB)")
 

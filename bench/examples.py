@@ -21,9 +21,26 @@ SECTIONS = ["kpis", "coverage_map", "spend", "funnel", "channels"]
 
 def cli_pack() -> None:
     for suffix in ("pptx", "pdf"):
-        subprocess.run([sys.executable, "-m", "components.cli", "report", "--province", "420000", "--province", "410000",
-                        "--lang", "zh", "--sections", ",".join(SECTIONS), "--out", str(OUT / f"cli-henan-hubei-zh.{suffix}")],
-                       cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "components.cli",
+                "report",
+                "--province",
+                "420000",
+                "--province",
+                "410000",
+                "--lang",
+                "zh",
+                "--sections",
+                ",".join(SECTIONS),
+                "--out",
+                str(OUT / f"cli-henan-hubei-zh.{suffix}"),
+            ],
+            cwd=ROOT,
+            check=True,
+        )
 
 
 def page_pack() -> None:
@@ -51,8 +68,12 @@ def pngs() -> None:
     look = OUT / "pages"
     look.mkdir(exist_ok=True)
     for deck in OUT.glob("*.pptx"):
-        subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", "/tmp/examples-pdf", str(deck)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", "/tmp/examples-pdf", str(deck)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         pdf = Path("/tmp/examples-pdf") / f"{deck.stem}.pdf"
         subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(look / deck.stem)], check=True)
 

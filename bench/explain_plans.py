@@ -44,8 +44,12 @@ def main() -> int:
         ("cohort by channel, national year", queries.get_funnel_by_stage, year, {"by": ("channel",)}),
         ("leads by city, national year", queries.get_coverage_by_city, year, {}),
         ("flow, a period ending mid-June (raw edge)", queries.get_events_by_month, earlier, {}),
-        ("cohort, a period ending mid-June, events until mid-May (raw edges)", queries.get_funnel_by_stage, earlier,
-         {"by": ("channel",), "observed_until": dt.date(as_of.year - 1, 5, 15)}),
+        (
+            "cohort, a period ending mid-June, events until mid-May (raw edges)",
+            queries.get_funnel_by_stage,
+            earlier,
+            {"by": ("channel",), "observed_until": dt.date(as_of.year - 1, 5, 15)},
+        ),
     ]
     sqlite = engine.dialect.name == "sqlite"
     for title, fn, scope, kwargs in calls:

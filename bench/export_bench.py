@@ -51,8 +51,7 @@ def main() -> int:
         with ThreadPoolExecutor(users) as pool:
             each = list(pool.map(one, range(users)))
         wall = time.perf_counter() - t0
-        print(f"{users} users at once: wall {wall:.2f} s; per user median {statistics.median(each):.2f} s, "
-              f"max {max(each):.2f} s")
+        print(f"{users} users at once: wall {wall:.2f} s; per user median {statistics.median(each):.2f} s, max {max(each):.2f} s")
     return 0
 
 

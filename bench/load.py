@@ -69,7 +69,9 @@ PROVINCES = ("410000", "420000", "440000", "510000")
 PERIODS = ("2025", "2026", "2026Q2")
 CHANNELS = ("campus", "enterprise", "government", "online", "branch")
 CHROMIUM_ARGS = [
-    "--disable-background-networking", "--disable-component-update", "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
     # Loopback only: any other host name fails at once instead of waiting for this machine's DNS
     # (the map page asks a CDN for a basemap style; the result is the same "not found", just fast).
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
@@ -134,7 +136,6 @@ INSPECT_JS = """() => {
 }"""
 
 
-
 def _failure_notices() -> list[str]:
     """The cockpit's own failure messages that are drawn as warnings, not error boxes: "this view
     took too long" (a query hit the statement timeout) and "figures below are cached, the database
@@ -158,6 +159,7 @@ FAILURE_NOTICES = _failure_notices()
 
 
 # --- the views -------------------------------------------------------------------------------------
+
 
 def _filters(rng: random.Random) -> dict[str, list[str]]:
     params: dict[str, list[str]] = {}
@@ -238,6 +240,7 @@ def seed_sqlite(path: Path, learners: int) -> str:
 
 # --- CPU accounting (/proc; Linux) -------------------------------------------------------------------
 
+
 def _proc_table() -> dict[int, tuple[int, str, float]]:
     """pid -> (ppid, comm, cpu seconds) for every process we can read."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -249,8 +252,8 @@ def _proc_table() -> dict[int, tuple[int, str, float]]:
             raw = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        rest = raw[raw.rindex(")") + 2:].split()
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        rest = raw[raw.rindex(")") + 2 :].split()
         out[int(entry)] = (int(rest[1]), comm, (int(rest[11]) + int(rest[12])) / tick)
     return out
 
@@ -313,10 +316,13 @@ class CpuMeter:
             groups[group] += max(cpu - self.first.get(pid, 0.0), 0.0)
         machine = self.machine1 - self.machine0
         groups["other"] = max(machine - sum(groups.values()), 0.0)
-        return {"wall_s": round(wall, 1), "cores": os.cpu_count(),
-                "cpu_s": {k: round(v, 1) for k, v in groups.items()},
-                "cores_busy": {k: round(v / wall, 2) for k, v in groups.items()},
-                "machine_utilisation": round(machine / wall / (os.cpu_count() or 1), 3)}
+        return {
+            "wall_s": round(wall, 1),
+            "cores": os.cpu_count(),
+            "cpu_s": {k: round(v, 1) for k, v in groups.items()},
+            "cores_busy": {k: round(v / wall, 2) for k, v in groups.items()},
+            "machine_utilisation": round(machine / wall / (os.cpu_count() or 1), 3),
+        }
 
 
 def _stop_descendants(grace_s: float = 5.0) -> None:
@@ -343,6 +349,7 @@ def _stop_descendants(grace_s: float = 5.0) -> None:
 
 # --- one view, one session ------------------------------------------------------------------------
 
+
 @dataclass
 class View:
     target: str
@@ -355,8 +362,8 @@ class View:
     error: str = ""
     warnings: list[str] = field(default_factory=list)
     connect_s: float | None = None  # navigation start -> first script run starts (HTML, JS, websocket)
-    script_s: float | None = None   # first script run start -> last run finished (server side + delivery)
-    draw_s: float | None = None     # last run finished -> settled (browser draws charts and maps)
+    script_s: float | None = None  # first script run start -> last run finished (server side + delivery)
+    draw_s: float | None = None  # last run finished -> settled (browser draws charts and maps)
 
 
 async def measure_view(page, base: str, view: View, timeout_s: float) -> View:
@@ -388,8 +395,10 @@ async def measure_view(page, base: str, view: View, timeout_s: float) -> View:
         view.ok, view.seconds = False, round(time.time() - t0, 3)
         try:
             shown = await page.evaluate(INSPECT_JS)
-            view.error = (f"not settled in {timeout_s:.0f} s (script {shown['state']}, connection {shown['connection']}, "
-                          f"spinners {shown['spinners']}, skeletons {shown['skeletons']}, title {shown['h1']})")
+            view.error = (
+                f"not settled in {timeout_s:.0f} s (script {shown['state']}, connection {shown['connection']}, "
+                f"spinners {shown['spinners']}, skeletons {shown['skeletons']}, title {shown['h1']})"
+            )
         except PlaywrightError as exc:
             view.error = f"not settled in {timeout_s:.0f} s ({str(exc).splitlines()[0]})"
     except PlaywrightError as exc:
@@ -441,13 +450,13 @@ async def warm_up(browser, base: str, timeout_s: float) -> list[View]:
     await context.add_init_script(INIT_JS)
     try:
         page = await context.new_page()
-        return [await measure_view(page, base, View("warm-up", -1, i, f"/{p}", page_of(p)), timeout_s)
-                for i, p in enumerate(PAGES)]
+        return [await measure_view(page, base, View("warm-up", -1, i, f"/{p}", page_of(p)), timeout_s) for i, p in enumerate(PAGES)]
     finally:
         await context.close()
 
 
 # --- statistics ------------------------------------------------------------------------------------
+
 
 def percentile(values: list[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default)."""
@@ -462,9 +471,13 @@ def percentile(values: list[float], q: float) -> float:
 
 def summarise(views: list[View]) -> dict:
     secs = [v.seconds for v in views]  # failed views count with their time (a timeout as >= the limit)
-    return {"views": len(views), "errors": sum(not v.ok for v in views),
-            "p50_s": round(percentile(secs, 0.5), 2), "p95_s": round(percentile(secs, 0.95), 2),
-            "max_s": round(max(secs), 2) if secs else float("nan")}
+    return {
+        "views": len(views),
+        "errors": sum(not v.ok for v in views),
+        "p50_s": round(percentile(secs, 0.5), 2),
+        "p95_s": round(percentile(secs, 0.95), 2),
+        "max_s": round(max(secs), 2) if secs else float("nan"),
+    }
 
 
 def phases(views: list[View]) -> dict:
@@ -476,6 +489,7 @@ def phases(views: list[View]) -> dict:
 
 
 # --- one target ------------------------------------------------------------------------------------
+
 
 async def _measured(server: Server, coro):
     """Run ``coro`` while sampling CPU; (its result, wall seconds, CPU summary)."""
@@ -496,19 +510,20 @@ async def run_target(browser, server: Server, args, plans: list[list[str]]) -> d
     print(f"\n[{name}] {server.base}: warm-up (4 pages, unmeasured) ...", flush=True)
     t = time.monotonic()
     warm = await warm_up(browser, server.base, args.timeout)
-    print(f"[{name}] warm-up {time.monotonic() - t:.1f} s" + "".join(f"; {v.url} {v.error}" for v in warm if not v.ok),
-          flush=True)
+    print(f"[{name}] warm-up {time.monotonic() - t:.1f} s" + "".join(f"; {v.url} {v.error}" for v in warm if not v.ok), flush=True)
     sessions = [Session(i, urls) for i, urls in enumerate(plans)]
     try:
         # 1. Every session opens its first page (a new context: nothing cached); all wait for the last.
         print(f"[{name}] {len(sessions)} sessions open their first page ...", flush=True)
-        openings, open_wall, open_cpu = await _measured(server, asyncio.gather(*(
-            open_session(browser, server.base, name, s, args.open_timeout, s.index * args.ramp / len(sessions))
-            for s in sessions)))
+        openings, open_wall, open_cpu = await _measured(
+            server,
+            asyncio.gather(
+                *(open_session(browser, server.base, name, s, args.open_timeout, s.index * args.ramp / len(sessions)) for s in sessions)
+            ),
+        )
         # 2. Then all make their filter changes at once: the measured many-users phase.
         print(f"[{name}] {len(sessions)} sessions x {args.changes} filter changes ...", flush=True)
-        results, wall, cpu = await _measured(server, asyncio.gather(*(
-            make_changes(server.base, name, s, args.timeout) for s in sessions)))
+        results, wall, cpu = await _measured(server, asyncio.gather(*(make_changes(server.base, name, s, args.timeout) for s in sessions)))
     finally:
         for s in sessions:
             if s.context is not None:
@@ -519,10 +534,19 @@ async def run_target(browser, server: Server, args, plans: list[list[str]]) -> d
     opening = {"sessions": len(sessions), **summarise(list(openings)), "wall_s": round(open_wall, 1)}
     per_page = {p: summarise([v for v in views if v.page == p]) for p in sorted({v.page for v in views})}
     warnings = sorted({w for v in [*openings, *views] for w in v.warnings})
-    return {"summary": summary, "opening": opening, "per_page": per_page, "phases": phases(views), "cpu": cpu,
-            "opening_cpu": open_cpu, "warm_up": [asdict(v) for v in warm], "warnings_seen": warnings,
-            "server_log_errors": server.log_excerpt(), "openings": [asdict(v) for v in openings],
-            "views": [asdict(v) for v in views]}
+    return {
+        "summary": summary,
+        "opening": opening,
+        "per_page": per_page,
+        "phases": phases(views),
+        "cpu": cpu,
+        "opening_cpu": open_cpu,
+        "warm_up": [asdict(v) for v in warm],
+        "warnings_seen": warnings,
+        "server_log_errors": server.log_excerpt(),
+        "openings": [asdict(v) for v in openings],
+        "views": [asdict(v) for v in views],
+    }
 
 
 def _fmt(x: float) -> str:
@@ -534,8 +558,10 @@ def print_report(results: dict[str, dict]) -> None:
     print(f"{'target':<7} {'phase':<8} {'sessions':>8} {'views':>6} {'errors':>6} {'p50':>7} {'p95':>7} {'max':>7} {'wall':>7}")
     for name, r in results.items():
         for phase, s in (("changes", r["summary"]), ("opening", r["opening"])):
-            print(f"{name:<7} {phase:<8} {s['sessions']:>8} {s['views']:>6} {s['errors']:>6} {_fmt(s['p50_s']):>7} "
-                  f"{_fmt(s['p95_s']):>7} {_fmt(s['max_s']):>7} {s['wall_s']:>7.1f}")
+            print(
+                f"{name:<7} {phase:<8} {s['sessions']:>8} {s['views']:>6} {s['errors']:>6} {_fmt(s['p50_s']):>7} "
+                f"{_fmt(s['p95_s']):>7} {_fmt(s['max_s']):>7} {s['wall_s']:>7.1f}"
+            )
     if "app" in results and "floor" in results:
         ratio = results["app"]["summary"]["p95_s"] / results["floor"]["summary"]["p95_s"]
         print(f"\np95 of the filter changes, app / floor = {ratio:.2f}  (goal: <= 1.5, and 0 errors)")
@@ -543,8 +569,9 @@ def print_report(results: dict[str, dict]) -> None:
     for name, r in results.items():
         cells = [f"{p} {_fmt(s['p50_s'])} / {_fmt(s['p95_s'])} ({s['errors']})" for p, s in r["per_page"].items()]
         print(f"  {name:<6} " + "   ".join(cells))
-    print("\nwhere the time of a filter change went (p50 / p95 of settled views):"
-          " page load + websocket | script run | drawing after the run")
+    print(
+        "\nwhere the time of a filter change went (p50 / p95 of settled views): page load + websocket | script run | drawing after the run"
+    )
     for name, r in results.items():
         ph = r["phases"]
         cells = [f"{_fmt(ph[k]['p50'])} / {_fmt(ph[k]['p95'])}" if ph[k] else "—" for k in ("connect_s", "script_s", "draw_s")]
@@ -553,13 +580,17 @@ def print_report(results: dict[str, dict]) -> None:
     for name, r in results.items():
         for phase, cpu in (("changes", r["cpu"]), ("opening", r["opening_cpu"])):
             c = cpu["cores_busy"]
-            print(f"  {name:<6} {phase:<8} {c['server']:.2f} | {c['browser']:.2f} | {c['driver']:.2f} | {c['other']:.2f}"
-                  f"   (machine {cpu['machine_utilisation'] * 100:.0f} % busy over {cpu['wall_s']} s)")
+            print(
+                f"  {name:<6} {phase:<8} {c['server']:.2f} | {c['browser']:.2f} | {c['driver']:.2f} | {c['other']:.2f}"
+                f"   (machine {cpu['machine_utilisation'] * 100:.0f} % busy over {cpu['wall_s']} s)"
+            )
     for name, r in results.items():
         other = max(r["cpu"]["cores_busy"]["other"], r["opening_cpu"]["cores_busy"]["other"])
         if other > 0.25:
-            print(f"\nWARNING [{name}]: other processes kept up to {other:.2f} of {os.cpu_count()} cores busy during the run: "
-                  "the figures are disturbed; run again on a quiet machine.")
+            print(
+                f"\nWARNING [{name}]: other processes kept up to {other:.2f} of {os.cpu_count()} cores busy during the run: "
+                "the figures are disturbed; run again on a quiet machine."
+            )
     for name, r in results.items():
         if r["warnings_seen"]:
             print(f"\n[{name}] warnings shown: " + " | ".join(r["warnings_seen"][:5]))
@@ -570,17 +601,25 @@ def print_report(results: dict[str, dict]) -> None:
 def machine() -> dict:
     cpu = ""
     with contextlib.suppress(OSError):
-        cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                    if ln.startswith("model name")), "")
+        cpu = next(
+            (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), ""
+        )
     mem = ""
     with contextlib.suppress(OSError, StopIteration):
         kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1])
         mem = f"{kb / 1024 / 1024:.0f} GiB"
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
-            "platform": platform.platform(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 # --- main ------------------------------------------------------------------------------------------
+
 
 async def amain(args) -> int:
     from playwright.async_api import async_playwright
@@ -605,8 +644,7 @@ async def amain(args) -> int:
             if "floor" in targets:
                 servers["floor"] = Server("floor", [sys.executable, "-m", "streamlit", "run", str(FLOOR_APP)], {}, workdir)
             if "app" in targets:
-                servers["app"] = Server("app", [sys.executable, "-m", "components.cli", "serve"],
-                                        {"DATABASE_URL": db_url}, workdir)
+                servers["app"] = Server("app", [sys.executable, "-m", "components.cli", "serve"], {"DATABASE_URL": db_url}, workdir)
             for s in servers.values():
                 s.wait_healthy()
         except RuntimeError as exc:
@@ -631,21 +669,29 @@ async def amain(args) -> int:
     print_report(results)
     errors = sum(r["summary"]["errors"] + r["opening"]["errors"] for r in results.values())
     if args.json:
-        ratio = (results["app"]["summary"]["p95_s"] / results["floor"]["summary"]["p95_s"]
-                 if "app" in results and "floor" in results else None)
-        out = {"started": started, "command": " ".join(["python", "bench/load.py", *sys.argv[1:]]),
-               "machine": {**machine(), "load_average_at_start": load_before}, "sessions": args.sessions, "changes": args.changes,
-               "views_per_session": args.changes + 1, "learners": None if args.database_url else args.learners,
-               "timeout_s": args.timeout, "errors": errors,
-               "ratio_p95_app_floor": round(ratio, 3) if ratio else None, "targets": results}
+        ratio = (
+            results["app"]["summary"]["p95_s"] / results["floor"]["summary"]["p95_s"] if "app" in results and "floor" in results else None
+        )
+        out = {
+            "started": started,
+            "command": " ".join(["python", "bench/load.py", *sys.argv[1:]]),
+            "machine": {**machine(), "load_average_at_start": load_before},
+            "sessions": args.sessions,
+            "changes": args.changes,
+            "views_per_session": args.changes + 1,
+            "learners": None if args.database_url else args.learners,
+            "timeout_s": args.timeout,
+            "errors": errors,
+            "ratio_p95_app_floor": round(ratio, 3) if ratio else None,
+            "targets": results,
+        }
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nwrote {args.json}")
     return 1 if errors else 0
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (default 20)")
     ap.add_argument("--changes", type=int, default=10, help="filter changes per session after the first view (default 10)")
     ap.add_argument("--target", choices=("app", "floor", "both"), default="both")
@@ -654,8 +700,12 @@ def main() -> int:
     ap.add_argument("--json", default=None, help="write every view and the summaries to this file")
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds before a view counts as an error (default 90)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the view sequences (default 1)")
-    ap.add_argument("--open-timeout", type=float, default=180.0,
-                    help="seconds before a session's first page (a cold browser context) counts as an error (default 180)")
+    ap.add_argument(
+        "--open-timeout",
+        type=float,
+        default=180.0,
+        help="seconds before a session's first page (a cold browser context) counts as an error (default 180)",
+    )
     ap.add_argument("--ramp", type=float, default=0.0, help="spread the first pages over this many seconds (default 0: all at once)")
     ap.add_argument("--chromium", default=None, help="browser binary (default: chromium on PATH)")
     args = ap.parse_args()

@@ -61,6 +61,7 @@ BEGIN, END = "<!-- scale-bench:begin -->", "<!-- scale-bench:end -->"
 
 # --- Databases ---------------------------------------------------------------------------------
 
+
 def learners_for(events: int) -> int:
     return max(int(events / EVENTS_PER_LEARNER), 50)
 
@@ -79,6 +80,7 @@ def database(dialect: str, events: int, seed: int, pg_server: str, data_dir: Pat
     """The URL of a database with ``events`` funnel events (seeded now if missing) and the seed's
     wall time when it was seeded by this call."""
     from data_access.seed import seed_database
+
     if dialect == "sqlite":
         data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{data_dir / f'scale-{events}.db'}"
@@ -105,12 +107,14 @@ def database(dialect: str, events: int, seed: int, pg_server: str, data_dir: Pat
 
 # --- One page's data -----------------------------------------------------------------------------
 
+
 class Shell:
     """What the app's frame works out before a page: provinces, data as of, the filters."""
 
     def __init__(self, conn) -> None:
         from components.context import EVERYTHING, Catalogue
         from data_access.scope import Scope
+
         self.catalogue = queries.get_province_catalogue(conn)
         self.everything = Scope(tuple(self.catalogue["province_code"]), *EVERYTHING)
         fresh = queries.get_data_freshness(conn, scope=self.everything)
@@ -127,6 +131,7 @@ class Shell:
         import dataclasses
 
         from components.context import context_from_params
+
         cat = dataclasses.replace(self.cat, as_of=as_of or self.as_of)
         params = {"province": list(provinces)} if provinces else {}
         ctx, _ = context_from_params(cat, params, cat.provinces)
@@ -135,6 +140,7 @@ class Shell:
 
 def sections_of(page: str):
     from components.sections import SECTIONS
+
     return [s for s in SECTIONS.values() if s.page == page]
 
 
@@ -190,6 +196,7 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
 
 # --- The naive pattern ---------------------------------------------------------------------------
 
+
 def naive(url: str, page: str, start: dt.date, end: dt.date) -> None:
     """What a Streamlit user would write: read the tables, filter and group in pandas."""
     engine = config.make_engine(url, statement_timeout_s=3600)
@@ -234,8 +241,9 @@ def ours(url: str, page: str) -> None:
 def measure_in_child(kind: str, url: str, page: str, start: dt.date, end: dt.date) -> dict:
     """Run ``naive`` or ``ours`` in a fresh process: its data step's seconds and peak RSS above the
     process's RSS before the step (imports and engine done)."""
-    out = subprocess.run([sys.executable, __file__, "--child", kind, url, page, start.isoformat(), end.isoformat()],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, url, page, start.isoformat(), end.isoformat()], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -243,6 +251,7 @@ def measure_in_child(kind: str, url: str, page: str, start: dt.date, end: dt.dat
 
 def child(kind: str, url: str, page: str, start: str, end: str) -> None:
     import components.sections  # noqa: F401 - imports outside the measured step
+
     before = _status_mb("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # Linux: reset the peak (VmHWM) to the current RSS
     t0 = time.perf_counter()
@@ -264,6 +273,7 @@ def _status_mb(field: str, pid: str = "self") -> float:
 
 # --- The server and the browser ------------------------------------------------------------------
 
+
 def server_walk(url: str) -> dict:
     """Serve the app on ``url``; in Chromium at 1,440 px open every page (national) twice.
     Returns per page: cold and warm seconds to a settled page, DOM elements, websocket bytes;
@@ -282,8 +292,7 @@ def server_walk(url: str) -> dict:
             context.add_init_script(INIT_JS)
             page = context.new_page()
             received = [0]
-            page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.__setitem__(
-                0, received[0] + len(payload))))
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))))
             for name in PAGES:
                 path = "" if name == "overview" else name
                 row = {}
@@ -304,8 +313,8 @@ def server_walk(url: str) -> dict:
 
 # --- One database --------------------------------------------------------------------------------
 
-def bench_page(engine: sa.Engine, recorder: Recorder, shell: Shell, ctx, other, page: str, repeat: int,
-               url: str, national: bool) -> dict:
+
+def bench_page(engine: sa.Engine, recorder: Recorder, shell: Shell, ctx, other, page: str, repeat: int, url: str, national: bool) -> dict:
     from data_access import cache  # after DATABASE_URL is set: its engine is the one under test
 
     def cold() -> None:
@@ -316,6 +325,7 @@ def bench_page(engine: sa.Engine, recorder: Recorder, shell: Shell, ctx, other, 
                 queries.get_province_catalogue(conn)
                 queries.get_summary_status(conn)
             db.get_data_freshness(scope=shell.everything)
+
         page_data(db, ctx, page, frame_queries)
 
     cold()  # the database's own caches warm, as on a server that has run for a while
@@ -323,8 +333,11 @@ def bench_page(engine: sa.Engine, recorder: Recorder, shell: Shell, ctx, other, 
     cold()
     recorder.on = False
     statements = list(recorder.statements)
-    row: dict = {"cold_s": median_time(cold, repeat), "statements": len(statements),
-                 "bare_s": statistics.median(bare(engine, statements) for _ in range(repeat))}
+    row: dict = {
+        "cold_s": median_time(cold, repeat),
+        "statements": len(statements),
+        "bare_s": statistics.median(bare(engine, statements) for _ in range(repeat)),
+    }
     # Warm: both views read once through the app's cache, then back to the first.
     page_data(cache.db, ctx, page, lambda: None)
     page_data(cache.db, other, page, lambda: None)
@@ -353,10 +366,17 @@ def bench_database(url: str, repeat: int, browser: bool) -> dict:
         rows = {}
         for page in PAGES:
             row = rows[page] = bench_page(engine, recorder, shell, ctx, other, page, repeat, url, label == "national")
-            print(f"    {label:<9}{page:<11}cold {row['cold_s']:.3f} s  bare {row['bare_s']:.3f} s  "
-                  f"warm {row['warm_data_ms']:.1f} / {row['warm_page_ms']:.0f} ms"
-                  + (f"  naive {row['naive']['seconds']:.2f} s {row['naive']['peak_mb']:.0f} MB, ours "
-                     f"{row['ours']['peak_mb']:.0f} MB" if "naive" in row else ""), file=sys.stderr, flush=True)
+            print(
+                f"    {label:<9}{page:<11}cold {row['cold_s']:.3f} s  bare {row['bare_s']:.3f} s  "
+                f"warm {row['warm_data_ms']:.1f} / {row['warm_page_ms']:.0f} ms"
+                + (
+                    f"  naive {row['naive']['seconds']:.2f} s {row['naive']['peak_mb']:.0f} MB, ours {row['ours']['peak_mb']:.0f} MB"
+                    if "naive" in row
+                    else ""
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
         out["scopes"][label] = rows
     if browser:
         out["browser"] = server_walk(url)
@@ -367,20 +387,25 @@ def bench_database(url: str, repeat: int, browser: bool) -> dict:
 
 # --- The report ----------------------------------------------------------------------------------
 
+
 def _fmt_s(x: float) -> str:
     return f"{x:.3f}" if x < 10 else f"{x:.1f}"
 
 
 def markdown(results: list[dict], machine: str, command: str) -> str:
-    lines = [f"Machine: {machine}. Command: `{command}`. Latest year of data, language zh; cold = median of "
-             "3 runs through a fresh Reader (database caches warm), bare SQL = the same statements on the "
-             "driver's cursor, naive = read the fact table into pandas and group there (national; peak RSS "
-             "of a fresh process above its start), warm = back to a view already read, through the app's cache.",
-             ""]
-    lines += ["| Database | Events | Page | Cold national (s) | Bare SQL (s) | Cold / bare | Cold 420000 (s) | "
-              "Cold, cut mid-month (s) | Naive (s) | Naive peak (MB) | Ours peak (MB) | Warm data (ms) | "
-              "Warm page (ms) |",
-              "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = [
+        f"Machine: {machine}. Command: `{command}`. Latest year of data, language zh; cold = median of "
+        "3 runs through a fresh Reader (database caches warm), bare SQL = the same statements on the "
+        "driver's cursor, naive = read the fact table into pandas and group there (national; peak RSS "
+        "of a fresh process above its start), warm = back to a view already read, through the app's cache.",
+        "",
+    ]
+    lines += [
+        "| Database | Events | Page | Cold national (s) | Bare SQL (s) | Cold / bare | Cold 420000 (s) | "
+        "Cold, cut mid-month (s) | Naive (s) | Naive peak (MB) | Ours peak (MB) | Warm data (ms) | "
+        "Warm page (ms) |",
+        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for r in results:
         nat, one, cut = r["scopes"]["national"], r["scopes"]["420000"], r["scopes"]["cut"]
         for page in PAGES:
@@ -390,43 +415,62 @@ def markdown(results: list[dict], machine: str, command: str) -> str:
                 f"{n['cold_s'] / n['bare_s']:.2f} | {_fmt_s(o['cold_s'])} | {_fmt_s(cut[page]['cold_s'])} | "
                 f"{_fmt_s(n['naive']['seconds'])} | "
                 f"{n['naive']['peak_mb']:.0f} | {n['ours']['peak_mb']:.0f} | {n['warm_data_ms']:.1f} | "
-                f"{n['warm_page_ms']:.0f} |")
+                f"{n['warm_page_ms']:.0f} |"
+            )
     if any("browser" in r for r in results):
-        lines += ["", "| Database | Events | Page | Browser cold (s) | Browser warm (s) | DOM elements | "
-                      "Websocket cold (KB) | Server peak RSS after the walk (MB) |", "|---|--:|---|--:|--:|--:|--:|--:|"]
+        lines += [
+            "",
+            "| Database | Events | Page | Browser cold (s) | Browser warm (s) | DOM elements | "
+            "Websocket cold (KB) | Server peak RSS after the walk (MB) |",
+            "|---|--:|---|--:|--:|--:|--:|--:|",
+        ]
         for r in results:
             if "browser" not in r:
                 continue
             for page in PAGES:
                 b = r["browser"]["pages"][page]
-                lines.append(f"| {r['dialect']} | {r['events']:,} | {page} | {b['cold_s']:.2f} | {b['warm_s']:.2f} | "
-                             f"{b['elements']:,} | {b['cold_ws_kb']:,} | {r['browser']['server_peak_mb']:.0f} |")
+                lines.append(
+                    f"| {r['dialect']} | {r['events']:,} | {page} | {b['cold_s']:.2f} | {b['warm_s']:.2f} | "
+                    f"{b['elements']:,} | {b['cold_ws_kb']:,} | {r['browser']['server_peak_mb']:.0f} |"
+                )
     seeds = [r for r in results if r.get("seed_s")]
     if seeds:
-        lines += ["", "Seeded by this run (seed + summaries): " + "; ".join(
-            f"{r['dialect']} {r['events']:,} events {r['seed_s']:.0f} s" for r in seeds) + "."]
+        lines += [
+            "",
+            "Seeded by this run (seed + summaries): "
+            + "; ".join(f"{r['dialect']} {r['events']:,} events {r['seed_s']:.0f} s" for r in seeds)
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))) / 2**20
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
+    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))) / 2**20
     return f"{os.cpu_count()} × {cpu}, {mem:.0f} GiB, Python {platform.python_version()}, SQLite {sa.__version__ and _sqlite()}"
 
 
 def _sqlite() -> str:
     import sqlite3
+
     return sqlite3.sqlite_version
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sqlite", type=int, nargs="*", default=[100_000, 1_000_000, 10_000_000],
-                    help="SQLite sizes in funnel events (none: skip SQLite)")
-    ap.add_argument("--postgresql", type=int, nargs="*", default=[1_000_000, 10_000_000],
-                    help="PostgreSQL sizes in funnel events (none: skip PostgreSQL)")
+    ap.add_argument(
+        "--sqlite", type=int, nargs="*", default=[100_000, 1_000_000, 10_000_000], help="SQLite sizes in funnel events (none: skip SQLite)"
+    )
+    ap.add_argument(
+        "--postgresql",
+        type=int,
+        nargs="*",
+        default=[1_000_000, 10_000_000],
+        help="PostgreSQL sizes in funnel events (none: skip PostgreSQL)",
+    )
     ap.add_argument("--postgres-server", default=PG_SERVER)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--repeat", type=int, default=3)

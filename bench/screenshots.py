@@ -17,9 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import running_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"overview": ("", 2000), "coverage": ("coverage", 1900), "investment": ("investment", 2500),
-         "funnels": ("funnels", 3000), "reports": ("reports", 1500), "upkeep": ("upkeep", 1100),
-         "alerts": ("alerts", 1400)}
+PAGES = {
+    "overview": ("", 2000),
+    "coverage": ("coverage", 1900),
+    "investment": ("investment", 2500),
+    "funnels": ("funnels", 3000),
+    "reports": ("reports", 1500),
+    "upkeep": ("upkeep", 1100),
+    "alerts": ("alerts", 1400),
+}
 
 
 def main() -> None:

@@ -42,9 +42,14 @@ def main() -> None:
             report = seed_database(engine, learners=learners, seed=args.seed, progress=True, replace=True)
             wall = time.perf_counter() - t0
             engine.dispose()
-            r = dict(dialect=engine.dialect.name, target_events=target, learners=learners,
-                     events=report.rows["funnel_event"], seconds=round(wall, 1),
-                     events_per_s=round(report.rows["funnel_event"] / wall))
+            r = dict(
+                dialect=engine.dialect.name,
+                target_events=target,
+                learners=learners,
+                events=report.rows["funnel_event"],
+                seconds=round(wall, 1),
+                events_per_s=round(report.rows["funnel_event"] / wall),
+            )
             print(json.dumps(r), flush=True)
             results.append(r)
         if args.out:
@@ -61,9 +66,15 @@ def main() -> None:
             wall = time.perf_counter() - t0
             engine.dispose()
             size = sum(os.path.getsize(p) for p in Path(tmp).glob(f"bench-{target}.db*"))
-            r = dict(target_events=target, learners=learners, events=report.rows["funnel_event"],
-                     seconds=round(wall, 1), events_per_s=round(report.rows["funnel_event"] / wall),
-                     db_mb=round(size / 2**20, 1), rows=report.rows)
+            r = dict(
+                target_events=target,
+                learners=learners,
+                events=report.rows["funnel_event"],
+                seconds=round(wall, 1),
+                events_per_s=round(report.rows["funnel_event"] / wall),
+                db_mb=round(size / 2**20, 1),
+                rows=report.rows,
+            )
             print(json.dumps(r), flush=True)
             results.append(r)
             path.unlink()

@@ -43,27 +43,55 @@ def main() -> None:
         everyone = upkeep.Uploader("cli:bench", "operator", tuple(ref.provinces), True)
         provinces = list(ref.provinces)
         metrics = [m for m in codes.TARGET_METRICS if not m.endswith("_fen")]
-        trows = [(2027 + i // (len(provinces) * len(metrics)) % 4, provinces[i // len(metrics) % len(provinces)],
-                  metrics[i % len(metrics)], 100 + i, "") for i in range(min(n, 4 * len(provinces) * len(metrics)))]
+        trows = [
+            (
+                2027 + i // (len(provinces) * len(metrics)) % 4,
+                provinces[i // len(metrics) % len(provinces)],
+                metrics[i % len(metrics)],
+                100 + i,
+                "",
+            )
+            for i in range(min(n, 4 * len(provinces) * len(metrics)))
+        ]
         tdata = clock(f"targets: build a {len(trows):,}-row file", lambda: targets_file(trows))
         with engine.begin() as conn:
-            rows, plan = clock("targets: read + validate + plan", lambda: upkeep.preview_targets(
-                conn, tdata, uploader=everyone, metric_labels=metric_labels(), ref=ref))
-            clock(f"targets: apply {len(plan.changes):,} changes", lambda: upkeep_apply.apply_plan(
-                conn, plan, rows, actor="bench", file_name="t.xlsx", sha256="", source="cli"))
+            rows, plan = clock(
+                "targets: read + validate + plan",
+                lambda: upkeep.preview_targets(conn, tdata, uploader=everyone, metric_labels=metric_labels(), ref=ref),
+            )
+            clock(
+                f"targets: apply {len(plan.changes):,} changes",
+                lambda: upkeep_apply.apply_plan(conn, plan, rows, actor="bench", file_name="t.xlsx", sha256="", source="cli"),
+            )
         cities = sorted(ref.cities)
-        prows = [row(f"基准测试合作方{i // 2:05d}", city=f"x ({cities[(i // 2) % len(cities)]})", kind="企业 (enterprise)",
-                     agreement="渠道合作 (channel)" if i % 2 else "实践基地 (practice_base)",
-                     value=i % 500, unit="万元") for i in range(n)]
+        prows = [
+            row(
+                f"基准测试合作方{i // 2:05d}",
+                city=f"x ({cities[(i // 2) % len(cities)]})",
+                kind="企业 (enterprise)",
+                agreement="渠道合作 (channel)" if i % 2 else "实践基地 (practice_base)",
+                value=i % 500,
+                unit="万元",
+            )
+            for i in range(n)
+        ]
         pdata = clock(f"partners: build a {n:,}-row file", lambda: partners_file(prows, ref))
         with engine.begin() as conn:
-            rows, plan = clock("partners: read + validate + plan", lambda: upkeep_partners.preview_partners(
-                conn, pdata, uploader=everyone, labels=partner_labels(), ref=ref))
+            rows, plan = clock(
+                "partners: read + validate + plan",
+                lambda: upkeep_partners.preview_partners(conn, pdata, uploader=everyone, labels=partner_labels(), ref=ref),
+            )
             assert plan.ok, plan.problems[:3]
-            clock(f"partners: apply {len(plan.changes):,} changes", lambda: upkeep_apply.apply_plan(
-                conn, plan, rows, actor="bench", file_name="p.xlsx", sha256="", source="cli", uploader=everyone))
-            again = clock("partners: re-plan the same file (no-op)", lambda: upkeep_partners.preview_partners(
-                conn, pdata, uploader=everyone, labels=partner_labels(), ref=ref)[1])
+            clock(
+                f"partners: apply {len(plan.changes):,} changes",
+                lambda: upkeep_apply.apply_plan(
+                    conn, plan, rows, actor="bench", file_name="p.xlsx", sha256="", source="cli", uploader=everyone
+                ),
+            )
+            again = clock(
+                "partners: re-plan the same file (no-op)",
+                lambda: upkeep_partners.preview_partners(conn, pdata, uploader=everyone, labels=partner_labels(), ref=ref)[1],
+            )
             print(f"  unchanged on re-upload: {again.counts['unchanged']:,}, changes: {len(again.changes)}")
 
 

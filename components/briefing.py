@@ -11,9 +11,15 @@ from components.i18n import format_date, t
 def pack_meta(c: Context) -> PackMeta:
     """Title-slide and footer text: the scope with every narrowed filter, the period with its dates."""
     lang = c.lang
-    return PackMeta(title=t("brief.pack_title", lang), subtitle=t("app.title", lang), scope_text=c.text.scope_and_slices,
-                    period_text=c.text.period, data_as_of=format_date(c.as_of, lang), lang=lang,
-                    footer=t("brief.footer", lang))
+    return PackMeta(
+        title=t("brief.pack_title", lang),
+        subtitle=t("app.title", lang),
+        scope_text=c.text.scope_and_slices,
+        period_text=c.text.period,
+        data_as_of=format_date(c.as_of, lang),
+        lang=lang,
+        footer=t("brief.footer", lang),
+    )
 
 
 __all__ = ["pack_meta"]

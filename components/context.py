@@ -111,21 +111,23 @@ class Context:
     @cached_property
     def text(self) -> FilterText:
         """The filters in words: scope line, footer, file-name part, filter sheet (one description everywhere)."""
-        return describe_filters(self.filters, provinces=self.scope.provinces, start=self.scope.start,
-                                end=self.scope.end, names=self.names, lang=self.lang)
+        return describe_filters(
+            self.filters, provinces=self.scope.provinces, start=self.scope.start, end=self.scope.end, names=self.names, lang=self.lang
+        )
 
 
 def context_for(cat: Catalogue, filters: Filters, allowed: Sequence[str], **who: Any) -> Context:
     """The Context of parsed ``filters`` within ``allowed`` (``who``: actor, role, audit, page)."""
     scope = filter_scope(filters, tuple(allowed), cat.as_of)
-    return Context(scope=scope, filters=filters, lang=filters.lang, as_of=cat.as_of, names=cat.names,
-                   allowed=tuple(allowed), **who)
+    return Context(scope=scope, filters=filters, lang=filters.lang, as_of=cat.as_of, names=cat.names, allowed=tuple(allowed), **who)
 
 
-def context_from_params(cat: Catalogue, params: Mapping[str, Sequence[str]], allowed: Sequence[str],
-                        **who: Any) -> tuple[Context, list[str]]:
+def context_from_params(
+    cat: Catalogue, params: Mapping[str, Sequence[str]], allowed: Sequence[str], **who: Any
+) -> tuple[Context, list[str]]:
     """(Context, dropped values) for URL-style ``params`` within ``allowed``: the link a page would
     read, for the commands, tests and benchmarks."""
-    filters, dropped = parse_params({k: list(v) for k, v in params.items()}, allowed=tuple(allowed),
-                                    regions=cat.regions, periods=cat.periods)
+    filters, dropped = parse_params(
+        {k: list(v) for k, v in params.items()}, allowed=tuple(allowed), regions=cat.regions, periods=cat.periods
+    )
     return context_for(cat, filters, allowed, **who), dropped

@@ -122,8 +122,9 @@ def _codes(raw: list[str] | None, allowed: Sequence[str], name: str, dropped: li
     return tuple(v for v in allowed if v in good)
 
 
-def parse_params(params: Mapping[str, list[str]], *, allowed: Sequence[str], regions: Mapping[str, Sequence[str]],
-                 periods: Sequence[str]) -> tuple[Filters, list[str]]:
+def parse_params(
+    params: Mapping[str, list[str]], *, allowed: Sequence[str], regions: Mapping[str, Sequence[str]], periods: Sequence[str]
+) -> tuple[Filters, list[str]]:
     """Filters from URL parameters (each a list of values) and the ``name=value`` items dropped.
 
     ``allowed`` are the provinces this user may see; a province outside it is dropped like an
@@ -188,8 +189,16 @@ def filter_scope(f: Filters, allowed: Sequence[str], as_of: dt.date) -> Scope:
     """The Scope of a selection for a user who may see ``allowed``: the chosen provinces (or all
     allowed), the period's dates up to ``as_of``, and every slice. App and report both use it."""
     start, end = period_bounds(f.period, as_of)
-    return selection_scope(selected_provinces(f, allowed), start, end, ends=f.ends, channels=f.channels, tiers=f.tiers,
-                           programmes=f.programmes, project_kinds=f.project_kinds)
+    return selection_scope(
+        selected_provinces(f, allowed),
+        start,
+        end,
+        ends=f.ends,
+        channels=f.channels,
+        tiers=f.tiers,
+        programmes=f.programmes,
+        project_kinds=f.project_kinds,
+    )
 
 
 def scope_label(provinces: Sequence[str], national: Sequence[str], names: Mapping[str, tuple[str, str]], lang: str) -> str:
@@ -243,17 +252,20 @@ class FilterText:
         return "_".join([self.scope, self.period_code, *(v.replace("、", "+").replace(", ", "+") for _, v in self.slices)])
 
 
-def describe_filters(f: Filters, *, provinces: Sequence[str], start: dt.date, end: dt.date,
-                     names: Mapping[str, tuple[str, str]], lang: str) -> FilterText:
+def describe_filters(
+    f: Filters, *, provinces: Sequence[str], start: dt.date, end: dt.date, names: Mapping[str, tuple[str, str]], lang: str
+) -> FilterText:
     """The filters ``f`` over the scope's ``provinces`` and [start, end) as text in ``lang``.
 
     ``names`` holds every province of the catalogue (全国 is said only for all of them).
     """
     sep = "、" if lang == "zh" else ", "
     scope = scope_label(provinces, tuple(names), names, lang)
-    period = (f"{format_period(f.period, lang)}（{format_date(start, lang)} 至 {format_date(end - dt.timedelta(days=1), lang)}）"
-              if lang == "zh" else
-              f"{format_period(f.period, lang)} ({format_date(start, lang)} to {format_date(end - dt.timedelta(days=1), lang)})")
+    period = (
+        f"{format_period(f.period, lang)}（{format_date(start, lang)} 至 {format_date(end - dt.timedelta(days=1), lang)}）"
+        if lang == "zh"
+        else f"{format_period(f.period, lang)} ({format_date(start, lang)} to {format_date(end - dt.timedelta(days=1), lang)})"
+    )
     none = t("filter.none", lang)
     rows = [(t("filter.provinces", lang), scope), (t("filter.period", lang), period)]
     narrowed = []

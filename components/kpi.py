@@ -39,8 +39,9 @@ class Card:
 
 
 def _fmt(value: float, kind: str, lang: str) -> str:
-    return format_money(value, lang) if kind == "money" else format_percent(value, lang) if kind == "percent" \
-        else format_number(value, lang)
+    return (
+        format_money(value, lang) if kind == "money" else format_percent(value, lang) if kind == "percent" else format_number(value, lang)
+    )
 
 
 def pacing_text(pacing: pd.DataFrame | None, metric: str, *, lang: str, kind: str = "number") -> tuple[str, str] | None:
@@ -59,9 +60,18 @@ def pacing_text(pacing: pd.DataFrame | None, metric: str, *, lang: str, kind: st
     return t("kpi.pacing_line", lang, **parts), t("kpi.pacing_cell", lang, **parts)
 
 
-def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number", inverse: bool = False,
-              help: str | None = None, chart: Sequence[float] | None = None, label: str | None = None,
-              pacing: pd.DataFrame | None = None) -> Card:
+def card_from(
+    kpis: pd.DataFrame,
+    metric: str,
+    *,
+    lang: str,
+    kind: str = "number",
+    inverse: bool = False,
+    help: str | None = None,
+    chart: Sequence[float] | None = None,
+    label: str | None = None,
+    pacing: pd.DataFrame | None = None,
+) -> Card:
     """A card for ``metric`` from a get_kpis frame (metric, value, previous, target), with its
     year-end projection from a get_kpi_pacing frame when one is given and applies.
 
@@ -86,10 +96,19 @@ def card_from(kpis: pd.DataFrame, metric: str, *, lang: str, kind: str = "number
         target_line = t("kpi.target_line", lang, target=target_text, pct=reached)
     color: DeltaColor = "off" if delta is None or value == previous else "inverse" if inverse else "normal"
     paced = pacing_text(pacing, metric, lang=lang, kind=kind) if target_line else None
-    return Card(label=label or t(f"metric.{metric}", lang), value=_fmt(value, kind, lang), delta=delta,
-                delta_color=color, target_line=target_line, help=help, chart=chart,
-                target=target_text, reached=reached, pacing_line=paced[0] if paced else None,
-                projected=paced[1] if paced else None)
+    return Card(
+        label=label or t(f"metric.{metric}", lang),
+        value=_fmt(value, kind, lang),
+        delta=delta,
+        delta_color=color,
+        target_line=target_line,
+        help=help,
+        chart=chart,
+        target=target_text,
+        reached=reached,
+        pacing_line=paced[0] if paced else None,
+        projected=paced[1] if paced else None,
+    )
 
 
 MAX_PER_ROW = 4
@@ -115,7 +134,7 @@ def render_cards(cards: Sequence[Card], *, lang: str, key: str) -> None:
     start = 0
     with st.container(key=f"cards_{key}"):
         for size in rows_of(len(cards)):
-            _render_row(cards[start:start + size], lang=lang, width=max(rows_of(len(cards))), key=f"{key}_{start}")
+            _render_row(cards[start : start + size], lang=lang, width=max(rows_of(len(cards))), key=f"{key}_{start}")
             start += size
 
 
@@ -128,10 +147,15 @@ def _render_row(cards: Sequence[Card], *, lang: str, width: int, key: str) -> No
         with col, st.container(border=True, key=f"{'card' if card.on_phone else 'cardhide'}_{key}_{i}"):
             # Label and help are Markdown to st.metric, a card's words plain text. Value and delta are
             # formatted numbers, left as they are: st.metric reads a delta's direction from its "-".
-            st.metric(md(card.label), card.value, card.delta, delta_color=card.delta_color,
-                      help=md(card.help) if card.help else None,
-                      delta_arrow="off" if card.delta_color == "off" else "auto",
-                      chart_data=list(card.chart) if card.chart is not None and len(card.chart) > 1 else None)
+            st.metric(
+                md(card.label),
+                card.value,
+                card.delta,
+                delta_color=card.delta_color,
+                help=md(card.help) if card.help else None,
+                delta_arrow="off" if card.delta_color == "off" else "auto",
+                chart_data=list(card.chart) if card.chart is not None and len(card.chart) > 1 else None,
+            )
             # The projection is a line of its own under the target (a markdown line break): on a
             # 390 px phone each wraps by itself, and one caption adds no gap between elements.
             caption = card.target_line or t("kpi.no_target", lang)

@@ -102,9 +102,18 @@ def _grants(conn: Connection, emails: Sequence[str] | None = None) -> dict[str, 
 
 def _user(row, grants: Mapping[str, list[str]] | None) -> User:
     grants = grants or {}
-    return User(email=row.email, role=row.role, enabled=bool(row.enabled), name=row.name,
-                provinces=tuple(grants.get("province", ())), regions=tuple(grants.get("region", ())),
-                changed_at=row.changed_at, changed_by=row.changed_by, issuer=row.oidc_issuer, subject=row.oidc_subject)
+    return User(
+        email=row.email,
+        role=row.role,
+        enabled=bool(row.enabled),
+        name=row.name,
+        provinces=tuple(grants.get("province", ())),
+        regions=tuple(grants.get("region", ())),
+        changed_at=row.changed_at,
+        changed_by=row.changed_by,
+        issuer=row.oidc_issuer,
+        subject=row.oidc_subject,
+    )
 
 
 def get_user(conn: Connection, email: str) -> User | None:
@@ -131,8 +140,7 @@ def _check(conn: Connection, role: str, provinces: Iterable[str], regions: Itera
     if bad_regions:
         raise UserError(f"unknown region {bad_regions[0]!r}; choose from {', '.join(codes.REGIONS)}")
     if provinces:
-        known = set(conn.execute(sa.select(schema.province.c.code)
-                                 .where(schema.province.c.code.in_(list(provinces)))).scalars())
+        known = set(conn.execute(sa.select(schema.province.c.code).where(schema.province.c.code.in_(list(provinces)))).scalars())
         unknown = [p for p in provinces if p not in known]
         if unknown:
             raise UserError(f"unknown province {unknown[0]!r}: use a 6-digit adcode such as 410000")
@@ -149,16 +157,20 @@ def _write_grants(conn: Connection, email: str, provinces: Sequence[str], region
         conn.execute(g.insert(), rows)
 
 
-def add_user(conn: Connection, *, email: str, role: str, actor: str, provinces: Iterable[str] = (),
-             regions: Iterable[str] = (), name: str = "") -> User:
+def add_user(
+    conn: Connection, *, email: str, role: str, actor: str, provinces: Iterable[str] = (), regions: Iterable[str] = (), name: str = ""
+) -> User:
     """Create a user (enabled) with its grants and audit the change. UserError if it exists or is invalid."""
     key = normalise_email(email)
     if get_user(conn, key) is not None:
         raise UserError(f"{key} exists already; change it with `users set`")
     provinces, regions = _check(conn, role, provinces, regions)
     stamp = now()
-    conn.execute(u.insert().values(email=key, role=role, name=name[:100], enabled=True, created_at=stamp,
-                                   created_by=actor, changed_at=stamp, changed_by=actor))
+    conn.execute(
+        u.insert().values(
+            email=key, role=role, name=name[:100], enabled=True, created_at=stamp, created_by=actor, changed_at=stamp, changed_by=actor
+        )
+    )
     _write_grants(conn, key, provinces, regions)
     user = get_user(conn, key)
     assert user is not None
@@ -166,9 +178,17 @@ def add_user(conn: Connection, *, email: str, role: str, actor: str, provinces: 
     return user
 
 
-def set_user(conn: Connection, *, email: str, actor: str, role: str | None = None,
-             provinces: Iterable[str] | None = None, regions: Iterable[str] | None = None,
-             enabled: bool | None = None, name: str | None = None) -> User:
+def set_user(
+    conn: Connection,
+    *,
+    email: str,
+    actor: str,
+    role: str | None = None,
+    provinces: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    enabled: bool | None = None,
+    name: str | None = None,
+) -> User:
     """Change a user: role, grants (replaced when given), enabled, name; audited with before → after."""
     before = get_user(conn, email)
     if before is None:
@@ -188,8 +208,11 @@ def set_user(conn: Connection, *, email: str, actor: str, role: str | None = Non
     assert after is not None
     detail = f"{before.describe()} -> {after.describe()}"
     if before.enabled != after.enabled:  # their digests pause and resume with them (components/commands/digest.py)
-        n = conn.execute(sa.select(sa.func.count()).select_from(schema.subscription).where(
-            schema.subscription.c.owner == before.email, schema.subscription.c.enabled == sa.true())).scalar_one()
+        n = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(schema.subscription)
+            .where(schema.subscription.c.owner == before.email, schema.subscription.c.enabled == sa.true())
+        ).scalar_one()
         detail += f"; {n} subscriptions {'resumed' if after.enabled else 'paused'}"
     record(conn, actor=actor, action="user_set", item=before.email, detail=detail)
     return after
@@ -203,8 +226,11 @@ def bind_identity(conn: Connection, *, email: str, issuer: str, subject: str) ->
     taken = conn.execute(sa.select(u.c.email).where(u.c.oidc_issuer == issuer, u.c.oidc_subject == subject)).first()
     if taken is not None:
         return taken.email == key
-    done = conn.execute(u.update().where(u.c.email == key, u.c.oidc_subject.is_(None))
-                        .values(oidc_issuer=issuer[:255], oidc_subject=subject[:255], bound_at=now())).rowcount
+    done = conn.execute(
+        u.update()
+        .where(u.c.email == key, u.c.oidc_subject.is_(None))
+        .values(oidc_issuer=issuer[:255], oidc_subject=subject[:255], bound_at=now())
+    ).rowcount
     if done == 1:
         record(conn, actor=key, action="identity_bind", item=key, detail=f"iss={issuer[:400]} sub={subject[:400]}")
     return done == 1
@@ -216,10 +242,14 @@ def reset_identity(conn: Connection, *, email: str, actor: str) -> User:
     before = get_user(conn, email)
     if before is None:
         raise UserError(f"no user {email!r}; add it with `users add`")
-    conn.execute(u.update().where(u.c.email == before.email)
-                 .values(oidc_issuer=None, oidc_subject=None, bound_at=None, changed_at=now(), changed_by=actor))
-    record(conn, actor=actor, action="identity_reset", item=before.email,
-           detail=f"was iss={before.issuer or '-'} sub={before.subject or '-'}")
+    conn.execute(
+        u.update()
+        .where(u.c.email == before.email)
+        .values(oidc_issuer=None, oidc_subject=None, bound_at=None, changed_at=now(), changed_by=actor)
+    )
+    record(
+        conn, actor=actor, action="identity_reset", item=before.email, detail=f"was iss={before.issuer or '-'} sub={before.subject or '-'}"
+    )
     after = get_user(conn, before.email)
     assert after is not None
     return after
@@ -232,20 +262,48 @@ def provinces_text(provinces: Sequence[str], allowed_all: Sequence[str] | None =
     return ",".join(provinces)[:400]
 
 
-def record(conn: Connection, *, actor: str, action: str, page: str = "", item: str = "", fmt: str = "",
-           provinces: str = "", filters: Mapping[str, Sequence[str]] | str = "", data_as_of: dt.date | None = None,
-           detail: str = "") -> None:
+def record(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    page: str = "",
+    item: str = "",
+    fmt: str = "",
+    provinces: str = "",
+    filters: Mapping[str, Sequence[str]] | str = "",
+    data_as_of: dt.date | None = None,
+    detail: str = "",
+) -> None:
     """Write one audit row (an export, a report run, a user change)."""
     if not isinstance(filters, str):
         filters = json.dumps({k: list(v) for k, v in filters.items()}, ensure_ascii=False, sort_keys=True)
-    conn.execute(log.insert().values(at=now(), actor=actor[:254], action=action[:32], page=page[:32], item=item[:200],
-                                     format=fmt[:8], provinces=provinces[:400], filters=filters[:2000],
-                                     data_as_of=data_as_of, detail=detail[:2000]))
+    conn.execute(
+        log.insert().values(
+            at=now(),
+            actor=actor[:254],
+            action=action[:32],
+            page=page[:32],
+            item=item[:200],
+            format=fmt[:8],
+            provinces=provinces[:400],
+            filters=filters[:2000],
+            data_as_of=data_as_of,
+            detail=detail[:2000],
+        )
+    )
 
 
-def get_audit_log(conn: Connection, *, actor: str | None = None, start: dt.date | None = None,
-                  end: dt.date | None = None, fmt: str | None = None, action: str | None = None,
-                  limit: int = 5000) -> pd.DataFrame:
+def get_audit_log(
+    conn: Connection,
+    *,
+    actor: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    fmt: str | None = None,
+    action: str | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
     """Audit rows, newest first. Columns: AUDIT_COLUMNS. ``end`` is inclusive (a whole day)."""
     stmt = sa.select(*[log.c[c] for c in AUDIT_COLUMNS]).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
     if actor:

@@ -181,14 +181,26 @@ def project_alerts(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds
     out = []
     for r in now[~now["project_id"].isin(set(before["project_id"]))].itertuples(index=False):
         both = bool(r.ahead and r.overdue)
-        out.append(Alert(
-            "project_at_risk", f"project:{int(r.project_id)}", str(r.province_code), "high" if both else "medium",
-            (("project_id", str(int(r.project_id))), ("code", str(r.code)), ("name_zh", str(r.name_zh)),
-             ("name_en", str(r.name_en)), ("city_name_zh", str(r.city_name_zh)), ("city_name_en", str(r.city_name_en)),
-             ("ahead_of_plan", "1" if r.ahead else "0"), ("overdue_milestones", str(int(r.overdue_milestones))),
-             ("disbursed_to_date_yuan", _num(round(r.disbursed_to_date_yuan, 2))),
-             ("planned_to_date_yuan", _num(round(r.planned_to_date_yuan, 2)))),
-        ))
+        out.append(
+            Alert(
+                "project_at_risk",
+                f"project:{int(r.project_id)}",
+                str(r.province_code),
+                "high" if both else "medium",
+                (
+                    ("project_id", str(int(r.project_id))),
+                    ("code", str(r.code)),
+                    ("name_zh", str(r.name_zh)),
+                    ("name_en", str(r.name_en)),
+                    ("city_name_zh", str(r.city_name_zh)),
+                    ("city_name_en", str(r.city_name_en)),
+                    ("ahead_of_plan", "1" if r.ahead else "0"),
+                    ("overdue_milestones", str(int(r.overdue_milestones))),
+                    ("disbursed_to_date_yuan", _num(round(r.disbursed_to_date_yuan, 2))),
+                    ("planned_to_date_yuan", _num(round(r.planned_to_date_yuan, 2))),
+                ),
+            )
+        )
     return out
 
 
@@ -196,8 +208,7 @@ def _stage_counts(df: pd.DataFrame) -> dict[tuple[str, str], int]:
     return {(str(r.channel), str(r.stage)): int(r.learners) for r in df.itertuples(index=False)}
 
 
-def conversion_alerts(conn: Connection, *, scope: Scope, as_of: dt.date,
-                      thresholds: Thresholds = Thresholds()) -> list[Alert]:
+def conversion_alerts(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds: Thresholds = Thresholds()) -> list[Alert]:
     """Channels whose conversion into a stage fell, year to date against the same dates last year.
 
     Both cohorts are observed at the same age (last year's only up to the same day of last year).
@@ -218,14 +229,27 @@ def conversion_alerts(conn: Connection, *, scope: Scope, as_of: dt.date,
             drop = (x1 / n1 - x2 / n2) * 100
             z = two_proportion_z(x1, n1, x2, n2)
             if drop > t.conversion_drop_points and z >= t.z:
-                out.append(Alert(
-                    "conversion_drop", f"conversion:{channel}:{stage}", _sole_province(scope),
-                    "high" if drop >= 2 * t.conversion_drop_points else "medium",
-                    (("channel", channel), ("from_stage", before), ("stage", stage),
-                     ("rate", _num(round(x2 / n2, 6))), ("rate_last_year", _num(round(x1 / n1, 6))),
-                     ("drop_points", _num(round(drop, 2))), ("z", _num(round(z, 2))),
-                     ("reached", str(x2)), ("base", str(n2)), ("reached_last_year", str(x1)), ("base_last_year", str(n1))),
-                ))
+                out.append(
+                    Alert(
+                        "conversion_drop",
+                        f"conversion:{channel}:{stage}",
+                        _sole_province(scope),
+                        "high" if drop >= 2 * t.conversion_drop_points else "medium",
+                        (
+                            ("channel", channel),
+                            ("from_stage", before),
+                            ("stage", stage),
+                            ("rate", _num(round(x2 / n2, 6))),
+                            ("rate_last_year", _num(round(x1 / n1, 6))),
+                            ("drop_points", _num(round(drop, 2))),
+                            ("z", _num(round(z, 2))),
+                            ("reached", str(x2)),
+                            ("base", str(n2)),
+                            ("reached_last_year", str(x1)),
+                            ("base_last_year", str(n1)),
+                        ),
+                    )
+                )
     return out
 
 
@@ -242,13 +266,27 @@ def kpi_alerts(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds: Th
         if not (r.target > 0) or pd.isna(r.share) or not r.share < bar:
             continue
         confident = not pd.isna(r.high_share) and r.high_share < bar
-        out.append(Alert(
-            "kpi_below_pace", f"kpi:{r.metric}", _sole_province(scope), "high" if confident else "medium",
-            (("metric", str(r.metric)), ("ytd", _num(round(r.ytd, 2))), ("projected", _num(round(r.value, 2))),
-             ("low", _num(round(r.low, 2))), ("high", _num(round(r.high, 2))), ("target", _num(round(r.target, 2))),
-             ("share", _num(round(r.share, 6))), ("low_share", _num(round(r.low_share, 6))),
-             ("high_share", _num(round(r.high_share, 6))), ("basis", str(r.basis)), ("year", str(as_of.year))),
-        ))
+        out.append(
+            Alert(
+                "kpi_below_pace",
+                f"kpi:{r.metric}",
+                _sole_province(scope),
+                "high" if confident else "medium",
+                (
+                    ("metric", str(r.metric)),
+                    ("ytd", _num(round(r.ytd, 2))),
+                    ("projected", _num(round(r.value, 2))),
+                    ("low", _num(round(r.low, 2))),
+                    ("high", _num(round(r.high, 2))),
+                    ("target", _num(round(r.target, 2))),
+                    ("share", _num(round(r.share, 6))),
+                    ("low_share", _num(round(r.low_share, 6))),
+                    ("high_share", _num(round(r.high_share, 6))),
+                    ("basis", str(r.basis)),
+                    ("year", str(as_of.year)),
+                ),
+            )
+        )
     return out
 
 
@@ -265,16 +303,31 @@ def city_alerts(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds: T
     n = thresholds.city_leads_min
     q = (as_of.month - 1) // 3 + 1
     return [
-        Alert("city_without_partner", f"city:{r.city_code}", str(r.province_code),
-              "high" if r.leads >= 2 * max(n, 1) else "medium",
-              (("city_code", str(r.city_code)), ("name_zh", str(r.name_zh)), ("name_en", str(r.name_en)),
-               ("tier", str(r.tier)), ("leads", str(int(r.leads))), ("quarter", f"{as_of.year}Q{q}")))
-        for r in gaps.itertuples(index=False) if r.leads > n
+        Alert(
+            "city_without_partner",
+            f"city:{r.city_code}",
+            str(r.province_code),
+            "high" if r.leads >= 2 * max(n, 1) else "medium",
+            (
+                ("city_code", str(r.city_code)),
+                ("name_zh", str(r.name_zh)),
+                ("name_en", str(r.name_en)),
+                ("tier", str(r.tier)),
+                ("leads", str(int(r.leads))),
+                ("quarter", f"{as_of.year}Q{q}"),
+            ),
+        )
+        for r in gaps.itertuples(index=False)
+        if r.leads > n
     ]
 
 
-_RULES = {"project_at_risk": project_alerts, "conversion_drop": conversion_alerts, "kpi_below_pace": kpi_alerts,
-          "city_without_partner": city_alerts}
+_RULES = {
+    "project_at_risk": project_alerts,
+    "conversion_drop": conversion_alerts,
+    "kpi_below_pace": kpi_alerts,
+    "city_without_partner": city_alerts,
+}
 
 
 def evaluate(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds: Thresholds = Thresholds()) -> list[Alert]:

@@ -60,12 +60,17 @@ def check_schema(engine: Engine, url: str) -> Status:
     """A shared database must already be at the code's schema revision and hold data."""
     current, head = migrate.current_revision(engine), migrate.head_revision()
     if current != head:
-        return Status(False, f"{config.describe(url)} is at schema revision {current or 'none'}, the code needs {head}: "
-                             "run `alembic upgrade head` against it (see README).")
+        return Status(
+            False,
+            f"{config.describe(url)} is at schema revision {current or 'none'}, the code needs {head}: "
+            "run `alembic upgrade head` against it (see README).",
+        )
     with engine.connect() as conn:
         if not conn.execute(sa.select(sa.func.count()).select_from(schema.province)).scalar_one():
-            return Status(False, f"{config.describe(url)} has no data: load it, or seed demo data with "
-                                 "`python -m data_access.seed --database-url ...`.")
+            return Status(
+                False,
+                f"{config.describe(url)} has no data: load it, or seed demo data with `python -m data_access.seed --database-url ...`.",
+            )
     return Status(True)
 
 

@@ -43,9 +43,15 @@ def _run(fn: Callable, /, *, scope: Scope, **kwargs):
         value, read_at = _cached(fn.__name__, scope, tuple(sorted(kwargs.items())), data_version())
     except SQLAlchemyError as exc:
         if config.is_timeout(exc):
-            logger.warning("statement timeout (%.0f s) in %s for provinces=%s period=%s..%s channels=%s",
-                           config.STATEMENT_TIMEOUT_S, fn.__name__, ",".join(scope.provinces), scope.start,
-                           scope.end, ",".join(scope.channels))
+            logger.warning(
+                "statement timeout (%.0f s) in %s for provinces=%s period=%s..%s channels=%s",
+                config.STATEMENT_TIMEOUT_S,
+                fn.__name__,
+                ",".join(scope.provinces),
+                scope.start,
+                scope.end,
+                ",".join(scope.channels),
+            )
             raise QueryTimeout(describe(exc)) from exc
         raise DataUnavailable(describe(exc)) from exc
     with _suppress_no_session():

@@ -120,8 +120,20 @@ SCHOOLS_PLAN = 100
 # The columns of the data-upkeep templates (the field code each header ends with, "年份 (year)"),
 # shared by the template writer (components) and the reader (data_access.upkeep*).
 UPKEEP_TARGET_FIELDS: tuple[str, ...] = ("year", "province", "metric", "value", "unit", "note")
-UPKEEP_PARTNER_FIELDS: tuple[str, ...] = ("name_zh", "name_en", "kind", "city", "level", "agreement", "signed",
-                                          "expires", "value", "unit", "status", "note")
+UPKEEP_PARTNER_FIELDS: tuple[str, ...] = (
+    "name_zh",
+    "name_en",
+    "kind",
+    "city",
+    "level",
+    "agreement",
+    "signed",
+    "expires",
+    "value",
+    "unit",
+    "status",
+    "note",
+)
 # The partner template's choice columns: field -> (its code list, the catalogue group of their labels).
 UPKEEP_PARTNER_CHOICES: dict[str, tuple[tuple[str, ...], str]] = {
     "kind": (PARTNER_KINDS, "kind"),

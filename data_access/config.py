@@ -34,6 +34,7 @@ POOL_SIZE, POOL_MAX_OVERFLOW, POOL_RECYCLE_S, POOL_TIMEOUT_S = 5, 10, 1800, 10
 # read it to prove that no user-typed text ever appears in a statement).
 ECHO_SQL = os.environ.get("COCKPIT_ECHO_SQL", "") in ("1", "true", "yes")
 
+
 class ConfigError(RuntimeError):
     """The configured database cannot be understood; the message says what to fix."""
 
@@ -91,8 +92,7 @@ def make_engine(url: str | URL, *, statement_timeout_s: float | None = None) -> 
     if backend == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}  # busy timeout, seconds
     else:
-        kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW, pool_recycle=POOL_RECYCLE_S,
-                      pool_timeout=POOL_TIMEOUT_S)
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW, pool_recycle=POOL_RECYCLE_S, pool_timeout=POOL_TIMEOUT_S)
     if backend == "postgresql":
         kwargs["connect_args"] = {
             "connect_timeout": CONNECT_TIMEOUT_S,
@@ -122,17 +122,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 def _sqlite_deadline(timeout_s: float):
     """SQLite has no statement timeout: a progress handler interrupts a statement that runs
     longer than ``timeout_s`` (sqlite3.OperationalError "interrupted")."""
+
     def before(conn, _cursor, _statement, _params, _context, _many) -> None:
         if conn.get_execution_options().get(BULK_WORK):  # the seed and the refresh: no deadline
             conn.connection.driver_connection.set_progress_handler(None, 0)
             return
         deadline = time.monotonic() + timeout_s
         conn.connection.driver_connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+
     return before
 
 
 def _mysql_timeout(timeout_s: float):
     """MariaDB: max_statement_time (seconds, every statement); MySQL: max_execution_time (ms, SELECT)."""
+
     def on_connect(dbapi_conn, _record) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("SELECT VERSION()")
@@ -142,6 +145,7 @@ def _mysql_timeout(timeout_s: float):
         else:
             cur.execute(f"SET SESSION max_execution_time = {int(timeout_s * 1000)}")
         cur.close()
+
     return on_connect
 
 

@@ -103,8 +103,9 @@ def cumulative_share(months: Sequence[float], elapsed: float) -> float:
     return float(part) / total
 
 
-def usable_years(history: Mapping[int, Sequence[float]], year: int, *, years: int = HISTORY_YEARS,
-                 min_total: float = MIN_YEAR_TOTAL) -> list[int]:
+def usable_years(
+    history: Mapping[int, Sequence[float]], year: int, *, years: int = HISTORY_YEARS, min_total: float = MIN_YEAR_TOTAL
+) -> list[int]:
     """The prior years (newest first, at most ``years``) whose totals are not trivial."""
     prior = sorted((y for y in history if y < year and float(sum(history[y])) >= min_total), reverse=True)
     return prior[:years]
@@ -135,10 +136,19 @@ def _range(ytd: float, value: float, elapsed: float, each: list[float], counts: 
     return max(ytd, min(*each, value) - noise), max(*each, value) + noise
 
 
-def project_year_end(ytd: float, elapsed: float, history: Mapping[int, Sequence[float]], *, year: int,
-                     national: Mapping[int, Sequence[float]] | None = None, target: float = math.nan,
-                     method: Method = METHOD, min_years: int = MIN_YEARS, own_min: float = MIN_YEAR_TOTAL,
-                     counts: bool = True) -> Projection:
+def project_year_end(
+    ytd: float,
+    elapsed: float,
+    history: Mapping[int, Sequence[float]],
+    *,
+    year: int,
+    national: Mapping[int, Sequence[float]] | None = None,
+    target: float = math.nan,
+    method: Method = METHOD,
+    min_years: int = MIN_YEARS,
+    own_min: float = MIN_YEAR_TOTAL,
+    counts: bool = True,
+) -> Projection:
     """Project the year-end total of a flow from its year-to-date.
 
     ``ytd``: the total of ``year`` so far; ``elapsed``: months of the year it covers (0–12,

@@ -40,8 +40,7 @@ class Reader:
     def get_kpis(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_kpis, scope=scope)
 
-    def get_kpi_series_by_month(self, *, scope: Scope, history_years: int = HISTORY_YEARS,
-                                by: Sequence[str] = ()) -> pd.DataFrame:
+    def get_kpi_series_by_month(self, *, scope: Scope, history_years: int = HISTORY_YEARS, by: Sequence[str] = ()) -> pd.DataFrame:
         return self._run(queries.get_kpi_series_by_month, scope=scope, history_years=history_years, by=tuple(by))
 
     def get_kpi_pacing(self, *, scope: Scope) -> pd.DataFrame:
@@ -83,8 +82,7 @@ class Reader:
     def get_project_detail(self, *, scope: Scope, project_id: int) -> ProjectDetail:
         return self._run(queries.get_project_detail, scope=scope, project_id=project_id)
 
-    def get_funnel_by_stage(self, *, scope: Scope, by: Sequence[str] = ("channel",),
-                            observed_until: dt.date | None = None) -> pd.DataFrame:
+    def get_funnel_by_stage(self, *, scope: Scope, by: Sequence[str] = ("channel",), observed_until: dt.date | None = None) -> pd.DataFrame:
         return self._run(queries.get_funnel_by_stage, scope=scope, by=tuple(by), observed_until=observed_until)
 
     def get_funnel_by_province(self, *, scope: Scope) -> pd.DataFrame:

@@ -49,8 +49,8 @@ class RefreshReport:
     def __str__(self) -> str:
         def span(ms: list[int]) -> str:
             return f"{len(ms)} ({ms[0]}–{ms[-1]})" if ms else "0"
-        return (f"refreshed {span(self.event_months)} event months and {span(self.lead_months)} lead months "
-                f"in {self.seconds:.1f} s")
+
+        return f"refreshed {span(self.event_months)} event months and {span(self.lead_months)} lead months in {self.seconds:.1f} s"
 
 
 def _bounds(m: int) -> tuple[dt.date, dt.date]:
@@ -72,63 +72,90 @@ def _summarised(conn: Connection, source: str, *where) -> set[int]:
 
 def _lead_months_of_events(conn: Connection, where) -> set[int]:
     """Lead months of the learners of the events matching ``where`` (their cohort rows change)."""
-    return {int(m) for (m,) in conn.execute(
-        sa.select(ym_of(lr.c.lead_on)).select_from(fe.join(lr, lr.c.id == fe.c.learner_id))
-        .where(where).group_by(ym_of(lr.c.lead_on)))}
+    return {
+        int(m)
+        for (m,) in conn.execute(
+            sa.select(ym_of(lr.c.lead_on)).select_from(fe.join(lr, lr.c.id == fe.c.learner_id)).where(where).group_by(ym_of(lr.c.lead_on))
+        )
+    }
 
 
 def _changed(conn: Connection, since: dt.date | None, full: bool, seen: dict[str, str]) -> tuple[set[int], set[int]]:
     """(event months, lead months) to recompute."""
     if full or "funnel_event_max_id" not in seen:
         # Everything there is, and whatever the summaries still hold.
-        return (_months(conn, fe.c.occurred_on) | _summarised(conn, EVENTS),
-                _months(conn, lr.c.lead_on) | _summarised(conn, LEADS))
+        return (_months(conn, fe.c.occurred_on) | _summarised(conn, EVENTS), _months(conn, lr.c.lead_on) | _summarised(conn, LEADS))
     new_event, new_learner = fe.c.id > int(seen["funnel_event_max_id"]), lr.c.id > int(seen["learner_max_id"])
     events = _months(conn, fe.c.occurred_on, [new_event])
     lead = _months(conn, lr.c.lead_on, [new_learner]) | _lead_months_of_events(conn, new_event)
     if since is not None:
         events |= _months(conn, fe.c.occurred_on, [fe.c.occurred_on >= since]) | _summarised(conn, EVENTS, sm.c.ym >= ym(since))
-        lead |= (_months(conn, lr.c.lead_on, [lr.c.lead_on >= since]) | _summarised(conn, LEADS, sm.c.ym >= ym(since))
-                 | _lead_months_of_events(conn, fe.c.occurred_on >= since))
+        lead |= (
+            _months(conn, lr.c.lead_on, [lr.c.lead_on >= since])
+            | _summarised(conn, LEADS, sm.c.ym >= ym(since))
+            | _lead_months_of_events(conn, fe.c.occurred_on >= since)
+        )
     return events, lead
 
 
 # Each summary's rows for one month, computed from the raw tables: the definitions docs/SCHEMA.md §6
 # describes (tests/data_access/test_summaries.py holds them equal to pandas aggregates of the raw rows).
 FLOW_COLUMNS = ["event_ym", "province_code", "tier", "channel", "programme", "stage", "events", "first_on", "last_on"]
-COHORT_COLUMNS = ["lead_ym", "event_ym", "province_code", "tier", "channel", "programme", "stage", "lag_bucket",
-                  "learners", "lag_days"]
+COHORT_COLUMNS = ["lead_ym", "event_ym", "province_code", "tier", "channel", "programme", "stage", "lag_bucket", "learners", "lag_days"]
 LEADS_COLUMNS = ["lead_ym", "city_code", "province_code", "tier", "channel", "programme", "leads"]
 
 
 def flow_rows(m: int) -> sa.Select:
     a, b = _bounds(m)
-    return (sa.select(sa.literal(m, sa.Integer), fe.c.province_code, c.c.tier, fe.c.channel, fe.c.programme, fe.c.stage,
-                      sa.func.count(), sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on))
-            .select_from(fe.join(c, c.c.code == fe.c.city_code))
-            .where(fe.c.occurred_on >= a, fe.c.occurred_on < b)
-            .group_by(fe.c.province_code, c.c.tier, fe.c.channel, fe.c.programme, fe.c.stage))
+    return (
+        sa.select(
+            sa.literal(m, sa.Integer),
+            fe.c.province_code,
+            c.c.tier,
+            fe.c.channel,
+            fe.c.programme,
+            fe.c.stage,
+            sa.func.count(),
+            sa.func.min(fe.c.occurred_on),
+            sa.func.max(fe.c.occurred_on),
+        )
+        .select_from(fe.join(c, c.c.code == fe.c.city_code))
+        .where(fe.c.occurred_on >= a, fe.c.occurred_on < b)
+        .group_by(fe.c.province_code, c.c.tier, fe.c.channel, fe.c.programme, fe.c.stage)
+    )
 
 
 def cohort_rows(m: int) -> sa.Select:
     a, b = _bounds(m)
     days = days_between(fe.c.occurred_on, lr.c.lead_on)
     event_ym, bucket = ym_of(fe.c.occurred_on), lag_bucket(days)
-    return (sa.select(sa.literal(m, sa.Integer), event_ym, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme,
-                      fe.c.stage, bucket, sa.func.count(), sa.func.coalesce(sa.func.sum(days), 0))
-            .select_from(lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id))
-            .where(lr.c.lead_on >= a, lr.c.lead_on < b)
-            .group_by(event_ym, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme, fe.c.stage,
-                      bucket))
+    return (
+        sa.select(
+            sa.literal(m, sa.Integer),
+            event_ym,
+            lr.c.province_code,
+            c.c.tier,
+            lr.c.channel,
+            lr.c.programme,
+            fe.c.stage,
+            bucket,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(days), 0),
+        )
+        .select_from(lr.join(c, c.c.code == lr.c.city_code).join(fe, fe.c.learner_id == lr.c.id))
+        .where(lr.c.lead_on >= a, lr.c.lead_on < b)
+        .group_by(event_ym, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme, fe.c.stage, bucket)
+    )
 
 
 def leads_rows(m: int) -> sa.Select:
     a, b = _bounds(m)
-    return (sa.select(sa.literal(m, sa.Integer), lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme,
-                      sa.func.count())
-            .select_from(lr.join(c, c.c.code == lr.c.city_code))
-            .where(lr.c.lead_on >= a, lr.c.lead_on < b)
-            .group_by(lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme))
+    return (
+        sa.select(sa.literal(m, sa.Integer), lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme, sa.func.count())
+        .select_from(lr.join(c, c.c.code == lr.c.city_code))
+        .where(lr.c.lead_on >= a, lr.c.lead_on < b)
+        .group_by(lr.c.city_code, lr.c.province_code, c.c.tier, lr.c.channel, lr.c.programme)
+    )
 
 
 # source -> its raw date column, and the summaries keyed by that date's month.
@@ -142,11 +169,11 @@ def _month_row(conn: Connection, source: str, m: int, now: dt.datetime) -> None:
     col = SOURCES[source][0]
     a, b = _bounds(m)
     conn.execute(sm.delete().where(sm.c.source == source, sm.c.ym == m))
-    first, last, n = conn.execute(sa.select(sa.func.min(col), sa.func.max(col), sa.func.count())
-                                  .where(col >= a, col < b)).one()
+    first, last, n = conn.execute(sa.select(sa.func.min(col), sa.func.max(col), sa.func.count()).where(col >= a, col < b)).one()
     if n:
-        conn.execute(sm.insert().values(source=source, ym=m, first_on=as_date(first), last_on=as_date(last),
-                                        row_count=int(n), refreshed_at=now))
+        conn.execute(
+            sm.insert().values(source=source, ym=m, first_on=as_date(first), last_on=as_date(last), row_count=int(n), refreshed_at=now)
+        )
 
 
 def refresh_month(conn: Connection, source: str, m: int, now: dt.datetime) -> None:
@@ -179,8 +206,7 @@ def _write_state(conn: Connection, values: dict[str, str]) -> None:
     conn.execute(state.insert(), [dict(key=k, value=v) for k, v in values.items()])
 
 
-def refresh(engine: Engine, *, since: dt.date | None = None, full: bool = False,
-            log=None) -> RefreshReport:
+def refresh(engine: Engine, *, since: dt.date | None = None, full: bool = False, log=None) -> RefreshReport:
     """Bring the summaries up to date with the raw tables (see the module docstring)."""
     t0 = time.perf_counter()
     with engine.connect() as conn:
@@ -201,27 +227,36 @@ def refresh(engine: Engine, *, since: dt.date | None = None, full: bool = False,
         with engine.begin() as conn:
             analyze(conn)
     with engine.begin() as conn:
-        _write_state(conn, {"refreshed_at": now.isoformat(), "funnel_event_max_id": str(int(max_event)),
-                            "learner_max_id": str(int(max_learner))})
+        _write_state(
+            conn, {"refreshed_at": now.isoformat(), "funnel_event_max_id": str(int(max_event)), "learner_max_id": str(int(max_learner))}
+        )
     return RefreshReport(sorted(event_months), sorted(lead_months), time.perf_counter() - t0)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_access.refresh", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=None,
-                        help="SQLAlchemy URL; default: DATABASE_URL, secrets.toml, or the embedded data/cockpit.db")
-    parser.add_argument("--since", type=dt.date.fromisoformat, default=None,
-                        help="also recompute every month from this date (YYYY-MM-DD) on: after corrections or deletions")
+    parser.add_argument(
+        "--database-url", default=None, help="SQLAlchemy URL; default: DATABASE_URL, secrets.toml, or the embedded data/cockpit.db"
+    )
+    parser.add_argument(
+        "--since",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="also recompute every month from this date (YYYY-MM-DD) on: after corrections or deletions",
+    )
     parser.add_argument("--full", action="store_true", help="recompute every month")
     parser.add_argument("--verbose", action="store_true", help="print each month as it is done")
     args = parser.parse_args(argv)
     url = args.database_url or config.database_url()
     try:
-        report = refresh(config.make_engine(url, statement_timeout_s=3600), since=args.since, full=args.full,
-                         log=(lambda s: print(s, file=sys.stderr)) if args.verbose else None)
+        report = refresh(
+            config.make_engine(url, statement_timeout_s=3600),
+            since=args.since,
+            full=args.full,
+            log=(lambda s: print(s, file=sys.stderr)) if args.verbose else None,
+        )
     except SQLAlchemyError as exc:
-        print(f"refresh: cannot refresh {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",
-              file=sys.stderr)
+        print(f"refresh: cannot refresh {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     print(f"{config.describe(url)}: {report}")
     return 0

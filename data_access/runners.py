@@ -29,8 +29,14 @@ class ExportRefused(PermissionError):
     """The user may no longer export this view (disabled, or their provinces changed since it was drawn)."""
 
 
-def audit_writer(*, actor: str, provinces: str, filters: dict[str, list[str]], data_as_of,
-                 recheck: tuple[tuple[str, ...], dict[str, str], str] | None = None) -> Callable[..., None]:
+def audit_writer(
+    *,
+    actor: str,
+    provinces: str,
+    filters: dict[str, list[str]],
+    data_as_of,
+    recheck: tuple[tuple[str, ...], dict[str, str], str] | None = None,
+) -> Callable[..., None]:
     """A function that records one export of this run's view: ``write(page=, item=, fmt=)``.
 
     Download callables run later, on a server thread without a script context and without a
@@ -50,8 +56,9 @@ def audit_writer(*, actor: str, provinces: str, filters: dict[str, list[str]], d
                 now_allowed = set(access.allowed_provinces(now, region_of))
                 if now is None or now.role != role or not now_allowed or not set(wanted) <= now_allowed:
                     raise ExportRefused(f"{actor} may no longer export this view")
-            access.record(conn, actor=actor, action=action, page=page, item=item, fmt=fmt, provinces=provinces,
-                          filters=filters, data_as_of=data_as_of)
+            access.record(
+                conn, actor=actor, action=action, page=page, item=item, fmt=fmt, provinces=provinces, filters=filters, data_as_of=data_as_of
+            )
 
     return write
 
@@ -59,7 +66,7 @@ def audit_writer(*, actor: str, provinces: str, filters: dict[str, list[str]], d
 def _admin(fn: Callable, *, write: bool = False, **kwargs):
     """Run an access function (data_access.access) on a fresh connection; writes commit at once."""
     try:
-        with (engine().begin() if write else engine().connect()) as conn:
+        with engine().begin() if write else engine().connect() as conn:
             return fn(conn, **kwargs)
     except SQLAlchemyError as exc:
         raise DataUnavailable(describe(exc)) from exc
@@ -109,5 +116,11 @@ def bind_identity(*, email: str, issuer: str, subject: str) -> bool:
 
 def record_sign_in_refused(*, email: str, reason: str, issuer: str, subject: str) -> None:
     """Audit a refused sign-in (unverified e-mail, another subject than the bound one)."""
-    _admin(access.record, write=True, actor=email or "(no e-mail)", action="signin_refused", item=email,
-           detail=f"{reason}: iss={issuer[:400] or '-'} sub={subject[:400] or '-'}")
+    _admin(
+        access.record,
+        write=True,
+        actor=email or "(no e-mail)",
+        action="signin_refused",
+        item=email,
+        detail=f"{reason}: iss={issuer[:400] or '-'} sub={subject[:400] or '-'}",
+    )

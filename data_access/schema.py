@@ -135,8 +135,9 @@ learner = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True),
     sa.Column("city_code", Code, sa.ForeignKey("city.code"), nullable=False, comment="where the lead came from"),
-    sa.Column("province_code", Code, sa.ForeignKey("province.code"), nullable=False,
-              comment="= city's province (denormalised for scope filters)"),
+    sa.Column(
+        "province_code", Code, sa.ForeignKey("province.code"), nullable=False, comment="= city's province (denormalised for scope filters)"
+    ),
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("programme", sa.String(32), nullable=False),
     sa.Column("partner_id", sa.Integer, sa.ForeignKey("partner.id"), nullable=True, comment="partner that brought the lead, if any"),
@@ -152,8 +153,9 @@ funnel_event = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True),
     sa.Column("learner_id", BigId, sa.ForeignKey("learner.id"), nullable=False),
-    sa.Column("stage", sa.String(16), nullable=False,
-              comment="lead|consultation|trial_class|enrolled|completed|certified|employed|refunded"),
+    sa.Column(
+        "stage", sa.String(16), nullable=False, comment="lead|consultation|trial_class|enrolled|completed|certified|employed|refunded"
+    ),
     sa.Column("occurred_on", sa.Date, nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("city_code", Code, nullable=False),
@@ -161,8 +163,7 @@ funnel_event = sa.Table(
     sa.Column("programme", sa.String(32), nullable=False),
     # Covering (migration 0003): a learner's events, and a month of events, come from the index alone.
     sa.Index(None, "learner_id", "stage", "occurred_on"),
-    sa.Index("ix_funnel_event_occurred_on_covering", "occurred_on", "province_code", "city_code", "channel",
-             "programme", "stage"),
+    sa.Index("ix_funnel_event_occurred_on_covering", "occurred_on", "province_code", "city_code", "channel", "programme", "stage"),
 )
 
 target = sa.Table(
@@ -197,8 +198,7 @@ app_user = sa.Table(
     sa.Column("created_by", sa.String(254), nullable=False, comment="e-mail of an admin, or cli:<os user>"),
     sa.Column("changed_at", sa.DateTime, nullable=False, comment="UTC"),
     sa.Column("changed_by", sa.String(254), nullable=False),
-    sa.Column("oidc_issuer", sa.String(255), nullable=True,
-              comment="the provider's iss claim this row is bound to; NULL = not bound yet"),
+    sa.Column("oidc_issuer", sa.String(255), nullable=True, comment="the provider's iss claim this row is bound to; NULL = not bound yet"),
     sa.Column("oidc_subject", sa.String(255), nullable=True, comment="the provider's sub claim this row is bound to"),
     sa.Column("bound_at", sa.DateTime, nullable=True, comment="UTC, first sign-in"),
     sa.UniqueConstraint("oidc_issuer", "oidc_subject"),
@@ -249,8 +249,7 @@ data_upload = sa.Table(
     sa.Column("inserted", sa.Integer, nullable=False),
     sa.Column("changed", sa.Integer, nullable=False),
     sa.Column("ended", sa.Integer, nullable=False),
-    sa.Column("reverts_upload_id", sa.Integer, sa.ForeignKey("data_upload.id"), nullable=True,
-              comment="for a revert: the upload it undid"),
+    sa.Column("reverts_upload_id", sa.Integer, sa.ForeignKey("data_upload.id"), nullable=True, comment="for a revert: the upload it undid"),
     sa.Index(None, "at"),
 )
 
@@ -281,8 +280,13 @@ subscription = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("owner", sa.String(254), nullable=False, comment="app_user e-mail; the digest never shows more than they may see"),
     sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC"),
-    sa.Column("provinces", sa.String(400), nullable=False, server_default="",
-              comment="comma-separated adcodes; empty = every province the owner may see"),
+    sa.Column(
+        "provinces",
+        sa.String(400),
+        nullable=False,
+        server_default="",
+        comment="comma-separated adcodes; empty = every province the owner may see",
+    ),
     sa.Column("sections", sa.String(400), nullable=False, comment="comma-separated section ids of the PDF pack"),
     sa.Column("schedule", sa.String(8), nullable=False, comment="daily|weekly|monthly"),
     sa.Column("weekday", sa.Integer, nullable=False, server_default="0", comment="weekly: 0 = Monday"),
@@ -393,10 +397,13 @@ summary_month = sa.Table(
 summary_state = sa.Table(
     "summary_state",
     metadata,
-    sa.Column("key", sa.String(32), primary_key=True,
-              comment="refreshed_at | funnel_event_max_id | learner_max_id | funnel_event_rows | learner_rows"),
+    sa.Column(
+        "key",
+        sa.String(32),
+        primary_key=True,
+        comment="refreshed_at | funnel_event_max_id | learner_max_id | funnel_event_rows | learner_rows",
+    ),
     sa.Column("value", sa.String(64), nullable=False),
 )
 
-SUMMARY_TABLES: tuple[sa.Table, ...] = (summary_funnel_flow, summary_funnel_cohort, summary_leads, summary_month,
-                                        summary_state)
+SUMMARY_TABLES: tuple[sa.Table, ...] = (summary_funnel_flow, summary_funnel_cohort, summary_leads, summary_month, summary_state)

@@ -94,8 +94,10 @@ class Scope:
     def year_earlier(self) -> Scope:
         """The same dates one year earlier ("vs last year"; a year-to-date compares with the same
         months of last year). 29 February maps to the 28th."""
+
         def back(d: dt.date) -> dt.date:
             return d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else dt.date(d.year - 1, 2, 28)
+
         return self.with_period(back(self.start), back(self.end))
 
     def with_period(self, start: dt.date, end: dt.date) -> Scope:
@@ -113,9 +115,18 @@ def year_scope(provinces, year: int, **slices) -> Scope:
     return Scope(provinces, dt.date(year, 1, 1), dt.date(year + 1, 1, 1), **slices)
 
 
-def selection_scope(provinces, start: dt.date, end: dt.date, *, ends, channels, tiers,
-                    programmes=codes.PROGRAMMES, project_kinds=codes.PROJECT_KINDS) -> Scope:
+def selection_scope(
+    provinces, start: dt.date, end: dt.date, *, ends, channels, tiers, programmes=codes.PROGRAMMES, project_kinds=codes.PROJECT_KINDS
+) -> Scope:
     """The Scope for a filter selection: partner ends (G/B/S) become the partner kinds they hold."""
     kinds = tuple(k for k, e in codes.END_OF_KIND.items() if e in set(ends))
-    return Scope(tuple(provinces), start, end, channels=tuple(channels), kinds=kinds, tiers=tuple(tiers),
-                 programmes=tuple(programmes), project_kinds=tuple(project_kinds))
+    return Scope(
+        tuple(provinces),
+        start,
+        end,
+        channels=tuple(channels),
+        kinds=kinds,
+        tiers=tuple(tiers),
+        programmes=tuple(programmes),
+        project_kinds=tuple(project_kinds),
+    )

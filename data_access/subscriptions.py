@@ -64,9 +64,21 @@ class Subscription:
 
 
 def _row(r) -> Subscription:
-    return Subscription(int(r.id), r.owner, tuple(p for p in (r.provinces or "").split(",") if p),
-                        tuple(s for s in r.sections.split(",") if s), r.schedule, int(r.weekday), int(r.monthday),
-                        r.at_time, r.channel, r.target, r.lang, bool(r.enabled), r.created_at)
+    return Subscription(
+        int(r.id),
+        r.owner,
+        tuple(p for p in (r.provinces or "").split(",") if p),
+        tuple(s for s in r.sections.split(",") if s),
+        r.schedule,
+        int(r.weekday),
+        int(r.monthday),
+        r.at_time,
+        r.channel,
+        r.target,
+        r.lang,
+        bool(r.enabled),
+        r.created_at,
+    )
 
 
 class RobotAudience(Protocol):
@@ -80,8 +92,7 @@ class RobotAudience(Protocol):
     def roles(self) -> Sequence[str]: ...
 
 
-def robot_allowed(audience: RobotAudience, user: access.User | None, region_of: Mapping[str, str],
-                  provinces: Sequence[str] = ()) -> bool:
+def robot_allowed(audience: RobotAudience, user: access.User | None, region_of: Mapping[str, str], provinces: Sequence[str] = ()) -> bool:
     """May ``user``'s digest of ``provinces`` (a subscription's: empty = every province the user
     may see) be posted to the group robot of ``audience``? Yes only when all of these hold:
 
@@ -143,24 +154,46 @@ def _check(*, schedule: str, weekday: int, monthday: int, at_time: str, channel:
         raise SubscriptionError("no_sections")
 
 
-def add(conn: Connection, *, owner: str, provinces: Sequence[str], sections: Sequence[str], schedule: str,
-        at_time: str, channel: str, target: str, weekday: int = 0, monthday: int = 1, lang: str = "zh",
-        audience: RobotAudience | None = None) -> int:
+def add(
+    conn: Connection,
+    *,
+    owner: str,
+    provinces: Sequence[str],
+    sections: Sequence[str],
+    schedule: str,
+    at_time: str,
+    channel: str,
+    target: str,
+    weekday: int = 0,
+    monthday: int = 1,
+    lang: str = "zh",
+    audience: RobotAudience | None = None,
+) -> int:
     """Save a subscription; its id. The caller has checked that ``provinces`` are the owner's.
 
     A robot channel needs the robot's ``audience`` (from the settings): the owner, as stored now,
     must be allowed to send these provinces there (``robot_allowed``), else SubscriptionError
     ``robot_not_allowed`` — checked here, on save, whatever robots the form offered.
     """
-    _check(schedule=schedule, weekday=weekday, monthday=monthday, at_time=at_time, channel=channel, target=target,
-           sections=sections)
-    if channel != "email" and (audience is None or not robot_allowed(audience, access.get_user(conn, owner),
-                                                                     region_of(conn), provinces)):
+    _check(schedule=schedule, weekday=weekday, monthday=monthday, at_time=at_time, channel=channel, target=target, sections=sections)
+    if channel != "email" and (audience is None or not robot_allowed(audience, access.get_user(conn, owner), region_of(conn), provinces)):
         raise SubscriptionError("robot_not_allowed")
-    result = conn.execute(sub.insert().values(
-        owner=owner, created_at=access.now(), provinces=",".join(provinces), sections=",".join(sections),
-        schedule=schedule, weekday=weekday, monthday=monthday, at_time=at_time, channel=channel, target=target.strip(),
-        lang=lang if lang in ("zh", "en") else "zh", enabled=True))
+    result = conn.execute(
+        sub.insert().values(
+            owner=owner,
+            created_at=access.now(),
+            provinces=",".join(provinces),
+            sections=",".join(sections),
+            schedule=schedule,
+            weekday=weekday,
+            monthday=monthday,
+            at_time=at_time,
+            channel=channel,
+            target=target.strip(),
+            lang=lang if lang in ("zh", "en") else "zh",
+            enabled=True,
+        )
+    )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
@@ -268,15 +301,19 @@ def claim(conn: Connection, s: Subscription, period: str, now: dt.datetime) -> i
     if row is None:
         try:
             with conn.begin_nested():
-                conn.execute(dl.insert().values(subscription_id=s.id, period=period, status="sending", attempts=1,
-                                                first_at=now_utc, last_at=now_utc))
+                conn.execute(
+                    dl.insert().values(subscription_id=s.id, period=period, status="sending", attempts=1, first_at=now_utc, last_at=now_utc)
+                )
         except IntegrityError:  # another runner inserted it first
             return None
         return 1
     if not _retry_now(row, now_utc):
         return None
-    taken = conn.execute(dl.update().where(dl.c.id == row.id, dl.c.status == row.status, dl.c.attempts == row.attempts)
-                         .values(status="sending", attempts=row.attempts + 1, last_at=now_utc))
+    taken = conn.execute(
+        dl.update()
+        .where(dl.c.id == row.id, dl.c.status == row.status, dl.c.attempts == row.attempts)
+        .values(status="sending", attempts=row.attempts + 1, last_at=now_utc)
+    )
     return row.attempts + 1 if taken.rowcount == 1 else None
 
 
@@ -290,21 +327,43 @@ def pause(conn: Connection, s: Subscription, period: str, now: dt.datetime, *, r
     if row is None:
         try:
             with conn.begin_nested():
-                conn.execute(dl.insert().values(subscription_id=s.id, period=period, status="paused", attempts=0,
-                                                first_at=now_utc, last_at=now_utc, error=reason[:500]))
+                conn.execute(
+                    dl.insert().values(
+                        subscription_id=s.id,
+                        period=period,
+                        status="paused",
+                        attempts=0,
+                        first_at=now_utc,
+                        last_at=now_utc,
+                        error=reason[:500],
+                    )
+                )
         except IntegrityError:
             return False
         return True
     if row.status == "paused" or not _retry_now(row, now_utc):
         return False
     # a failed period whose owner was disabled before its retry: paused, its attempts kept
-    taken = conn.execute(dl.update().where(dl.c.id == row.id, dl.c.status == row.status, dl.c.attempts == row.attempts)
-                         .values(status="paused", next_at=None, error=reason[:500], last_at=now_utc))
+    taken = conn.execute(
+        dl.update()
+        .where(dl.c.id == row.id, dl.c.status == row.status, dl.c.attempts == row.attempts)
+        .values(status="paused", next_at=None, error=reason[:500], last_at=now_utc)
+    )
     return taken.rowcount == 1
 
 
-def finish(conn: Connection, s: Subscription, period: str, now: dt.datetime, *, attempt: int, ok: bool,
-           retryable: bool = True, error: str = "", alerts: int = 0) -> str:
+def finish(
+    conn: Connection,
+    s: Subscription,
+    period: str,
+    now: dt.datetime,
+    *,
+    attempt: int,
+    ok: bool,
+    retryable: bool = True,
+    error: str = "",
+    alerts: int = 0,
+) -> str:
     """Record how an attempt ended; the new status: sent, failed (retried from ``next_at``), gave_up."""
     now_utc = _naive_utc(now)
     if ok:
@@ -313,19 +372,25 @@ def finish(conn: Connection, s: Subscription, period: str, now: dt.datetime, *, 
         status, next_at = "failed", now_utc + dt.timedelta(minutes=RETRY_MINUTES[attempt - 1])
     else:
         status, next_at = "gave_up", None
-    conn.execute(dl.update().where(dl.c.subscription_id == s.id, dl.c.period == period)
-                 .values(status=status, next_at=next_at, error=error[:500], alerts=alerts, last_at=now_utc))
+    conn.execute(
+        dl.update()
+        .where(dl.c.subscription_id == s.id, dl.c.period == period)
+        .values(status=status, next_at=next_at, error=error[:500], alerts=alerts, last_at=now_utc)
+    )
     return status
 
 
-DELIVERY_COLUMNS = ["subscription_id", "period", "status", "attempts", "first_at", "last_at", "next_at", "error",
-                    "alerts"]
+DELIVERY_COLUMNS = ["subscription_id", "period", "status", "attempts", "first_at", "last_at", "next_at", "error", "alerts"]
 
 
 def list_deliveries(conn: Connection, *, subscription_ids: Sequence[int], limit: int = 200) -> pd.DataFrame:
     """Deliveries of these subscriptions, newest first. Columns: DELIVERY_COLUMNS."""
     if not subscription_ids:
         return pd.DataFrame(columns=DELIVERY_COLUMNS)
-    stmt = (sa.select(*[dl.c[c] for c in DELIVERY_COLUMNS]).where(dl.c.subscription_id.in_(list(subscription_ids)))
-            .order_by(dl.c.last_at.desc(), dl.c.id.desc()).limit(limit))
+    stmt = (
+        sa.select(*[dl.c[c] for c in DELIVERY_COLUMNS])
+        .where(dl.c.subscription_id.in_(list(subscription_ids)))
+        .order_by(dl.c.last_at.desc(), dl.c.id.desc())
+        .limit(limit)
+    )
     return pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=DELIVERY_COLUMNS)

@@ -39,8 +39,7 @@ import unicodedata
 
 # C0/C1 controls (tab and line breaks included: a name is one line), the line/paragraph separators,
 # zero-width characters and the byte-order mark, and every bidi embedding/override/isolate mark.
-INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
-                       "\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]")
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]")
 # Markdown (CommonMark + GFM) and Streamlit's own syntax (:red[..], :material/..:, $math$).
 # CommonMark lets any ASCII punctuation be escaped, so the backslashes never show.
 MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&\"'@])")
@@ -85,8 +84,23 @@ def html(value: object) -> str:
 # "://" and "www." lose their colon and dot, so no link, image, mention (<@id>), <font> tag or
 # emphasis can form.
 # Parentheses and "!" stay: without "[" and "]" they cannot make a link or an image.
-_ROBOT = str.maketrans({"[": "［", "]": "］", "<": "‹", ">": "›", "*": "＊", "_": "＿", "`": "ˋ", "#": "＃",
-                        "|": "｜", "~": "～", "$": "＄", "\\": "＼", "@": "＠"})
+_ROBOT = str.maketrans(
+    {
+        "[": "［",
+        "]": "］",
+        "<": "‹",
+        ">": "›",
+        "*": "＊",
+        "_": "＿",
+        "`": "ˋ",
+        "#": "＃",
+        "|": "｜",
+        "~": "～",
+        "$": "＄",
+        "\\": "＼",
+        "@": "＠",
+    }
+)
 
 _WWW = re.compile(r"(?i)\bwww\.")
 

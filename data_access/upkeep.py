@@ -59,14 +59,25 @@ def may_change_data(role: str, actor: str) -> bool:
     """Who may upload and revert: a signed-in admin or analyst (never the open demo's visitor), or
     the operator at the command line (``cli:<os user>``). The page, the command and Uploader ask here."""
     return actor.startswith("cli:") or (role in UPLOAD_ROLES and actor != "demo")
+
+
 FIRST_YEAR = 2015
 NATIONAL = "*"  # row_key part of a national target
 
 # Target metrics and their kind of unit. Money targets are stored in fen; the file says its unit.
 MONEY_METRICS = frozenset(m for m in codes.TARGET_METRICS if m.endswith("_fen"))
-MONEY_UNITS: Mapping[str, int] = {"元": 1, "yuan": 1, "cny": 1, "rmb": 1, "万元": 10_000, "万": 10_000,
-                                  "10k yuan": 10_000, "亿元": 100_000_000, "亿": 100_000_000,
-                                  "100m yuan": 100_000_000}
+MONEY_UNITS: Mapping[str, int] = {
+    "元": 1,
+    "yuan": 1,
+    "cny": 1,
+    "rmb": 1,
+    "万元": 10_000,
+    "万": 10_000,
+    "10k yuan": 10_000,
+    "亿元": 100_000_000,
+    "亿": 100_000_000,
+    "100m yuan": 100_000_000,
+}
 COUNT_UNITS = frozenset({"", "个", "人", "项", "家", "所", "count", "number", "people"})
 # A money target this many times (or this fraction of) the same target's nearest year is a unit
 # mix-up (元 typed as 万元 is 10,000×), not a plan: no division multiplies a target by 1,000 in a year.
@@ -141,8 +152,7 @@ class Plan:
     @property
     def counts(self) -> dict[str, int]:
         ops = [c.op for c in self.changes]
-        return {"inserted": ops.count("insert"), "changed": ops.count("update"), "ended": ops.count("end"),
-                "unchanged": self.unchanged}
+        return {"inserted": ops.count("insert"), "changed": ops.count("update"), "ended": ops.count("end"), "unchanged": self.unchanged}
 
     @property
     def ok(self) -> bool:
@@ -177,8 +187,11 @@ class Reference:
         p, c = schema.province, schema.city
         rows = conn.execute(sa.select(p.c.code, p.c.name_zh, p.c.name_en).order_by(p.c.code)).all()
         cities = conn.execute(sa.select(c.c.code, c.c.province_code, c.c.name_zh, c.c.name_en)).all()
-        return cls({r.code: (r.name_zh, r.name_en) for r in rows}, today or dt.date.today(),
-                   {r.code: (r.province_code, r.name_zh, r.name_en) for r in cities})
+        return cls(
+            {r.code: (r.name_zh, r.name_en) for r in rows},
+            today or dt.date.today(),
+            {r.code: (r.province_code, r.name_zh, r.name_en) for r in cities},
+        )
 
 
 class UpkeepError(ValueError):
@@ -208,8 +221,9 @@ def header_field(text: object) -> str | None:
     return m.group(1) if m else value if re.fullmatch(r"[a-z_]+", value) else None
 
 
-def read_sheet(data: bytes, *, fields: Sequence[str], required: Sequence[str],
-               progress: Callable[[float], object] | None = None) -> tuple[str, list[tuple[int, dict[str, object]]], list[Problem]]:
+def read_sheet(
+    data: bytes, *, fields: Sequence[str], required: Sequence[str], progress: Callable[[float], object] | None = None
+) -> tuple[str, list[tuple[int, dict[str, object]]], list[Problem]]:
     """The first worksheet's rows as ``(row number, {field: value})``, with the structural problems.
 
     Refused whole (one problem, no rows): not an XLSX (a CSV renamed, an old .xls, a broken zip),
@@ -310,9 +324,15 @@ def _too_many_rows(sheet: str, rows: str) -> Problem:
     return Problem("too_many_rows", sheet=sheet, args=(("rows", rows), ("max", str(MAX_ROWS))))
 
 
-def _read_first_sheet(book, archive: zipfile.ZipFile, *, fields: Sequence[str], required: Sequence[str],
-                      progress: Callable[[float], object] | None,
-                      deadline: float) -> tuple[str, list[tuple[int, dict[str, object]]], list[Problem]]:
+def _read_first_sheet(
+    book,
+    archive: zipfile.ZipFile,
+    *,
+    fields: Sequence[str],
+    required: Sequence[str],
+    progress: Callable[[float], object] | None,
+    deadline: float,
+) -> tuple[str, list[tuple[int, dict[str, object]]], list[Problem]]:
     from openpyxl.utils import get_column_letter
 
     if not book.worksheets:
@@ -349,8 +369,7 @@ def _read_first_sheet(book, archive: zipfile.ZipFile, *, fields: Sequence[str], 
             if f is None:
                 continue
             if cell.data_type == "f":  # a formula (array formulas too): refused, never evaluated
-                return name, [], [Problem("formula", sheet=name, row=i, column=f,
-                                          args=(("cell", f"{get_column_letter(col)}{i}"),))]
+                return name, [], [Problem("formula", sheet=name, row=i, column=f, args=(("cell", f"{get_column_letter(col)}{i}"),))]
             values[f] = cell.value
         if any(v not in (None, "") for v in values.values()):
             rows.append((i, values))
@@ -393,8 +412,14 @@ def _province(value: object, ref: Reference) -> tuple[str | None, bool]:
     return None, False
 
 
-def read_targets(data: bytes, *, ref: Reference, uploader: Uploader, metric_labels: Mapping[str, str] | None = None,
-                 progress: Callable[[float], object] | None = None) -> tuple[list[TargetRow], list[Problem]]:
+def read_targets(
+    data: bytes,
+    *,
+    ref: Reference,
+    uploader: Uploader,
+    metric_labels: Mapping[str, str] | None = None,
+    progress: Callable[[float], object] | None = None,
+) -> tuple[list[TargetRow], list[Problem]]:
     """Every row of a targets workbook, validated; all problems found (none: the rows may be planned).
 
     ``metric_labels`` maps the metric names people type ("线索数", "Leads") to codes, besides the
@@ -404,20 +429,28 @@ def read_targets(data: bytes, *, ref: Reference, uploader: Uploader, metric_labe
     return rows, problems
 
 
-def preview_targets(conn: Connection, data: bytes, *, uploader: Uploader, metric_labels: Mapping[str, str] | None = None,
-                    progress: Callable[[float], object] | None = None,
-                    ref: Reference | None = None) -> tuple[list[TargetRow], Plan]:
+def preview_targets(
+    conn: Connection,
+    data: bytes,
+    *,
+    uploader: Uploader,
+    metric_labels: Mapping[str, str] | None = None,
+    progress: Callable[[float], object] | None = None,
+    ref: Reference | None = None,
+) -> tuple[list[TargetRow], Plan]:
     """Read, check and plan one targets file: the page and the command line both preview through
     this. The plan's problems hold the file's problems, or else the database's (unit mix-ups)."""
-    sheet, rows, problems = _read_targets(data, ref=ref or Reference.load(conn), uploader=uploader,
-                                          metric_labels=metric_labels, progress=progress)
+    sheet, rows, problems = _read_targets(
+        data, ref=ref or Reference.load(conn), uploader=uploader, metric_labels=metric_labels, progress=progress
+    )
     if problems:
         return rows, Plan("targets", problems=tuple(problems[:MAX_PROBLEMS]), problem_count=len(problems))
     return rows, plan_targets(conn, rows, sheet=sheet)
 
 
-def _read_targets(data: bytes, *, ref: Reference, uploader: Uploader, metric_labels: Mapping[str, str] | None,
-                  progress: Callable[[float], object] | None) -> tuple[str, list[TargetRow], list[Problem]]:
+def _read_targets(
+    data: bytes, *, ref: Reference, uploader: Uploader, metric_labels: Mapping[str, str] | None, progress: Callable[[float], object] | None
+) -> tuple[str, list[TargetRow], list[Problem]]:
     sheet, raw, problems = read_sheet(data, fields=TARGET_FIELDS, required=TARGET_REQUIRED, progress=progress)
     if problems:
         return sheet, [], problems
@@ -489,26 +522,29 @@ def _read_targets(data: bytes, *, ref: Reference, uploader: Uploader, metric_lab
 def _current_targets(conn: Connection, years: Sequence[int]) -> dict[tuple[int, str | None, str], int]:
     out: dict[tuple[int, str | None, str], int] = {}
     for chunk in range(0, len(years), 500):
-        part = list(years[chunk:chunk + 500])
-        for y, p, m, v in conn.execute(sa.select(tg.c.year, tg.c.province_code, tg.c.metric, tg.c.value)
-                                       .where(tg.c.year.in_(part))):
+        part = list(years[chunk : chunk + 500])
+        for y, p, m, v in conn.execute(sa.select(tg.c.year, tg.c.province_code, tg.c.metric, tg.c.value).where(tg.c.year.in_(part))):
             out[(int(y), p, m)] = int(v)
     return out
 
 
-def _unit_scale_problem(r: TargetRow, current: Mapping[tuple[int, str | None, str], int],
-                        incoming: Mapping[tuple[int, str | None, str], int]) -> Problem | None:
+def _unit_scale_problem(
+    r: TargetRow, current: Mapping[tuple[int, str | None, str], int], incoming: Mapping[tuple[int, str | None, str], int]
+) -> Problem | None:
     """A money target far off its own history: same key before, else the nearest year either side."""
     if r.metric not in MONEY_METRICS or r.value == 0:
         return None
-    for key in ((r.year, r.province_code, r.metric), (r.year - 1, r.province_code, r.metric),
-                (r.year + 1, r.province_code, r.metric)):
+    for key in ((r.year, r.province_code, r.metric), (r.year - 1, r.province_code, r.metric), (r.year + 1, r.province_code, r.metric)):
         ref = current.get(key) if key[0] == r.year else incoming.get(key, current.get(key))
         if ref:
             ratio = r.value / ref
             if ratio >= UNIT_SCALE_LIMIT or ratio <= 1 / UNIT_SCALE_LIMIT:
-                return Problem("unit_scale", row=r.row, column="value",
-                               args=(("year", str(key[0])), ("ratio", f"{ratio:,.0f}" if ratio >= 1 else f"1/{1 / ratio:,.0f}")))
+                return Problem(
+                    "unit_scale",
+                    row=r.row,
+                    column="value",
+                    args=(("year", str(key[0])), ("ratio", f"{ratio:,.0f}" if ratio >= 1 else f"1/{1 / ratio:,.0f}")),
+                )
             return None
     return None
 
@@ -541,15 +577,20 @@ def plan_targets(conn: Connection, rows: Sequence[TargetRow], *, sheet: str = ""
 
 def _target_where(key: str):
     year, province, metric = key.split("|")
-    return sa.and_(tg.c.year == int(year), tg.c.metric == metric,
-                   tg.c.province_code.is_(None) if province == NATIONAL else tg.c.province_code == province)
+    return sa.and_(
+        tg.c.year == int(year),
+        tg.c.metric == metric,
+        tg.c.province_code.is_(None) if province == NATIONAL else tg.c.province_code == province,
+    )
 
 
 def _write_target(conn: Connection, c: Change) -> None:
     year, province, metric = c.key.split("|")
     if c.before is None and c.after is not None:
-        conn.execute(tg.insert().values(year=int(year), province_code=None if province == NATIONAL else province,
-                                        metric=metric, value=int(c.after["value"])))  # type: ignore[call-overload]
+        value = int(c.after["value"])  # type: ignore[call-overload]
+        conn.execute(
+            tg.insert().values(year=int(year), province_code=None if province == NATIONAL else province, metric=metric, value=value)
+        )
     elif c.after is None:
         conn.execute(tg.delete().where(_target_where(c.key)))
     else:
@@ -558,8 +599,20 @@ def _write_target(conn: Connection, c: Change) -> None:
 
 # --- history --------------------------------------------------------------------------------------
 
-UPLOAD_COLUMNS = ["id", "at", "actor", "kind", "source", "file_name", "file_sha256", "inserted", "changed", "ended",
-                  "reverts_upload_id", "reverted_by"]
+UPLOAD_COLUMNS = [
+    "id",
+    "at",
+    "actor",
+    "kind",
+    "source",
+    "file_name",
+    "file_sha256",
+    "inserted",
+    "changed",
+    "ended",
+    "reverts_upload_id",
+    "reverted_by",
+]
 CHANGE_COLUMNS = ["table_name", "row_key", "province_code", "op", "before", "after"]
 
 
@@ -571,17 +624,29 @@ def _visible(provinces: Sequence[str] | None, national: bool):
     return sa.or_(cond, ch.c.province_code.is_(None)) if national else cond
 
 
-def list_uploads(conn: Connection, *, provinces: Sequence[str] | None, national: bool, kind: str | None = None,
-                 actor: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
-                 limit: int = 500) -> pd.DataFrame:
+def list_uploads(
+    conn: Connection,
+    *,
+    provinces: Sequence[str] | None,
+    national: bool,
+    kind: str | None = None,
+    actor: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    limit: int = 500,
+) -> pd.DataFrame:
     """Uploads newest first, only those touching what the viewer may see, filtered by actor and
     day (``end`` inclusive). Columns: UPLOAD_COLUMNS
     (``reverted_by``: the id of the upload that reverted it, or NaN)."""
     undo = up.alias("undo")
     seen = sa.select(ch.c.upload_id).where(_visible(provinces, national)).distinct()
-    stmt = (sa.select(*[up.c[c] for c in UPLOAD_COLUMNS[:-1]], undo.c.id.label("reverted_by"))
-            .select_from(up.outerjoin(undo, undo.c.reverts_upload_id == up.c.id))
-            .where(up.c.id.in_(seen)).order_by(up.c.id.desc()).limit(limit))
+    stmt = (
+        sa.select(*[up.c[c] for c in UPLOAD_COLUMNS[:-1]], undo.c.id.label("reverted_by"))
+        .select_from(up.outerjoin(undo, undo.c.reverts_upload_id == up.c.id))
+        .where(up.c.id.in_(seen))
+        .order_by(up.c.id.desc())
+        .limit(limit)
+    )
     if kind:
         stmt = stmt.where(up.c.kind == kind)
     if actor:
@@ -595,8 +660,7 @@ def list_uploads(conn: Connection, *, provinces: Sequence[str] | None, national:
 
 def list_changes(conn: Connection, upload_id: int, *, provinces: Sequence[str] | None, national: bool) -> pd.DataFrame:
     """The change rows of one upload that the viewer may see. Columns: CHANGE_COLUMNS (before/after JSON text)."""
-    stmt = (sa.select(*[ch.c[c] for c in CHANGE_COLUMNS]).where(ch.c.upload_id == upload_id, _visible(provinces, national))
-            .order_by(ch.c.id))
+    stmt = sa.select(*[ch.c[c] for c in CHANGE_COLUMNS]).where(ch.c.upload_id == upload_id, _visible(provinces, national)).order_by(ch.c.id)
     return pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=CHANGE_COLUMNS)
 
 

@@ -31,29 +31,64 @@ from data_access.upkeep import (
 
 
 def _fingerprint(plan: Plan) -> list[tuple[str, str, str, str]]:
-    return sorted((c.key, c.op, json.dumps(c.before, sort_keys=True), json.dumps(c.after, sort_keys=True))
-                  for c in plan.changes)
+    return sorted((c.key, c.op, json.dumps(c.before, sort_keys=True), json.dumps(c.after, sort_keys=True)) for c in plan.changes)
 
 
-def _record(conn: Connection, *, kind: str, source: str, actor: str, file_name: str, sha256: str,
-            changes: Sequence[Change], reverts: int | None = None) -> int:
+def _record(
+    conn: Connection,
+    *,
+    kind: str,
+    source: str,
+    actor: str,
+    file_name: str,
+    sha256: str,
+    changes: Sequence[Change],
+    reverts: int | None = None,
+) -> int:
     ops = [c.op for c in changes]
-    result = conn.execute(up.insert().values(
-        at=access.now(), actor=actor[:254], kind=kind, source=source, file_name=file_name[:255], file_sha256=sha256,
-        inserted=ops.count("insert"), changed=ops.count("update") + ops.count("delete"), ended=ops.count("end"),
-        reverts_upload_id=reverts))
+    result = conn.execute(
+        up.insert().values(
+            at=access.now(),
+            actor=actor[:254],
+            kind=kind,
+            source=source,
+            file_name=file_name[:255],
+            file_sha256=sha256,
+            inserted=ops.count("insert"),
+            changed=ops.count("update") + ops.count("delete"),
+            ended=ops.count("end"),
+            reverts_upload_id=reverts,
+        )
+    )
     upload_id = result.inserted_primary_key[0]  # type: ignore[index]
-    rows = [{"upload_id": upload_id, "table_name": c.table, "row_key": c.key[:400], "province_code": c.province_code,
-             "op": c.op, "before": None if c.before is None else json.dumps(c.before, sort_keys=True),
-             "after": None if c.after is None else json.dumps(c.after, sort_keys=True)} for c in changes]
+    rows = [
+        {
+            "upload_id": upload_id,
+            "table_name": c.table,
+            "row_key": c.key[:400],
+            "province_code": c.province_code,
+            "op": c.op,
+            "before": None if c.before is None else json.dumps(c.before, sort_keys=True),
+            "after": None if c.after is None else json.dumps(c.after, sort_keys=True),
+        }
+        for c in changes
+    ]
     for start in range(0, len(rows), 500):  # batches: one statement per 500 change rows
-        conn.execute(ch.insert(), rows[start:start + 500])
+        conn.execute(ch.insert(), rows[start : start + 500])
     provinces = sorted({c.province_code or NATIONAL for c in changes})
-    access.record(conn, actor=actor, action="upkeep_revert" if reverts else "upkeep_apply", page="upkeep",
-                  item=f"{kind}#{upload_id}", fmt="xlsx" if source != "revert" else "",
-                  provinces=",".join(provinces), detail=json.dumps(
-                      {"file": file_name, "sha256": sha256, "inserted": ops.count("insert"),
-                       "changed": ops.count("update"), "reverts": reverts}, ensure_ascii=False))
+    access.record(
+        conn,
+        actor=actor,
+        action="upkeep_revert" if reverts else "upkeep_apply",
+        page="upkeep",
+        item=f"{kind}#{upload_id}",
+        fmt="xlsx" if source != "revert" else "",
+        provinces=",".join(provinces),
+        detail=json.dumps(
+            {"file": file_name, "sha256": sha256, "inserted": ops.count("insert"), "changed": ops.count("update"), "reverts": reverts},
+            ensure_ascii=False,
+        ),
+    )
     return int(upload_id)
 
 
@@ -78,8 +113,9 @@ def _now(conn: Connection, table: str, key: str) -> Mapping[str, object] | None:
     return upkeep_partners.current(conn, table, key)
 
 
-def apply_plan(conn: Connection, plan: Plan, rows: Sequence, *, actor: str, file_name: str,
-               sha256: str, source: str, uploader: Uploader | None = None) -> int | None:
+def apply_plan(
+    conn: Connection, plan: Plan, rows: Sequence, *, actor: str, file_name: str, sha256: str, source: str, uploader: Uploader | None = None
+) -> int | None:
     """Write what ``plan`` previewed, in the caller's transaction; the new upload id, or None when
     the database already holds the file (a re-upload changes nothing and records nothing).
 
@@ -93,8 +129,7 @@ def apply_plan(conn: Connection, plan: Plan, rows: Sequence, *, actor: str, file
         raise UpkeepError("stale_preview")
     if not fresh.changes:
         return None
-    upload_id = _record(conn, kind=plan.kind, source=source, actor=actor, file_name=file_name, sha256=sha256,
-                        changes=fresh.changes)
+    upload_id = _record(conn, kind=plan.kind, source=source, actor=actor, file_name=file_name, sha256=sha256, changes=fresh.changes)
     for c in fresh.changes:
         _write(conn, c)
     return upload_id
@@ -123,8 +158,9 @@ def revert_upload(conn: Connection, upload_id: int, *, actor: str, allowed: Sequ
         before = None if c.before is None else json.loads(c.before)
         op = "delete" if before is None else "insert" if after is None else "update"
         undo.append(Change(c.table_name, c.row_key, c.province_code, op, after, before))
-    new_id = _record(conn, kind=row.kind, source="revert", actor=actor, file_name=row.file_name,
-                     sha256=row.file_sha256, changes=undo, reverts=upload_id)
+    new_id = _record(
+        conn, kind=row.kind, source="revert", actor=actor, file_name=row.file_name, sha256=row.file_sha256, changes=undo, reverts=upload_id
+    )
     for u in undo:
         _write(conn, u)
     return new_id

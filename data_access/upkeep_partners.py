@@ -144,9 +144,14 @@ def _name_problem(text: str) -> str | None:
     return None
 
 
-def read_partners(data: bytes, *, ref: Reference, uploader: Uploader,
-                  labels: Mapping[str, Mapping[str, str]] | None = None,
-                  progress: Callable[[float], object] | None = None) -> tuple[str, list[PartnerRow], list[Problem]]:
+def read_partners(
+    data: bytes,
+    *,
+    ref: Reference,
+    uploader: Uploader,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+    progress: Callable[[float], object] | None = None,
+) -> tuple[str, list[PartnerRow], list[Problem]]:
     """Every row of a partners workbook, validated: (sheet name, valid rows, all problems).
 
     ``labels`` maps, per choice field (kind, level, agreement, status), the words people type
@@ -197,16 +202,14 @@ def read_partners(data: bytes, *, ref: Reference, uploader: Uploader,
         if signed is None:
             bad("bad_date", i, "signed", value=_text(v.get("signed")))
         elif not FIRST_SIGNED <= signed <= ref.today:
-            bad("signed_out_of_range", i, "signed", value=signed.isoformat(), first=FIRST_SIGNED.isoformat(),
-                today=ref.today.isoformat())
+            bad("signed_out_of_range", i, "signed", value=signed.isoformat(), first=FIRST_SIGNED.isoformat(), today=ref.today.isoformat())
         expires: dt.date | None = None
         if _text(v.get("expires")):
             expires = _date(v.get("expires"))
             if expires is None:
                 bad("bad_date", i, "expires", value=_text(v.get("expires")))
             elif signed is not None and not signed <= expires <= _plus_years(signed, MAX_TERM_YEARS):
-                bad("expires_out_of_range", i, "expires", value=expires.isoformat(), signed=signed.isoformat(),
-                    years=MAX_TERM_YEARS)
+                bad("expires_out_of_range", i, "expires", value=expires.isoformat(), signed=signed.isoformat(), years=MAX_TERM_YEARS)
         value_fen = 0
         amount = _number(v.get("value")) if _text(v.get("value")) else 0.0
         unit = _text(v.get("unit")).lower()
@@ -224,8 +227,20 @@ def read_partners(data: bytes, *, ref: Reference, uploader: Uploader,
             elif value_fen > MAX_VALUE_FEN:
                 bad("value_too_big", i, "value", value=_text(v.get("value")), unit=_text(v.get("unit")))
         if len(problems) == before and signed is not None and city is not None:
-            r = PartnerRow(i, names["name_zh"], names["name_en"], choice["kind"], city, province, choice["level"],
-                           choice["status"], choice["agreement"], signed, expires, value_fen)
+            r = PartnerRow(
+                i,
+                names["name_zh"],
+                names["name_en"],
+                choice["kind"],
+                city,
+                province,
+                choice["level"],
+                choice["status"],
+                choice["agreement"],
+                signed,
+                expires,
+                value_fen,
+            )
             fields = {"name_en": r.name_en, "kind": r.kind, "city": r.city_code, "level": r.level, "status": r.status}
             first = first_of.setdefault(r.name_zh, (i, fields))
             clash = [f for f in fields if fields[f] != first[1][f] and not (f == "name_en" and "" in (fields[f], first[1][f]))]
@@ -241,13 +256,17 @@ def read_partners(data: bytes, *, ref: Reference, uploader: Uploader,
     return sheet, out, problems
 
 
-def preview_partners(conn: Connection, data: bytes, *, uploader: Uploader,
-                     labels: Mapping[str, Mapping[str, str]] | None = None,
-                     progress: Callable[[float], object] | None = None,
-                     ref: Reference | None = None) -> tuple[list[PartnerRow], Plan]:
+def preview_partners(
+    conn: Connection,
+    data: bytes,
+    *,
+    uploader: Uploader,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+    progress: Callable[[float], object] | None = None,
+    ref: Reference | None = None,
+) -> tuple[list[PartnerRow], Plan]:
     """Read, check and plan one partners file (the page and the command line both use this)."""
-    sheet, rows, problems = read_partners(data, ref=ref or Reference.load(conn), uploader=uploader, labels=labels,
-                                          progress=progress)
+    sheet, rows, problems = read_partners(data, ref=ref or Reference.load(conn), uploader=uploader, labels=labels, progress=progress)
     if problems:
         return rows, Plan("partners", problems=tuple(problems[:MAX_PROBLEMS]), problem_count=len(problems))
     return rows, plan_partners(conn, rows, allowed=uploader.allowed, sheet=sheet)
@@ -261,36 +280,65 @@ def _agreement_fields(expires_on: dt.date | None, value_fen: int) -> dict[str, o
 
 
 def _as_date(value: object) -> dt.date:
-    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else \
-        value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
+    return (
+        value
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        else value.date()
+        if isinstance(value, dt.datetime)
+        else dt.date.fromisoformat(str(value)[:10])
+    )
 
 
-def _existing(conn: Connection, names: Sequence[str]) -> tuple[dict[str, tuple[int, str, dict[str, object]]],
-                                                                   dict[tuple[int, str, dt.date], tuple[int, dict[str, object]]]]:
+def _existing(
+    conn: Connection, names: Sequence[str]
+) -> tuple[dict[str, tuple[int, str, dict[str, object]]], dict[tuple[int, str, dt.date], tuple[int, dict[str, object]]]]:
     """Stored partners by name (id, province, fields) and their agreements by (partner id, kind, signed)."""
     partners: dict[str, tuple[int, str, dict[str, object]]] = {}
     for start in range(0, len(names), 500):
-        part = list(names[start:start + 500])
-        stmt = (sa.select(pt.c.id, pt.c.name_zh, pt.c.name_en, pt.c.kind, pt.c.city_code, pt.c.agreement_level,
-                          pt.c.since, pt.c.status, cy.c.province_code)
-                .select_from(pt.join(cy, cy.c.code == pt.c.city_code)).where(pt.c.name_zh.in_(part)))
+        part = list(names[start : start + 500])
+        stmt = (
+            sa.select(
+                pt.c.id,
+                pt.c.name_zh,
+                pt.c.name_en,
+                pt.c.kind,
+                pt.c.city_code,
+                pt.c.agreement_level,
+                pt.c.since,
+                pt.c.status,
+                cy.c.province_code,
+            )
+            .select_from(pt.join(cy, cy.c.code == pt.c.city_code))
+            .where(pt.c.name_zh.in_(part))
+        )
         for r in conn.execute(stmt):
-            partners[r.name_zh] = (int(r.id), r.province_code, {
-                "name_en": r.name_en, "kind": r.kind, "city_code": r.city_code, "agreement_level": r.agreement_level,
-                "since": _as_date(r.since).isoformat(), "status": r.status})
+            partners[r.name_zh] = (
+                int(r.id),
+                r.province_code,
+                {
+                    "name_en": r.name_en,
+                    "kind": r.kind,
+                    "city_code": r.city_code,
+                    "agreement_level": r.agreement_level,
+                    "since": _as_date(r.since).isoformat(),
+                    "status": r.status,
+                },
+            )
     agreements: dict[tuple[int, str, dt.date], tuple[int, dict[str, object]]] = {}
     ids = [v[0] for v in partners.values()]
     for start in range(0, len(ids), 500):
-        stmt = (sa.select(ag.c.id, ag.c.partner_id, ag.c.kind, ag.c.signed_on, ag.c.expires_on, ag.c.value_fen)
-                .where(ag.c.partner_id.in_(ids[start:start + 500])).order_by(ag.c.id.desc()))
+        stmt = (
+            sa.select(ag.c.id, ag.c.partner_id, ag.c.kind, ag.c.signed_on, ag.c.expires_on, ag.c.value_fen)
+            .where(ag.c.partner_id.in_(ids[start : start + 500]))
+            .order_by(ag.c.id.desc())
+        )
         for a in conn.execute(stmt):  # newest first: the lowest id of duplicates wins
             expires = None if a.expires_on is None else _as_date(a.expires_on)
             agreements[(int(a.partner_id), a.kind, _as_date(a.signed_on))] = (int(a.id), _agreement_fields(expires, a.value_fen))
     return partners, agreements
 
 
-def plan_partners(conn: Connection, rows: Sequence[PartnerRow], *, allowed: Sequence[str] | None,
-                  sheet: str = "") -> Plan:
+def plan_partners(conn: Connection, rows: Sequence[PartnerRow], *, allowed: Sequence[str] | None, sheet: str = "") -> Plan:
     """What applying ``rows`` would change: partners inserted, changed or ended (status → ended),
     agreements inserted or changed, with before → after; and existing partners that sit in a
     province outside ``allowed`` (None: no limit), which refuse the file."""
@@ -312,15 +360,25 @@ def plan_partners(conn: Connection, rows: Sequence[PartnerRow], *, allowed: Sequ
         name_en = next((r.name_en for r in group if r.name_en), "")
         after: dict[str, object]
         if stored is None:
-            after = {"name_en": name_en or name, "kind": first.kind, "city_code": first.city_code,
-                     "agreement_level": first.level, "since": earliest.isoformat(), "status": first.status}
+            after = {
+                "name_en": name_en or name,
+                "kind": first.kind,
+                "city_code": first.city_code,
+                "agreement_level": first.level,
+                "since": earliest.isoformat(),
+                "status": first.status,
+            }
             partner_changes.append(Change("partner", name, first.province_code, "insert", None, after, first.row))
         else:
             before = stored[2]
-            after = {"name_en": name_en or before["name_en"], "kind": first.kind, "city_code": first.city_code,
-                     "agreement_level": first.level,
-                     "since": min(earliest, dt.date.fromisoformat(str(before["since"]))).isoformat(),
-                     "status": first.status}
+            after = {
+                "name_en": name_en or before["name_en"],
+                "kind": first.kind,
+                "city_code": first.city_code,
+                "agreement_level": first.level,
+                "since": min(earliest, dt.date.fromisoformat(str(before["since"]))).isoformat(),
+                "status": first.status,
+            }
             if after != before:
                 op = "end" if after["status"] == "ended" and before["status"] != "ended" else "update"
                 partner_changes.append(Change("partner", name, first.province_code, op, before, after, first.row))
@@ -337,8 +395,7 @@ def plan_partners(conn: Connection, rows: Sequence[PartnerRow], *, allowed: Sequ
             else:
                 unchanged += 1
     # Partners first: an agreement of a new partner finds its partner's id when it is written.
-    return Plan("partners", tuple(partner_changes + agreement_changes), unchanged, tuple(problems[:MAX_PROBLEMS]),
-                len(problems))
+    return Plan("partners", tuple(partner_changes + agreement_changes), unchanged, tuple(problems[:MAX_PROBLEMS]), len(problems))
 
 
 # --- reading and writing one change ---------------------------------------------------------------
@@ -354,8 +411,9 @@ def _agreement_id(conn: Connection, key: str) -> int | None:
     pid = _partner_id(conn, name)
     if pid is None:
         return None
-    value = conn.execute(sa.select(sa.func.min(ag.c.id)).where(
-        ag.c.partner_id == pid, ag.c.kind == kind, ag.c.signed_on == dt.date.fromisoformat(signed))).scalar_one()
+    value = conn.execute(
+        sa.select(sa.func.min(ag.c.id)).where(ag.c.partner_id == pid, ag.c.kind == kind, ag.c.signed_on == dt.date.fromisoformat(signed))
+    ).scalar_one()
     return None if value is None else int(value)
 
 
@@ -372,15 +430,19 @@ def current(conn: Connection, table: str, key: str) -> dict[str, object] | None:
 
 
 def _partner_values(after: Mapping[str, object]) -> dict[str, object]:
-    return {"name_en": after["name_en"], "kind": after["kind"], "city_code": after["city_code"],
-            "agreement_level": after["agreement_level"], "since": dt.date.fromisoformat(str(after["since"])),
-            "status": after["status"]}
+    return {
+        "name_en": after["name_en"],
+        "kind": after["kind"],
+        "city_code": after["city_code"],
+        "agreement_level": after["agreement_level"],
+        "since": dt.date.fromisoformat(str(after["since"])),
+        "status": after["status"],
+    }
 
 
 def _agreement_values(after: Mapping[str, object]) -> dict[str, object]:
     expires = after.get("expires_on")
-    return {"expires_on": None if expires is None else dt.date.fromisoformat(str(expires)),
-            "value_fen": int(after["value_fen"])}  # type: ignore[call-overload]
+    return {"expires_on": None if expires is None else dt.date.fromisoformat(str(expires)), "value_fen": int(after["value_fen"])}  # type: ignore[call-overload]
 
 
 def write_change(conn: Connection, c: Change) -> None:
@@ -391,8 +453,11 @@ def write_change(conn: Connection, c: Change) -> None:
         elif c.after is None:
             pid = _partner_id(conn, c.key)
             # learner.partner_id has no index: a full scan, only ever for reverting a partner an upload added
-            used = [t.name for t in (schema.project, schema.agreement, schema.learner)
-                    if conn.execute(sa.select(t.c.id).where(t.c.partner_id == pid).limit(1)).first() is not None]
+            used = [
+                t.name
+                for t in (schema.project, schema.agreement, schema.learner)
+                if conn.execute(sa.select(t.c.id).where(t.c.partner_id == pid).limit(1)).first() is not None
+            ]
             if used:
                 raise UpkeepError("revert_in_use", key=c.key, tables=", ".join(used))
             conn.execute(pt.delete().where(pt.c.id == pid))
@@ -404,8 +469,7 @@ def write_change(conn: Connection, c: Change) -> None:
         pid = _partner_id(conn, name)
         if pid is None:  # cannot happen when partners are written first; refuse rather than half-write
             raise UpkeepError("stale_preview")
-        conn.execute(ag.insert().values(partner_id=pid, kind=kind, signed_on=dt.date.fromisoformat(signed),
-                                        **_agreement_values(c.after)))
+        conn.execute(ag.insert().values(partner_id=pid, kind=kind, signed_on=dt.date.fromisoformat(signed), **_agreement_values(c.after)))
         return
     aid = _agreement_id(conn, c.key)
     if c.after is None:

@@ -43,27 +43,51 @@ with tab_users:
     if not people:
         st.info(t("admin.no_users", lang))
     else:
-        st.dataframe(pd.DataFrame([{
-            t("admin.col_email", lang): u.email,
-            t("admin.col_name", lang): u.name,
-            t("admin.col_role", lang): t(f"role.{u.role}", lang),
-            t("admin.col_grants", lang): grants_text(u),
-            t("admin.col_enabled", lang): u.enabled,
-            t("admin.col_changed", lang): f"{format_date(u.changed_at, lang)} · {u.changed_by}" if u.changed_at else "",
-        } for u in people]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("admin.col_email", lang): u.email,
+                        t("admin.col_name", lang): u.name,
+                        t("admin.col_role", lang): t(f"role.{u.role}", lang),
+                        t("admin.col_grants", lang): grants_text(u),
+                        t("admin.col_enabled", lang): u.enabled,
+                        t("admin.col_changed", lang): f"{format_date(u.changed_at, lang)} · {u.changed_by}" if u.changed_at else "",
+                    }
+                    for u in people
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
     province_codes = list(ctx.names)
 
     def grant_widgets(prefix: str, user: access.User | None) -> tuple[str, list[str], list[str]]:
-        role = st.selectbox(t("admin.col_role", lang), codes.ROLES, key=f"{prefix}_role",
-                            index=codes.ROLES.index(user.role) if user else 1,
-                            format_func=lambda r: t(f"role.{r}", lang), help=t("admin.role_help", lang))
-        provinces = st.multiselect(t("filter.provinces", lang), province_codes, key=f"{prefix}_provinces",
-                                   default=list(user.provinces) if user else [], format_func=ctx.name,
-                                   placeholder=t("admin.none", lang))
-        regions = st.multiselect(t("filter.regions", lang), codes.REGIONS, key=f"{prefix}_regions",
-                                 default=list(user.regions) if user else [], format_func=lambda r: label("region", r, lang),
-                                 placeholder=t("admin.none", lang))
+        role = st.selectbox(
+            t("admin.col_role", lang),
+            codes.ROLES,
+            key=f"{prefix}_role",
+            index=codes.ROLES.index(user.role) if user else 1,
+            format_func=lambda r: t(f"role.{r}", lang),
+            help=t("admin.role_help", lang),
+        )
+        provinces = st.multiselect(
+            t("filter.provinces", lang),
+            province_codes,
+            key=f"{prefix}_provinces",
+            default=list(user.provinces) if user else [],
+            format_func=ctx.name,
+            placeholder=t("admin.none", lang),
+        )
+        regions = st.multiselect(
+            t("filter.regions", lang),
+            codes.REGIONS,
+            key=f"{prefix}_regions",
+            default=list(user.regions) if user else [],
+            format_func=lambda r: label("region", r, lang),
+            placeholder=t("admin.none", lang),
+        )
         return role, provinces, regions
 
     left, right = st.columns(2)
@@ -74,8 +98,7 @@ with tab_users:
         role, provinces, regions = grant_widgets("admin_add", None)
         if st.form_submit_button(t("admin.add_button", lang), type="primary", icon=":material/person_add:"):
             try:
-                added = data.add_user(email=email, role=role, provinces=provinces, regions=regions, name=name,
-                                      actor=ctx.actor)
+                added = data.add_user(email=email, role=role, provinces=provinces, regions=regions, name=name, actor=ctx.actor)
                 st.success(t_md("admin.added", lang, email=added.email))
             except access.UserError as exc:
                 st.error(t_md("admin.change_refused", lang, reason=str(exc)))
@@ -94,8 +117,9 @@ with tab_users:
                         st.error(t("admin.not_yourself", lang))
                     else:
                         try:
-                            changed = data.set_user(email=chosen, actor=ctx.actor, role=role, provinces=provinces,
-                                                    regions=regions, enabled=enabled)
+                            changed = data.set_user(
+                                email=chosen, actor=ctx.actor, role=role, provinces=provinces, regions=regions, enabled=enabled
+                            )
                             st.success(t_md("admin.changed", lang, email=changed.email))
                         except access.UserError as exc:
                             st.error(t_md("admin.change_refused", lang, reason=str(exc)))
@@ -104,21 +128,35 @@ with tab_users:
 
 with tab_audit:
     a, b, c = st.columns(3)
-    actor = a.selectbox(t("admin.col_actor", lang), [""] + data.audit_actors(), key="admin_audit_actor",
-                        format_func=lambda v: v or t("filter.all", lang))
+    actor = a.selectbox(
+        t("admin.col_actor", lang), [""] + data.audit_actors(), key="admin_audit_actor", format_func=lambda v: v or t("filter.all", lang)
+    )
     today = dt.date.today()
     days = b.date_input(t("admin.audit_dates", lang), value=(today - dt.timedelta(days=30), today), key="admin_audit_days")
-    fmt = c.selectbox(t("admin.col_format", lang), [""] + list(codes.EXPORT_FORMATS), key="admin_audit_fmt",
-                      format_func=lambda v: v.upper() or t("filter.all", lang))
-    start, end = (days if isinstance(days, tuple) and len(days) == 2 else (days[0], days[0]) if days else (None, None))
+    fmt = c.selectbox(
+        t("admin.col_format", lang),
+        [""] + list(codes.EXPORT_FORMATS),
+        key="admin_audit_fmt",
+        format_func=lambda v: v.upper() or t("filter.all", lang),
+    )
+    start, end = days if isinstance(days, tuple) and len(days) == 2 else (days[0], days[0]) if days else (None, None)
     rows = data.audit_log(actor=actor or None, start=start, end=end, fmt=fmt or None)
     if rows.empty:
         st.info(t("admin.audit_empty", lang))
     else:
         st.caption(t("admin.audit_count", lang, n=len(rows)))
-        st.dataframe(clean_frame(rows), hide_index=True, width="stretch", column_config={
-            col: st.column_config.Column(t(f"admin.col_{col}", lang)) for col in rows.columns})
+        st.dataframe(
+            clean_frame(rows),
+            hide_index=True,
+            width="stretch",
+            column_config={col: st.column_config.Column(t(f"admin.col_{col}", lang)) for col in rows.columns},
+        )
         st.download_button(
-            "CSV", data=audited(ctx, page="admin", item="audit_log", fmt="csv", make=lambda: to_csv_bytes(rows)),
-            file_name=export_filename(t("admin.audit", lang), "audit", ctx.as_of, "csv"), mime="text/csv",
-            icon=":material/download:", key="admin_audit_csv", on_click="ignore")
+            "CSV",
+            data=audited(ctx, page="admin", item="audit_log", fmt="csv", make=lambda: to_csv_bytes(rows)),
+            file_name=export_filename(t("admin.audit", lang), "audit", ctx.as_of, "csv"),
+            mime="text/csv",
+            icon=":material/download:",
+            key="admin_audit_csv",
+            on_click="ignore",
+        )

@@ -17,8 +17,14 @@ ctx = page_header("coverage")
 lang, scope = ctx.lang, ctx.scope
 
 metrics: list[Metric] = ["partners", "per_10k_leads"]
-metric = st.segmented_control(t("coverage.metric", lang), metrics, key="coverage_metric",
-                              format_func=lambda m: t(f"map.metric.{m}", lang), default="partners", required=True)
+metric = st.segmented_control(
+    t("coverage.metric", lang),
+    metrics,
+    key="coverage_metric",
+    format_func=lambda m: t(f"map.metric.{m}", lang),
+    default="partners",
+    required=True,
+)
 coverage_map = view(ctx, SECTIONS["coverage_map"].variant(metric))
 if coverage_map.empty:
     st.info(md(coverage_map.takeaway), icon=":material/location_off:")
@@ -31,15 +37,24 @@ with map_col:
     # HTML of our own: every text in it is escaped (the colours are our palette's hex codes).
     chips = " ".join(f"<span style='color:{html(KIND_COLORS[k])}'>●</span> {html(label('kind', k, lang))}" for k in KIND_COLORS)
     st.markdown(chips, unsafe_allow_html=True)
-    deck = coverage_deck(provinces, points, metric=metric, lang=lang,
-                         selected=scope.provinces if set(scope.provinces) != set(ctx.allowed) else ())
+    deck = coverage_deck(
+        provinces, points, metric=metric, lang=lang, selected=scope.provinces if set(scope.provinces) != set(ctx.allowed) else ()
+    )
     # A new key per scope: Streamlit keeps a map selection (and fades everything else) until the
     # widget is replaced, and a click has just narrowed the scope.
-    event = st.pydeck_chart(deck, height=560, on_select="rerun", selection_mode="single-object",
-                            key=f"coverage_map_{'_'.join(scope.provinces)[:60]}_{len(scope.provinces)}")
+    event = st.pydeck_chart(
+        deck,
+        height=560,
+        on_select="rerun",
+        selection_mode="single-object",
+        key=f"coverage_map_{'_'.join(scope.provinces)[:60]}_{len(scope.provinces)}",
+    )
     legend = coverage_legend(provinces, metric=metric, lang=lang)
-    st.markdown(f"<small>{html(t(f'map.metric.{metric}', lang))}{'：' if lang == 'zh' else ':'}</small> " + " ".join(
-        f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend), unsafe_allow_html=True)
+    st.markdown(
+        f"<small>{html(t(f'map.metric.{metric}', lang))}{'：' if lang == 'zh' else ':'}</small> "
+        + " ".join(f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend),
+        unsafe_allow_html=True,
+    )
     st.caption(t("coverage.map_note", lang))
     export_view(ctx, coverage_map, key="export_map")
     clicked = province_from_selection(event)
@@ -79,12 +94,19 @@ gaps = view(ctx, "coverage_gaps")
 takeaway(gaps)
 if not gaps.empty:
     g = gaps.prepared
-    st.dataframe(clean_frame(g[["place", "province", "tier", "leads"]].assign(tier=[label("tier", x, lang) for x in g["tier"]])),
-                 hide_index=True, width="stretch", height=360, column_config={
-                     "place": st.column_config.TextColumn(t("coverage.col_place", lang)),
-                     "province": st.column_config.TextColumn(t("coverage.col_province", lang)),
-                     "tier": st.column_config.TextColumn(t("coverage.col_tier", lang)),
-                     "leads": st.column_config.ProgressColumn(t("coverage.col_leads", lang), format="%d", min_value=0,
-                                                              max_value=int(g["leads"].max()))})
+    st.dataframe(
+        clean_frame(g[["place", "province", "tier", "leads"]].assign(tier=[label("tier", x, lang) for x in g["tier"]])),
+        hide_index=True,
+        width="stretch",
+        height=360,
+        column_config={
+            "place": st.column_config.TextColumn(t("coverage.col_place", lang)),
+            "province": st.column_config.TextColumn(t("coverage.col_province", lang)),
+            "tier": st.column_config.TextColumn(t("coverage.col_tier", lang)),
+            "leads": st.column_config.ProgressColumn(
+                t("coverage.col_leads", lang), format="%d", min_value=0, max_value=int(g["leads"].max())
+            ),
+        },
+    )
     st.caption(t_md("coverage.gaps_note", lang, n=format_number(len(g), lang)))
     export_view(ctx, gaps, key="export_gaps")

@@ -27,12 +27,21 @@ with right:
 st.subheader(t("funnels.section_compare", lang))
 compare = view(ctx, "funnel_compare")
 before = compare.prepared.before_scope
-st.caption(t_md("funnels.compare_intro", lang, previous=format_date(before.start, lang),
-                until=format_date(before.end - dt.timedelta(days=1), lang)))
+st.caption(
+    t_md(
+        "funnels.compare_intro", lang, previous=format_date(before.start, lang), until=format_date(before.end - dt.timedelta(days=1), lang)
+    )
+)
 show(ctx, compare)
 enrolled = compare.prepared.rows.set_index("stage").loc["enrolled", "now"]
-st.caption(t_md("funnels.refund_line", lang, n=format_number(compare.prepared.refunded, lang),
-                rate=format_percent(compare.prepared.refunded / enrolled, lang) if enrolled else "—"))
+st.caption(
+    t_md(
+        "funnels.refund_line",
+        lang,
+        n=format_number(compare.prepared.refunded, lang),
+        rate=format_percent(compare.prepared.refunded / enrolled, lang) if enrolled else "—",
+    )
+)
 
 st.subheader(t("funnels.section_where", lang))
 left, right = st.columns(2)
@@ -42,9 +51,14 @@ with right:
     show(ctx, view(ctx, "funnel_provinces"))
 
 st.subheader(t("funnels.section_trend", lang))
-stage = st.segmented_control(t("funnels.trend_stage", lang), list(SECTIONS["trend"].options),
-                             format_func=lambda s: label("stage", s, lang), default="lead", key="funnels_trend_stage",
-                             required=True)
+stage = st.segmented_control(
+    t("funnels.trend_stage", lang),
+    list(SECTIONS["trend"].options),
+    format_func=lambda s: label("stage", s, lang),
+    default="lead",
+    key="funnels_trend_stage",
+    required=True,
+)
 show(ctx, view(ctx, SECTIONS["trend"].variant(stage)))
 
 st.subheader(t("funnels.section_lag", lang))

@@ -61,21 +61,24 @@ takeaway(risk)
 only_risk = st.toggle(t("investment.only_risk", lang), key="investment_only_risk")
 table = (projects[projects["at_risk"]] if only_risk else projects).sort_values("planned_yuan", ascending=False, kind="stable")
 div, unit = money_unit_scale(list(projects["committed_yuan"]), lang)
-shown = pd.DataFrame({
-    "code": table["code"],
-    "name": table[name_col].map(clean),  # a grid cell is drawn as typed, but bidi marks would still reorder it
-    "sector": [label("sector", s, lang) for s in table["sector"]],
-    "province": table["province_name_zh" if lang == "zh" else "province_name_en"].map(clean),
-    "planned": table["planned_yuan"] / div,
-    "committed": table["committed_yuan"] / div,
-    "disbursed": table["disbursed_yuan"] / div,
-    # The rate the "paid ahead of plan" flag is based on: paid to date ÷ planned to date (one decimal,
-    # as every rate in the cockpit), not the period's rate a flag would seem to contradict.
-    "to_date": paid_to_date_rate(table) * 100,
-    "status": [label("project_status", s, lang) for s in table["status"]],
-    "risk": [f"⚠ {text}" if text else "" for text in map(risk_text, table["ahead_of_plan"], table["overdue_milestones"],
-                                                          [lang] * len(table))],
-})
+shown = pd.DataFrame(
+    {
+        "code": table["code"],
+        "name": table[name_col].map(clean),  # a grid cell is drawn as typed, but bidi marks would still reorder it
+        "sector": [label("sector", s, lang) for s in table["sector"]],
+        "province": table["province_name_zh" if lang == "zh" else "province_name_en"].map(clean),
+        "planned": table["planned_yuan"] / div,
+        "committed": table["committed_yuan"] / div,
+        "disbursed": table["disbursed_yuan"] / div,
+        # The rate the "paid ahead of plan" flag is based on: paid to date ÷ planned to date (one decimal,
+        # as every rate in the cockpit), not the period's rate a flag would seem to contradict.
+        "to_date": paid_to_date_rate(table) * 100,
+        "status": [label("project_status", s, lang) for s in table["status"]],
+        "risk": [
+            f"⚠ {text}" if text else "" for text in map(risk_text, table["ahead_of_plan"], table["overdue_milestones"], [lang] * len(table))
+        ],
+    }
+)
 money: MoneyColumn = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "small"}
 
 
@@ -83,8 +86,15 @@ def with_unit(key: str) -> str:
     """A money column's header with the unit of its figures: 计划投入（万元） / Planned (¥K)."""
     return f"{t(key, lang)}（{unit}）" if lang == "zh" else f"{t(key, lang)} ({unit})"
 
+
 event = st.dataframe(
-    shown, hide_index=True, width="stretch", height=420, key="investment_table", on_select="rerun", selection_mode="single-row",
+    shown,
+    hide_index=True,
+    width="stretch",
+    height=420,
+    key="investment_table",
+    on_select="rerun",
+    selection_mode="single-row",
     column_config={
         "code": st.column_config.TextColumn(t("investment.col_code", lang), width="small"),
         "name": st.column_config.TextColumn(t("investment.col_name", lang), width="large"),
@@ -93,44 +103,63 @@ event = st.dataframe(
         "planned": st.column_config.NumberColumn(with_unit("money.planned"), **money),
         "committed": st.column_config.NumberColumn(with_unit("money.committed"), **money),
         "disbursed": st.column_config.NumberColumn(with_unit("money.disbursed"), **money),
-        "to_date": st.column_config.ProgressColumn(t("investment.col_to_date", lang), format="%.1f%%", min_value=0.0,
-                                                   max_value=150.0, help=t("investment.to_date_help", lang), width="small"),
+        "to_date": st.column_config.ProgressColumn(
+            t("investment.col_to_date", lang),
+            format="%.1f%%",
+            min_value=0.0,
+            max_value=150.0,
+            help=t("investment.to_date_help", lang),
+            width="small",
+        ),
         "status": st.column_config.TextColumn(t("investment.col_status", lang), width="small"),
-        "risk": st.column_config.TextColumn(t("investment.col_risk", lang), help=t("investment.at_risk_help", lang),
-                                            width="medium"),
+        "risk": st.column_config.TextColumn(t("investment.col_risk", lang), help=t("investment.at_risk_help", lang), width="medium"),
     },
 )
 st.caption(t("investment.table_hint", lang))
-export_menu(ctx, page="investment", name=t("investment.section_portfolio", lang), title=t("investment.section_portfolio", lang),
-            figure=None, data=table.drop(columns=["partner_id", "project_id"]), key="export_portfolio")
+export_menu(
+    ctx,
+    page="investment",
+    name=t("investment.section_portfolio", lang),
+    title=t("investment.section_portfolio", lang),
+    figure=None,
+    data=table.drop(columns=["partner_id", "project_id"]),
+    key="export_portfolio",
+)
 
 st.subheader(t("investment.section_detail", lang))
 # Every project in the user's provinces, of any year and status: a flagship that ended last year
 # or a suspended one is still found here, not only the period's projects.
 every = db.get_investment_by_project(scope=scope.with_period(ALL_YEARS[0], ALL_YEARS[1]), as_of=ctx.as_of)
 rows = event.selection.rows if event is not None else []
-options = list(every.sort_values(["status", "code"], key=lambda col: col.map(STATUS_ORDER) if col.name == "status" else col)
-               ["project_id"])
+options = list(every.sort_values(["status", "code"], key=lambda col: col.map(STATUS_ORDER) if col.name == "status" else col)["project_id"])
 # Option labels of a selectbox are plain text (not Markdown): clean, not escaped.
-labels = {r.project_id: clean(f"{r.code} · {getattr(r, name_col)} · {label('project_status', r.status, lang)}")
-          for r in every.itertuples()}
+labels = {r.project_id: clean(f"{r.code} · {getattr(r, name_col)} · {label('project_status', r.status, lang)}") for r in every.itertuples()}
 if rows:
     st.session_state["investment_project"] = int(table.iloc[rows[0]]["project_id"])
 if st.session_state.get("investment_project") not in options:
     st.session_state.pop("investment_project", None)
 initial: SelectboxStart = {} if "investment_project" in st.session_state else {"index": None}
-pid = st.selectbox(t("investment.pick_project", lang), options, format_func=labels.__getitem__, key="investment_project",
-                   placeholder=t("investment.pick_placeholder", lang), help=t("investment.pick_help", lang), **initial)
+pid = st.selectbox(
+    t("investment.pick_project", lang),
+    options,
+    format_func=labels.__getitem__,
+    key="investment_project",
+    placeholder=t("investment.pick_placeholder", lang),
+    help=t("investment.pick_help", lang),
+    **initial,
+)
 if pid is None:
     st.info(t("investment.pick_hint", lang), icon=":material/touch_app:")
     st.stop()
 
 detail = db.get_project_detail(scope=scope, project_id=int(pid))
 p = every.set_index("project_id").loc[pid]
-st.markdown(f"**{md(p[name_col])}** · {md(p['partner_name_zh' if lang == 'zh' else 'partner_name_en'])} · "
-            f"{label('project_kind', p['kind'], lang)} · {label('sector', p['sector'], lang)} · "
-            f"{format_date(p['start_on'], lang)} – {format_date(p['end_on'], lang)} · "
-            f"{label('project_status', p['status'], lang)}")
+st.markdown(
+    f"**{md(p[name_col])}** · {md(p['partner_name_zh' if lang == 'zh' else 'partner_name_en'])} · "
+    f"{label('project_kind', p['kind'], lang)} · {label('sector', p['sector'], lang)} · "
+    f"{format_date(p['start_on'], lang)} – {format_date(p['end_on'], lang)} · "
+    f"{label('project_status', p['status'], lang)}"
+)
 life = project_life(p, detail.milestones, as_of=ctx.as_of, lang=lang)
 render_cards(life.cards, lang=lang, key="project")
 (st.success if life.on_track else st.warning)(md(life.verdict), icon=":material/flag:")
@@ -140,17 +169,33 @@ with left:
 with right:
     ms = detail.milestones
     st.markdown(f"**{t('investment.milestones', lang)}**")
-    st.dataframe(pd.DataFrame({
-        t("investment.col_milestone", lang): ms[name_col].map(clean),
-        t("investment.col_due", lang): [format_date(d, lang) for d in ms["due_on"]],
-        t("investment.col_done", lang): [format_date(d, lang) if d is not None and d == d else
-                                        ("⚠ " + t("investment.overdue", lang) if d_ < ctx.as_of else t("investment.open", lang))
-                                        for d, d_ in zip(ms["done_on"], ms["due_on"])],
-    }), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("investment.col_milestone", lang): ms[name_col].map(clean),
+                t("investment.col_due", lang): [format_date(d, lang) for d in ms["due_on"]],
+                t("investment.col_done", lang): [
+                    format_date(d, lang)
+                    if d is not None and d == d
+                    else ("⚠ " + t("investment.overdue", lang) if d_ < ctx.as_of else t("investment.open", lang))
+                    for d, d_ in zip(ms["done_on"], ms["due_on"])
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 pay = detail.payments
 st.markdown(f"**{t('investment.payments', lang)}** · {format_number(len(pay), lang)}")
-st.dataframe(pd.DataFrame({
-    t("investment.col_paid_on", lang): [format_date(d, lang) for d in pay["paid_on"]],
-    t("investment.col_amount", lang): [format_money(v, lang) for v in pay["amount_yuan"]],
-    t("investment.col_category", lang): [label("category", c, lang) for c in pay["category"]],
-}), hide_index=True, width="stretch", height=240)
+st.dataframe(
+    pd.DataFrame(
+        {
+            t("investment.col_paid_on", lang): [format_date(d, lang) for d in pay["paid_on"]],
+            t("investment.col_amount", lang): [format_money(v, lang) for v in pay["amount_yuan"]],
+            t("investment.col_category", lang): [label("category", c, lang) for c in pay["category"]],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    height=240,
+)

@@ -29,8 +29,13 @@ class BuiltPack(TypedDict):
 ctx = page_header("reports")
 lang, scope = ctx.lang, ctx.scope
 
-chosen = st.multiselect(t("reports.sections", lang), list(SECTIONS), default=list(PACK_DEFAULT), key="reports_sections",
-                        format_func=lambda s: SECTIONS[s].title(ctx))
+chosen = st.multiselect(
+    t("reports.sections", lang),
+    list(SECTIONS),
+    default=list(PACK_DEFAULT),
+    key="reports_sections",
+    format_func=lambda s: SECTIONS[s].title(ctx),
+)
 if not chosen:
     st.info(t("reports.pick_one", lang))
     st.stop()
@@ -73,13 +78,26 @@ if built and built["key"] == key:
     # The lambdas bind the bytes as a default (mypy cannot infer a lambda with a default against Callable[[], bytes]).
     make_pptx = cast(Callable[[], bytes], lambda data=built["pptx"]: data)
     make_pdf = cast(Callable[[], bytes], lambda data=built["pdf"]: data)
-    a.download_button("PPTX", audited(ctx, page="reports", item=pack, fmt="pptx", make=make_pptx),
-                      file_name=export_filename(name, ctx.text.file_part, ctx.as_of, "pptx"),
-                      mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                      icon=":material/download:", key="reports_pptx", on_click="ignore", width="stretch")
-    b.download_button("PDF", audited(ctx, page="reports", item=pack, fmt="pdf", make=make_pdf),
-                      file_name=export_filename(name, ctx.text.file_part, ctx.as_of, "pdf"),
-                      mime="application/pdf", icon=":material/download:", key="reports_pdf", on_click="ignore", width="stretch")
+    a.download_button(
+        "PPTX",
+        audited(ctx, page="reports", item=pack, fmt="pptx", make=make_pptx),
+        file_name=export_filename(name, ctx.text.file_part, ctx.as_of, "pptx"),
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        icon=":material/download:",
+        key="reports_pptx",
+        on_click="ignore",
+        width="stretch",
+    )
+    b.download_button(
+        "PDF",
+        audited(ctx, page="reports", item=pack, fmt="pdf", make=make_pdf),
+        file_name=export_filename(name, ctx.text.file_part, ctx.as_of, "pdf"),
+        mime="application/pdf",
+        icon=":material/download:",
+        key="reports_pdf",
+        on_click="ignore",
+        width="stretch",
+    )
 elif built:
     st.caption(t("reports.stale", lang))
 

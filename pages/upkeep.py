@@ -31,30 +31,51 @@ may_change = upkeep.may_change_data(ctx.role, ctx.actor)
 tab_upload, tab_history = st.tabs([t("upkeep.tab_upload", lang), t("upkeep.tab_history", lang)])
 
 with tab_upload:
-    kind = st.radio(t("upkeep.kind_label", lang), ("targets", "partners"), key="upkeep_kind", horizontal=True,
-                    format_func=lambda k: t(f"upkeep.kind.{k}", lang))
+    kind = st.radio(
+        t("upkeep.kind_label", lang),
+        ("targets", "partners"),
+        key="upkeep_kind",
+        horizontal=True,
+        format_func=lambda k: t(f"upkeep.kind.{k}", lang),
+    )
     ref = data.upkeep_run(upkeep.Reference.load)  # provinces and cities (2,000 rows: a few ms)
     if kind == "targets":
         make = lambda: targets_template(ctx.names, year=ctx.as_of.year + 1, lang=lang)  # noqa: E731
     else:
-        make = lambda: partners_template(ref.cities, ctx.names, allowed=ctx.allowed,  # noqa: E731
-                                         today=dt.date.today(), lang=lang)
+        make = lambda: partners_template(  # noqa: E731
+            ref.cities,
+            ctx.names,
+            allowed=ctx.allowed,
+            today=dt.date.today(),
+            lang=lang,
+        )
     prefix = "" if kind == "targets" else "p"
-    st.download_button(t(f"upkeep.{prefix}template_button", lang), icon=":material/download:",
-                       key=f"upkeep_{prefix}template", on_click="ignore",
-                       data=audited(ctx, page="upkeep", item=f"{kind}_template", fmt="xlsx", make=make),
-                       file_name=export_filename(t(f"upkeep.sheet.{kind}", lang), t("upkeep.template", lang),
-                                                 ctx.as_of, "xlsx"),
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       help=t(f"upkeep.{prefix}template_help", lang))
+    st.download_button(
+        t(f"upkeep.{prefix}template_button", lang),
+        icon=":material/download:",
+        key=f"upkeep_{prefix}template",
+        on_click="ignore",
+        data=audited(ctx, page="upkeep", item=f"{kind}_template", fmt="xlsx", make=make),
+        file_name=export_filename(t(f"upkeep.sheet.{kind}", lang), t("upkeep.template", lang), ctx.as_of, "xlsx"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        help=t(f"upkeep.{prefix}template_help", lang),
+    )
     # No st.stop() here: it would also stop the history tab below.
     if not may_change:
         st.info(t("upkeep.read_only", lang), icon=":material/lock:")
     if may_change and state.UPKEEP_RESULT in st.session_state:
         st.success(md(st.session_state.pop(state.UPKEEP_RESULT)), icon=":material/check_circle:")
-    file = None if not may_change else st.file_uploader(t("upkeep.upload_label", lang), type=["xlsx"],
-                            key=f"upkeep_{prefix}file",
-                            max_upload_size=upkeep.MAX_BYTES // (1024 * 1024), help=t("upkeep.upload_help", lang))
+    file = (
+        None
+        if not may_change
+        else st.file_uploader(
+            t("upkeep.upload_label", lang),
+            type=["xlsx"],
+            key=f"upkeep_{prefix}file",
+            max_upload_size=upkeep.MAX_BYTES // (1024 * 1024),
+            help=t("upkeep.upload_help", lang),
+        )
+    )
     if file is None:
         if may_change:
             st.caption(t("upkeep.upload_hint", lang))
@@ -66,18 +87,17 @@ with tab_upload:
             bar.progress(f, text=t("upkeep.validating", lang))
 
         if kind == "targets":
-            rows, plan = data.upkeep_run(upkeep.preview_targets, data=raw, uploader=uploader,
-                                         metric_labels=metric_labels(), progress=step)
+            rows, plan = data.upkeep_run(upkeep.preview_targets, data=raw, uploader=uploader, metric_labels=metric_labels(), progress=step)
         else:
-            rows, plan = data.upkeep_run(upkeep_partners.preview_partners, data=raw, uploader=uploader,
-                                         labels=partner_labels(), progress=step, ref=ref)
+            rows, plan = data.upkeep_run(
+                upkeep_partners.preview_partners, data=raw, uploader=uploader, labels=partner_labels(), progress=step, ref=ref
+            )
         bar.empty()
         if not plan.ok:
             st.error(t_md("upkeep.summary_problems", lang, n=format_number(plan.problem_count, lang)), icon=":material/error:")
             st.dataframe(clean_frame(problems_frame(plan.problems, lang, kind)), hide_index=True, width="stretch")
             if plan.problem_count > len(plan.problems):
-                st.caption(t_md("upkeep.more_problems", lang,
-                                n=format_number(plan.problem_count - len(plan.problems), lang)))
+                st.caption(t_md("upkeep.more_problems", lang, n=format_number(plan.problem_count - len(plan.problems), lang)))
         elif not plan.changes:
             st.info(t("upkeep.nothing_to_do", lang), icon=":material/task_alt:")
         else:
@@ -87,21 +107,32 @@ with tab_upload:
             for col, key in zip(cols, ("inserted", "changed", "ended", "unchanged")):
                 col.metric(t(f"upkeep.count_{key}", lang), format_number(counts[key], lang))
             st.dataframe(clean_frame(plan_frame(plan, ctx.names, lang, ref.cities)), hide_index=True, width="stretch")
-            if st.button(t("upkeep.apply", lang), type="primary", icon=":material/upload:", key="upkeep_apply",
-                         help=t("upkeep.apply_help", lang)):
+            if st.button(
+                t("upkeep.apply", lang), type="primary", icon=":material/upload:", key="upkeep_apply", help=t("upkeep.apply_help", lang)
+            ):
                 try:
                     with st.spinner(t("upkeep.applying", lang)):
-                        upload_id = data.upkeep_run(upkeep_apply.apply_plan, write=True, plan=plan, rows=rows, actor=ctx.actor,
-                                                    file_name=file.name, sha256=upkeep.file_sha256(raw), source="page",
-                                                    uploader=uploader)
+                        upload_id = data.upkeep_run(
+                            upkeep_apply.apply_plan,
+                            write=True,
+                            plan=plan,
+                            rows=rows,
+                            actor=ctx.actor,
+                            file_name=file.name,
+                            sha256=upkeep.file_sha256(raw),
+                            source="page",
+                            uploader=uploader,
+                        )
                 except upkeep.UpkeepError as exc:  # its params may quote a cell of the file
                     st.error(t_md(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:
                     data_engine.upkeep_applied()
                     st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload
                     st.session_state[state.UPKEEP_RESULT] = (
-                        t("upkeep.nothing_to_do", lang) if upload_id is None else
-                        t("upkeep.applied", lang, id=upload_id, **{k: v for k, v in counts.items() if k != "unchanged"}))
+                        t("upkeep.nothing_to_do", lang)
+                        if upload_id is None
+                        else t("upkeep.applied", lang, id=upload_id, **{k: v for k, v in counts.items() if k != "unchanged"})
+                    )
                     st.rerun()
             st.caption(md(summary_text(plan, lang)))
 
@@ -109,33 +140,53 @@ with tab_history:
     seen = None if national else ctx.allowed
     everyone = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national)
     left, right = st.columns(2)
-    actor = left.selectbox(t("upkeep.hcol.actor", lang), [""] + sorted(set(everyone["actor"])), key="upkeep_actor",
-                           format_func=lambda v: clean(v) or t("filter.all", lang))
+    actor = left.selectbox(
+        t("upkeep.hcol.actor", lang),
+        [""] + sorted(set(everyone["actor"])),
+        key="upkeep_actor",
+        format_func=lambda v: clean(v) or t("filter.all", lang),
+    )
     today = dt.date.today()
     days = right.date_input(t("admin.audit_dates", lang), value=(today - dt.timedelta(days=365), today), key="upkeep_days")
-    start, end = (days if isinstance(days, tuple) and len(days) == 2 else (days[0], days[0]) if days else (None, None))
-    uploads = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national, actor=actor or None,
-                              start=start, end=end)
+    start, end = days if isinstance(days, tuple) and len(days) == 2 else (days[0], days[0]) if days else (None, None)
+    uploads = data.upkeep_run(upkeep.list_uploads, provinces=seen, national=national, actor=actor or None, start=start, end=end)
     if uploads.empty:
         st.info(t("upkeep.history_empty", lang), icon=":material/history:")
     else:
-        shown = uploads.assign(source=uploads["source"].map(lambda s: t(f"upkeep.source.{s}", lang)),
-                               kind=uploads["kind"].map(lambda k: t(f"upkeep.kind.{k}", lang)))
-        st.dataframe(clean_frame(shown), hide_index=True, width="stretch", column_config={
-            c: st.column_config.Column(t(f"upkeep.hcol.{c}", lang)) for c in shown.columns})
-        chosen = st.selectbox(t("upkeep.pick_upload", lang), uploads["id"].tolist(), key="upkeep_pick",
-                              format_func=lambda i: clean(f"#{i} · {uploads.set_index('id').loc[i, 'file_name']}"))
+        shown = uploads.assign(
+            source=uploads["source"].map(lambda s: t(f"upkeep.source.{s}", lang)),
+            kind=uploads["kind"].map(lambda k: t(f"upkeep.kind.{k}", lang)),
+        )
+        st.dataframe(
+            clean_frame(shown),
+            hide_index=True,
+            width="stretch",
+            column_config={c: st.column_config.Column(t(f"upkeep.hcol.{c}", lang)) for c in shown.columns},
+        )
+        chosen = st.selectbox(
+            t("upkeep.pick_upload", lang),
+            uploads["id"].tolist(),
+            key="upkeep_pick",
+            format_func=lambda i: clean(f"#{i} · {uploads.set_index('id').loc[i, 'file_name']}"),
+        )
         changes = data.upkeep_run(upkeep.list_changes, upload_id=int(chosen), provinces=seen, national=national)
         st.dataframe(clean_frame(changes_frame(changes, ctx.names, lang, ref.cities)), hide_index=True, width="stretch")
         if ctx.role == "admin":
             row = uploads.set_index("id").loc[chosen]
             if pd.notna(row["reverted_by"]):
                 st.caption(t_md("upkeep.error.already_reverted", lang, id=chosen))
-            elif st.button(t_md("upkeep.revert", lang, id=chosen), icon=":material/undo:", key="upkeep_revert",
-                           help=t("upkeep.revert_help", lang)):
+            elif st.button(
+                t_md("upkeep.revert", lang, id=chosen), icon=":material/undo:", key="upkeep_revert", help=t("upkeep.revert_help", lang)
+            ):
                 try:
-                    new_id = data.upkeep_run(upkeep_apply.revert_upload, write=True, upload_id=int(chosen), actor=ctx.actor,
-                                             allowed=ctx.allowed, national=national)
+                    new_id = data.upkeep_run(
+                        upkeep_apply.revert_upload,
+                        write=True,
+                        upload_id=int(chosen),
+                        actor=ctx.actor,
+                        allowed=ctx.allowed,
+                        national=national,
+                    )
                 except upkeep.UpkeepError as exc:
                     st.error(t_md(f"upkeep.error.{exc.code}", lang, **exc.params), icon=":material/error:")
                 else:

@@ -38,14 +38,12 @@ def _of_this_worker(url: str) -> str:
 
 
 SERVER_URLS = {
-    "postgresql": _of_this_worker(os.environ.get("TEST_POSTGRES_URL",
-                                                 "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_test")),
+    "postgresql": _of_this_worker(os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_test")),
     "mariadb": _of_this_worker(os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/cockpit_test")),
 }
 DIALECTS = ("sqlite", "postgresql", "mariadb")
 # The dialects this run tests: all three unless COCKPIT_TEST_DIALECTS names fewer.
-SELECTED_DIALECTS = tuple(d for d in DIALECTS
-                          if d in os.environ.get("COCKPIT_TEST_DIALECTS", ",".join(DIALECTS)).split(","))
+SELECTED_DIALECTS = tuple(d for d in DIALECTS if d in os.environ.get("COCKPIT_TEST_DIALECTS", ",".join(DIALECTS)).split(","))
 TESTS = Path(__file__).resolve().parent
 TIER_OF_FOLDER = {"components": "unit", "data_access": "unit", "app": "apptest", "e2e": "server"}
 BROWSER_FIXTURES = frozenset({"browser", "chromium_path", "chromium_session", "need_chromium"})
@@ -77,10 +75,15 @@ def pytest_collection_modifyitems(config, items) -> None:
 def _ensure_database(url: str) -> None:
     """Create the test database on its server if it does not exist."""
     u = make_url(url)
-    admin = sa.engine.URL.create(u.drivername, username=u.username, password=u.password, host=u.host, port=u.port,
-                                 database="postgres" if u.get_backend_name() == "postgresql" else None)
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": config.CONNECT_TIMEOUT_S})
+    admin = sa.engine.URL.create(
+        u.drivername,
+        username=u.username,
+        password=u.password,
+        host=u.host,
+        port=u.port,
+        database="postgres" if u.get_backend_name() == "postgresql" else None,
+    )
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": config.CONNECT_TIMEOUT_S})
     try:
         with engine.connect() as conn:
             if u.get_backend_name() == "postgresql":

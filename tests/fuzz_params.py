@@ -84,84 +84,268 @@ class ParamSet:
 
 # --- value pools (``m`` is the set's marker) -----------------------------------------------------
 
+
 def _unknown_adcodes(m: str) -> list[str]:
-    return ["999999", "000000", "410001", "419999", "100000", "990000", "123456", "410100", "4100000", "41000",
-            "41", "4", "0410000", "410000 ", " 410000", "4l0000", "41OOOO", f"{m}410000", f"410000{m}",
-            f"{m}", "-410000", "+410000", "410000.0", "4.1e5", "0x64190", "４１００００", "410000\n", "41 00 00"]
+    return [
+        "999999",
+        "000000",
+        "410001",
+        "419999",
+        "100000",
+        "990000",
+        "123456",
+        "410100",
+        "4100000",
+        "41000",
+        "41",
+        "4",
+        "0410000",
+        "410000 ",
+        " 410000",
+        "4l0000",
+        "41OOOO",
+        f"{m}410000",
+        f"410000{m}",
+        f"{m}",
+        "-410000",
+        "+410000",
+        "410000.0",
+        "4.1e5",
+        "0x64190",
+        "４１００００",
+        "410000\n",
+        "41 00 00",
+    ]
 
 
 def _sql(m: str) -> list[str]:
-    return [f"{m}' OR 1=1 --", f"1; DROP TABLE app_user; --{m}", f'{m}") UNION SELECT code, name_zh FROM province --',
-            f"410000' OR '1'='1{m}", f"{m}'; UPDATE app_user SET role='admin' --", f"{m}%' OR code LIKE '%",
-            f"{m}\\'; SELECT sqlite_version(); --", f"{m}/**/OR/**/1=1", f"410000) OR (1=1 {m}",
-            f"{m}' UNION SELECT NULL,NULL,NULL--", f'{m}" OR ""="', f"{m}`; DROP TABLE province; `",
-            f":province{m}", f"%(province)s{m}", f"?{m}", f"$1{m}", f"{m}' AND SLEEP(5)--",
-            f"{m}'||(SELECT group_concat(email) FROM app_user)||'", f"410000'--{m}", f"{m}\\x27 OR 1=1",
-            f"{m}' ORDER BY 1--", f"{m}; ATTACH DATABASE '/tmp/x.db' AS x; --", f"{m}' /*", f"*/ OR 1=1 /*{m}"]
+    return [
+        f"{m}' OR 1=1 --",
+        f"1; DROP TABLE app_user; --{m}",
+        f'{m}") UNION SELECT code, name_zh FROM province --',
+        f"410000' OR '1'='1{m}",
+        f"{m}'; UPDATE app_user SET role='admin' --",
+        f"{m}%' OR code LIKE '%",
+        f"{m}\\'; SELECT sqlite_version(); --",
+        f"{m}/**/OR/**/1=1",
+        f"410000) OR (1=1 {m}",
+        f"{m}' UNION SELECT NULL,NULL,NULL--",
+        f'{m}" OR ""="',
+        f"{m}`; DROP TABLE province; `",
+        f":province{m}",
+        f"%(province)s{m}",
+        f"?{m}",
+        f"$1{m}",
+        f"{m}' AND SLEEP(5)--",
+        f"{m}'||(SELECT group_concat(email) FROM app_user)||'",
+        f"410000'--{m}",
+        f"{m}\\x27 OR 1=1",
+        f"{m}' ORDER BY 1--",
+        f"{m}; ATTACH DATABASE '/tmp/x.db' AS x; --",
+        f"{m}' /*",
+        f"*/ OR 1=1 /*{m}",
+    ]
 
 
 def _html(m: str) -> list[str]:
-    return [f"<script>alert('{m}')</script>", f"<img src=x onerror=alert('{m}')>", f"{m}<b>bold</b>",
-            f"javascript:alert('{m}')", f"{m}\"><svg onload=alert(1)>", f"[{m}](javascript:alert(1))",
-            f"![{m}](http://127.0.0.1:9/x.png)", f"**{m}**", f":red[{m}]", f"$\\frac{{{m}}}{{1}}$",
-            f"{m}{{{{7*7}}}}", f"{{values}}{m}", f"{m}{{0}}%s%d", f"<iframe src=//x>{m}", f"{m}&amp;&lt;&#x3c;",
-            f"```{m}```", f"# {m}", f"{m}\n---\n# big", f"<style>*{{display:none}}</style>{m}",
-            f":material/warning: {m}", f"{m}<!--", f"]]>{m}",
-            # short enough to survive the notice's 24-character cut: would they render as markup?
-            f"[{m}](//e.vil/a)", f"![{m}](//x.test/a)", f"<{m}@e.vil>", f"https://e.vil/{m}"]
+    return [
+        f"<script>alert('{m}')</script>",
+        f"<img src=x onerror=alert('{m}')>",
+        f"{m}<b>bold</b>",
+        f"javascript:alert('{m}')",
+        f'{m}"><svg onload=alert(1)>',
+        f"[{m}](javascript:alert(1))",
+        f"![{m}](http://127.0.0.1:9/x.png)",
+        f"**{m}**",
+        f":red[{m}]",
+        f"$\\frac{{{m}}}{{1}}$",
+        f"{m}{{{{7*7}}}}",
+        f"{{values}}{m}",
+        f"{m}{{0}}%s%d",
+        f"<iframe src=//x>{m}",
+        f"{m}&amp;&lt;&#x3c;",
+        f"```{m}```",
+        f"# {m}",
+        f"{m}\n---\n# big",
+        f"<style>*{{display:none}}</style>{m}",
+        f":material/warning: {m}",
+        f"{m}<!--",
+        f"]]>{m}",
+        # short enough to survive the notice's 24-character cut: would they render as markup?
+        f"[{m}](//e.vil/a)",
+        f"![{m}](//x.test/a)",
+        f"<{m}@e.vil>",
+        f"https://e.vil/{m}",
+    ]
 
 
 def _unicode(m: str) -> list[str]:
-    return [f"\u202e{m}000014", f"{m}\u200b410000", f"河南{m}", f"湖北省{m}", f"{m}👩‍💻🇨🇳", f"{m}\x00410000",
-            f"{m}\x01\x02\x7f", f"\ufeff{m}", f"{m}\u2028\u2029", f"４１００００{m}", f"{m}e\u0301\u0301\u0301",
-            f"{m}𝕳𝖊𝖓𝖆𝖓", f"İ{m}ı", f"{m}\r\nSet-Cookie: x=1", f"{m}\t\v\f", f"\u0627\u0644\u0639\u0631\u0628{m}",
-            f"{m}\ufffd\ufffe", f"{m}\U0010fffd", f"{m}" + "\u0300" * 40, f"{m}\x1b[31mred", f"{m}\\u0000",
-            f"{m}%00", f"{m}\u00a0410000"]
+    return [
+        f"\u202e{m}000014",
+        f"{m}\u200b410000",
+        f"河南{m}",
+        f"湖北省{m}",
+        f"{m}👩‍💻🇨🇳",
+        f"{m}\x00410000",
+        f"{m}\x01\x02\x7f",
+        f"\ufeff{m}",
+        f"{m}\u2028\u2029",
+        f"４１００００{m}",
+        f"{m}e\u0301\u0301\u0301",
+        f"{m}𝕳𝖊𝖓𝖆𝖓",
+        f"İ{m}ı",
+        f"{m}\r\nSet-Cookie: x=1",
+        f"{m}\t\v\f",
+        f"\u0627\u0644\u0639\u0631\u0628{m}",
+        f"{m}\ufffd\ufffe",
+        f"{m}\U0010fffd",
+        f"{m}" + "\u0300" * 40,
+        f"{m}\x1b[31mred",
+        f"{m}\\u0000",
+        f"{m}%00",
+        f"{m}\u00a0410000",
+    ]
 
 
 def _bad_periods(m: str) -> list[str]:
-    return ["2025Q5", "1999", "20x6", "-1", "2025-13", "2025Q0", "2025q3", "Q3", "2025Q", "2025Q3Q4", " 2025",
-            "2025 ", "２０２５", "99999", "2025.0", "0x7E9", "2025Q-1", "None", "null", "NaN", "1e3", "2100",
-            "1900Q1", "2027", "2026Q4", "20250", "0", "9999Q9", f"2025Q3{m}", f"{m}2026", f"2025Q1' OR 1=1 --{m}",
-            "2025-01-01", "2025/Q3", "2025Q١", "２０２５Q３", "2025\x00"]
+    return [
+        "2025Q5",
+        "1999",
+        "20x6",
+        "-1",
+        "2025-13",
+        "2025Q0",
+        "2025q3",
+        "Q3",
+        "2025Q",
+        "2025Q3Q4",
+        " 2025",
+        "2025 ",
+        "２０２５",
+        "99999",
+        "2025.0",
+        "0x7E9",
+        "2025Q-1",
+        "None",
+        "null",
+        "NaN",
+        "1e3",
+        "2100",
+        "1900Q1",
+        "2027",
+        "2026Q4",
+        "20250",
+        "0",
+        "9999Q9",
+        f"2025Q3{m}",
+        f"{m}2026",
+        f"2025Q1' OR 1=1 --{m}",
+        "2025-01-01",
+        "2025/Q3",
+        "2025Q١",
+        "２０２５Q３",
+        "2025\x00",
+    ]
 
 
 def _bad_langs(m: str) -> list[str]:
-    return ["EN", "en-US", "fr", "zh-Hant", "zh\x00", m, "en;", "../en", "ZH", "e", "english", f"en{m}", "zh_CN",
-            "<script>", "en ", "ｅｎ"]
+    return ["EN", "en-US", "fr", "zh-Hant", "zh\x00", m, "en;", "../en", "ZH", "e", "english", f"en{m}", "zh_CN", "<script>", "en ", "ｅｎ"]
 
 
 def _bad_codes(m: str) -> dict[str, list[str]]:
     return {
-        "region": ["Central", "centre", "all", "central ", "华中", f"central{m}", "north,south", "", "eastern",
-                   f"{m}' OR 1=1 --", "CENTRAL", "nowhere"],
+        "region": [
+            "Central",
+            "centre",
+            "all",
+            "central ",
+            "华中",
+            f"central{m}",
+            "north,south",
+            "",
+            "eastern",
+            f"{m}' OR 1=1 --",
+            "CENTRAL",
+            "nowhere",
+        ],
         "end": ["g", "GB", "X", "G,B", "S ", " S", "Ｇ", f"G{m}", "GBS", "C", "0", "b"],
-        "channel": ["Campus", "campus ", "camp", f"online'--{m}", f"branch\x00{m}", "all", "ONLINE", "web",
-                    "campus,online"],
+        "channel": ["Campus", "campus ", "camp", f"online'--{m}", f"branch\x00{m}", "all", "ONLINE", "web", "campus,online"],
         "tier": ["capitals", "Capital", "city", f"county{m}", "village", "prefecture-level", "1"],
     }
 
 
 def _wrong_types(m: str) -> list[tuple[str, str]]:
-    return [("province[]", "420000"), ("province[]", ""), ("province[0]", "420000"), ("province.0", "420000"),
-            ("PROVINCE", "420000"), ("Province", "420000"), (" province", "420000"), ("province ", "420000"),
-            ("province\x00", "420000"), ("provinces", "420000"), ("period[]", "2025"), ("lang[]", "en"),
-            ("province", '["420000"]'), ("province", '{"$ne": null}'), ("province", "410000,420000"),
-            ("province", "410000&province=420000"), ("province", "410000;420000"), ("province", "true"),
-            ("province", "null"), ("province", "[]"), ("province", ""), ("period", ""), ("lang", ""),
-            ("end", ""), ("channel", ""), ("tier", ""), ("region", ""), ("province", "410000|420000"),
-            ("province", "410000 OR 420000"), ("province", "*"), ("province", "%"), ("province", "41____"),
-            ("period", "[2025]"), ("end", "G&end=B"), (f"{m}[province]", "420000"), ("province", f"{m}[]")]
+    return [
+        ("province[]", "420000"),
+        ("province[]", ""),
+        ("province[0]", "420000"),
+        ("province.0", "420000"),
+        ("PROVINCE", "420000"),
+        ("Province", "420000"),
+        (" province", "420000"),
+        ("province ", "420000"),
+        ("province\x00", "420000"),
+        ("provinces", "420000"),
+        ("period[]", "2025"),
+        ("lang[]", "en"),
+        ("province", '["420000"]'),
+        ("province", '{"$ne": null}'),
+        ("province", "410000,420000"),
+        ("province", "410000&province=420000"),
+        ("province", "410000;420000"),
+        ("province", "true"),
+        ("province", "null"),
+        ("province", "[]"),
+        ("province", ""),
+        ("period", ""),
+        ("lang", ""),
+        ("end", ""),
+        ("channel", ""),
+        ("tier", ""),
+        ("region", ""),
+        ("province", "410000|420000"),
+        ("province", "410000 OR 420000"),
+        ("province", "*"),
+        ("province", "%"),
+        ("province", "41____"),
+        ("period", "[2025]"),
+        ("end", "G&end=B"),
+        (f"{m}[province]", "420000"),
+        ("province", f"{m}[]"),
+    ]
 
 
 def _unknown_keys(m: str) -> list[tuple[str, str]]:
-    return [(m, "1"), (f"{m}_utm_source", "newsletter"), ("utm_source", f"{m}"), (f"__proto__{m}", "x"),
-            ("_filters", m), ("_context", m), ("w_province", "420000"), ("w_lang", "en"), ("w_period", "2025Q5"),
-            ("embed", "true"), ("embed_options", "show_toolbar"), ("embed", m), (f"{m}' OR 1=1 --", "1"),
-            (f"<script>{m}</script>", "x"), ("", m), (f"{m}" + "k" * 60, "v" * 60), ("provnice", "420000"),
-            ("scope", "national"), ("role", "admin"), ("email", f"exec@corp.cn{m}"), ("user", "admin"),
-            ("debug", "true"), ("admin", "1"), ("page", "admin"), (f"{m}\x00", "x"), ("省份", "420000"),
-            (f"[{m}](//e.vil/login", ")"), (f"![{m}](//x.test/p", ")")]  # a link split across "="
+    return [
+        (m, "1"),
+        (f"{m}_utm_source", "newsletter"),
+        ("utm_source", f"{m}"),
+        (f"__proto__{m}", "x"),
+        ("_filters", m),
+        ("_context", m),
+        ("w_province", "420000"),
+        ("w_lang", "en"),
+        ("w_period", "2025Q5"),
+        ("embed", "true"),
+        ("embed_options", "show_toolbar"),
+        ("embed", m),
+        (f"{m}' OR 1=1 --", "1"),
+        (f"<script>{m}</script>", "x"),
+        ("", m),
+        (f"{m}" + "k" * 60, "v" * 60),
+        ("provnice", "420000"),
+        ("scope", "national"),
+        ("role", "admin"),
+        ("email", f"exec@corp.cn{m}"),
+        ("user", "admin"),
+        ("debug", "true"),
+        ("admin", "1"),
+        ("page", "admin"),
+        (f"{m}\x00", "x"),
+        ("省份", "420000"),
+        (f"[{m}](//e.vil/login", ")"),
+        (f"![{m}](//x.test/p", ")"),
+    ]  # a link split across "="
 
 
 def _long_strings(m: str) -> list[str]:
@@ -178,6 +362,7 @@ def _long_strings(m: str) -> list[str]:
 
 
 # --- set builders: each returns a list of (name, value) pairs -------------------------------------
+
 
 def _b_adcodes(r: random.Random, m: str) -> list[tuple[str, str]]:
     pool = _unknown_adcodes(m)
@@ -276,9 +461,19 @@ def _b_repeated(r: random.Random, m: str) -> list[tuple[str, str]]:
 
 
 BUILDERS = {
-    "adcodes": _b_adcodes, "out_of_scope": _b_out_of_scope, "sql": _b_sql, "html": _b_html, "unicode": _b_unicode,
-    "big_list": _b_big_list, "long": _b_long, "period": _b_period, "lang": _b_lang, "codes": _b_codes,
-    "wrong_types": _b_wrong_types, "unknown_keys": _b_unknown_keys, "repeated": _b_repeated,
+    "adcodes": _b_adcodes,
+    "out_of_scope": _b_out_of_scope,
+    "sql": _b_sql,
+    "html": _b_html,
+    "unicode": _b_unicode,
+    "big_list": _b_big_list,
+    "long": _b_long,
+    "period": _b_period,
+    "lang": _b_lang,
+    "codes": _b_codes,
+    "wrong_types": _b_wrong_types,
+    "unknown_keys": _b_unknown_keys,
+    "repeated": _b_repeated,
 }
 
 
@@ -287,8 +482,15 @@ def _valid_extras(r: random.Random) -> list[tuple[str, str]]:
     out = []
     for _ in range(r.randint(1, 3)):
         key = r.choice(("province", "region", "period", "end", "channel", "tier", "lang"))
-        value = {"province": HENAN, "region": "central", "period": r.choice(VALID_PERIODS), "end": r.choice(ENDS),
-                 "channel": r.choice(CHANNELS), "tier": r.choice(TIERS), "lang": r.choice(("zh", "en"))}[key]
+        value = {
+            "province": HENAN,
+            "region": "central",
+            "period": r.choice(VALID_PERIODS),
+            "end": r.choice(ENDS),
+            "channel": r.choice(CHANNELS),
+            "tier": r.choice(TIERS),
+            "lang": r.choice(("zh", "en")),
+        }[key]
         out.append((key, value))
     return out
 
@@ -371,8 +573,11 @@ def cli_params(ps: ParamSet, *, known_only: bool = False) -> dict[str, list[str]
     """The set as command-line options read it: NUL written as the two characters ``\\0`` (argv
     cannot hold NUL); with ``known_only`` only the report's own options (an unknown option stops
     argparse before any value is looked at)."""
-    return {k.replace("\x00", "\\0"): [v.replace("\x00", "\\0") for v in vs] for k, vs in ps.params.items()
-            if not known_only or k in REPORT_OPTIONS}
+    return {
+        k.replace("\x00", "\\0"): [v.replace("\x00", "\\0") for v in vs]
+        for k, vs in ps.params.items()
+        if not known_only or k in REPORT_OPTIONS
+    }
 
 
 def cli_argv(ps: ParamSet, seed: int = 7, *, known_only: bool = False) -> list[str]:
@@ -397,8 +602,15 @@ def cli_argv(ps: ParamSet, seed: int = 7, *, known_only: bool = False) -> list[s
 def cli_clean(ps: ParamSet, provinces: set[str], periods: set[str]) -> dict[str, list[str]]:
     """The set with every invalid value and unknown key removed (for ``report``, which reads every
     province in ``provinces``): what should build a pack (exit 0)."""
-    valid = {"province": provinces, "region": set(REGIONS), "period": periods, "end": set(ENDS),
-             "channel": set(CHANNELS), "tier": set(TIERS), "lang": {"zh", "en"}}
+    valid = {
+        "province": provinces,
+        "region": set(REGIONS),
+        "period": periods,
+        "end": set(ENDS),
+        "channel": set(CHANNELS),
+        "tier": set(TIERS),
+        "lang": {"zh", "en"},
+    }
     out: dict[str, list[str]] = {}
     for key, values in ps.params.items():
         if key in valid:
@@ -415,8 +627,15 @@ def cli_verdict(params: dict[str, list[str]], provinces: set[str], periods: set[
     value is invalid, or an unknown key), or None (only empty values are in doubt: README does not
     say what ``--province ""`` means on the command line). ``--period`` is a single option: argparse
     keeps the last one given; every ``--lang`` is checked against its choices."""
-    valid = {"province": provinces, "region": set(REGIONS), "period": periods, "end": set(ENDS),
-             "channel": set(CHANNELS), "tier": set(TIERS), "lang": {"zh", "en"}}
+    valid = {
+        "province": provinces,
+        "region": set(REGIONS),
+        "period": periods,
+        "end": set(ENDS),
+        "channel": set(CHANNELS),
+        "tier": set(TIERS),
+        "lang": {"zh", "en"},
+    }
     doubtful = False
     for key, values in params.items():
         if key not in valid:
@@ -434,7 +653,12 @@ if __name__ == "__main__":  # a quick look: python -m tests.fuzz_params
     from collections import Counter
 
     print(len(sets), "sets;", Counter(k for s in sets for k in s.kinds))
-    print("longest query:", max(len(s.query()) for s in sets), "chars;",
-          sum(s.ignored_by_streamlit() for s in sets), "above Streamlit's field limit")
+    print(
+        "longest query:",
+        max(len(s.query()) for s in sets),
+        "chars;",
+        sum(s.ignored_by_streamlit() for s in sets),
+        "above Streamlit's field limit",
+    )
     for s in sets[:15]:
         print(s.label(), s.query()[:140])

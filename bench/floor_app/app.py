@@ -17,8 +17,14 @@ from pathlib import Path
 import streamlit as st
 
 HERE = Path(__file__).resolve().parent
-PROVINCES = {"110000": ("北京市", "Beijing"), "310000": ("上海市", "Shanghai"), "410000": ("河南省", "Henan"),
-             "420000": ("湖北省", "Hubei"), "440000": ("广东省", "Guangdong"), "510000": ("四川省", "Sichuan")}
+PROVINCES = {
+    "110000": ("北京市", "Beijing"),
+    "310000": ("上海市", "Shanghai"),
+    "410000": ("河南省", "Henan"),
+    "420000": ("湖北省", "Hubei"),
+    "440000": ("广东省", "Guangdong"),
+    "510000": ("四川省", "Sichuan"),
+}
 PERIODS = ["2026", "2026Q4", "2026Q3", "2026Q2", "2026Q1", "2025", "2025Q4", "2025Q3", "2025Q2", "2025Q1"]
 CHANNELS = ("campus", "enterprise", "government", "online", "branch")
 
@@ -34,14 +40,18 @@ channels = [c for c in qp.get_all("channel") if c in CHANNELS]
 
 sb = st.sidebar
 sb.segmented_control("语言 / Language", ["zh", "en"], default=lang, key="w_lang", required=True)
-sb.multiselect("省份" if lang == "zh" else "Provinces", list(PROVINCES), default=provinces, key="w_province",
-               format_func=lambda c: PROVINCES[c][0 if lang == "zh" else 1])
+sb.multiselect(
+    "省份" if lang == "zh" else "Provinces",
+    list(PROVINCES),
+    default=provinces,
+    key="w_province",
+    format_func=lambda c: PROVINCES[c][0 if lang == "zh" else 1],
+)
 sb.selectbox("时段" if lang == "zh" else "Period", PERIODS, index=PERIODS.index(period), key="w_period")
 sb.pills("渠道" if lang == "zh" else "Channels", CHANNELS, selection_mode="multi", default=channels, key="w_channel")
 sb.caption("数据截至 2026-10-31" if lang == "zh" else "Data as of 31 Oct 2026")
 
-st.session_state["floor_filters"] = {"lang": lang, "provinces": tuple(provinces), "period": period,
-                                     "channels": tuple(channels)}
+st.session_state["floor_filters"] = {"lang": lang, "provinces": tuple(provinces), "period": period, "channels": tuple(channels)}
 pages = [
     st.Page(HERE / "views" / "overview.py", title="总览" if lang == "zh" else "Overview", default=True),
     st.Page(HERE / "views" / "coverage.py", title="合作覆盖" if lang == "zh" else "Coverage", url_path="coverage"),

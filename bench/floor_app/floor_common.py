@@ -30,12 +30,16 @@ def render(page: str, title: str) -> None:
     st.title(title)
     scope = ", ".join(f["provinces"]) or ("全国" if f["lang"] == "zh" else "National")
     st.caption(f"{scope} · {f['period']} · {', '.join(f['channels']) or 'all channels'}")
-    monthly = pd.DataFrame({"month": np.tile(MONTHS, 3), "series": np.repeat(["a", "b", "c"], len(MONTHS)),
-                            "value": r.gamma(4.0, 250.0, 3 * len(MONTHS)).round()})
+    monthly = pd.DataFrame(
+        {
+            "month": np.tile(MONTHS, 3),
+            "series": np.repeat(["a", "b", "c"], len(MONTHS)),
+            "value": r.gamma(4.0, 250.0, 3 * len(MONTHS)).round(),
+        }
+    )
     bars = pd.DataFrame({"category": CATEGORIES, "value": r.integers(50, 2000, len(CATEGORIES))})
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(px.line(monthly, x="month", y="value", color="series", title=f"{title} — trend"),
-                        key=f"{page}_line")
+        st.plotly_chart(px.line(monthly, x="month", y="value", color="series", title=f"{title} — trend"), key=f"{page}_line")
     with right:
         st.plotly_chart(px.bar(bars, x="category", y="value", title=f"{title} — by category"), key=f"{page}_bar")

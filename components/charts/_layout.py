@@ -20,13 +20,32 @@ def styled(fig: go.Figure, *, title: str | None = None, height: int = 360, legen
     fig.update_layout(
         template="plotly_white",
         font=dict(family=FONT_FAMILY, size=13, color="#1F2933"),
-        title=dict(text=title, x=0.0, xanchor="left", xref="container", yref="container", y=1 - 10 / height,
-                   yanchor="top", font=dict(size=15), pad=dict(l=8)) if title else None,
+        title=dict(
+            text=title,
+            x=0.0,
+            xanchor="left",
+            xref="container",
+            yref="container",
+            y=1 - 10 / height,
+            yanchor="top",
+            font=dict(size=15),
+            pad=dict(l=8),
+        )
+        if title
+        else None,
         margin=dict(l=8, r=8, t=top, b=8),
         height=height,
         showlegend=legend,
-        legend=dict(orientation="h", yref="container", y=1 - (40 if title else 6) / height, yanchor="top",
-                    x=0.0, xanchor="left", title_text="", traceorder="normal"),
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=1 - (40 if title else 6) / height,
+            yanchor="top",
+            x=0.0,
+            xanchor="left",
+            title_text="",
+            traceorder="normal",
+        ),
         hoverlabel=dict(font_family=FONT_FAMILY),
         separators=".,",
     )

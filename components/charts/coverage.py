@@ -16,8 +16,9 @@ from components.i18n import format_number, label
 from data_access.untrusted import html
 
 
-def plot_province_bars(df: pd.DataFrame, *, metric: str, title: str, lang: str, top: int = 20,
-                       colors: Mapping[str, str] | None = None) -> go.Figure:
+def plot_province_bars(
+    df: pd.DataFrame, *, metric: str, title: str, lang: str, top: int = 20, colors: Mapping[str, str] | None = None
+) -> go.Figure:
     """Horizontal bars of ``metric`` per province (largest on top).
 
     ``df`` has province_code, name_zh, name_en and the metric column; each bar carries its
@@ -33,11 +34,19 @@ def plot_province_bars(df: pd.DataFrame, *, metric: str, title: str, lang: str, 
         fills = [colors.get(code, NO_DATA) for code in d["province_code"]]
     else:
         fills = [SEQUENTIAL[i] if (i := sequential_index(v, 0, vmax)) is not None and v > 0 else NO_DATA for v in d[metric]]
-    fig = go.Figure(go.Bar(
-        x=values, y=[html(n) for n in d[name_col]], orientation="h", customdata=d["province_code"], marker_color=fills,
-        text=[format_number(v, lang, digits=1 if metric == "per_10k_leads" else 0) for v in values],
-        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=[html(n) for n in d[name_col]],
+            orientation="h",
+            customdata=d["province_code"],
+            marker_color=fills,
+            text=[format_number(v, lang, digits=1 if metric == "per_10k_leads" else 0) for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     fig.update_xaxes(showticklabels=False)
     return styled(fig, title=title, height=max(300, 26 * len(d) + 80), legend=False)
 
@@ -46,11 +55,22 @@ def plot_new_partners(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
     """Horizontal bars of partners signed in the period per kind (``kind``, ``end``, ``partners``),
     coloured by kind, most first, with value labels."""
     d = df.groupby(["kind", "end"], as_index=False)["partners"].sum().sort_values("partners", kind="stable")
-    fig = go.Figure(go.Bar(
-        x=d["partners"], y=[f"{label('kind', k, lang)}（{label('end', e, lang)}）" if lang == "zh" else
-                            f"{label('kind', k, lang)} ({label('end', e, lang)})" for k, e in zip(d["kind"], d["end"])],
-        orientation="h", marker_color=[KIND_COLORS.get(k, "#888888") for k in d["kind"]],
-        text=[format_number(v, lang) for v in d["partners"]], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=d["partners"],
+            y=[
+                f"{label('kind', k, lang)}（{label('end', e, lang)}）"
+                if lang == "zh"
+                else f"{label('kind', k, lang)} ({label('end', e, lang)})"
+                for k, e in zip(d["kind"], d["end"])
+            ],
+            orientation="h",
+            marker_color=[KIND_COLORS.get(k, "#888888") for k in d["kind"]],
+            text=[format_number(v, lang) for v in d["partners"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     fig.update_xaxes(showticklabels=False, rangemode="tozero")
     return styled(fig, title=title, height=max(220, 34 * len(d) + 90), legend=False)

@@ -29,14 +29,22 @@ def step_conversion(counts: pd.Series) -> pd.Series:
 def plot_funnel(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
     """The seven stages as a funnel (``stage``, ``learners``), with the share of leads on each bar."""
     counts = stage_totals(df)
-    fig = go.Figure(go.Funnel(
-        y=[label("stage", s, lang) for s in STAGES], x=counts.values,
-        marker=dict(color=[STAGE_COLORS[s] for s in STAGES]),
-        text=[f"{format_number(v, lang)} · {format_percent(v / counts.iloc[0], lang) if counts.iloc[0] else '—'}"
-              for v in counts.values],
-        textinfo="text", textposition="auto", textfont=dict(color="#1F2933"), constraintext="none",
-        connector=dict(line=dict(color="#CBD2D9", width=1)), hoverinfo="y+x",
-    ))
+    fig = go.Figure(
+        go.Funnel(
+            y=[label("stage", s, lang) for s in STAGES],
+            x=counts.values,
+            marker=dict(color=[STAGE_COLORS[s] for s in STAGES]),
+            text=[
+                f"{format_number(v, lang)} · {format_percent(v / counts.iloc[0], lang) if counts.iloc[0] else '—'}" for v in counts.values
+            ],
+            textinfo="text",
+            textposition="auto",
+            textfont=dict(color="#1F2933"),
+            constraintext="none",
+            connector=dict(line=dict(color="#CBD2D9", width=1)),
+            hoverinfo="y+x",
+        )
+    )
     return styled(fig, title=title, height=380, legend=False)
 
 
@@ -52,16 +60,24 @@ def plot_step_conversion_by_channel(df: pd.DataFrame, *, title: str, lang: str) 
         if part.empty:
             continue
         conv = step_conversion(stage_totals(part))
-        fig.add_trace(go.Bar(x=x, y=conv.values, name=label("channel", channel, lang), marker_color=CHANNEL_COLORS[channel],
-                             customdata=[format_percent(v, lang) if v == v else "—" for v in conv.values],
-                             hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=conv.values,
+                name=label("channel", channel, lang),
+                marker_color=CHANNEL_COLORS[channel],
+                customdata=[format_percent(v, lang) if v == v else "—" for v in conv.values],
+                hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
     fig.update_layout(barmode="group", bargap=0.2)
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return styled(fig, title=title, height=360)
 
 
-def plot_conversion_by(df: pd.DataFrame, *, dim: str, labels: dict[str, str], title: str, lang: str,
-                       horizontal: bool = False, keep_order: bool = False) -> go.Figure:
+def plot_conversion_by(
+    df: pd.DataFrame, *, dim: str, labels: dict[str, str], title: str, lang: str, horizontal: bool = False, keep_order: bool = False
+) -> go.Figure:
     """Lead→enrolled and enrolled→certified rates per value of ``dim`` (a column of ``df``).
 
     ``labels`` maps the dim's codes to display names, in display order when ``keep_order``
@@ -77,8 +93,14 @@ def plot_conversion_by(df: pd.DataFrame, *, dim: str, labels: dict[str, str], ti
         if n["lead"] == 0:
             continue
         # A label may be a province's name from the database: plotly reads HTML in it.
-        rows.append((html(labels.get(value, value)), n["enrolled"] / n["lead"],
-                     n["certified"] / n["enrolled"] if n["enrolled"] else float("nan"), n["lead"]))
+        rows.append(
+            (
+                html(labels.get(value, value)),
+                n["enrolled"] / n["lead"],
+                n["certified"] / n["enrolled"] if n["enrolled"] else float("nan"),
+                n["lead"],
+            )
+        )
     d = pd.DataFrame(rows, columns=["name", "enrol", "certify", "leads"])
     if not keep_order:
         d = d.sort_values("enrol", ascending=horizontal)
@@ -87,11 +109,15 @@ def plot_conversion_by(df: pd.DataFrame, *, dim: str, labels: dict[str, str], ti
     for col, key in (("enrol", "funnel.rate_enrol"), ("certify", "funnel.rate_certify")):
         vals = d[col]
         kw = dict(x=vals, y=d["name"], orientation="h") if horizontal else dict(x=d["name"], y=vals)
-        fig.add_trace(go.Bar(**kw, name=t(key, lang), marker_color=colors[col],
-                             customdata=[[format_percent(v, lang) if v == v else "—", format_number(n, lang)]
-                                         for v, n in zip(vals, d["leads"])],
-                             hovertemplate="%{customdata[0]} · " + t("funnel.leads_n", lang)
-                             + " %{customdata[1]}<extra>%{fullData.name}</extra>"))
+        fig.add_trace(
+            go.Bar(
+                **kw,
+                name=t(key, lang),
+                marker_color=colors[col],
+                customdata=[[format_percent(v, lang) if v == v else "—", format_number(n, lang)] for v, n in zip(vals, d["leads"])],
+                hovertemplate="%{customdata[0]} · " + t("funnel.leads_n", lang) + " %{customdata[1]}<extra>%{fullData.name}</extra>",
+            )
+        )
     fig.update_layout(barmode="group")
     if horizontal:
         fig.update_xaxes(tickformat=".0%")
@@ -109,8 +135,16 @@ def plot_monthly_by_channel(df: pd.DataFrame, *, stage: str, title: str, lang: s
         part = d[d["channel"] == channel].sort_values("when")
         if part.empty:
             continue
-        fig.add_trace(go.Scatter(x=part["when"], y=part["events"], name=label("channel", channel, lang), mode="lines+markers",
-                                 line=dict(color=color, width=2), stackgroup=None))
+        fig.add_trace(
+            go.Scatter(
+                x=part["when"],
+                y=part["events"],
+                name=label("channel", channel, lang),
+                mode="lines+markers",
+                line=dict(color=color, width=2),
+                stackgroup=None,
+            )
+        )
     fig.update_yaxes(rangemode="tozero", title_text=label("stage", stage, lang))
     fig.update_xaxes(dtick="M1", tickformat="%Y-%m")
     return styled(fig, title=title, height=340)
@@ -130,9 +164,17 @@ def plot_cohort_lag(df: pd.DataFrame, *, stage: str, title: str, lang: str) -> g
     for bucket, color in zip(LAG_BUCKETS, LAG_COLORS):
         part = d[d["bucket"] == bucket].set_index("channel")["learners"].reindex(channels, fill_value=0)
         share = part / totals.reindex(channels)
-        fig.add_trace(go.Bar(y=names, x=share.values, orientation="h", name=t("funnel.days_bucket", lang, bucket=bucket),
-                             marker_color=color, customdata=[format_number(v, lang) for v in part.values],
-                             hovertemplate="%{x:.0%} (%{customdata})<extra>%{fullData.name}</extra>"))
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=share.values,
+                orientation="h",
+                name=t("funnel.days_bucket", lang, bucket=bucket),
+                marker_color=color,
+                customdata=[format_number(v, lang) for v in part.values],
+                hovertemplate="%{x:.0%} (%{customdata})<extra>%{fullData.name}</extra>",
+            )
+        )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     return styled(fig, title=title, height=330)
@@ -145,11 +187,19 @@ def plot_tier_shares(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
     shares = d.div(d.sum(axis=1).where(d.sum(axis=1) > 0), axis=0)
     fig = go.Figure()
     for tier, color in TIER_COLORS.items():
-        fig.add_trace(go.Bar(x=[str(y) for y in shares.index], y=shares[tier], name=label("tier", tier, lang), marker_color=color,
-                             text=[format_percent(v, lang, digits=0) if v == v else "" for v in shares[tier]],
-                             textposition="inside", insidetextanchor="middle",
-                             customdata=[format_number(v, lang) for v in d[tier]],
-                             hovertemplate="%{x} %{fullData.name}: %{text} (%{customdata})<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=[str(y) for y in shares.index],
+                y=shares[tier],
+                name=label("tier", tier, lang),
+                marker_color=color,
+                text=[format_percent(v, lang, digits=0) if v == v else "" for v in shares[tier]],
+                textposition="inside",
+                insidetextanchor="middle",
+                customdata=[format_number(v, lang) for v in d[tier]],
+                hovertemplate="%{x} %{fullData.name}: %{text} (%{customdata})<extra></extra>",
+            )
+        )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return styled(fig, title=title, height=340)

@@ -13,8 +13,9 @@ from components.i18n import format_money, t
 from data_access.untrusted import html
 
 
-def cumulative_spend_frame(planned_by_year: pd.DataFrame, disbursed_by_month: pd.DataFrame, *,
-                           start: dt.date, end: dt.date) -> pd.DataFrame:
+def cumulative_spend_frame(
+    planned_by_year: pd.DataFrame, disbursed_by_month: pd.DataFrame, *, start: dt.date, end: dt.date
+) -> pd.DataFrame:
     """Month-end cumulative planned and disbursed yuan over [start, end).
 
     Plans are per fiscal year and are spread evenly over its twelve months (a plan has no finer
@@ -34,11 +35,17 @@ def plot_cumulative_spend(df: pd.DataFrame, *, title: str, lang: str) -> go.Figu
     div, unit = money_scale(list(df["planned"]) + list(df["disbursed"]), lang)
     fig = go.Figure()
     for col, dash in (("planned", "dash"), ("disbursed", "solid")):
-        fig.add_trace(go.Scatter(
-            x=df["month"], y=df[col] / div, name=t(f"money.{col}", lang), mode="lines+markers",
-            line=dict(color=MONEY_COLORS[col], width=3 if col == "disbursed" else 2, dash=dash),
-            customdata=[format_money(v, lang) for v in df[col]], hovertemplate="%{x|%Y-%m}: %{customdata}<extra>%{fullData.name}</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=df["month"],
+                y=df[col] / div,
+                name=t(f"money.{col}", lang),
+                mode="lines+markers",
+                line=dict(color=MONEY_COLORS[col], width=3 if col == "disbursed" else 2, dash=dash),
+                customdata=[format_money(v, lang) for v in df[col]],
+                hovertemplate="%{x|%Y-%m}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
     fig.update_yaxes(title_text=unit, rangemode="tozero")
     fig.update_xaxes(tickformat="%Y-%m")
     return styled(fig, title=title, height=340)
@@ -54,11 +61,21 @@ def plot_money_bars(df: pd.DataFrame, *, title: str, lang: str, top: int = 15) -
     for col in ("planned", "committed", "disbursed"):
         values = d[f"{col}_yuan"]
         # Value labels: which sector leads is read without hovering.
-        fig.add_trace(go.Bar(y=names, x=values / div, orientation="h", name=t(f"money.{col}", lang),
-                             marker_color=MONEY_COLORS[col], customdata=[format_money(v, lang) for v in values],
-                             text=[format_money(v, lang) for v in values], textposition="outside", cliponaxis=False,
-                             textfont=dict(size=10),
-                             hovertemplate="%{y}: %{customdata}<extra>%{fullData.name}</extra>"))
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=values / div,
+                orientation="h",
+                name=t(f"money.{col}", lang),
+                marker_color=MONEY_COLORS[col],
+                customdata=[format_money(v, lang) for v in values],
+                text=[format_money(v, lang) for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                textfont=dict(size=10),
+                hovertemplate="%{y}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     # Room right of the longest bar for its value label.
     longest = max([float((d[f"{c}_yuan"] / div).max()) for c in ("planned", "committed", "disbursed")] + [0.0])
@@ -72,9 +89,18 @@ def plot_project_plan(plan: pd.DataFrame, *, title: str, lang: str) -> go.Figure
     fig = go.Figure()
     for col in ("planned", "disbursed"):
         values = plan[f"{col}_yuan"]
-        fig.add_trace(go.Bar(x=plan["year"].astype(str), y=values / div, name=t(f"money.{col}", lang),
-                             marker_color=MONEY_COLORS[col], text=[format_money(v, lang) for v in values],
-                             textposition="outside", cliponaxis=False, hoverinfo="skip"))
+        fig.add_trace(
+            go.Bar(
+                x=plan["year"].astype(str),
+                y=values / div,
+                name=t(f"money.{col}", lang),
+                marker_color=MONEY_COLORS[col],
+                text=[format_money(v, lang) for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                hoverinfo="skip",
+            )
+        )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=unit, rangemode="tozero")
     fig.update_xaxes(type="category")

@@ -316,8 +316,13 @@ def coverage_deck(
     deck = _CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(
-            longitude=INITIAL_VIEW["longitude"], latitude=INITIAL_VIEW["latitude"], zoom=float(zoom),
-            min_zoom=1.5, max_zoom=10, pitch=0, bearing=0,
+            longitude=INITIAL_VIEW["longitude"],
+            latitude=INITIAL_VIEW["latitude"],
+            zoom=float(zoom),
+            min_zoom=1.5,
+            max_zoom=10,
+            pitch=0,
+            bearing=0,
         ),
         # A flat map: rotating it only confuses a reader of a country map.
         views=[pdk.View(type="MapView", controller={"dragRotate": False, "touchRotate": False})],
@@ -387,19 +392,22 @@ def _province_layer(layer_id: str, features: list[dict[str, Any]], *, pickable: 
 
 
 def _province_tooltip(row: Any, per_10k: float, lang: str) -> dict[str, str]:
-    return {k: html(v) for k, v in {
-        "title": _name(row, lang),
-        "line1": t(
-            "map.tooltip.partners",
-            lang,
-            total=format_number(row.partners, lang),
-            g=format_number(row.governments, lang),
-            b=format_number(row.enterprises, lang),
-            s=format_number(row.schools, lang),
-        ),
-        "line2": t("map.tooltip.leads", lang, leads=format_number(row.leads, lang)),
-        "line3": t("map.tooltip.per_10k_leads", lang, value=format_number(per_10k, lang, digits=1)),
-    }.items()}
+    return {
+        k: html(v)
+        for k, v in {
+            "title": _name(row, lang),
+            "line1": t(
+                "map.tooltip.partners",
+                lang,
+                total=format_number(row.partners, lang),
+                g=format_number(row.governments, lang),
+                b=format_number(row.enterprises, lang),
+                s=format_number(row.schools, lang),
+            ),
+            "line2": t("map.tooltip.leads", lang, leads=format_number(row.leads, lang)),
+            "line3": t("map.tooltip.per_10k_leads", lang, value=format_number(per_10k, lang, digits=1)),
+        }.items()
+    }
 
 
 def _partner_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -423,12 +431,14 @@ def _partner_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                 "title": html(_name(row, lang)),
                 "line1": html(label("kind", row.kind, lang)),
                 "line2": html(t("map.tooltip.city", lang, city=city, tier=label("tier", row.tier, lang))),
-                "line3": html(t(
-                    "map.tooltip.since_projects",
-                    lang,
-                    since=format_date(row.since, lang),
-                    projects=format_number(projects, lang),
-                )),
+                "line3": html(
+                    t(
+                        "map.tooltip.since_projects",
+                        lang,
+                        since=format_date(row.since, lang),
+                        projects=format_number(projects, lang),
+                    )
+                ),
             }
         )
     return records
@@ -580,8 +590,13 @@ def coverage_static_figure(
             ys.extend(_mercator(coords[:, 1]).tolist() + [None])
         traces.append(
             go.Scatter(
-                x=xs, y=ys, mode="lines", line={"color": _MARITIME, "width": 1.4},
-                showlegend=False, hoverinfo="skip", name="maritime_boundary",
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": _MARITIME, "width": 1.4},
+                showlegend=False,
+                hoverinfo="skip",
+                name="maritime_boundary",
             )
         )
 
@@ -658,10 +673,7 @@ def _static_rings() -> tuple[tuple[str, list[float], list[float], int], ...]:
     depth = np.zeros(len(flat), dtype=int)
     other = owners[point_idx] != owners[poly_idx]
     np.add.at(depth, point_idx[other], 1)
-    return tuple(
-        (code, lons, _mercator(np.asarray(lats)).tolist(), int(d))
-        for (code, lons, lats), d in zip(flat, depth, strict=True)
-    )
+    return tuple((code, lons, _mercator(np.asarray(lats)).tolist(), int(d)) for (code, lons, lats), d in zip(flat, depth, strict=True))
 
 
 # ---- small helpers ---------------------------------------------------------------------------

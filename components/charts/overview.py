@@ -22,10 +22,26 @@ def plot_movers(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
     text = [format_delta(c, lang) for c in d["change"]]
     names = [html(lab) for lab in d["label"]]
     hover = [f"{name}<br>{format_number(b, lang)} → {format_number(n, lang)}" for name, b, n in zip(names, d["before"], d["now"])]
-    fig = go.Figure(go.Bar(x=d["change"], y=names, orientation="h", marker_color=colors, text=text,
-                           textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text"))
+    fig = go.Figure(
+        go.Bar(
+            x=d["change"],
+            y=names,
+            orientation="h",
+            marker_color=colors,
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
     span = float(d["change"].abs().max() or 1)
     lo, hi = min(float(d["change"].min()), 0.0), max(float(d["change"].max()), 0.0)
-    fig.update_xaxes(zeroline=True, zerolinewidth=1, zerolinecolor="#9AA5B1", showticklabels=False,
-                     range=[lo - 0.18 * span * (lo < 0), hi + 0.18 * span * (hi > 0)])
+    fig.update_xaxes(
+        zeroline=True,
+        zerolinewidth=1,
+        zerolinecolor="#9AA5B1",
+        showticklabels=False,
+        range=[lo - 0.18 * span * (lo < 0), hi + 0.18 * span * (hi > 0)],
+    )
     return styled(fig, title=title, height=max(220, 34 * len(d) + 80), legend=False)

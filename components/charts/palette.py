@@ -136,9 +136,7 @@ def sequential_index(value: float | None, vmin: float, vmax: float, *, steps: in
     return min(max(int((v - float(vmin)) / span * steps), 0), steps - 1)
 
 
-def sequential_rgb(
-    value: float | None, vmin: float, vmax: float, *, steps: int = len(SEQUENTIAL), alpha: int = 255
-) -> list[int]:
+def sequential_rgb(value: float | None, vmin: float, vmax: float, *, steps: int = len(SEQUENTIAL), alpha: int = 255) -> list[int]:
     """Colour of ``value`` on the sequential scale cut into ``steps`` equal intervals, as ``[r, g, b, a]``.
 
     A missing value (None, NaN, not a number) gets NO_DATA.

@@ -61,5 +61,3 @@ def main(argv: list[str] | None = None) -> int:
         return users(argv[1:])
     except SystemExit as exc:  # argparse: --help (0) or a bad argument (2)
         return int(exc.code or 0)
-
-

@@ -83,9 +83,12 @@ def robot_for(s, *, user, region_of, secrets: dict, env):
     if target.kind != s.channel:
         raise delivery.DeliveryError(s.channel, f"{s.target} is a {target.kind} robot", retryable=False)
     if not subscriptions.robot_allowed(target.audience, user, region_of, s.provinces):
-        raise delivery.DeliveryError(s.channel, f"{s.target} may not receive this digest: its audience (provinces, "
-                                                "regions, roles) does not cover the digest's provinces or its owner's role",
-                                     retryable=False)
+        raise delivery.DeliveryError(
+            s.channel,
+            f"{s.target} may not receive this digest: its audience (provinces, "
+            "regions, roles) does not cover the digest's provinces or its owner's role",
+            retryable=False,
+        )
     return target
 
 
@@ -104,8 +107,7 @@ def send(p: Prepared, s, *, user, secrets: dict, env, target=None) -> str:
         except ExportUnavailable as exc:  # no Chromium / fonts on this host: retry once fixed
             raise delivery.DeliveryError("email", f"pack: {exc}", retryable=True) from exc
         name = export_filename(t("digest.file", s.lang), p.ctx.text.file_part, p.ctx.as_of, "pdf")
-        message = delivery.digest_email(p.digest, sender=settings.sender, to=[user.email],
-                                        attachments=[delivery.Attachment(name, pdf)])
+        message = delivery.digest_email(p.digest, sender=settings.sender, to=[user.email], attachments=[delivery.Attachment(name, pdf)])
         delivery.send_email(message, settings=settings)
         return "pdf"
     if target is None:
@@ -122,12 +124,12 @@ def digest(argv: list[str]) -> int:
     from components.delivery import channels as delivery
     from data_access import access, alerts, config, subscriptions
 
-    parser = OneLineParser(prog="python -m components.cli digest",
-                           description="Send the alert digests that are due now (for cron / systemd / CronJob).")
+    parser = OneLineParser(
+        prog="python -m components.cli digest", description="Send the alert digests that are due now (for cron / systemd / CronJob)."
+    )
     parser.add_argument("--due", action="store_true", required=True, help="send what is due now, then exit")
     parser.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
-    parser.add_argument("--now", default=None, metavar="ISO",
-                        help="the moment to run as (default: now), e.g. 2026-12-07T08:05+08:00")
+    parser.add_argument("--now", default=None, metavar="ISO", help="the moment to run as (default: now), e.g. 2026-12-07T08:05+08:00")
     parser.add_argument("--database-url", default=None, help="default: as the app (DATABASE_URL, secrets.toml, embedded)")
     args = parser.parse_args(argv)
     try:
@@ -172,18 +174,15 @@ def digest(argv: list[str]) -> int:
             alerts_n, retryable = 0, True
             try:
                 # before anything is built: a group the owner may not send to gets no figures at all
-                target = None if s.channel == "email" else robot_for(s, user=user, region_of=cat.region_of,
-                                                                     secrets=secrets, env=env)
+                target = None if s.channel == "email" else robot_for(s, user=user, region_of=cat.region_of, secrets=secrets, env=env)
                 with engine.connect() as conn:
                     prepared = prepare(engine, conn, s, user=user, cat=cat, thresholds=thresholds, url=url_base)
                 if prepared is None:
                     retryable = False
-                    raise delivery.DeliveryError(s.channel, "its owner may see none of its provinces (grants changed)",
-                                                 retryable=False)
+                    raise delivery.DeliveryError(s.channel, "its owner may see none of its provinces (grants changed)", retryable=False)
                 alerts_n = len(prepared.alerts)
                 if args.dry_run:
-                    print(f"would send {label}\n  {alerts_n} alerts, {len(prepared.views)} sections; "
-                          f"link {prepared.digest.link}")
+                    print(f"would send {label}\n  {alerts_n} alerts, {len(prepared.views)} sections; link {prepared.digest.link}")
                     for line in delivery.robot_markdown(prepared.digest, "wecom").splitlines():
                         print(f"  | {visible(line)}")
                     continue
@@ -200,18 +199,27 @@ def digest(argv: list[str]) -> int:
                     print(f"would fail {label}: {reason}", file=sys.stderr)
                     continue
                 with engine.begin() as conn:
-                    status = subscriptions.finish(conn, s, period, now, attempt=attempt, ok=False,
-                                                  retryable=retryable, error=reason, alerts=alerts_n)
+                    status = subscriptions.finish(
+                        conn, s, period, now, attempt=attempt, ok=False, retryable=retryable, error=reason, alerts=alerts_n
+                    )
                 print(f"{status} {label} (attempt {attempt}): {reason}", file=sys.stderr)
                 continue
             with engine.begin() as conn:
                 subscriptions.finish(conn, s, period, now, attempt=attempt, ok=True, alerts=alerts_n)
-                access.record(conn, actor=f"digest:{s.owner}", action="digest", page="digest",
-                              item=f"subscription#{s.id} {period}", fmt=fmt,
-                              provinces=access.provinces_text(prepared.provinces, cat.provinces),
-                              filters=prepared.params, data_as_of=cat.as_of,
-                              detail=json.dumps({"channel": s.channel, "target": s.target, "alerts": alerts_n,
-                                                 "attempt": attempt}, ensure_ascii=False))
+                access.record(
+                    conn,
+                    actor=f"digest:{s.owner}",
+                    action="digest",
+                    page="digest",
+                    item=f"subscription#{s.id} {period}",
+                    fmt=fmt,
+                    provinces=access.provinces_text(prepared.provinces, cat.provinces),
+                    filters=prepared.params,
+                    data_as_of=cat.as_of,
+                    detail=json.dumps(
+                        {"channel": s.channel, "target": s.target, "alerts": alerts_n, "attempt": attempt}, ensure_ascii=False
+                    ),
+                )
             print(f"sent {label}: {alerts_n} alerts")
     except SQLAlchemyError as exc:
         print(f"digest: {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)

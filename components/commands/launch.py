@@ -60,8 +60,15 @@ def tail(path: Path | None, chars: int = 3000) -> str:
         return "(no log)"
 
 
-def wait_until(ready: Callable[[], bool], *, what: str, timeout_s: float,
-               procs: tuple[subprocess.Popen, ...] = (), log: Path | None = None, interval_s: float = 0.3) -> float:
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    timeout_s: float,
+    procs: tuple[subprocess.Popen, ...] = (),
+    log: Path | None = None,
+    interval_s: float = 0.3,
+) -> float:
     """Poll ``ready()`` until it holds; the seconds it took. Raises NotReady (with the end of
     ``log``) when ``timeout_s`` passes or one of ``procs`` exits first."""
     t0 = time.monotonic()
@@ -96,17 +103,36 @@ class AppServer:
     .streamlit/secrets.toml never leaks into a test or a benchmark; DATABASE_URL and
     COCKPIT_REQUIRE_LOGIN come from ``env`` only."""
 
-    def __init__(self, log_dir: Path, *, env: Mapping[str, str], secrets_file: Path | None = None,
-                 port: int | None = None, args: tuple[str, ...] = (), name: str = "app",
-                 cmd: tuple[str, ...] = SERVE) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        env: Mapping[str, str],
+        secrets_file: Path | None = None,
+        port: int | None = None,
+        args: tuple[str, ...] = (),
+        name: str = "app",
+        cmd: tuple[str, ...] = SERVE,
+    ) -> None:
         self.name = name
         self.port = port or free_port()
         self.base = f"http://localhost:{self.port}"
         self.log_path = Path(log_dir) / f"{name}-server-{self.port}.log"
         # No file watcher: nobody edits a test's or a benchmark's server, and others may edit this checkout.
-        cmd = (*cmd, "--server.port", str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none",
-               "--secrets.files", str(secrets_file or Path(log_dir) / "no-secrets.toml"), *args)
+        cmd = (
+            *cmd,
+            "--server.port",
+            str(self.port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--secrets.files",
+            str(secrets_file or Path(log_dir) / "no-secrets.toml"),
+            *args,
+        )
         full_env = {k: v for k, v in os.environ.items() if k not in APP_ENV_DROPPED}
         full_env.update(env)
         with open(self.log_path, "wb") as out:
@@ -114,13 +140,24 @@ class AppServer:
 
     def wait_healthy(self, timeout_s: float = 90) -> float:
         """Wait for ``/_stcore/health``; the seconds it took (NotReady with the log if not)."""
-        return wait_until(lambda: healthy(f"{self.base}/_stcore/health"), what=f"the {self.name} server at {self.base}",
-                          timeout_s=timeout_s, procs=(self.proc,), log=self.log_path)
+        return wait_until(
+            lambda: healthy(f"{self.base}/_stcore/health"),
+            what=f"the {self.name} server at {self.base}",
+            timeout_s=timeout_s,
+            procs=(self.proc,),
+            log=self.log_path,
+        )
 
     def wait_listening(self, timeout_s: float = 90) -> float:
         """Wait for the port to accept connections, sending no request (a test of the very first request)."""
-        return wait_until(lambda: listening(self.port), what=f"the {self.name} server at {self.base}",
-                          timeout_s=timeout_s, procs=(self.proc,), log=self.log_path, interval_s=0.1)
+        return wait_until(
+            lambda: listening(self.port),
+            what=f"the {self.name} server at {self.base}",
+            timeout_s=timeout_s,
+            procs=(self.proc,),
+            log=self.log_path,
+            interval_s=0.1,
+        )
 
     def stop(self) -> int | None:
         return stop(self.proc)

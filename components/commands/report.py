@@ -29,8 +29,9 @@ def report(argv: list[str]) -> int:
     parser.add_argument("--programme", action="append", default=[], choices=codes.PROGRAMMES)
     parser.add_argument("--project-kind", action="append", default=[], choices=codes.PROJECT_KINDS)
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
-    parser.add_argument("--sections", default=",".join(PACK_DEFAULT),
-                        help=f"comma-separated; default {','.join(PACK_DEFAULT)}; all: {','.join(SECTIONS)}")
+    parser.add_argument(
+        "--sections", default=",".join(PACK_DEFAULT), help=f"comma-separated; default {','.join(PACK_DEFAULT)}; all: {','.join(SECTIONS)}"
+    )
     parser.add_argument("--out", type=Path, required=True, help="output file, .pptx or .pdf")
     parser.add_argument("--database-url", default=None, help="default: as the app (DATABASE_URL, secrets.toml, embedded)")
     args = parser.parse_args(argv)
@@ -48,9 +49,19 @@ def report(argv: list[str]) -> int:
         with engine.connect() as conn:
             cat = read_catalogue(conn)
         allowed, as_of = cat.provinces, cat.as_of
-        params = {k: v for k, v in (("province", args.province), ("region", args.region), ("end", args.end),
-                                    ("channel", args.channel), ("tier", args.tier), ("programme", args.programme),
-                                    ("project_kind", args.project_kind)) if v}
+        params = {
+            k: v
+            for k, v in (
+                ("province", args.province),
+                ("region", args.region),
+                ("end", args.end),
+                ("channel", args.channel),
+                ("tier", args.tier),
+                ("programme", args.programme),
+                ("project_kind", args.project_kind),
+            )
+            if v
+        }
         if args.period:
             params["period"] = [args.period]
         params["lang"] = [args.lang]
@@ -60,8 +71,7 @@ def report(argv: list[str]) -> int:
         scope = ctx.scope
         views = build_views(reader.direct(engine), ctx, sections)
     except SQLAlchemyError as exc:
-        print(f"report: cannot read {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",
-              file=sys.stderr)
+        print(f"report: cannot read {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     t_data = time.perf_counter() - t0
     try:
@@ -74,16 +84,27 @@ def report(argv: list[str]) -> int:
     args.out.write_bytes(data)
     try:  # who ran which pack for which scope, as for a download in the app
         with engine.begin() as conn:
-            access.record(conn, actor=access.cli_actor(), action="report", page="cli", item=",".join(sections),
-                          fmt=args.out.suffix.lower().lstrip("."), provinces=access.provinces_text(scope.provinces, allowed),
-                          filters=params, data_as_of=as_of, detail=str(args.out))
+            access.record(
+                conn,
+                actor=access.cli_actor(),
+                action="report",
+                page="cli",
+                item=",".join(sections),
+                fmt=args.out.suffix.lower().lstrip("."),
+                provinces=access.provinces_text(scope.provinces, allowed),
+                filters=params,
+                data_as_of=as_of,
+                detail=str(args.out),
+            )
     except SQLAlchemyError as exc:
         args.out.unlink(missing_ok=True)  # a pack that cannot be audited is not handed out
         print(f"report: cannot write the audit row: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     charts = sum(1 for v in views if v.figure is not None)
-    print(f"wrote {args.out} ({len(data) / 1024:.0f} KB): {len(views)} sections, {charts} charts; "
-          f"data {t_data:.1f} s, total {time.perf_counter() - t0:.1f} s")
+    print(
+        f"wrote {args.out} ({len(data) / 1024:.0f} KB): {len(views)} sections, {charts} charts; "
+        f"data {t_data:.1f} s, total {time.perf_counter() - t0:.1f} s"
+    )
     for name, value in ctx.text.rows:
         print(f"  {name}: {value}")
     for v in views:

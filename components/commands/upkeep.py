@@ -20,14 +20,20 @@ def import_(argv: list[str]) -> int:
     from components.upkeep.text import metric_labels, preview_text, problem_text
     from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_apply, upkeep_partners
 
-    parser = OneLineParser(prog="python -m components.cli import",
-                           description="Import annual targets, or partners and agreements, from an XLSX file made "
-                                      "from the template of the Data upkeep page.")
+    parser = OneLineParser(
+        prog="python -m components.cli import",
+        description="Import annual targets, or partners and agreements, from an XLSX file made from the template of the Data upkeep page.",
+    )
     parser.add_argument("kind", choices=("targets", "partners"), help="what the file holds")
     parser.add_argument("file", help="an .xlsx file (the template of the Data upkeep page)")
     parser.add_argument("--dry-run", action="store_true", help="validate and preview only; write nothing")
-    parser.add_argument("--as", dest="as_user", default=None, metavar="EMAIL",
-                        help="act as this cockpit user (admin or analyst): their provinces bound the file")
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        default=None,
+        metavar="EMAIL",
+        help="act as this cockpit user (admin or analyst): their provinces bound the file",
+    )
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--database-url", default=None, help="default: as the app (DATABASE_URL, secrets.toml, embedded)")
     args = parser.parse_args(argv)
@@ -55,8 +61,9 @@ def import_(argv: list[str]) -> int:
                 if user is None or not user.enabled or not upkeep.may_change_data(user.role, user.email):
                     print(f"import: {visible(args.as_user)}: {t('upkeep.error.role', lang)}", file=sys.stderr)
                     return 2
-                uploader = upkeep.Uploader(user.email, user.role, access.allowed_provinces(user, region_of),
-                                           user.role in codes.NATIONAL_ROLES)
+                uploader = upkeep.Uploader(
+                    user.email, user.role, access.allowed_provinces(user, region_of), user.role in codes.NATIONAL_ROLES
+                )
             else:  # an operator with database access, like `report`: every province
                 uploader = upkeep.Uploader(access.cli_actor(), "operator", tuple(region_of), True)
             ref = upkeep.Reference.load(conn)
@@ -64,8 +71,7 @@ def import_(argv: list[str]) -> int:
             if args.kind == "targets":
                 rows, plan = upkeep.preview_targets(conn, data, uploader=uploader, metric_labels=metric_labels(), ref=ref)
             else:
-                rows, plan = upkeep_partners.preview_partners(conn, data, uploader=uploader, labels=partner_labels(),
-                                                              ref=ref)
+                rows, plan = upkeep_partners.preview_partners(conn, data, uploader=uploader, labels=partner_labels(), ref=ref)
         if not plan.ok:
             for p in plan.problems:
                 print(visible(problem_text(p, lang, args.kind)), file=sys.stderr)
@@ -79,8 +85,16 @@ def import_(argv: list[str]) -> int:
             print(t("upkeep.dry_run", lang))
             return 0
         with engine.begin() as conn:
-            upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor=uploader.actor, file_name=path.name,
-                                          sha256=upkeep.file_sha256(data), source="cli", uploader=uploader)
+            upload_id = upkeep_apply.apply_plan(
+                conn,
+                plan,
+                rows,
+                actor=uploader.actor,
+                file_name=path.name,
+                sha256=upkeep.file_sha256(data),
+                source="cli",
+                uploader=uploader,
+            )
         if upload_id is None:
             print(t("upkeep.nothing_to_do", lang))
         else:

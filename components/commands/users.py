@@ -44,13 +44,28 @@ def users(argv: list[str]) -> int:
     try:
         with config.make_engine(url).begin() as conn:
             if args.command == "add":
-                user = access.add_user(conn, email=args.email, role=args.role, actor=actor, name=args.name,
-                                       provinces=args.province or (), regions=args.region or ())
+                user = access.add_user(
+                    conn,
+                    email=args.email,
+                    role=args.role,
+                    actor=actor,
+                    name=args.name,
+                    provinces=args.province or (),
+                    regions=args.region or (),
+                )
                 print(f"added {user.email}: {user.describe()}")
             elif args.command == "set":
                 enabled = True if args.enable else False if args.disable else None
-                user = access.set_user(conn, email=args.email, actor=actor, role=args.role, name=args.name,
-                                       enabled=enabled, provinces=args.province, regions=args.region)
+                user = access.set_user(
+                    conn,
+                    email=args.email,
+                    actor=actor,
+                    role=args.role,
+                    name=args.name,
+                    enabled=enabled,
+                    provinces=args.province,
+                    regions=args.region,
+                )
                 print(f"changed {user.email}: {user.describe()}")
             elif args.command == "reset-identity":
                 user = access.reset_identity(conn, email=args.email, actor=actor)
@@ -67,7 +82,6 @@ def users(argv: list[str]) -> int:
         print(f"users: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:
-        print(f"users: cannot write {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",
-              file=sys.stderr)
+        print(f"users: cannot write {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     return 0

@@ -24,8 +24,7 @@ def rule_label(rule: str, lang: str) -> str:
     return t(f"alerts.rule.{rule}", lang)
 
 
-def _name(code: str | None, names: Mapping[str, tuple[str, str]] | None, lang: str,
-          fallback_zh: str = "", fallback_en: str = "") -> str:
+def _name(code: str | None, names: Mapping[str, tuple[str, str]] | None, lang: str, fallback_zh: str = "", fallback_en: str = "") -> str:
     """A place's name: from ``names`` (code -> (zh, en)), else the alert's own, else the code."""
     if code and names and code in names:
         zh, en = names[code]
@@ -43,7 +42,7 @@ def _float(alert: Alert, key: str) -> float:
 
 
 def _where(alert: Alert, lang: str, names: Mapping[str, tuple[str, str]] | None) -> str:
-    """"湖北省：" for an item of one province; "" for an item of the whole scope."""
+    """ "湖北省：" for an item of one province; "" for an item of the whole scope."""
     if alert.province_code is None:
         return ""
     return t("alerts.where", lang, place=_name(alert.province_code, names, lang))
@@ -60,17 +59,29 @@ def alert_text(alert: Alert, lang: str, *, names: Mapping[str, tuple[str, str]] 
         project = (p.get("name_zh") if lang == "zh" else p.get("name_en")) or p.get("code", "")
         ahead, overdue = p.get("ahead_of_plan") == "1", int(_float(alert, "overdue_milestones") or 0)
         key = "alerts.project.both" if ahead and overdue else "alerts.project.ahead" if ahead else "alerts.project.overdue"
-        return t(key, lang, project=project, place=", ".join(x for x in (city, province) if x) if lang == "en" else f"{province}{city}",
-                 paid=format_money(_float(alert, "disbursed_to_date_yuan"), lang),
-                 planned=format_money(_float(alert, "planned_to_date_yuan"), lang),
-                 n=format_number(overdue, lang))
+        return t(
+            key,
+            lang,
+            project=project,
+            place=", ".join(x for x in (city, province) if x) if lang == "en" else f"{province}{city}",
+            paid=format_money(_float(alert, "disbursed_to_date_yuan"), lang),
+            planned=format_money(_float(alert, "planned_to_date_yuan"), lang),
+            n=format_number(overdue, lang),
+        )
     if alert.rule == "conversion_drop":
-        return t("alerts.conversion", lang, where=_where(alert, lang, names),
-                 channel=label("channel", p.get("channel"), lang),
-                 from_stage=label("stage", p.get("from_stage"), lang), stage=label("stage", p.get("stage"), lang),
-                 rate=format_percent(_float(alert, "rate"), lang), last=format_percent(_float(alert, "rate_last_year"), lang),
-                 points=format_number(_float(alert, "drop_points"), lang, digits=1),
-                 reached=format_number(_float(alert, "reached"), lang), base=format_number(_float(alert, "base"), lang))
+        return t(
+            "alerts.conversion",
+            lang,
+            where=_where(alert, lang, names),
+            channel=label("channel", p.get("channel"), lang),
+            from_stage=label("stage", p.get("from_stage"), lang),
+            stage=label("stage", p.get("stage"), lang),
+            rate=format_percent(_float(alert, "rate"), lang),
+            last=format_percent(_float(alert, "rate_last_year"), lang),
+            points=format_number(_float(alert, "drop_points"), lang, digits=1),
+            reached=format_number(_float(alert, "reached"), lang),
+            base=format_number(_float(alert, "base"), lang),
+        )
     if alert.rule == "kpi_below_pace":
         metric = p.get("metric", "")
         money = metric in _MONEY_METRICS
@@ -78,11 +89,23 @@ def alert_text(alert: Alert, lang: str, *, names: Mapping[str, tuple[str, str]] 
         def fmt(key: str) -> str:
             return format_money(_float(alert, key), lang) if money else format_number(_float(alert, key), lang)
 
-        return t("alerts.kpi", lang, where=_where(alert, lang, names), metric=label("metric", metric, lang),
-                 projected=fmt("projected"), target=fmt("target"), pct=format_percent(_float(alert, "share"), lang, 0),
-                 low=format_percent(_float(alert, "low_share"), lang, 0),
-                 high=format_percent(_float(alert, "high_share"), lang, 0))
+        return t(
+            "alerts.kpi",
+            lang,
+            where=_where(alert, lang, names),
+            metric=label("metric", metric, lang),
+            projected=fmt("projected"),
+            target=fmt("target"),
+            pct=format_percent(_float(alert, "share"), lang, 0),
+            low=format_percent(_float(alert, "low_share"), lang, 0),
+            high=format_percent(_float(alert, "high_share"), lang, 0),
+        )
     if alert.rule == "city_without_partner":
-        return t("alerts.city", lang, city=_name(p.get("city_code"), names, lang, p.get("name_zh", ""), p.get("name_en", "")),
-                 province=_name(alert.province_code, names, lang), leads=format_number(_float(alert, "leads"), lang))
+        return t(
+            "alerts.city",
+            lang,
+            city=_name(p.get("city_code"), names, lang, p.get("name_zh", ""), p.get("name_en", "")),
+            province=_name(alert.province_code, names, lang),
+            leads=format_number(_float(alert, "leads"), lang),
+        )
     return t("alerts.unknown", lang, rule=alert.rule, key=alert.key)

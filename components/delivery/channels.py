@@ -114,12 +114,12 @@ FEISHU_MAX_BYTES = 28000  # a card may be about 30 KB in all; leave room for the
 # Codes the robots return with HTTP 200 that mean "later, not never".
 RETRYABLE_CODES = {"wecom": {-1, 45009}, "dingtalk": {-1, 130101}, "feishu": {11232}}
 _SECRET_NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
-_HOSTS = {"qyapi.weixin.qq.com": "wecom", "oapi.dingtalk.com": "dingtalk",
-          "open.feishu.cn": "feishu", "open.larksuite.com": "feishu"}
+_HOSTS = {"qyapi.weixin.qq.com": "wecom", "oapi.dingtalk.com": "dingtalk", "open.feishu.cn": "feishu", "open.larksuite.com": "feishu"}
 # Where a webhook may go unless [delivery] robot_hosts / COCKPIT_ROBOT_HOSTS says otherwise: the
 # vendors' own webhook hosts (WeCom, DingTalk, Feishu, Lark).
 DEFAULT_ROBOT_HOSTS: tuple[str, ...] = tuple(_HOSTS)
 _PROVINCE_CODE = re.compile(r"^[0-9]{6}$")
+
 
 class DeliveryError(Exception):
     """A digest could not be delivered on ``channel``; ``retryable`` says whether a later run may succeed.
@@ -165,8 +165,9 @@ class SmtpSettings:
         if not self.host or not self.sender:
             raise DeliveryError("email", "SMTP settings need host and sender ([smtp] or COCKPIT_SMTP_HOST / _SENDER)", retryable=False)
         if self.security not in SECURITY_MODES:
-            raise DeliveryError("email", f"SMTP security must be one of {', '.join(SECURITY_MODES)}, not {self.security!r}",
-                                retryable=False)
+            raise DeliveryError(
+                "email", f"SMTP security must be one of {', '.join(SECURITY_MODES)}, not {self.security!r}", retryable=False
+            )
         if self.password and not self.user:
             raise DeliveryError("email", "SMTP password given without user", retryable=False)
 
@@ -188,9 +189,16 @@ def smtp_settings(secrets: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSet
         raise DeliveryError("email", f"SMTP port / timeout_s is not a number ({exc})", retryable=False) from exc
     security = str(pick("security") or "starttls").strip().lower()
     default_port = {"starttls": 587, "ssl": 465, "plain": 25}.get(security, 587)
-    return SmtpSettings(host=str(pick("host") or ""), sender=str(pick("sender") or ""), port=port or default_port,
-                        security=security, user=pick("user") or None, password=pick("password") or None,
-                        timeout_s=timeout_s, ca_file=pick("ca_file") or None)
+    return SmtpSettings(
+        host=str(pick("host") or ""),
+        sender=str(pick("sender") or ""),
+        port=port or default_port,
+        security=security,
+        user=pick("user") or None,
+        password=pick("password") or None,
+        timeout_s=timeout_s,
+        ca_file=pick("ca_file") or None,
+    )
 
 
 def _env_name(name: str) -> str:
@@ -269,8 +277,9 @@ def resolve_robot(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, st
 
     url = field_of("url", required=True) or ""
     kind = field_of("kind", required=False) or _HOSTS.get(urllib.parse.urlsplit(url).hostname or "", "")
-    return RobotTarget(kind=kind.strip().lower(), url=url, secret=field_of("secret", required=False),
-                       audience=_audience(name, secrets=secrets, env=env))
+    return RobotTarget(
+        kind=kind.strip().lower(), url=url, secret=field_of("secret", required=False), audience=_audience(name, secrets=secrets, env=env)
+    )
 
 
 def _words(name: str, key: str, value: Any) -> tuple[str, ...]:
@@ -287,6 +296,7 @@ def _audience(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, str]) 
     """The audience keys of robot ``name`` (environment winning key by key); an unknown region or
     role, or a province that is not a 6-digit adcode, is refused by name: a typo must not widen
     or silently empty who may send there."""
+
     def raw(key: str) -> Any:
         try:
             return resolve_secret(f"{name}.{key}", secrets=secrets, env=env)
@@ -294,8 +304,11 @@ def _audience(name: str, *, secrets: Mapping[str, Any], env: Mapping[str, str]) 
             return None
 
     provinces, regions, roles = (_words(name, key, raw(key)) for key in ("provinces", "regions", "roles"))
-    for key, values, ok in (("provinces", provinces, _PROVINCE_CODE.match), ("regions", regions, codes.REGIONS.__contains__),
-                            ("roles", roles, codes.ROLES.__contains__)):
+    for key, values, ok in (
+        ("provinces", provinces, _PROVINCE_CODE.match),
+        ("regions", regions, codes.REGIONS.__contains__),
+        ("roles", roles, codes.ROLES.__contains__),
+    ):
         bad = [v for v in values if not ok(v)]
         if bad:
             raise DeliveryError("robot", f"{name}.{key}: unknown value {bad[0]!r}", retryable=False)
@@ -306,8 +319,11 @@ def configured_robots(secrets: Mapping[str, Any], env: Mapping[str, str]) -> lis
     """The robots a subscription may name: (``robot.<name>``, kind) from ``[robot.<name>]`` tables
     and ``COCKPIT_ROBOT_<NAME>_URL`` variables, sorted; a robot whose kind cannot be told is left out."""
     names = {f"robot.{k}" for k, v in (secrets.get("robot") or {}).items() if isinstance(v, Mapping)}
-    names |= {"robot." + k[len(ENV_PREFIX + "ROBOT_"):-len("_URL")].lower() for k in env
-              if k.startswith(ENV_PREFIX + "ROBOT_") and k.endswith("_URL") and len(k) > len(ENV_PREFIX + "ROBOT__URL")}
+    names |= {
+        "robot." + k[len(ENV_PREFIX + "ROBOT_") : -len("_URL")].lower()
+        for k in env
+        if k.startswith(ENV_PREFIX + "ROBOT_") and k.endswith("_URL") and len(k) > len(ENV_PREFIX + "ROBOT__URL")
+    }
     out = []
     for name in sorted(names):
         try:
@@ -365,22 +381,27 @@ def email_bodies(digest: Digest) -> tuple[str, str]:
     text += ["", f"{digest.link_label}{digest.colon}{digest.link}"] + ([digest.footer] if digest.footer else [])
 
     e = untrusted.html
+
     def row(label: str, value: str) -> str:  # "2,109 · 预计全年 2,484 · …": the figure bold, its note in grey beside it
         figure, _, note = value.partition(" · ")
-        return (f'<tr><th align="left" style="padding:2px 12px 2px 0;font-weight:normal">{e(label)}</th>'
-                f'<td align="right" style="padding:2px 12px 2px 0"><b>{e(figure)}</b></td>'
-                f'<td align="left" style="padding:2px 0;color:#6b7280">{e(note)}</td></tr>')
+        return (
+            f'<tr><th align="left" style="padding:2px 12px 2px 0;font-weight:normal">{e(label)}</th>'
+            f'<td align="right" style="padding:2px 12px 2px 0"><b>{e(figure)}</b></td>'
+            f'<td align="left" style="padding:2px 0;color:#6b7280">{e(note)}</td></tr>'
+        )
 
     rows = "".join(row(label, value) for label, value in digest.figures)
     items = "".join(f"<li>{e(a)}</li>" for a in alerts)
-    page = (f'<!DOCTYPE html><html lang="{e(digest.lang)}"><head><meta charset="utf-8"><title>{e(digest.title)}</title></head>'
-            f'<body style="font-family:sans-serif;color:#1f2937">'
-            f"<h2>{e(digest.title)}</h2><p>{e(digest.scope_line)}</p>"
-            f"<h3>{e(digest.figures_heading)}</h3><table>{rows}</table>"
-            f"<h3>{e(digest.alerts_heading)}</h3><ul>{items}</ul>"
-            f'<p><a href="{html.escape(digest.link, quote=True)}">{e(digest.link_label)}</a></p>'
-            + (f'<p style="color:#6b7280;font-size:12px">{e(digest.footer)}</p>' if digest.footer else "")
-            + "</body></html>")
+    page = (
+        f'<!DOCTYPE html><html lang="{e(digest.lang)}"><head><meta charset="utf-8"><title>{e(digest.title)}</title></head>'
+        f'<body style="font-family:sans-serif;color:#1f2937">'
+        f"<h2>{e(digest.title)}</h2><p>{e(digest.scope_line)}</p>"
+        f"<h3>{e(digest.figures_heading)}</h3><table>{rows}</table>"
+        f"<h3>{e(digest.alerts_heading)}</h3><ul>{items}</ul>"
+        f'<p><a href="{html.escape(digest.link, quote=True)}">{e(digest.link_label)}</a></p>'
+        + (f'<p style="color:#6b7280;font-size:12px">{e(digest.footer)}</p>' if digest.footer else "")
+        + "</body></html>"
+    )
     return "\n".join(text) + "\n", page
 
 
@@ -433,8 +454,17 @@ class Attachment:
     mime_type: str = "application/pdf"
 
 
-def build_email(*, sender: str, to: Sequence[str], subject: str, text: str, html_body: str,
-                attachments: Sequence[Attachment] = (), date: str | None = None, message_id: str | None = None) -> EmailMessage:
+def build_email(
+    *,
+    sender: str,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html_body: str,
+    attachments: Sequence[Attachment] = (),
+    date: str | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
     """A multipart/mixed message: text + HTML alternatives, then the attachments.
 
     Subject and display names are RFC 2047 encoded, bodies UTF-8 in base64 (7-bit safe for any
@@ -459,12 +489,20 @@ def build_email(*, sender: str, to: Sequence[str], subject: str, text: str, html
     return msg
 
 
-def digest_email(digest: Digest, *, sender: str, to: Sequence[str], attachments: Sequence[Attachment] = (),
-                 date: str | None = None, message_id: str | None = None) -> EmailMessage:
+def digest_email(
+    digest: Digest,
+    *,
+    sender: str,
+    to: Sequence[str],
+    attachments: Sequence[Attachment] = (),
+    date: str | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
     """The e-mail for a digest: its title as the subject, :func:`email_bodies` as the body, the pack attached."""
     text, page = email_bodies(digest)
-    return build_email(sender=sender, to=to, subject=digest.title, text=text, html_body=page,
-                       attachments=attachments, date=date, message_id=message_id)
+    return build_email(
+        sender=sender, to=to, subject=digest.title, text=text, html_body=page, attachments=attachments, date=date, message_id=message_id
+    )
 
 
 def _smtp_retryable(code: int) -> bool:
@@ -507,8 +545,9 @@ def send_email(message: EmailMessage, *, settings: SmtpSettings) -> None:
     except (TimeoutError, socket.timeout) as exc:
         raise DeliveryError("email", f"timed out after {settings.timeout_s:g} s", retryable=True) from exc
     except (OSError, smtplib.SMTPException) as exc:  # refused, reset, DNS, other TLS trouble
-        raise DeliveryError("email", f"cannot reach {settings.host}:{settings.port} ({exc.__class__.__name__}: {exc})",
-                            retryable=True) from exc
+        raise DeliveryError(
+            "email", f"cannot reach {settings.host}:{settings.port} ({exc.__class__.__name__}: {exc})", retryable=True
+        ) from exc
     if refused:
         # Some recipients have the mail: a retry would send it to them twice, so this is final.
         detail = ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in refused.items())
@@ -553,8 +592,12 @@ def feishu_payload(digest: Digest, *, secret: str | None = None, timestamp_s: in
         "header": {"title": {"tag": "plain_text", "content": digest.title}, "template": "blue"},
         "elements": [
             {"tag": "div", "text": {"tag": "lark_md", "content": robot_markdown(digest, "feishu")}},
-            {"tag": "action", "actions": [{"tag": "button", "text": {"tag": "plain_text", "content": digest.link_label},
-                                           "url": digest.link, "type": "primary"}]},
+            {
+                "tag": "action",
+                "actions": [
+                    {"tag": "button", "text": {"tag": "plain_text", "content": digest.link_label}, "url": digest.link, "type": "primary"}
+                ],
+            },
         ],
     }
     body: dict[str, Any] = {"msg_type": "interactive", "card": card}
@@ -631,10 +674,15 @@ def _not_public(address: str) -> str | None:
         else:  # 6to4 and Teredo carry an IPv4 address too: both must be public
             candidates += [a for a in (ip.sixtofour, (ip.teredo or (None, None))[1]) if a is not None]
     for candidate in candidates:
-        for why, hit in (("unspecified", candidate.is_unspecified), ("loopback", candidate.is_loopback),
-                         ("link-local", candidate.is_link_local), ("multicast", candidate.is_multicast),
-                         ("private", candidate.is_private), ("reserved", candidate.is_reserved),
-                         ("non-public", not candidate.is_global)):  # e.g. 100.64/10, where cloud metadata lives
+        for why, hit in (
+            ("unspecified", candidate.is_unspecified),
+            ("loopback", candidate.is_loopback),
+            ("link-local", candidate.is_link_local),
+            ("multicast", candidate.is_multicast),
+            ("private", candidate.is_private),
+            ("reserved", candidate.is_reserved),
+            ("non-public", not candidate.is_global),
+        ):  # e.g. 100.64/10, where cloud metadata lives
             if hit:
                 return why
     return None
@@ -655,15 +703,18 @@ def check_egress(channel: str, url: str, policy: EgressPolicy) -> list[str] | No
         raise DeliveryError(channel, "refused: the robot URL cannot be parsed", retryable=False) from None
     scheme = parts.scheme.lower()
     if scheme != "https" and not (scheme == "http" and policy.allow_http):
-        raise DeliveryError(channel, f"refused: the robot URL must be https, not {scheme or 'no scheme'} "
-                                     "([delivery] allow_http)", retryable=False)
+        raise DeliveryError(
+            channel, f"refused: the robot URL must be https, not {scheme or 'no scheme'} ([delivery] allow_http)", retryable=False
+        )
     if "@" in parts.netloc or any(c in parts.netloc for c in "\\ \t\r\n"):
-        raise DeliveryError(channel, "refused: the robot URL's host part holds a user, a password or odd characters",
-                            retryable=False)
+        raise DeliveryError(channel, "refused: the robot URL's host part holds a user, a password or odd characters", retryable=False)
     host = _host_key(parts.hostname or "")
     if not host or host not in {_host_key(h) for h in policy.hosts}:
-        raise DeliveryError(channel, f"refused: {host or 'no host'} is not an allowed robot host "
-                                     "([delivery] robot_hosts or COCKPIT_ROBOT_HOSTS)", retryable=False)
+        raise DeliveryError(
+            channel,
+            f"refused: {host or 'no host'} is not an allowed robot host ([delivery] robot_hosts or COCKPIT_ROBOT_HOSTS)",
+            retryable=False,
+        )
     try:
         ipaddress.ip_address(host)
         literal = True
@@ -683,8 +734,9 @@ def check_egress(channel: str, url: str, policy: EgressPolicy) -> list[str] | No
         for address in addresses:  # every address: any of them might be the one a later lookup gives
             why = _not_public(address)
             if why:
-                raise DeliveryError(channel, f"refused: {host} is a {why} address ({address}); "
-                                             "[delivery] allow_private to allow it", retryable=False)
+                raise DeliveryError(
+                    channel, f"refused: {host} is a {why} address ({address}); [delivery] allow_private to allow it", retryable=False
+                )
     return addresses
 
 
@@ -699,6 +751,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def _pinned(connection_class: type, addresses: Sequence[str]) -> Callable[..., http.client.HTTPConnection]:
     """A connection factory for urllib that connects to the checked ``addresses`` (in turn) instead
     of resolving the host again; TLS still verifies the certificate for the host name."""
+
     def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
         conn = connection_class(host, **kwargs)
 
@@ -713,6 +766,7 @@ def _pinned(connection_class: type, addresses: Sequence[str]) -> Callable[..., h
 
         conn._create_connection = connect  # http.client's hook for opening the socket
         return conn
+
     return make
 
 
@@ -737,23 +791,26 @@ class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
 def _opener(addresses: Sequence[str] | None) -> urllib.request.OpenerDirector:
     if addresses is None:  # through the environment's proxy
         return urllib.request.build_opener(_NoRedirect())
-    return urllib.request.build_opener(_NoRedirect(), urllib.request.ProxyHandler({}), _PinnedHTTPHandler(addresses),
-                                       _PinnedHTTPSHandler(addresses))
+    return urllib.request.build_opener(
+        _NoRedirect(), urllib.request.ProxyHandler({}), _PinnedHTTPHandler(addresses), _PinnedHTTPSHandler(addresses)
+    )
 
 
 def _post_json(channel: str, url: str, body: dict[str, Any], timeout_s: float, policy: EgressPolicy) -> dict[str, Any]:
     addresses = check_egress(channel, url, policy)
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "cockpit-digest"})
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "cockpit-digest"}
+    )
     try:
         with _opener(addresses).open(request, timeout=timeout_s) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
         exc.close()
         if 300 <= exc.code < 400:
-            raise DeliveryError(channel, f"refused: the robot answered HTTP {exc.code}, a redirect (never followed)",
-                                retryable=False) from None
+            raise DeliveryError(
+                channel, f"refused: the robot answered HTTP {exc.code}, a redirect (never followed)", retryable=False
+            ) from None
         retryable = exc.code >= 500 or exc.code in (408, 429)
         raise DeliveryError(channel, f"HTTP {exc.code}", retryable=retryable) from None
     except urllib.error.URLError as exc:
@@ -777,8 +834,14 @@ def _post_json(channel: str, url: str, body: dict[str, Any], timeout_s: float, p
     return reply
 
 
-def send_robot(target: RobotTarget, digest: Digest, *, timeout_s: float = ROBOT_TIMEOUT_S, now: Callable[[], float] = time.time,
-               policy: EgressPolicy | None = None) -> None:
+def send_robot(
+    target: RobotTarget,
+    digest: Digest,
+    *,
+    timeout_s: float = ROBOT_TIMEOUT_S,
+    now: Callable[[], float] = time.time,
+    policy: EgressPolicy | None = None,
+) -> None:
     """Post ``digest`` to one group robot, within ``policy`` (default: https to the vendors' hosts
     at public addresses); returns when the robot says ok, raises :class:`DeliveryError` otherwise."""
     url, body = robot_request(target, digest, now=now)

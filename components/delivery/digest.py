@@ -56,7 +56,13 @@ def build(ctx: Context, kpis: View, alerts: Sequence[Alert], *, url: str, schedu
     return Digest(
         title=t("digest.title", lang, schedule=t(f"digest.schedule.{schedule}", lang)),
         scope_line=f"{ctx.text.line} · {t('app.data_as_of', lang, date=format_date(ctx.as_of, lang))}",
-        figures=figures(kpis, lang), alerts=lines, link=url,
-        figures_heading=t("digest.figures", lang), alerts_heading=t("digest.alerts", lang),
-        link_label=t("digest.open", lang), no_alerts=t("digest.no_alerts", lang),
-        footer=t("digest.footer", lang), lang=lang)
+        figures=figures(kpis, lang),
+        alerts=lines,
+        link=url,
+        figures_heading=t("digest.figures", lang),
+        alerts_heading=t("digest.alerts", lang),
+        link_label=t("digest.open", lang),
+        no_alerts=t("digest.no_alerts", lang),
+        footer=t("digest.footer", lang),
+        lang=lang,
+    )

@@ -131,9 +131,7 @@ class _Renderer:
         self.browser_path = browser_path
         self._kaleido: kaleido.Kaleido | None = None
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="export-kaleido", daemon=True
-        )
+        self._thread = threading.Thread(target=self._loop.run_forever, name="export-kaleido", daemon=True)
         self._thread.start()
 
     def _run(self, coro: Any, timeout: float) -> Any:
@@ -149,9 +147,7 @@ class _Renderer:
 
         async def _open() -> kaleido.Kaleido:
             # mathjax=False: the default page loads MathJax from a CDN, which stalls offline.
-            browser = kaleido.Kaleido(
-                path=self.browser_path, n=EXPORT_TABS, timeout=_RENDER_TIMEOUT_S, mathjax=False
-            )
+            browser = kaleido.Kaleido(path=self.browser_path, n=EXPORT_TABS, timeout=_RENDER_TIMEOUT_S, mathjax=False)
             try:
                 await browser.open()
             except BaseException:
@@ -181,14 +177,11 @@ class _Renderer:
         try:
             return self._run(self._kaleido.calc_fig(fig, opts=opts), _RENDER_TIMEOUT_S + 5)
         except TimeoutError:
-            raise ExportError(
-                f"Rendering the chart took longer than {_RENDER_TIMEOUT_S:.0f} s and was stopped."
-            ) from None
+            raise ExportError(f"Rendering the chart took longer than {_RENDER_TIMEOUT_S:.0f} s and was stopped.") from None
         except Exception as exc:  # noqa: BLE001 - translate kaleido/choreographer errors
             _log.warning("kaleido failed to render a figure: %r", exc)
             raise ExportError(
-                f"The chart could not be rendered as {opts['format'].upper()} "
-                f"({type(exc).__name__}: {str(exc)[:200]})."
+                f"The chart could not be rendered as {opts['format'].upper()} ({type(exc).__name__}: {str(exc)[:200]})."
             ) from None
 
     def close(self) -> None:

@@ -148,8 +148,9 @@ def _plan(sections: Sequence[Slide], appendix_tables: Sequence[tuple[str, pd.Dat
     for name, frame in appendix_tables:
         for start in range(0, max(len(frame), 1), ROWS_PER_SLIDE):
             slides.append(
-                _Planned("appendix", table_title=name, table=frame.iloc[start : start + ROWS_PER_SLIDE],
-                       first_row=start, total_rows=len(frame))
+                _Planned(
+                    "appendix", table_title=name, table=frame.iloc[start : start + ROWS_PER_SLIDE], first_row=start, total_rows=len(frame)
+                )
             )
     return slides
 
@@ -268,22 +269,23 @@ def _has_wide(text: str) -> bool:
     return any(display_width(ch) == 2 for ch in text)
 
 
-def _plain(meta: PackMeta, sections: Sequence[Slide],
-           appendix_tables: Sequence[tuple[str, pd.DataFrame]]) -> tuple[PackMeta, list[Slide], list[tuple[str, pd.DataFrame]]]:
+def _plain(
+    meta: PackMeta, sections: Sequence[Slide], appendix_tables: Sequence[tuple[str, pd.DataFrame]]
+) -> tuple[PackMeta, list[Slide], list[tuple[str, pd.DataFrame]]]:
     """Copies of what a builder draws with every text cleaned (figures stay: their labels are
     escaped by the chart builders, and kaleido draws them as the page does)."""
+
     def table(frame: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if frame is None else clean_frame(frame)
 
-    meta = replace(meta, **{f: clean(getattr(meta, f)) for f in ("title", "subtitle", "scope_text", "period_text",
-                                                                 "data_as_of", "footer")})
-    sections = [replace(s, title=clean(s.title), takeaway=clean(s.takeaway), table=table(s.table), notes=clean(s.notes))
-                for s in sections]
+    meta = replace(meta, **{f: clean(getattr(meta, f)) for f in ("title", "subtitle", "scope_text", "period_text", "data_as_of", "footer")})
+    sections = [replace(s, title=clean(s.title), takeaway=clean(s.takeaway), table=table(s.table), notes=clean(s.notes)) for s in sections]
     return meta, sections, [(clean(name), clean_frame(frame)) for name, frame in appendix_tables]
 
 
-def _prepare(meta: PackMeta, sections: Sequence[Slide], appendix_tables, keep_figure_titles: bool,
-             charts: Sequence[bytes | None] | None) -> tuple[dict[str, str], dict[int, bytes | None], list[_Planned]]:
+def _prepare(
+    meta: PackMeta, sections: Sequence[Slide], appendix_tables, keep_figure_titles: bool, charts: Sequence[bytes | None] | None
+) -> tuple[dict[str, str], dict[int, bytes | None], list[_Planned]]:
     """What both builders start from: the slide words, each section's chart PNG, the slide plan."""
     labels = _labels(normalize_lang(meta.lang))
     if charts is None:
@@ -327,8 +329,9 @@ def build_pptx(
             statement_only = s.figure is None and s.table is None
             _pptx_heading(slide, s.title, "" if statement_only else s.takeaway, labels)
             if statement_only:  # a message slide: the takeaway is the content
-                _pptx_text(slide, (_MARGIN + 0.22, _BODY_TOP, _CONTENT_W - 0.44, 3.0), s.takeaway, 28, _TEXT,
-                           labels, anchor=MSO_ANCHOR.MIDDLE)
+                _pptx_text(
+                    slide, (_MARGIN + 0.22, _BODY_TOP, _CONTENT_W - 0.44, 3.0), s.takeaway, 28, _TEXT, labels, anchor=MSO_ANCHOR.MIDDLE
+                )
             if s.figure is not None:
                 x, y, w, h = _chart_box(s)
                 png = chart_of[id(s)]
@@ -346,11 +349,9 @@ def build_pptx(
                 slide.notes_slide.notes_text_frame.text = s.notes
         else:
             assert item.table is not None  # every appendix slide holds its rows
-            rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table),
-                                         total=item.total_rows)
+            rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table), total=item.total_rows)
             _pptx_heading(slide, f"{labels['appendix']}{labels['sep']}{item.table_title}", rows, labels)
-            _pptx_table(slide, item.table, (_MARGIN, _APPENDIX_TOP, _CONTENT_W, _BODY_BOTTOM - _APPENDIX_TOP), labels,
-                        lang)
+            _pptx_table(slide, item.table, (_MARGIN, _APPENDIX_TOP, _CONTENT_W, _BODY_BOTTOM - _APPENDIX_TOP), labels, lang)
         _pptx_footer(slide, meta, labels, number, len(plan))
 
     buffer = io.BytesIO()
@@ -362,8 +363,7 @@ def _pptx_title_slide(slide, meta: PackMeta, labels: dict[str, str]) -> None:
     _pptx_rect(slide, (0, 0, _SLIDE_W, 0.18), _NAVY)
     _pptx_rect(slide, (0.9, 2.05, 0.12, 1.75), _ACCENT)
     size = _fit_size(meta.title, 11.2, 40, 24)
-    _pptx_text(slide, (1.2, 1.9, 11.2, 1.1), meta.title, size, _NAVY, labels, bold=True, anchor=MSO_ANCHOR.BOTTOM,
-               title=True)
+    _pptx_text(slide, (1.2, 1.9, 11.2, 1.1), meta.title, size, _NAVY, labels, bold=True, anchor=MSO_ANCHOR.BOTTOM, title=True)
     _pptx_text(slide, (1.2, 3.0, 11.2, 0.8), meta.subtitle, 22, _TEXT, labels)
     sep = labels["sep"]
     lines = [
@@ -388,8 +388,15 @@ def _pptx_footer(slide, meta: PackMeta, labels: dict[str, str], page: int, pages
     left = _footer_left(meta, labels, lambda t: _estimate_width_in(t, _FOOTER_PT) <= left_w - 0.1)
     _pptx_rect(slide, (_MARGIN, _FOOTER_RULE_Y, _CONTENT_W, 0.01), _RULE)
     _pptx_text(slide, (_MARGIN, _FOOTER_BOX_Y, left_w, _FOOTER_BOX_H), left, _FOOTER_PT, _MUTED, labels)
-    _pptx_text(slide, (_MARGIN + left_w, _FOOTER_BOX_Y, right_w, _FOOTER_BOX_H), _footer_right(meta, page, pages),
-               _FOOTER_PT, _MUTED, labels, align=PP_ALIGN.RIGHT)
+    _pptx_text(
+        slide,
+        (_MARGIN + left_w, _FOOTER_BOX_Y, right_w, _FOOTER_BOX_H),
+        _footer_right(meta, page, pages),
+        _FOOTER_PT,
+        _MUTED,
+        labels,
+        align=PP_ALIGN.RIGHT,
+    )
 
 
 def _pptx_rect(slide, box, color: str) -> None:
@@ -401,8 +408,19 @@ def _pptx_rect(slide, box, color: str) -> None:
     shape.shadow.inherit = False
 
 
-def _pptx_text(slide, box, text: str | list[str], size: float, color: str, labels: dict[str, str], *,
-               bold: bool = False, align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, title: bool = False) -> None:
+def _pptx_text(
+    slide,
+    box,
+    text: str | list[str],
+    size: float,
+    color: str,
+    labels: dict[str, str],
+    *,
+    bold: bool = False,
+    align=PP_ALIGN.LEFT,
+    anchor=MSO_ANCHOR.TOP,
+    title: bool = False,
+) -> None:
     """A text box at ``box`` (inches); with ``title``, the slide's title placeholder moved there."""
     x, y, w, h = box
     if title:
@@ -474,8 +492,7 @@ def _pptx_table(slide, frame: pd.DataFrame, box, labels: dict[str, str], lang: s
             cell.fill.fore_color.rgb = RGBColor.from_string(_NAVY if r == 0 else (_BAND if r % 2 == 0 else _WHITE))
             paragraph = cell.text_frame.paragraphs[0]
             paragraph.alignment = PP_ALIGN.RIGHT if numeric[c] else PP_ALIGN.LEFT
-            _style_run(paragraph.add_run(), value, size=size, color=_WHITE if r == 0 else _TEXT,
-                       bold=r == 0, labels=labels)
+            _style_run(paragraph.add_run(), value, size=size, color=_WHITE if r == 0 else _TEXT, bold=r == 0, labels=labels)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,8 +539,14 @@ def build_pdf(
             if statement_only:  # a message slide: the takeaway is the content
                 pdf.set_font("cjk", "", 28)
                 # fpdf2 types the result as a union of every output= shape; LINES gives the list of lines
-                lines = len(cast("list[str]", pdf.multi_cell(_CONTENT_W - 0.44, 28 / 72 * 1.4, s.takeaway, dry_run=True,
-                                                             output="LINES", wrapmode=_wrapmode(s.takeaway))))
+                lines = len(
+                    cast(
+                        "list[str]",
+                        pdf.multi_cell(
+                            _CONTENT_W - 0.44, 28 / 72 * 1.4, s.takeaway, dry_run=True, output="LINES", wrapmode=_wrapmode(s.takeaway)
+                        ),
+                    )
+                )
                 top = _BODY_TOP + max(0.0, (3.0 - lines * 28 / 72 * 1.4) / 2)
                 _pdf_text(pdf, (_MARGIN + 0.22, top, _CONTENT_W - 0.44, 3.0), s.takeaway, 28, _TEXT, wrap=True)
             if s.figure is not None:
@@ -540,8 +563,7 @@ def build_pdf(
                     _pdf_text(pdf, (x, y + h - note_h, w, note_h), note, 10, _MUTED)
         else:
             assert item.table is not None  # every appendix slide holds its rows
-            rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table),
-                                         total=item.total_rows)
+            rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table), total=item.total_rows)
             _pdf_heading(pdf, f"{labels['appendix']}{labels['sep']}{item.table_title}", rows)
             _pdf_table(pdf, item.table, (_MARGIN, _APPENDIX_TOP, _CONTENT_W, _BODY_BOTTOM - _APPENDIX_TOP), lang)
         _pdf_footer(pdf, meta, labels, number, len(plan))
@@ -583,8 +605,7 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
 
 
-def _pdf_text(pdf: FPDF, box, text: str, size: float, color: str, *, bold: bool = False,
-              align: str = "L", wrap: bool = False) -> None:
+def _pdf_text(pdf: FPDF, box, text: str, size: float, color: str, *, bold: bool = False, align: str = "L", wrap: bool = False) -> None:
     x, y, w, h = box
     pdf.set_font("cjk", "B" if bold else "", size)
     pdf.set_text_color(*_rgb(color))
@@ -619,8 +640,11 @@ def _pdf_title_page(pdf: FPDF, meta: PackMeta, labels: dict[str, str]) -> None:
     _pdf_text(pdf, (1.2, 3.05, 11.2, 0.6), meta.subtitle, 22, _TEXT)
     sep = labels["sep"]
     for i, line in enumerate(
-        (f"{labels['scope']}{sep}{meta.scope_text}", f"{labels['period']}{sep}{meta.period_text}",
-         f"{labels['as_of']}{sep}{meta.data_as_of}")
+        (
+            f"{labels['scope']}{sep}{meta.scope_text}",
+            f"{labels['period']}{sep}{meta.period_text}",
+            f"{labels['as_of']}{sep}{meta.data_as_of}",
+        )
     ):
         _pdf_text(pdf, (1.2, 4.4 + i * 0.36, 11.2, 0.36), line, 16, _MUTED)
 
@@ -644,8 +668,9 @@ def _pdf_footer(pdf: FPDF, meta: PackMeta, labels: dict[str, str], page: int, pa
     left = _footer_left(meta, labels, lambda t: pdf.get_string_width(t) <= left_w - 0.05)
     _pdf_rect(pdf, (_MARGIN, _FOOTER_RULE_Y, _CONTENT_W, 0.01), _RULE)
     _pdf_text(pdf, (_MARGIN, _FOOTER_BOX_Y, left_w, _FOOTER_BOX_H), left, _FOOTER_PT, _MUTED)
-    _pdf_text(pdf, (_MARGIN + left_w, _FOOTER_BOX_Y, right_w, _FOOTER_BOX_H), _footer_right(meta, page, pages),
-              _FOOTER_PT, _MUTED, align="R")
+    _pdf_text(
+        pdf, (_MARGIN + left_w, _FOOTER_BOX_Y, right_w, _FOOTER_BOX_H), _footer_right(meta, page, pages), _FOOTER_PT, _MUTED, align="R"
+    )
 
 
 def _pdf_table(pdf: FPDF, frame: pd.DataFrame, box, lang: str) -> None:

@@ -40,8 +40,23 @@ _PERCENT_HINTS_ZH = ("率", "占比", "比例", "比重", "百分比", "同比",
 _PERCENT_HINTS_EN = frozenset({"pct", "percent", "percentage", "rate", "ratio", "share"})
 _MONEY_HINTS_ZH = ("金额", "投入", "投资", "资金", "经费", "收入", "营收", "费用", "成本", "预算", "元")
 _MONEY_HINTS_EN = frozenset(
-    {"amount", "money", "investment", "invest", "cost", "budget", "revenue", "income",
-     "funding", "fee", "fees", "price", "yuan", "cny", "rmb"}
+    {
+        "amount",
+        "money",
+        "investment",
+        "invest",
+        "cost",
+        "budget",
+        "revenue",
+        "income",
+        "funding",
+        "fee",
+        "fees",
+        "price",
+        "yuan",
+        "cny",
+        "rmb",
+    }
 )
 
 _HEADER_FILL = "#1F3864"
@@ -133,8 +148,7 @@ def to_xlsx_bytes(
     ) as writer:
         book = writer.book
         header_fmt = book.add_format(
-            {"bold": True, "font_color": _HEADER_FONT, "bg_color": _HEADER_FILL, "border": 1,
-             "text_wrap": True, "valign": "vcenter"}
+            {"bold": True, "font_color": _HEADER_FONT, "bg_color": _HEADER_FILL, "border": 1, "text_wrap": True, "valign": "vcenter"}
         )
         cached_formats: dict[str, object] = {}
 
@@ -161,8 +175,15 @@ def to_xlsx_bytes(
             if len(frame.columns):
                 sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
 
-        _write_filters_sheet(writer, _unique_sheet_name(labels["sheet"], used_names), labels,
-                             filters=filters, data_as_of=data_as_of, title=title, header_fmt=header_fmt)
+        _write_filters_sheet(
+            writer,
+            _unique_sheet_name(labels["sheet"], used_names),
+            labels,
+            filters=filters,
+            data_as_of=data_as_of,
+            title=title,
+            header_fmt=header_fmt,
+        )
     return buffer.getvalue()
 
 

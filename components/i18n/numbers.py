@@ -147,9 +147,7 @@ def _auto_unit(magnitude: Decimal, lang: str) -> _MoneyUnit:
     return units[i]
 
 
-def _money_text(
-    amount: Decimal, lang: str, unit: str | None, decimals: int | None, with_unit: bool, explicit_plus: bool
-) -> str:
+def _money_text(amount: Decimal, lang: str, unit: str | None, decimals: int | None, with_unit: bool, explicit_plus: bool) -> str:
     magnitude = abs(amount)
     u = _resolve_unit(unit, lang) if unit is not None else _auto_unit(magnitude, lang)
     scaled = magnitude / u.divisor

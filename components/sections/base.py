@@ -133,8 +133,17 @@ class Section(ABC, Generic[F, P]):
         title = self.title(c)
         if self.is_empty(p):
             return View(self.key, title, self.empty_text(c), True, prepared=p, page=self.page)
-        return View(self.key, title, self.takeaway(p, c), False, figure=self.figure(p, c, title),
-                    table=self.table(p, c), data=self.data(p, c), prepared=p, page=self.page)
+        return View(
+            self.key,
+            title,
+            self.takeaway(p, c),
+            False,
+            figure=self.figure(p, c, title),
+            table=self.table(p, c),
+            data=self.data(p, c),
+            prepared=p,
+            page=self.page,
+        )
 
     def view(self, db: Reader, c: Context) -> View:
         """Read, shape and draw this section for ``c``."""

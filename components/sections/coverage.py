@@ -43,8 +43,14 @@ def _metric_name(metric: str, lang: str) -> str:
 def partners_takeaway(provinces: pd.DataFrame, c: Context) -> str:
     """How many provinces have partners, and which has the most."""
     top = provinces.sort_values("partners", ascending=False, kind="stable").iloc[0]
-    return t("brief.map_takeaway", c.lang, covered=int((provinces["partners"] > 0).sum()), total=len(provinces),
-             name=c.name(top["province_code"]), n=format_number(top["partners"], c.lang))
+    return t(
+        "brief.map_takeaway",
+        c.lang,
+        covered=int((provinces["partners"] > 0).sum()),
+        total=len(provinces),
+        name=c.name(top["province_code"]),
+        n=format_number(top["partners"], c.lang),
+    )
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,13 @@ class CoverageMap(Section[MapFrames, MapFrames]):
         return partners_takeaway(p.provinces, c)
 
     def figure(self, p: MapFrames, c: Context, title: str) -> go.Figure:
-        return coverage_static_figure(p.provinces, metric=self.metric, lang=c.lang, title=title,
-                                      caption=t("app.data_as_of", c.lang, date=format_date(c.as_of, c.lang)))
+        return coverage_static_figure(
+            p.provinces,
+            metric=self.metric,
+            lang=c.lang,
+            title=title,
+            caption=t("app.data_as_of", c.lang, date=format_date(c.as_of, c.lang)),
+        )
 
     @property
     def metric(self) -> Metric:
@@ -127,19 +138,30 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         if self.option == "partners":  # how concentrated (the map's takeaway already says where most are)
             top = p["partners"].sort_values(ascending=False).head(5).sum()
-            return t("sections.partners_bar_takeaway", c.lang, n=min(5, len(p)),
-                     share=format_percent(top / p["partners"].sum(), c.lang), none=int((p["partners"] == 0).sum()))
+            return t(
+                "sections.partners_bar_takeaway",
+                c.lang,
+                n=min(5, len(p)),
+                share=format_percent(top / p["partners"].sum(), c.lang),
+                none=int((p["partners"] == 0).sum()),
+            )
         d = p.dropna(subset=["per_10k_leads"])
         if len(d) < 3:  # a comparison needs several provinces; say the figure instead
             total = d["partners"].sum() / d["leads"].sum() * 10_000
             return t("brief.per_lead_single", c.lang, scope=c.text.scope, v=format_number(total, c.lang, digits=1))
         low = d[d["leads"] >= d["leads"].median()].sort_values("per_10k_leads", kind="stable").iloc[0]
-        return t(self.takeaway_key, c.lang, name=c.name(low["province_code"]), leads=format_number(low["leads"], c.lang),
-                 v=format_number(low["per_10k_leads"], c.lang, digits=1))
+        return t(
+            self.takeaway_key,
+            c.lang,
+            name=c.name(low["province_code"]),
+            leads=format_number(low["leads"], c.lang),
+            v=format_number(low["per_10k_leads"], c.lang, digits=1),
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
-        return plot_province_bars(p, metric=self.metric, title=title, lang=c.lang,
-                                  colors=province_colors(p, metric=self.metric, lang=c.lang))
+        return plot_province_bars(
+            p, metric=self.metric, title=title, lang=c.lang, colors=province_colors(p, metric=self.metric, lang=c.lang)
+        )
 
     def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p[["province_code", "name_zh", "name_en", "partners", "leads", "per_10k_leads"]]
@@ -171,8 +193,7 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
     empty_key = "sections.new_partners_empty"
 
     def load(self, db: Reader, c: Context) -> NewPartnerFrames:
-        return NewPartnerFrames(db.get_new_partners_by_end(scope=c.scope),
-                                db.get_new_partners_by_end(scope=c.scope.year_earlier()))
+        return NewPartnerFrames(db.get_new_partners_by_end(scope=c.scope), db.get_new_partners_by_end(scope=c.scope.year_earlier()))
 
     def prepare(self, frames: NewPartnerFrames, c: Context) -> NewPartnerCounts:
         now = frames.now
@@ -184,9 +205,15 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
 
     def takeaway(self, p: NewPartnerCounts, c: Context) -> str:
         lang = c.lang
-        return t(self.takeaway_key, lang, n=format_number(p.total, lang),
-                 delta=format_delta(p.total - p.before, lang) if p.before else "—",
-                 s=format_number(p.by_end["S"], lang), b=format_number(p.by_end["B"], lang), g=format_number(p.by_end["G"], lang))
+        return t(
+            self.takeaway_key,
+            lang,
+            n=format_number(p.total, lang),
+            delta=format_delta(p.total - p.before, lang) if p.before else "—",
+            s=format_number(p.by_end["S"], lang),
+            b=format_number(p.by_end["B"], lang),
+            g=format_number(p.by_end["G"], lang),
+        )
 
     def figure(self, p: NewPartnerCounts, c: Context, title: str) -> go.Figure:
         return plot_new_partners(p.by_kind, title=title, lang=c.lang)
@@ -204,9 +231,17 @@ def tier_summary(cities: pd.DataFrame) -> pd.DataFrame:
         part = cities[cities["tier"] == tier]
         gap = part[(part["partners"] == 0) & (part["leads"] > 0)]
         leads = float(part["leads"].sum())
-        rows.append({"tier": tier, "with_leads": int((part["leads"] > 0).sum()), "with_partners": int((part["partners"] > 0).sum()),
-                     "gap_places": len(gap), "gap_leads": float(gap["leads"].sum()), "leads": leads,
-                     "gap_share": float(gap["leads"].sum()) / leads if leads else float("nan")})
+        rows.append(
+            {
+                "tier": tier,
+                "with_leads": int((part["leads"] > 0).sum()),
+                "with_partners": int((part["partners"] > 0).sum()),
+                "gap_places": len(gap),
+                "gap_leads": float(gap["leads"].sum()),
+                "leads": leads,
+                "gap_share": float(gap["leads"].sum()) / leads if leads else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -231,18 +266,24 @@ class CoverageTiers(Section[pd.DataFrame, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         county = p.set_index("tier").loc["county"]
-        return t(self.takeaway_key, c.lang, share=format_percent(p["gap_leads"].sum() / p["leads"].sum(), c.lang),
-                 county=format_percent(county["gap_share"], c.lang) if county["leads"] else "—")
+        return t(
+            self.takeaway_key,
+            c.lang,
+            share=format_percent(p["gap_leads"].sum() / p["leads"].sum(), c.lang),
+            county=format_percent(county["gap_share"], c.lang) if county["leads"] else "—",
+        )
 
     def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         lang = c.lang
-        return pd.DataFrame({
-            t("coverage.col_tier", lang): [label("tier", x, lang) for x in p["tier"]],
-            t("coverage.col_places_with_leads", lang): [format_number(v, lang) for v in p["with_leads"]],
-            t("coverage.col_places_with_partners", lang): [format_number(v, lang) for v in p["with_partners"]],
-            t("coverage.col_gap_places", lang): [format_number(v, lang) for v in p["gap_places"]],
-            t("coverage.col_gap_leads_share", lang): [format_percent(v, lang) if v == v else "—" for v in p["gap_share"]],
-        })
+        return pd.DataFrame(
+            {
+                t("coverage.col_tier", lang): [label("tier", x, lang) for x in p["tier"]],
+                t("coverage.col_places_with_leads", lang): [format_number(v, lang) for v in p["with_leads"]],
+                t("coverage.col_places_with_partners", lang): [format_number(v, lang) for v in p["with_partners"]],
+                t("coverage.col_gap_places", lang): [format_number(v, lang) for v in p["gap_places"]],
+                t("coverage.col_gap_leads_share", lang): [format_percent(v, lang) if v == v else "—" for v in p["gap_share"]],
+            }
+        )
 
     def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p
@@ -262,8 +303,14 @@ def tier_shares(df: pd.DataFrame) -> pd.DataFrame:
     leads, share (every tier listed for every year, zeros filled)."""
     if df.empty:
         return pd.DataFrame(columns=["year", "tier", "leads", "share"])
-    full = (df.pivot_table(index="year", columns="tier", values="leads", aggfunc="sum")
-            .reindex(columns=list(TIERS)).fillna(0).stack().rename("leads").reset_index())
+    full = (
+        df.pivot_table(index="year", columns="tier", values="leads", aggfunc="sum")
+        .reindex(columns=list(TIERS))
+        .fillna(0)
+        .stack()
+        .rename("leads")
+        .reset_index()
+    )
     full["share"] = full["leads"] / full.groupby("year")["leads"].transform("sum")
     return full
 
@@ -292,9 +339,15 @@ class TierShares(Section[pd.DataFrame, pd.DataFrame]):
         county = p[p["tier"] == "county"].set_index("year")["share"].dropna()
         first, last = county.index[0], county.index[-1]
         key = self.takeaway_key if len(county) > 1 else "sections.tier_shares_one_year"
-        return t(key, c.lang, first=int(first), last=int(last), a=format_percent(county.iloc[0], c.lang),
-                 b=format_percent(county.iloc[-1], c.lang),
-                 change=format_delta(county.iloc[-1] - county.iloc[0], c.lang, kind="points"))
+        return t(
+            key,
+            c.lang,
+            first=int(first),
+            last=int(last),
+            a=format_percent(county.iloc[0], c.lang),
+            b=format_percent(county.iloc[-1], c.lang),
+            change=format_delta(county.iloc[-1] - county.iloc[0], c.lang, kind="points"),
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_tier_shares(p[["year", "tier", "leads"]], title=title, lang=c.lang)
@@ -327,8 +380,9 @@ class CoverageGaps(Section[GapFrames, pd.DataFrame]):
     def prepare(self, frames: GapFrames, c: Context) -> pd.DataFrame:
         lang = c.lang
         g = frames.gaps.reset_index(drop=True)
-        return g.assign(place=g["name_zh" if lang == "zh" else "name_en"],
-                        province=g["province_name_zh" if lang == "zh" else "province_name_en"])
+        return g.assign(
+            place=g["name_zh" if lang == "zh" else "name_en"], province=g["province_name_zh" if lang == "zh" else "province_name_en"]
+        )
 
     def is_empty(self, p: pd.DataFrame) -> bool:
         return p.empty
@@ -336,18 +390,19 @@ class CoverageGaps(Section[GapFrames, pd.DataFrame]):
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         n = format_number(len(p), c.lang) + ("+" if len(p) >= self.LIMIT else "")
         top = p.iloc[0]
-        return t(self.takeaway_key, c.lang, n=n, name=top["place"], province=top["province"],
-                 leads=format_number(top["leads"], c.lang))
+        return t(self.takeaway_key, c.lang, n=n, name=top["place"], province=top["province"], leads=format_number(top["leads"], c.lang))
 
     def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         lang = c.lang
         head = p.head(self.SLIDE_ROWS)
-        return pd.DataFrame({
-            t("coverage.col_place", lang): head["place"],
-            t("coverage.col_province", lang): head["province"],
-            t("coverage.col_tier", lang): [label("tier", x, lang) for x in head["tier"]],
-            t("coverage.col_leads", lang): [format_number(v, lang) for v in head["leads"]],
-        })
+        return pd.DataFrame(
+            {
+                t("coverage.col_place", lang): head["place"],
+                t("coverage.col_province", lang): head["province"],
+                t("coverage.col_tier", lang): [label("tier", x, lang) for x in head["tier"]],
+                t("coverage.col_leads", lang): [format_number(v, lang) for v in head["leads"]],
+            }
+        )
 
     def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p.drop(columns=["lon", "lat", "place", "province"], errors="ignore")

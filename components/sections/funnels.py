@@ -63,9 +63,13 @@ class Funnel(Section[pd.DataFrame, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         n = stage_totals(p)
-        return t(self.takeaway_key, c.lang, leads=format_number(n["lead"], c.lang),
-                 enrol=format_percent(n["enrolled"] / n["lead"], c.lang),
-                 certify=format_percent(n["certified"] / n["enrolled"], c.lang) if n["enrolled"] else "—")
+        return t(
+            self.takeaway_key,
+            c.lang,
+            leads=format_number(n["lead"], c.lang),
+            enrol=format_percent(n["enrolled"] / n["lead"], c.lang),
+            certify=format_percent(n["certified"] / n["enrolled"], c.lang) if n["enrolled"] else "—",
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_funnel(p, title=title, lang=c.lang)
@@ -88,11 +92,17 @@ class Channels(Funnel):
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         rates = enrol_rates(p, "channel")
         if len(rates) == 1:  # one channel in scope: nothing to rank
-            (only, rate), = rates.items()
+            ((only, rate),) = rates.items()
             return t("sections.channel_single", c.lang, channel=label("channel", only, c.lang), rate=format_percent(rate, c.lang))
         best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
-        return t(self.takeaway_key, c.lang, best=label("channel", best, c.lang), best_rate=format_percent(rates[best], c.lang),
-                 worst=label("channel", worst, c.lang), worst_rate=format_percent(rates[worst], c.lang))
+        return t(
+            self.takeaway_key,
+            c.lang,
+            best=label("channel", best, c.lang),
+            best_rate=format_percent(rates[best], c.lang),
+            worst=label("channel", worst, c.lang),
+            worst_rate=format_percent(rates[worst], c.lang),
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_step_conversion_by_channel(p, title=title, lang=c.lang)
@@ -130,12 +140,16 @@ def compare_frame(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for i, stage in enumerate(STAGES):
         prev_stage = STAGES[i - 1] if i else None
-        rows.append({
-            "stage": stage, "now": float(a[stage]), "previous": float(b[stage]),
-            "change": (a[stage] - b[stage]) / b[stage] if b[stage] else float("nan"),
-            "conv_now": a[stage] / a[prev_stage] if prev_stage and a[prev_stage] else float("nan"),
-            "conv_previous": b[stage] / b[prev_stage] if prev_stage and b[prev_stage] else float("nan"),
-        })
+        rows.append(
+            {
+                "stage": stage,
+                "now": float(a[stage]),
+                "previous": float(b[stage]),
+                "change": (a[stage] - b[stage]) / b[stage] if b[stage] else float("nan"),
+                "conv_now": a[stage] / a[prev_stage] if prev_stage and a[prev_stage] else float("nan"),
+                "conv_previous": b[stage] / b[prev_stage] if prev_stage and b[prev_stage] else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -150,8 +164,11 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
 
     def load(self, db: Reader, c: Context) -> CompareFrames:
         before, until = comparison_scope(c)
-        return CompareFrames(db.get_funnel_by_stage(scope=c.scope, by=("channel",)),
-                             db.get_funnel_by_stage(scope=before, by=("channel",), observed_until=until), before)
+        return CompareFrames(
+            db.get_funnel_by_stage(scope=c.scope, by=("channel",)),
+            db.get_funnel_by_stage(scope=before, by=("channel",), observed_until=until),
+            before,
+        )
 
     def prepare(self, frames: CompareFrames, c: Context) -> Comparison:
         refunded = float(frames.now.loc[frames.now["stage"] == "refunded", "learners"].sum()) if len(frames.now) else 0.0
@@ -168,10 +185,14 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
             return r.loc["enrolled", col] / r.loc["lead", col] if r.loc["lead", col] else float("nan")
 
         now, before = enrol_rate("now"), enrol_rate("previous")
-        return t(self.takeaway_key, lang, previous=self.previous_text(p, lang),
-                 leads=format_delta(lead_change, lang, kind="percent") if lead_change == lead_change else "—",
-                 enrol=format_percent(now, lang) if now == now else "—",
-                 points=format_delta(now - before, lang, kind="points") if now == now and before == before else "—")
+        return t(
+            self.takeaway_key,
+            lang,
+            previous=self.previous_text(p, lang),
+            leads=format_delta(lead_change, lang, kind="percent") if lead_change == lead_change else "—",
+            enrol=format_percent(now, lang) if now == now else "—",
+            points=format_delta(now - before, lang, kind="points") if now == now and before == before else "—",
+        )
 
     @staticmethod
     def previous_text(p: Comparison, lang: str) -> str:
@@ -185,15 +206,19 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
             return format_percent(v, lang) if v == v else "—"
 
         r = p.rows
-        return pd.DataFrame({
-            t("funnels.col_stage", lang): [label("stage", s, lang) for s in r["stage"]],
-            t("funnels.col_now", lang): [format_number(v, lang) for v in r["now"]],
-            t("funnels.col_previous", lang): [format_number(v, lang) for v in r["previous"]],
-            t("funnels.col_change", lang): [format_delta(v, lang, kind="percent") if v == v else "—" for v in r["change"]],
-            t("funnels.col_conv_now", lang): [pct(v) for v in r["conv_now"]],
-            t("funnels.col_conv_change", lang): [format_delta(a - b, lang, kind="points") if a == a and b == b else "—"
-                                                 for a, b in zip(r["conv_now"], r["conv_previous"])],
-        })
+        return pd.DataFrame(
+            {
+                t("funnels.col_stage", lang): [label("stage", s, lang) for s in r["stage"]],
+                t("funnels.col_now", lang): [format_number(v, lang) for v in r["now"]],
+                t("funnels.col_previous", lang): [format_number(v, lang) for v in r["previous"]],
+                t("funnels.col_change", lang): [format_delta(v, lang, kind="percent") if v == v else "—" for v in r["change"]],
+                t("funnels.col_conv_now", lang): [pct(v) for v in r["conv_now"]],
+                t("funnels.col_conv_change", lang): [
+                    format_delta(a - b, lang, kind="points") if a == a and b == b else "—"
+                    for a, b in zip(r["conv_now"], r["conv_previous"])
+                ],
+            }
+        )
 
     def data(self, p: Comparison, c: Context) -> pd.DataFrame:
         return p.rows
@@ -212,12 +237,17 @@ class Tiers(Funnel):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         rates = enrol_rates(p, "tier", min_leads=1)
-        return t(self.takeaway_key, c.lang, capital=format_percent(rates.get("capital", float("nan")), c.lang),
-                 county=format_percent(rates.get("county", float("nan")), c.lang))
+        return t(
+            self.takeaway_key,
+            c.lang,
+            capital=format_percent(rates.get("capital", float("nan")), c.lang),
+            county=format_percent(rates.get("county", float("nan")), c.lang),
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
-        return plot_conversion_by(p, dim="tier", labels={x: label("tier", x, c.lang) for x in TIERS}, keep_order=True,
-                                  title=title, lang=c.lang)
+        return plot_conversion_by(
+            p, dim="tier", labels={x: label("tier", x, c.lang) for x in TIERS}, keep_order=True, title=title, lang=c.lang
+        )
 
 
 class Provinces(Funnel):
@@ -237,8 +267,14 @@ class Provinces(Funnel):
             n = stage_totals(p)
             return t("sections.provinces_single", c.lang, scope=c.text.scope, rate=format_percent(n["enrolled"] / n["lead"], c.lang))
         best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
-        return t(self.takeaway_key, c.lang, best=c.name(best), best_rate=format_percent(rates[best], c.lang),
-                 worst=c.name(worst), worst_rate=format_percent(rates[worst], c.lang))
+        return t(
+            self.takeaway_key,
+            c.lang,
+            best=c.name(best),
+            best_rate=format_percent(rates[best], c.lang),
+            worst=c.name(worst),
+            worst_rate=format_percent(rates[worst], c.lang),
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         names = {code: c.name(code) for code in p["province_code"].unique()}
@@ -271,9 +307,15 @@ class Trend(Section[pd.DataFrame, pd.DataFrame]):
         by_month = p.groupby(["year", "month"])["events"].sum().sort_index()
         (py, pm), peak = by_month.idxmax(), by_month.max()
         (ly, lm), last = by_month.index[-1], by_month.iloc[-1]
-        return t(self.takeaway_key, c.lang, stage=label("stage", self.option, c.lang),
-                 peak_month=format_month(dt.date(int(py), int(pm), 1), c.lang), peak=format_number(peak, c.lang),
-                 last_month=format_month(dt.date(int(ly), int(lm), 1), c.lang), last=format_number(last, c.lang))
+        return t(
+            self.takeaway_key,
+            c.lang,
+            stage=label("stage", self.option, c.lang),
+            peak_month=format_month(dt.date(int(py), int(pm), 1), c.lang),
+            peak=format_number(peak, c.lang),
+            last_month=format_month(dt.date(int(ly), int(lm), 1), c.lang),
+            last=format_number(last, c.lang),
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_monthly_by_channel(p, stage=self.option, title=title, lang=c.lang)
@@ -312,8 +354,9 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         mean = p["total_days"].sum() / p["learners"].sum()
         fast = p[p["bucket"] == "0-30"]["learners"].sum() / p["learners"].sum()
-        return t(self.takeaway_key, c.lang, stage=label("stage", self.option, c.lang), days=int(mean + 0.5),
-                 fast=format_percent(fast, c.lang))
+        return t(
+            self.takeaway_key, c.lang, stage=label("stage", self.option, c.lang), days=int(mean + 0.5), fast=format_percent(fast, c.lang)
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_cohort_lag(p, stage=self.option, title=title, lang=c.lang)

@@ -71,14 +71,25 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
         at_risk = int(projects["at_risk"].sum()) if len(projects) else 0
         cards = (
             Card(t("metric.planned_yuan", lang), format_money(money.planned, lang), None, "normal", t("investment.planned_note", lang)),
-            Card(t("metric.committed_yuan", lang), format_money(money.committed, lang), None, "normal",
-                 t("investment.projects_n", lang, n=format_number(len(projects), lang))),
-            Card(t("metric.disbursed_yuan", lang), format_money(money.disbursed, lang), None, "normal",
-                 t("investment.disbursed_note", lang)),
+            Card(
+                t("metric.committed_yuan", lang),
+                format_money(money.committed, lang),
+                None,
+                "normal",
+                t("investment.projects_n", lang, n=format_number(len(projects), lang)),
+            ),
+            Card(
+                t("metric.disbursed_yuan", lang), format_money(money.disbursed, lang), None, "normal", t("investment.disbursed_note", lang)
+            ),
             Card(t("metric.execution", lang), money.rate(lang), None, "normal", t("investment.execution_note", lang)),
-            Card(t("investment.at_risk", lang), format_number(at_risk, lang), None, "inverse",
-                 t("investment.at_risk_note", lang, pct=format_percent(at_risk / len(projects), lang) if len(projects) else "—"),
-                 help=t("investment.at_risk_help", lang)),
+            Card(
+                t("investment.at_risk", lang),
+                format_number(at_risk, lang),
+                None,
+                "inverse",
+                t("investment.at_risk_note", lang, pct=format_percent(at_risk / len(projects), lang) if len(projects) else "—"),
+                help=t("investment.at_risk_help", lang),
+            ),
         )
         return Portfolio(money, projects, at_risk, cards)
 
@@ -87,19 +98,33 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
 
     def takeaway(self, p: Portfolio, c: Context) -> str:
         lang = c.lang
-        return t(self.takeaway_key, lang, planned=format_money(p.money.planned, lang), paid=format_money(p.money.disbursed, lang),
-                 rate=p.money.rate(lang), n=format_number(len(p.projects), lang), risk=format_number(p.at_risk, lang))
+        return t(
+            self.takeaway_key,
+            lang,
+            planned=format_money(p.money.planned, lang),
+            paid=format_money(p.money.disbursed, lang),
+            rate=p.money.rate(lang),
+            n=format_number(len(p.projects), lang),
+            risk=format_number(p.at_risk, lang),
+        )
 
     def table(self, p: Portfolio, c: Context) -> pd.DataFrame:
         lang = c.lang
-        return pd.DataFrame({t("brief.col_metric", lang): [card.label for card in p.cards],
-                             t("brief.col_value", lang): [card.value for card in p.cards],
-                             t("sections.col_note", lang): [card.target_line or "" for card in p.cards]})
+        return pd.DataFrame(
+            {
+                t("brief.col_metric", lang): [card.label for card in p.cards],
+                t("brief.col_value", lang): [card.value for card in p.cards],
+                t("sections.col_note", lang): [card.target_line or "" for card in p.cards],
+            }
+        )
 
     def data(self, p: Portfolio, c: Context) -> pd.DataFrame:
         return pd.DataFrame(
-            {"metric": ["planned_yuan", "committed_yuan", "disbursed_yuan", "execution", "at_risk"],
-             "value": [p.money.planned, p.money.committed, p.money.disbursed, p.money.execution, p.at_risk]})
+            {
+                "metric": ["planned_yuan", "committed_yuan", "disbursed_yuan", "execution", "at_risk"],
+                "value": [p.money.planned, p.money.committed, p.money.disbursed, p.money.execution, p.at_risk],
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -126,12 +151,13 @@ class SpendOverTime(Section[SpendFrames, Spend]):
     empty_key = "investment.empty"
 
     def load(self, db: Reader, c: Context) -> SpendFrames:
-        return SpendFrames(db.get_kpis(scope=c.scope), db.get_planned_by_year(scope=c.scope),
-                           db.get_disbursed_by_month(scope=c.scope))
+        return SpendFrames(db.get_kpis(scope=c.scope), db.get_planned_by_year(scope=c.scope), db.get_disbursed_by_month(scope=c.scope))
 
     def prepare(self, frames: SpendFrames, c: Context) -> Spend:
-        return Spend(Money.of(frames.kpis), cumulative_spend_frame(frames.planned_by_year, frames.disbursed_by_month,
-                                                                   start=c.scope.start, end=c.scope.end))
+        return Spend(
+            Money.of(frames.kpis),
+            cumulative_spend_frame(frames.planned_by_year, frames.disbursed_by_month, start=c.scope.start, end=c.scope.end),
+        )
 
     def is_empty(self, p: Spend) -> bool:
         return p.money.planned == 0 and p.money.disbursed == 0
@@ -139,8 +165,14 @@ class SpendOverTime(Section[SpendFrames, Spend]):
     def takeaway(self, p: Spend, c: Context) -> str:
         lang = c.lang
         to_date = float(p.months["planned"].iloc[-1]) if len(p.months) else 0.0
-        return t(self.takeaway_key, lang, planned=format_money(p.money.planned, lang), to_date=format_money(to_date, lang),
-                 paid=format_money(p.money.disbursed, lang), rate=p.money.rate(lang))
+        return t(
+            self.takeaway_key,
+            lang,
+            planned=format_money(p.money.planned, lang),
+            to_date=format_money(to_date, lang),
+            paid=format_money(p.money.disbursed, lang),
+            rate=p.money.rate(lang),
+        )
 
     def figure(self, p: Spend, c: Context, title: str) -> go.Figure:
         return plot_cumulative_spend(p.months, title=title, lang=c.lang)
@@ -177,8 +209,14 @@ class MoneyBy(Section[pd.DataFrame, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         top, total = p.iloc[0], p["planned_yuan"].sum()
-        return t(self.takeaway_key, c.lang, name=top["label"], sector=top["label"], planned=format_money(top["planned_yuan"], c.lang),
-                 share=format_percent(top["planned_yuan"] / total, c.lang) if total else "—")
+        return t(
+            self.takeaway_key,
+            c.lang,
+            name=top["label"],
+            sector=top["label"],
+            planned=format_money(top["planned_yuan"], c.lang),
+            share=format_percent(top["planned_yuan"] / total, c.lang) if total else "—",
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_money_bars(p, title=title, lang=c.lang, top=self.top)
@@ -222,19 +260,28 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         lang, risky = c.lang, p[p["at_risk"]]
-        return t(self.takeaway_key, lang, n=format_number(len(risky), lang), total=format_number(len(p), lang),
-                 ahead=format_number(int(risky["ahead_of_plan"].sum()), lang),
-                 overdue=format_number(int((risky["overdue_milestones"] > 0).sum()), lang))
+        return t(
+            self.takeaway_key,
+            lang,
+            n=format_number(len(risky), lang),
+            total=format_number(len(p), lang),
+            ahead=format_number(int(risky["ahead_of_plan"].sum()), lang),
+            overdue=format_number(int((risky["overdue_milestones"] > 0).sum()), lang),
+        )
 
     def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         lang, risky = c.lang, p[p["at_risk"]]
-        return pd.DataFrame({
-            t("investment.col_code", lang): risky["code"],
-            t("investment.col_name", lang): risky["name_zh" if lang == "zh" else "name_en"],
-            t("money.planned", lang): [format_money(v, lang) for v in risky["planned_yuan"]],
-            t("money.disbursed", lang): [format_money(v, lang) for v in risky["disbursed_yuan"]],
-            t("investment.col_risk", lang): [risk_text(a, o, lang) for a, o in zip(risky["ahead_of_plan"], risky["overdue_milestones"])],
-        })
+        return pd.DataFrame(
+            {
+                t("investment.col_code", lang): risky["code"],
+                t("investment.col_name", lang): risky["name_zh" if lang == "zh" else "name_en"],
+                t("money.planned", lang): [format_money(v, lang) for v in risky["planned_yuan"]],
+                t("money.disbursed", lang): [format_money(v, lang) for v in risky["disbursed_yuan"]],
+                t("investment.col_risk", lang): [
+                    risk_text(a, o, lang) for a, o in zip(risky["ahead_of_plan"], risky["overdue_milestones"])
+                ],
+            }
+        )
 
     def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         return p.drop(columns=["partner_id", "project_id"])
@@ -242,8 +289,7 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
 
 def risk_text(ahead: bool, overdue: int, lang: str) -> str:
     """Why a project is at risk, in words: every reason that applies ("" when none does)."""
-    reasons = ([t("investment.risk_ahead", lang)] if ahead else []) + \
-        ([t("investment.risk_overdue", lang, n=overdue)] if overdue else [])
+    reasons = ([t("investment.risk_ahead", lang)] if ahead else []) + ([t("investment.risk_overdue", lang, n=overdue)] if overdue else [])
     return ("；" if lang == "zh" else "; ").join(reasons)
 
 
@@ -274,18 +320,33 @@ def project_life(p: pd.Series, milestones: pd.DataFrame, *, as_of: dt.date, lang
     """
     committed, planned = float(p["committed_yuan"]), float(p["planned_yuan"])
     paid, plan_now = float(p["disbursed_to_date_yuan"]), float(p["planned_to_date_yuan"])
-    overdue = int(sum(1 for due, done in zip(milestones.get("due_on", []), milestones.get("done_on", []))
-                      if not (done is not None and done == done) and due < as_of))
+    overdue = int(
+        sum(
+            1
+            for due, done in zip(milestones.get("due_on", []), milestones.get("done_on", []))
+            if not (done is not None and done == done) and due < as_of
+        )
+    )
 
     def pct(a: float, b: float) -> str:
         return format_percent(a / b, lang) if b else "—"
 
     cards = (
         Card(t("metric.committed_yuan", lang), format_money(committed, lang), None, "off", t("investment.life_committed", lang)),
-        Card(t("metric.planned_yuan", lang), format_money(planned, lang), None, "off",
-             t("investment.life_planned", lang, to_date=format_money(plan_now, lang))),
-        Card(t("investment.life_paid", lang), format_money(paid, lang), None, "off",
-             t("investment.life_paid_note", lang, of_committed=pct(paid, committed), of_plan=pct(paid, plan_now))),
+        Card(
+            t("metric.planned_yuan", lang),
+            format_money(planned, lang),
+            None,
+            "off",
+            t("investment.life_planned", lang, to_date=format_money(plan_now, lang)),
+        ),
+        Card(
+            t("investment.life_paid", lang),
+            format_money(paid, lang),
+            None,
+            "off",
+            t("investment.life_paid_note", lang, of_committed=pct(paid, committed), of_plan=pct(paid, plan_now)),
+        ),
     )
     reasons = []
     if p["status"] == "suspended":

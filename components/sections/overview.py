@@ -46,8 +46,9 @@ class KpiFrames:
 def is_year_to_date(scope: Scope, as_of: dt.date) -> bool:
     """The period is this year so far: it starts on 1 January of the data's year and ends with
     the data-as-of date, before the year is over (a quarter, or a past year, is not paced)."""
-    return (scope.start == dt.date(as_of.year, 1, 1) and scope.end == as_of + dt.timedelta(days=1)
-            and scope.end < dt.date(as_of.year + 1, 1, 1))
+    return (
+        scope.start == dt.date(as_of.year, 1, 1) and scope.end == as_of + dt.timedelta(days=1) and scope.end < dt.date(as_of.year + 1, 1, 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -71,33 +72,59 @@ def kpi_cards(kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str, pacing: pd.D
     get_kpi_pacing frame on the cards of flow metrics with a target."""
     k = with_execution(kpis)
     v = k.set_index("metric")["value"]
-    split = t("overview.partner_split", lang, g=format_number(v["partners_G"], lang), b=format_number(v["partners_B"], lang),
-              s=format_number(v["partners_S"], lang))
+    split = t(
+        "overview.partner_split",
+        lang,
+        g=format_number(v["partners_G"], lang),
+        b=format_number(v["partners_B"], lang),
+        s=format_number(v["partners_S"], lang),
+    )
     enrolled, refunded = v["enrolled"], v["refunded"]
     execution = k[k["metric"] == "execution"].fillna({"value": 0.0, "previous": 0.0})
     groups = (
-        ("overview.section_partners", (
-            card_from(k, "partners", lang=lang, help=split),
-            # The split by end is also in the partners card's tooltip: detail a phone leaves out.
-            *(replace(card_from(k, f"partners_{e}", lang=lang), on_phone=False) for e in ("S", "B", "G")),
-            card_from(k, "schools", lang=lang, help=t("overview.schools_help", lang)),
-            card_from(k, "active_projects", lang=lang),
-        )),
-        ("overview.section_money", (
-            card_from(k, "planned_yuan", lang=lang, kind="money"),
-            card_from(k, "committed_yuan", lang=lang, kind="money", help=t("overview.committed_help", lang)),
-            card_from(k, "disbursed_yuan", lang=lang, kind="money", pacing=pacing),
-            card_from(execution, "execution", lang=lang, kind="percent", label=t("metric.execution", lang),
-                      help=t("overview.execution_help", lang)),
-        )),
-        ("overview.section_funnel", (
-            card_from(k, "leads", lang=lang, chart=spark(monthly, "lead"), pacing=pacing),
-            card_from(k, "enrolled", lang=lang, chart=spark(monthly, "enrolled"), pacing=pacing),
-            card_from(k, "certified", lang=lang, chart=spark(monthly, "certified"), pacing=pacing),
-            card_from(k, "employed", lang=lang, chart=spark(monthly, "employed"), pacing=pacing),
-            card_from(k, "refunded", lang=lang, inverse=True, chart=spark(monthly, "refunded"),
-                      help=t("overview.refund_help", lang, rate=format_percent(refunded / enrolled, lang) if enrolled else "—")),
-        )),
+        (
+            "overview.section_partners",
+            (
+                card_from(k, "partners", lang=lang, help=split),
+                # The split by end is also in the partners card's tooltip: detail a phone leaves out.
+                *(replace(card_from(k, f"partners_{e}", lang=lang), on_phone=False) for e in ("S", "B", "G")),
+                card_from(k, "schools", lang=lang, help=t("overview.schools_help", lang)),
+                card_from(k, "active_projects", lang=lang),
+            ),
+        ),
+        (
+            "overview.section_money",
+            (
+                card_from(k, "planned_yuan", lang=lang, kind="money"),
+                card_from(k, "committed_yuan", lang=lang, kind="money", help=t("overview.committed_help", lang)),
+                card_from(k, "disbursed_yuan", lang=lang, kind="money", pacing=pacing),
+                card_from(
+                    execution,
+                    "execution",
+                    lang=lang,
+                    kind="percent",
+                    label=t("metric.execution", lang),
+                    help=t("overview.execution_help", lang),
+                ),
+            ),
+        ),
+        (
+            "overview.section_funnel",
+            (
+                card_from(k, "leads", lang=lang, chart=spark(monthly, "lead"), pacing=pacing),
+                card_from(k, "enrolled", lang=lang, chart=spark(monthly, "enrolled"), pacing=pacing),
+                card_from(k, "certified", lang=lang, chart=spark(monthly, "certified"), pacing=pacing),
+                card_from(k, "employed", lang=lang, chart=spark(monthly, "employed"), pacing=pacing),
+                card_from(
+                    k,
+                    "refunded",
+                    lang=lang,
+                    inverse=True,
+                    chart=spark(monthly, "refunded"),
+                    help=t("overview.refund_help", lang, rate=format_percent(refunded / enrolled, lang) if enrolled else "—"),
+                ),
+            ),
+        ),
     )
     return KpiCards(groups, k)
 
@@ -126,24 +153,46 @@ class Kpis(Section[KpiFrames, KpiCards]):
         lang = c.lang
         partners, leads = p.card(t("metric.partners", lang)), p.card(t("metric.leads", lang))
         k = p.kpis.set_index("metric")
-        return t(self.takeaway_key, lang, partners=partners.value, leads=leads.value, reached=leads.reached or "—",
-                 delta=format_delta(k.loc["partners", "value"] - k.loc["partners", "previous"], lang))
+        return t(
+            self.takeaway_key,
+            lang,
+            partners=partners.value,
+            leads=leads.value,
+            reached=leads.reached or "—",
+            delta=format_delta(k.loc["partners", "value"] - k.loc["partners", "previous"], lang),
+        )
 
     def table(self, p: KpiCards, c: Context) -> pd.DataFrame:
         lang = c.lang
-        shown = ("partners", "schools", "active_projects", "planned_yuan", "disbursed_yuan", "execution", "leads",
-                 "enrolled", "certified", "employed", "refunded")
+        shown = (
+            "partners",
+            "schools",
+            "active_projects",
+            "planned_yuan",
+            "disbursed_yuan",
+            "execution",
+            "leads",
+            "enrolled",
+            "certified",
+            "employed",
+            "refunded",
+        )
         labels = {t(f"metric.{m}", lang) for m in shown}
         cards = [card for _, group in p.groups for card in group if card.label in labels]
         paced = any(card.pacing_line for card in cards)  # a year-to-date view: the projection is a column too
-        return pd.DataFrame([{
-            t("brief.col_metric", lang): card.label,
-            t("brief.col_value", lang): card.value,
-            t("brief.col_vs_last_year", lang): card.delta or "—",
-            t("brief.col_target", lang): card.target or "—",
-            t("brief.col_reached", lang): card.reached or "—",
-            **({t("brief.col_projected", lang): card.projected or "—"} if paced else {}),
-        } for card in cards])
+        return pd.DataFrame(
+            [
+                {
+                    t("brief.col_metric", lang): card.label,
+                    t("brief.col_value", lang): card.value,
+                    t("brief.col_vs_last_year", lang): card.delta or "—",
+                    t("brief.col_target", lang): card.target or "—",
+                    t("brief.col_reached", lang): card.reached or "—",
+                    **({t("brief.col_projected", lang): card.projected or "—"} if paced else {}),
+                }
+                for card in cards
+            ]
+        )
 
     def data(self, p: KpiCards, c: Context) -> pd.DataFrame:
         return p.kpis
@@ -159,8 +208,7 @@ class MoverFrames:
     before: pd.DataFrame  # the same a year earlier
 
 
-def movers_frame(now: pd.DataFrame, before: pd.DataFrame, *, key: str, stage: str, labels: dict[str, str],
-                 top: int = 8) -> pd.DataFrame:
+def movers_frame(now: pd.DataFrame, before: pd.DataFrame, *, key: str, stage: str, labels: dict[str, str], top: int = 8) -> pd.DataFrame:
     """Per ``key`` value: events of ``stage`` now and a year earlier, the change, the label; the
     ``top`` biggest changes (either way) first, unchanged ones left out. Index: the key values."""
     a = now[now["stage"] == stage].groupby(key)["events"].sum()
@@ -195,8 +243,9 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
 
     def load(self, db: Reader, c: Context) -> MoverFrames:
         key = self.grain(c)
-        return MoverFrames(key, db.get_events_by_month(scope=c.scope, by=(key,)),
-                           db.get_events_by_month(scope=c.scope.year_earlier(), by=(key,)))
+        return MoverFrames(
+            key, db.get_events_by_month(scope=c.scope, by=(key,)), db.get_events_by_month(scope=c.scope.year_earlier(), by=(key,))
+        )
 
     def prepare(self, frames: MoverFrames, c: Context) -> pd.DataFrame:
         codes = set(frames.now.get(frames.key, [])) | set(frames.before.get(frames.key, []))
@@ -209,8 +258,14 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         top = p.iloc[0]
         metric = "leads" if self.option == "lead" else self.option
-        return t(self.takeaway_key, c.lang, name=top["label"], stage=t(f"metric.{metric}", c.lang),
-                 change=format_delta(top["change"], c.lang), now=format_number(top["now"], c.lang))
+        return t(
+            self.takeaway_key,
+            c.lang,
+            name=top["label"],
+            stage=t(f"metric.{metric}", c.lang),
+            change=format_delta(top["change"], c.lang),
+            now=format_number(top["now"], c.lang),
+        )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_movers(p, title=title, lang=c.lang)
@@ -218,4 +273,5 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
     def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         key = self.grain(c)
         return p.reset_index(names=f"{key}_code" if key == "province" else key)[
-            [f"{key}_code" if key == "province" else key, "label", "before", "now", "change"]]
+            [f"{key}_code" if key == "province" else key, "label", "before", "now", "change"]
+        ]

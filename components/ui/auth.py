@@ -98,8 +98,11 @@ def weak_secret(value: object) -> str | None:
 def auth_config(secrets: Mapping, env: Mapping[str, str]) -> AuthConfig:
     """The sign-in mode for these secrets (a plain mapping) and environment."""
     cockpit = secrets.get("cockpit") or {}
-    required = (_truthy(env.get(REQUIRE_ENV, "")) or is_production(env)
-                or (isinstance(cockpit, Mapping) and _truthy(cockpit.get("require_login", False))))
+    required = (
+        _truthy(env.get(REQUIRE_ENV, ""))
+        or is_production(env)
+        or (isinstance(cockpit, Mapping) and _truthy(cockpit.get("require_login", False)))
+    )
     auth = secrets.get("auth")
     if auth is None:
         if required:
@@ -159,10 +162,13 @@ def identity_from_claims(claims: Mapping) -> Identity:
     """The Identity in a provider's claims (``st.user``: the ID token's claims)."""
     email = claims.get("email")
     verified = claims.get("email_verified")
-    return Identity(email=str(email).strip().lower() if email else "",
-                    # Only a real true counts: some providers send the string "true", none sends a missing claim for yes.
-                    verified=verified is True or (isinstance(verified, str) and verified.strip().lower() == "true"),
-                    issuer=str(claims.get("iss") or ""), subject=str(claims.get("sub") or ""))
+    return Identity(
+        email=str(email).strip().lower() if email else "",
+        # Only a real true counts: some providers send the string "true", none sends a missing claim for yes.
+        verified=verified is True or (isinstance(verified, str) and verified.strip().lower() == "true"),
+        issuer=str(claims.get("iss") or ""),
+        subject=str(claims.get("sub") or ""),
+    )
 
 
 def signed_in_identity() -> Identity | None:

@@ -21,12 +21,26 @@ from components.i18n import catalogue, format_date, label, t
 from components.sections import View
 from data_access.untrusted import md
 
-MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # Code columns whose values are shown as labels in exported data, and their label group.
-CODE_COLUMNS = {"stage": ("stage",), "channel": ("channel",), "tier": ("tier",), "sector": ("sector",),
-                "kind": ("kind", "project_kind"), "partner_kind": ("kind",), "status": ("project_status", "partner_status"),
-                "region": ("region",), "end": ("end",), "category": ("category",)}
+CODE_COLUMNS = {
+    "stage": ("stage",),
+    "channel": ("channel",),
+    "tier": ("tier",),
+    "sector": ("sector",),
+    "kind": ("kind", "project_kind"),
+    "partner_kind": ("kind",),
+    "status": ("project_status", "partner_status"),
+    "region": ("region",),
+    "end": ("end",),
+    "category": ("category",),
+}
 
 
 def export_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -50,15 +64,25 @@ def audited(ctx: Context, *, page: str, item: str, fmt: str, make: Callable[[], 
     The row is written before the bytes are made: an export that cannot be audited (the database
     refuses the write) fails instead of leaving unrecorded.
     """
+
     def download() -> bytes:
         if ctx.audit is not None:
             ctx.audit(page=page, item=item, fmt=fmt)
         return make()
+
     return download
 
 
-def export_menu(ctx: Context, *, page: str, name: str, title: str, figure: go.Figure | Callable[[], go.Figure] | None,
-                data: pd.DataFrame | None, key: str) -> None:
+def export_menu(
+    ctx: Context,
+    *,
+    page: str,
+    name: str,
+    title: str,
+    figure: go.Figure | Callable[[], go.Figure] | None,
+    data: pd.DataFrame | None,
+    key: str,
+) -> None:
     """A small "export" popover with the figure's image formats and its data."""
     lang = ctx.lang
     stem = f"{t(f'nav.{page}', lang)}-{name}"
@@ -71,27 +95,53 @@ def export_menu(ctx: Context, *, page: str, name: str, title: str, figure: go.Fi
             if find_chromium() is None:
                 st.caption(t("export.no_chromium", lang))
             else:
+
                 def render(fmt: ImageFormat) -> Callable[[], bytes]:
                     def make() -> bytes:
                         fig = figure() if callable(figure) else figure
                         return figure_to_bytes(fig, fmt)
+
                     return make
+
                 formats: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
                 for col, fmt in zip(st.columns(3), formats):
-                    col.download_button(md(fmt.upper()), data=audited(ctx, page=page, item=name, fmt=fmt, make=render(fmt)),
-                                        file_name=fname(fmt), mime=MIME[fmt], key=f"{key}_{fmt}", on_click="ignore",
-                                        width="stretch")
+                    col.download_button(
+                        md(fmt.upper()),
+                        data=audited(ctx, page=page, item=name, fmt=fmt, make=render(fmt)),
+                        file_name=fname(fmt),
+                        mime=MIME[fmt],
+                        key=f"{key}_{fmt}",
+                        on_click="ignore",
+                        width="stretch",
+                    )
         if data is not None:
             table = export_frame(data, lang)
             cols = st.columns(2)
-            cols[0].download_button("CSV", data=audited(ctx, page=page, item=name, fmt="csv", make=lambda: to_csv_bytes(table)),
-                                    file_name=fname("csv"), mime=MIME["csv"], key=f"{key}_csv", on_click="ignore",
-                                    width="stretch")
+            cols[0].download_button(
+                "CSV",
+                data=audited(ctx, page=page, item=name, fmt="csv", make=lambda: to_csv_bytes(table)),
+                file_name=fname("csv"),
+                mime=MIME["csv"],
+                key=f"{key}_csv",
+                on_click="ignore",
+                width="stretch",
+            )
             cols[1].download_button(
-                "Excel", file_name=fname("xlsx"), mime=MIME["xlsx"], key=f"{key}_xlsx", on_click="ignore", width="stretch",
-                data=audited(ctx, page=page, item=name, fmt="xlsx",
-                             make=lambda: to_xlsx_bytes({title[:31]: table}, filters=list(ctx.text.rows), title=title,
-                                                        lang=lang, data_as_of=format_date(ctx.as_of, lang))),
+                "Excel",
+                file_name=fname("xlsx"),
+                mime=MIME["xlsx"],
+                key=f"{key}_xlsx",
+                on_click="ignore",
+                width="stretch",
+                data=audited(
+                    ctx,
+                    page=page,
+                    item=name,
+                    fmt="xlsx",
+                    make=lambda: to_xlsx_bytes(
+                        {title[:31]: table}, filters=list(ctx.text.rows), title=title, lang=lang, data_as_of=format_date(ctx.as_of, lang)
+                    ),
+                ),
             )
         st.caption(t("export.hint", lang))
 

@@ -73,12 +73,21 @@ def _only_this_one(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[st
             st.session_state[state.APPLY_NOW] = True
 
     st.session_state[state.W_ONLY] = None  # a one-shot action, like the region pills
-    st.selectbox(t("filter.only", lang), only_options(allowed), key=state.W_ONLY, index=None, format_func=text,
-                 placeholder=t("filter.only_placeholder", lang), on_change=pick, help=t("filter.only_help", lang))
+    st.selectbox(
+        t("filter.only", lang),
+        only_options(allowed),
+        key=state.W_ONLY,
+        index=None,
+        format_func=text,
+        placeholder=t("filter.only_placeholder", lang),
+        on_change=pick,
+        help=t("filter.only_help", lang),
+    )
 
 
-def render_filter_bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str],
-                      regions: Mapping[str, Sequence[str]], periods: Sequence[str]) -> tuple[Filters, list[str]]:
+def render_filter_bar(
+    *, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], regions: Mapping[str, Sequence[str]], periods: Sequence[str]
+) -> tuple[Filters, list[str]]:
     """Draw the sidebar filters and return the page's Filters plus values dropped from the URL.
 
     ``names`` maps province code -> (name_zh, name_en).
@@ -103,8 +112,9 @@ def render_filter_bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence
 
 
 @st.fragment
-def _bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], regions: Mapping[str, Sequence[str]],
-         periods: Sequence[str]) -> None:
+def _bar(
+    *, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], regions: Mapping[str, Sequence[str]], periods: Sequence[str]
+) -> None:
     """The widgets. A staged edit reruns only this fragment; an applied one reruns the app."""
     if st.session_state.pop(state.APPLY_NOW, False):
         st.rerun(scope="app")
@@ -114,28 +124,44 @@ def _bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], region
     def stage(field: str, key: str, convert: Callable = tuple) -> Callable[[], None]:
         def cb() -> None:
             st.session_state[state.STAGED] = replace(st.session_state[state.STAGED], **{field: convert(st.session_state[key])})
+
         return cb
 
     def now(field: str, key: str, convert: Callable = tuple) -> Callable[[], None]:
         def cb() -> None:
             _apply(replace(st.session_state[state.STAGED], **{field: convert(st.session_state[key])}))
             st.session_state[state.APPLY_NOW] = True
+
         return cb
 
     # Widgets are (re)initialised from the staged Filters each run: widget state does not survive
     # a page switch in Streamlit 1.67, the Filters do.
-    initial = {state.W_LANG: staged.lang, state.W_PROVINCE: list(staged.provinces), state.W_PERIOD: staged.period,
-               **{state.w_slice(sl.param): list(getattr(staged, sl.field)) for sl in SLICES}}
+    initial = {
+        state.W_LANG: staged.lang,
+        state.W_PROVINCE: list(staged.provinces),
+        state.W_PERIOD: staged.period,
+        **{state.w_slice(sl.param): list(getattr(staged, sl.field)) for sl in SLICES},
+    }
     for key, value in initial.items():
         st.session_state[key] = value
 
-    st.segmented_control(t("filter.lang", lang), LANGS, format_func=LANG_NAMES.__getitem__, key=state.W_LANG, required=True,
-                         on_change=now("lang", state.W_LANG, lambda v: v or "zh"), width="stretch")
+    st.segmented_control(
+        t("filter.lang", lang),
+        LANGS,
+        format_func=LANG_NAMES.__getitem__,
+        key=state.W_LANG,
+        required=True,
+        on_change=now("lang", state.W_LANG, lambda v: v or "zh"),
+        width="stretch",
+    )
     st.multiselect(
-        t("filter.provinces", lang), list(allowed), key=state.W_PROVINCE,
+        t("filter.provinces", lang),
+        list(allowed),
+        key=state.W_PROVINCE,
         format_func=lambda c: clean(names[c][0 if lang == "zh" else 1]),  # options are plain text: clean, not escaped
         placeholder=t("filter.all_provinces", lang, n=len(allowed)),
-        on_change=stage("provinces", state.W_PROVINCE), help=t("filter.provinces_help", lang),
+        on_change=stage("provinces", state.W_PROVINCE),
+        help=t("filter.provinces_help", lang),
     )
     present = [r for r in REGIONS if any(p in allowed for p in regions.get(r, ()))]
 
@@ -146,14 +172,31 @@ def _bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], region
         st.session_state[state.APPLY_NOW] = True
 
     st.session_state[state.W_REGION] = None  # a one-click action, not a lasting selection
-    st.pills(t("filter.regions", lang), ["all", *present], key=state.W_REGION, on_change=pick_region,
-             format_func=lambda r: t("filter.all", lang) if r == "all" else label("region", r, lang),
-             help=t("filter.region_help", lang), label_visibility="collapsed")
-    st.selectbox(t("filter.period", lang), list(periods), key=state.W_PERIOD, format_func=lambda p: format_period(p, lang),
-                 on_change=now("period", state.W_PERIOD, str))
+    st.pills(
+        t("filter.regions", lang),
+        ["all", *present],
+        key=state.W_REGION,
+        on_change=pick_region,
+        format_func=lambda r: t("filter.all", lang) if r == "all" else label("region", r, lang),
+        help=t("filter.region_help", lang),
+        label_visibility="collapsed",
+    )
+    st.selectbox(
+        t("filter.period", lang),
+        list(periods),
+        key=state.W_PERIOD,
+        format_func=lambda p: format_period(p, lang),
+        on_change=now("period", state.W_PERIOD, str),
+    )
     for sl in SLICES:
-        st.pills(t(sl.title_key, lang), list(sl.codes), selection_mode="multi", key=state.w_slice(sl.param),
-                 format_func=partial(label, sl.group, lang=lang), on_change=stage(sl.field, state.w_slice(sl.param)))
+        st.pills(
+            t(sl.title_key, lang),
+            list(sl.codes),
+            selection_mode="multi",
+            key=state.w_slice(sl.param),
+            format_func=partial(label, sl.group, lang=lang),
+            on_change=stage(sl.field, state.w_slice(sl.param)),
+        )
     _only_this_one(names=names, allowed=allowed, lang=lang)
 
     applied: Filters = st.session_state[state.FILTERS]
@@ -168,7 +211,13 @@ def _bar(*, names: Mapping[str, tuple[str, str]], allowed: Sequence[str], region
             _apply(st.session_state[state.FILTERS])
 
         left, right = st.columns([3, 2])
-        left.button(t_md("filter.apply", lang, n=changes), type="primary", key=state.W_APPLY, on_click=apply,
-                    icon=":material/filter_alt:", width="stretch")
+        left.button(
+            t_md("filter.apply", lang, n=changes),
+            type="primary",
+            key=state.W_APPLY,
+            on_click=apply,
+            icon=":material/filter_alt:",
+            width="stretch",
+        )
         right.button(t("filter.undo", lang), key=state.W_UNDO, on_click=undo, width="stretch")
         st.caption(t("filter.staged_hint", lang))

@@ -25,9 +25,19 @@ class Column:
     date: bool = False
 
 
-def template(*, sheet: str, guide_sheet: str, lists_sheet: str, columns: Sequence[Column], guide_title: str,
-             guide_body: str, example_title: str, examples: Sequence[Sequence[object]], freeze_cols: int = 0,
-             guide_height: int = 60) -> bytes:
+def template(
+    *,
+    sheet: str,
+    guide_sheet: str,
+    lists_sheet: str,
+    columns: Sequence[Column],
+    guide_title: str,
+    guide_body: str,
+    example_title: str,
+    examples: Sequence[Sequence[object]],
+    freeze_cols: int = 0,
+    guide_height: int = 60,
+) -> bytes:
     """The workbook: ``sheet`` to fill in, ``guide_sheet`` with the rules, the notes and
     ``examples`` (numbers stay numbers), and the lists on the hidden ``lists_sheet``."""
     import xlsxwriter

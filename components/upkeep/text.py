@@ -66,10 +66,17 @@ def problem_text(p: Problem, lang: str, kind: str = "targets") -> str:
 
 def problems_frame(problems: Sequence[Problem], lang: str, kind: str = "targets") -> pd.DataFrame:
     """Problems as a table for the page: sheet, row, column, reason."""
-    return pd.DataFrame([{t("upkeep.col_sheet", lang): p.sheet, t("upkeep.col_row", lang): p.row,
-                          t("upkeep.col_column", lang): _column(p.column, kind, lang),
-                          t("upkeep.col_reason", lang): t(f"upkeep.problem.{p.code}", lang, **dict(p.args))}
-                         for p in problems])
+    return pd.DataFrame(
+        [
+            {
+                t("upkeep.col_sheet", lang): p.sheet,
+                t("upkeep.col_row", lang): p.row,
+                t("upkeep.col_column", lang): _column(p.column, kind, lang),
+                t("upkeep.col_reason", lang): t(f"upkeep.problem.{p.code}", lang, **dict(p.args)),
+            }
+            for p in problems
+        ]
+    )
 
 
 def _target_value(key: str, value: object, lang: str) -> str:
@@ -83,49 +90,66 @@ def _target_value(key: str, value: object, lang: str) -> str:
 def key_text(key: str, names: Mapping[str, tuple[str, str]], lang: str) -> tuple[str, str, str]:
     """A target key in words: (year, province or national, metric)."""
     year, province, metric = key.split("|")
-    where = t("upkeep.national", lang) if province == "*" else \
-        (names.get(province, (province, province))[0 if lang == "zh" else 1])
+    where = t("upkeep.national", lang) if province == "*" else (names.get(province, (province, province))[0 if lang == "zh" else 1])
     return year, where, metric_name(metric, lang)
 
 
-def plan_frame(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str,
-               cities: Mapping[str, tuple[str, str, str]] | None = None) -> pd.DataFrame:
+def plan_frame(
+    plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, cities: Mapping[str, tuple[str, str, str]] | None = None
+) -> pd.DataFrame:
     """The preview: one row per key inserted, changed or ended, with before → after."""
     if plan.kind == "partners":
-        return pd.DataFrame([{t("upkeep.col_row", lang): c.row,
-                              **change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang)}
-                             for c in plan.changes])
+        return pd.DataFrame(
+            [
+                {t("upkeep.col_row", lang): c.row, **change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang)}
+                for c in plan.changes
+            ]
+        )
     rows = []
     for c in plan.changes:
         year, where, metric = key_text(c.key, names, lang)
-        rows.append({t("upkeep.col_row", lang): c.row, t("upkeep.col_op", lang): t(f"upkeep.op.{c.op}", lang),
-                     t("upkeep.col.year", lang): year, t("upkeep.col.province", lang): where,
-                     t("upkeep.col.metric", lang): metric,
-                     t("upkeep.col_before", lang): _target_value(c.key, (c.before or {}).get("value"), lang),
-                     t("upkeep.col_after", lang): _target_value(c.key, (c.after or {}).get("value"), lang)})
+        rows.append(
+            {
+                t("upkeep.col_row", lang): c.row,
+                t("upkeep.col_op", lang): t(f"upkeep.op.{c.op}", lang),
+                t("upkeep.col.year", lang): year,
+                t("upkeep.col.province", lang): where,
+                t("upkeep.col.metric", lang): metric,
+                t("upkeep.col_before", lang): _target_value(c.key, (c.before or {}).get("value"), lang),
+                t("upkeep.col_after", lang): _target_value(c.key, (c.after or {}).get("value"), lang),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def changes_frame(changes: pd.DataFrame, names: Mapping[str, tuple[str, str]], lang: str,
-                  cities: Mapping[str, tuple[str, str, str]] | None = None) -> pd.DataFrame:
+def changes_frame(
+    changes: pd.DataFrame, names: Mapping[str, tuple[str, str]], lang: str, cities: Mapping[str, tuple[str, str, str]] | None = None
+) -> pd.DataFrame:
     """An upload's change rows (data_access.upkeep.list_changes) in words: the key as year,
     province and metric, the change, and before → after in the metric's unit (万元 for money);
     partner and agreement changes field by field."""
     import json
 
     if (changes["table_name"] != "target").any():
-        return pd.DataFrame([change_row(r.table_name, r.row_key, r.op, r.before, r.after, cities or {}, lang)
-                             for r in changes.itertuples()])
+        return pd.DataFrame(
+            [change_row(r.table_name, r.row_key, r.op, r.before, r.after, cities or {}, lang) for r in changes.itertuples()]
+        )
     rows = []
     for r in changes.itertuples():
         year, where, metric = key_text(r.row_key, names, lang)
         # pandas reads a missing JSON text as None or NaN, by dtype: only a str holds a row.
         before = json.loads(r.before).get("value") if isinstance(r.before, str) else None
         after = json.loads(r.after).get("value") if isinstance(r.after, str) else None
-        rows.append({t("upkeep.col.year", lang): year, t("upkeep.col.province", lang): where,
-                     t("upkeep.col.metric", lang): metric, t("upkeep.col_op", lang): t(f"upkeep.op.{r.op}", lang),
-                     t("upkeep.col_before", lang): _target_value(r.row_key, before, lang),
-                     t("upkeep.col_after", lang): _target_value(r.row_key, after, lang)})
+        rows.append(
+            {
+                t("upkeep.col.year", lang): year,
+                t("upkeep.col.province", lang): where,
+                t("upkeep.col.metric", lang): metric,
+                t("upkeep.col_op", lang): t(f"upkeep.op.{r.op}", lang),
+                t("upkeep.col_before", lang): _target_value(r.row_key, before, lang),
+                t("upkeep.col_after", lang): _target_value(r.row_key, after, lang),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -133,8 +157,14 @@ def summary_text(plan: Plan, lang: str) -> str:
     return t("upkeep.summary_plan", lang, **{k: format_number(v, lang) for k, v in plan.counts.items()})
 
 
-def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *, limit: int = 50,
-                 cities: Mapping[str, tuple[str, str, str]] | None = None) -> str:
+def preview_text(
+    plan: Plan,
+    names: Mapping[str, tuple[str, str]],
+    lang: str,
+    *,
+    limit: int = 50,
+    cities: Mapping[str, tuple[str, str, str]] | None = None,
+) -> str:
     """The preview for a terminal: the counts, then up to ``limit`` changes, one a line."""
     lines = [summary_text(plan, lang)]
     for c in plan.changes[:limit]:
@@ -143,9 +173,11 @@ def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *,
             lines.append("  " + " ".join(str(v) for v in cells[:4] if v) + ("：" if lang == "zh" else ": ") + str(cells[4]))
             continue
         year, where, metric = key_text(c.key, names, lang)
-        lines.append(f"  {t(f'upkeep.op.{c.op}', lang)} {year} {where} {metric}: "
-                     f"{_target_value(c.key, (c.before or {}).get('value'), lang)} → "
-                     f"{_target_value(c.key, (c.after or {}).get('value'), lang)}")
+        lines.append(
+            f"  {t(f'upkeep.op.{c.op}', lang)} {year} {where} {metric}: "
+            f"{_target_value(c.key, (c.before or {}).get('value'), lang)} → "
+            f"{_target_value(c.key, (c.after or {}).get('value'), lang)}"
+        )
     if len(plan.changes) > limit:
         lines.append("  " + t("upkeep.more_changes", lang, n=format_number(len(plan.changes) - limit, lang)))
     return "\n".join(lines)
@@ -154,24 +186,43 @@ def preview_text(plan: Plan, names: Mapping[str, tuple[str, str]], lang: str, *,
 def targets_template(provinces: Mapping[str, tuple[str, str]], *, year: int, lang: str) -> bytes:
     """The annual-targets template: a data sheet with noted headers and drop-down lists (province
     with adcode, metric, unit), a guide with an example row, and the lists on a hidden sheet."""
-    items = {"province": [f"{t('upkeep.national', lang)} (national)"] +
-                         [province_choice(c, n, lang) for c, n in provinces.items()],
-             "metric": [metric_choice(m, lang) for m in codes.TARGET_METRICS],
-             "unit": [*MONEY_UNIT_CHOICES[lang], COUNT_UNIT[lang]]}
-    rules = {"year": {"validate": "integer", "criteria": "between", "minimum": 2015, "maximum": year + 5},
-             "value": {"validate": "decimal", "criteria": ">=", "value": 0}}
+    items = {
+        "province": [f"{t('upkeep.national', lang)} (national)"] + [province_choice(c, n, lang) for c, n in provinces.items()],
+        "metric": [metric_choice(m, lang) for m in codes.TARGET_METRICS],
+        "unit": [*MONEY_UNIT_CHOICES[lang], COUNT_UNIT[lang]],
+    }
+    rules = {
+        "year": {"validate": "integer", "criteria": "between", "minimum": 2015, "maximum": year + 5},
+        "value": {"validate": "decimal", "criteria": ">=", "value": 0},
+    }
     widths = {"year": 10, "province": 26, "metric": 26, "value": 16, "unit": 10, "note": 30}
-    columns = [Column(header(f, lang), t(f"upkeep.note.{f}", lang), widths[f], items.get(f, ()), rules.get(f, {}))
-               for f in TARGET_FIELDS]
+    columns = [Column(header(f, lang), t(f"upkeep.note.{f}", lang), widths[f], items.get(f, ()), rules.get(f, {})) for f in TARGET_FIELDS]
     first = next(iter(provinces.items()), ("410000", ("河南省", "Henan")))
     where = province_choice(first[0], first[1], lang)
-    examples = [(year, where, metric_choice("leads", lang), 12000, COUNT_UNIT[lang], ""),
-                (year, where, metric_choice("disbursed_fen", lang), 1280, MONEY_UNIT_CHOICES[lang][1], "")]
-    return template(sheet=t("upkeep.sheet.targets", lang), guide_sheet=t("upkeep.sheet.guide", lang),
-                    lists_sheet=t("upkeep.sheet.lists", lang), columns=columns, guide_title=t("upkeep.guide.title", lang),
-                    guide_body=t("upkeep.guide.body", lang), example_title=t("upkeep.guide.example", lang),
-                    examples=examples)
+    examples = [
+        (year, where, metric_choice("leads", lang), 12000, COUNT_UNIT[lang], ""),
+        (year, where, metric_choice("disbursed_fen", lang), 1280, MONEY_UNIT_CHOICES[lang][1], ""),
+    ]
+    return template(
+        sheet=t("upkeep.sheet.targets", lang),
+        guide_sheet=t("upkeep.sheet.guide", lang),
+        lists_sheet=t("upkeep.sheet.lists", lang),
+        columns=columns,
+        guide_title=t("upkeep.guide.title", lang),
+        guide_body=t("upkeep.guide.body", lang),
+        example_title=t("upkeep.guide.example", lang),
+        examples=examples,
+    )
 
 
-__all__ = ["header", "metric_choice", "metric_labels", "plan_frame", "preview_text",
-           "problem_text", "problems_frame", "summary_text", "targets_template"]
+__all__ = [
+    "header",
+    "metric_choice",
+    "metric_labels",
+    "plan_frame",
+    "preview_text",
+    "problem_text",
+    "problems_frame",
+    "summary_text",
+    "targets_template",
+]

@@ -34,12 +34,33 @@ from data_access.queries.pacing import get_kpi_pacing, get_kpi_series_by_month
 from data_access.queries.reference import get_province_catalogue
 
 SCOPED_QUERIES = (
-    get_coverage_by_province, get_coverage_by_city, get_coverage_gaps, get_partner_points, get_partner_counts_by_end,
-    get_new_partners_by_end, get_leads_by_tier_year,
-    get_investment_by_project, get_investment_by, get_disbursed_by_month, get_planned_by_year, get_project_detail,
-    get_funnel_by_stage, get_funnel_by_province, get_cohort_lag, get_events_by_month, get_kpis, get_data_freshness,
-    get_kpi_series_by_month, get_kpi_pacing,
+    get_coverage_by_province,
+    get_coverage_by_city,
+    get_coverage_gaps,
+    get_partner_points,
+    get_partner_counts_by_end,
+    get_new_partners_by_end,
+    get_leads_by_tier_year,
+    get_investment_by_project,
+    get_investment_by,
+    get_disbursed_by_month,
+    get_planned_by_year,
+    get_project_detail,
+    get_funnel_by_stage,
+    get_funnel_by_province,
+    get_cohort_lag,
+    get_events_by_month,
+    get_kpis,
+    get_data_freshness,
+    get_kpi_series_by_month,
+    get_kpi_pacing,
 )
 
-__all__ = [f.__name__ for f in SCOPED_QUERIES] + ["ProjectDetail", "data_as_of", "get_province_catalogue", "get_summary_status",
-                                                       "SummaryStatus", "SCOPED_QUERIES"]
+__all__ = [f.__name__ for f in SCOPED_QUERIES] + [
+    "ProjectDetail",
+    "data_as_of",
+    "get_province_catalogue",
+    "get_summary_status",
+    "SummaryStatus",
+    "SCOPED_QUERIES",
+]

@@ -110,6 +110,7 @@ def as_date(value) -> dt.date | None:
 
 # --- Months as integers (year * 100 + month), the grain of the summary tables.
 
+
 def ym(day: dt.date) -> int:
     """202610 for any day of October 2026."""
     return day.year * 100 + day.month

@@ -48,8 +48,7 @@ class Split:
 def _extent(conn: Connection, source: str, months: tuple[int, ...]) -> dict[int, tuple[dt.date, dt.date]]:
     if not months:
         return {}
-    rows = conn.execute(sa.select(sm.c.ym, sm.c.first_on, sm.c.last_on)
-                        .where(sm.c.source == source, sm.c.ym.in_(months))).all()
+    rows = conn.execute(sa.select(sm.c.ym, sm.c.first_on, sm.c.last_on).where(sm.c.source == source, sm.c.ym.in_(months))).all()
     # first_on / last_on are NOT NULL
     return {int(m): (cast(dt.date, as_date(f)), cast(dt.date, as_date(last))) for m, f, last in rows}
 

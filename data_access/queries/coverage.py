@@ -13,20 +13,62 @@ from data_access.scope import Scope
 
 lr, pj, sl = schema.learner, schema.project, schema.summary_leads
 
-PROVINCE_COLUMNS = ["province_code", "name_zh", "name_en", "region", "lon", "lat",
-                    "partners", "schools", "enterprises", "governments", "leads"]
-CITY_COLUMNS = ["city_code", "name_zh", "name_en", "province_code", "province_name_zh", "province_name_en",
-                "tier", "lon", "lat", "partners", "leads"]
-POINT_COLUMNS = ["partner_id", "name_zh", "name_en", "kind", "end", "agreement_level", "status", "since",
-                 "city_code", "city_name_zh", "city_name_en", "province_code", "tier", "lon", "lat", "projects"]
+PROVINCE_COLUMNS = [
+    "province_code",
+    "name_zh",
+    "name_en",
+    "region",
+    "lon",
+    "lat",
+    "partners",
+    "schools",
+    "enterprises",
+    "governments",
+    "leads",
+]
+CITY_COLUMNS = [
+    "city_code",
+    "name_zh",
+    "name_en",
+    "province_code",
+    "province_name_zh",
+    "province_name_en",
+    "tier",
+    "lon",
+    "lat",
+    "partners",
+    "leads",
+]
+POINT_COLUMNS = [
+    "partner_id",
+    "name_zh",
+    "name_en",
+    "kind",
+    "end",
+    "agreement_level",
+    "status",
+    "since",
+    "city_code",
+    "city_name_zh",
+    "city_name_en",
+    "province_code",
+    "tier",
+    "lon",
+    "lat",
+    "projects",
+]
 
 
 def _partner_counts(scope: Scope, key) -> sa.Subquery:
     end = end_of_kind()
     return (
-        sa.select(key.label("key"), sa.func.count(p.c.id).label("partners"),
-                  count_if(end == "S").label("schools"), count_if(end == "B").label("enterprises"),
-                  count_if(end == "G").label("governments"))
+        sa.select(
+            key.label("key"),
+            sa.func.count(p.c.id).label("partners"),
+            count_if(end == "S").label("schools"),
+            count_if(end == "B").label("enterprises"),
+            count_if(end == "G").label("governments"),
+        )
         .select_from(p.join(c, c.c.code == p.c.city_code))
         .where(*partners_in_scope(scope))
         .group_by(key)
@@ -37,16 +79,21 @@ def _partner_counts(scope: Scope, key) -> sa.Subquery:
 def _lead_parts(conn: Connection, scope: Scope, key: str) -> list[sa.Select]:
     """Selects (key, leads) whose union counts the period's leads (learners by lead date) per
     ``key`` (province_code or city_code)."""
+
     def raw(where: list) -> sa.Select:
-        return (sa.select(lr.c[key].label("key"), sa.func.count().label("leads"))
-                .select_from(lr.join(c, c.c.code == lr.c.city_code))
-                .where(*slices(scope, unindexed(lr.c.province_code), lr.c.channel, c.c.tier, lr.c.programme), *where)
-                .group_by(lr.c[key]))
+        return (
+            sa.select(lr.c[key].label("key"), sa.func.count().label("leads"))
+            .select_from(lr.join(c, c.c.code == lr.c.city_code))
+            .where(*slices(scope, unindexed(lr.c.province_code), lr.c.channel, c.c.tier, lr.c.programme), *where)
+            .group_by(lr.c[key])
+        )
 
     def summary(where: list) -> sa.Select:
-        return (sa.select(sl.c[key].label("key"), sa.func.sum(sl.c.leads).label("leads"))
-                .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
-                .group_by(sl.c[key]))
+        return (
+            sa.select(sl.c[key].label("key"), sa.func.sum(sl.c.leads).label("leads"))
+            .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
+            .group_by(sl.c[key])
+        )
 
     return lead_parts(conn, scope, raw, summary)
 
@@ -68,8 +115,19 @@ def get_coverage_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """
     ps, ls = _partner_counts(scope, c.c.province_code), _lead_counts(conn, scope, "province_code")
     stmt = (
-        sa.select(prov.c.code, prov.c.name_zh, prov.c.name_en, prov.c.region, prov.c.lon, prov.c.lat,
-                  ps.c.partners, ps.c.schools, ps.c.enterprises, ps.c.governments, ls.c.leads)
+        sa.select(
+            prov.c.code,
+            prov.c.name_zh,
+            prov.c.name_en,
+            prov.c.region,
+            prov.c.lon,
+            prov.c.lat,
+            ps.c.partners,
+            ps.c.schools,
+            ps.c.enterprises,
+            ps.c.governments,
+            ls.c.leads,
+        )
         .select_from(prov.outerjoin(ps, ps.c.key == prov.c.code).outerjoin(ls, ls.c.key == prov.c.code))
         .where(prov.c.code.in_(scope.provinces))
         .order_by(prov.c.code)
@@ -89,8 +147,7 @@ def _by_city(conn: Connection, scope: Scope) -> sa.Select:
         parts.append(sa.select(sub.c.key, zero.label("partners"), sub.c.leads))
     u = sa.union_all(*parts).subquery()
     partners, leads = sa.func.sum(u.c.partners).label("partners"), sa.func.sum(u.c.leads).label("leads")
-    cols = [c.c.code, c.c.name_zh, c.c.name_en, c.c.province_code, prov.c.name_zh, prov.c.name_en, c.c.tier, c.c.lon,
-            c.c.lat]
+    cols = [c.c.code, c.c.name_zh, c.c.name_en, c.c.province_code, prov.c.name_zh, prov.c.name_en, c.c.tier, c.c.lon, c.c.lat]
     return (
         sa.select(*cols, partners, leads)
         .select_from(c.join(prov, prov.c.code == c.c.province_code).join(u, u.c.key == c.c.code))
@@ -127,11 +184,26 @@ def get_partner_points(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     city_code, city_name_zh, city_name_en, province_code, tier, lon, lat (GCJ-02),
     projects (number of projects with this partner).
     """
-    projects = (sa.select(pj.c.partner_id, sa.func.count().label("n")).group_by(pj.c.partner_id).subquery())
+    projects = sa.select(pj.c.partner_id, sa.func.count().label("n")).group_by(pj.c.partner_id).subquery()
     stmt = (
-        sa.select(p.c.id, p.c.name_zh, p.c.name_en, p.c.kind, end_of_kind(), p.c.agreement_level, p.c.status,
-                  p.c.since, c.c.code, c.c.name_zh, c.c.name_en, c.c.province_code, c.c.tier, c.c.lon, c.c.lat,
-                  sa.func.coalesce(projects.c.n, 0))
+        sa.select(
+            p.c.id,
+            p.c.name_zh,
+            p.c.name_en,
+            p.c.kind,
+            end_of_kind(),
+            p.c.agreement_level,
+            p.c.status,
+            p.c.since,
+            c.c.code,
+            c.c.name_zh,
+            c.c.name_en,
+            c.c.province_code,
+            c.c.tier,
+            c.c.lon,
+            c.c.lat,
+            sa.func.coalesce(projects.c.n, 0),
+        )
         .select_from(p.join(c, c.c.code == p.c.city_code).outerjoin(projects, projects.c.partner_id == p.c.id))
         .where(*partners_in_scope(scope))
         .order_by(p.c.id)
@@ -142,10 +214,13 @@ def get_partner_points(conn: Connection, *, scope: Scope) -> pd.DataFrame:
 def get_partner_counts_by_end(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """Partners in scope per end (G / B / S) and kind. Columns: end, kind, partners."""
     end = end_of_kind()
-    stmt = (sa.select(end, p.c.kind, sa.func.count())
-            .select_from(p.join(c, c.c.code == p.c.city_code))
-            .where(*partners_in_scope(scope))
-            .group_by(end, p.c.kind).order_by(end, p.c.kind))
+    stmt = (
+        sa.select(end, p.c.kind, sa.func.count())
+        .select_from(p.join(c, c.c.code == p.c.city_code))
+        .where(*partners_in_scope(scope))
+        .group_by(end, p.c.kind)
+        .order_by(end, p.c.kind)
+    )
     df = to_int(frame(conn, stmt, ["end", "kind", "partners"]), ["partners"])
     df["kind"] = pd.Categorical(df["kind"], categories=list(codes.PARTNER_KINDS))
     return df.sort_values(["end", "kind"]).reset_index(drop=True).astype({"kind": str})
@@ -155,8 +230,11 @@ def get_new_partners_by_end(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """Partners signed in the period (first agreement in [start, end)), per end (G / B / S) and
     kind, in the scope's provinces, tiers and kinds. Columns: end, kind, partners."""
     end = end_of_kind()
-    stmt = (sa.select(end, p.c.kind, sa.func.count())
-            .select_from(p.join(c, c.c.code == p.c.city_code))
-            .where(*partners_in_scope(scope), p.c.since >= scope.start)
-            .group_by(end, p.c.kind).order_by(end, p.c.kind))
+    stmt = (
+        sa.select(end, p.c.kind, sa.func.count())
+        .select_from(p.join(c, c.c.code == p.c.city_code))
+        .where(*partners_in_scope(scope), p.c.since >= scope.start)
+        .group_by(end, p.c.kind)
+        .order_by(end, p.c.kind)
+    )
     return to_int(frame(conn, stmt, ["end", "kind", "partners"]), ["partners"])

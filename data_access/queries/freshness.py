@@ -24,16 +24,19 @@ def get_data_freshness(conn: Connection, *, scope) -> pd.DataFrame:
         # From the summaries (as of their last refresh): a count over 10 M raw rows takes seconds.
         # The app asks for every province (the "data as of" stamp): summary_month's 70-odd rows
         # answer that; a narrower scope sums the flow summary of its provinces.
-        "funnel_event": sa.select(sa.func.min(sm.c.first_on), sa.func.max(sm.c.last_on),
-                                  sa.func.coalesce(sa.func.sum(sm.c.row_count), 0)).where(sm.c.source == "funnel_event")
-        if everywhere and everywhere <= set(scope.provinces) else
-        sa.select(sa.func.min(sf.c.first_on), sa.func.max(sf.c.last_on), sa.func.coalesce(sa.func.sum(sf.c.events), 0))
-        .where(sf.c.province_code.in_(scope.provinces)),
+        "funnel_event": sa.select(
+            sa.func.min(sm.c.first_on), sa.func.max(sm.c.last_on), sa.func.coalesce(sa.func.sum(sm.c.row_count), 0)
+        ).where(sm.c.source == "funnel_event")
+        if everywhere and everywhere <= set(scope.provinces)
+        else sa.select(sa.func.min(sf.c.first_on), sa.func.max(sf.c.last_on), sa.func.coalesce(sa.func.sum(sf.c.events), 0)).where(
+            sf.c.province_code.in_(scope.provinces)
+        ),
         "disbursement": sa.select(sa.func.min(db.c.paid_on), sa.func.max(db.c.paid_on), sa.func.count())
         .select_from(db.join(pj, pj.c.id == db.c.project_id).join(c, c.c.code == pj.c.city_code))
         .where(c.c.province_code.in_(scope.provinces)),
         "partner": sa.select(sa.func.min(p.c.since), sa.func.max(p.c.since), sa.func.count())
-        .select_from(p.join(c, c.c.code == p.c.city_code)).where(c.c.province_code.in_(scope.provinces)),
+        .select_from(p.join(c, c.c.code == p.c.city_code))
+        .where(c.c.province_code.in_(scope.provinces)),
     }
     rows = []
     for source, stmt in stmts.items():
@@ -64,7 +67,9 @@ def get_summary_status(conn: Connection) -> SummaryStatus:
     if "refreshed_at" not in seen:
         has_rows = conn.execute(sa.select(schema.funnel_event.c.id).limit(1)).first() is not None
         return SummaryStatus(None, has_rows)
-    newest = {t.name: conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()
-              for t in (schema.funnel_event, schema.learner)}
+    newest = {
+        t.name: conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()
+        for t in (schema.funnel_event, schema.learner)
+    }
     stale = any(int(newest[name]) > int(seen.get(f"{name}_max_id", "0")) for name in newest)
     return SummaryStatus(dt.datetime.fromisoformat(seen["refreshed_at"]), stale)

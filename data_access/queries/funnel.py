@@ -62,8 +62,7 @@ def lag_bucket(days) -> sa.ColumnElement:
 
 def slices(scope: Scope, province, channel, tier, programme) -> list[sa.ColumnElement]:
     """The scope's provinces, channels, city tiers and programmes, on the given columns."""
-    return [province.in_(scope.provinces), channel.in_(scope.channels), tier.in_(scope.tiers),
-            programme.in_(scope.programmes)]
+    return [province.in_(scope.provinces), channel.in_(scope.channels), tier.in_(scope.tiers), programme.in_(scope.programmes)]
 
 
 def _raw_slices(scope: Scope) -> list[sa.ColumnElement]:
@@ -81,8 +80,7 @@ def _cohort_from():
 Part = Callable[[list], sa.Select]  # (where conditions) -> a select
 
 
-def _cohort_parts(conn: Connection, scope: Scope, raw: Part, summary: Part,
-                  observed_until: dt.date | None = None) -> list[sa.Select]:
+def _cohort_parts(conn: Connection, scope: Scope, raw: Part, summary: Part, observed_until: dt.date | None = None) -> list[sa.Select]:
     """The selects whose union is the cohort reading of ``scope``: ``summary(conditions)`` over
     the whole lead months, ``raw(conditions)`` over the cut ones (and, with ``observed_until``,
     over the part of its month the event summary cannot cut)."""
@@ -93,13 +91,13 @@ def _cohort_parts(conn: Connection, scope: Scope, raw: Part, summary: Part,
     parts += [raw([Split.raw(lr.c.lead_on, edge), *until]) for edge in leads.edges]
     if events and leads.lo <= leads.hi:
         whole = (max(scope.start, month_start(leads.lo)), min(scope.end, month_start(next_ym(leads.hi))))
-        parts += [raw([Split.raw(unindexed(lr.c.lead_on), whole), Split.raw(fe.c.occurred_on, edge)])
-                  for edge in events.edges]
+        parts += [raw([Split.raw(unindexed(lr.c.lead_on), whole), Split.raw(fe.c.occurred_on, edge)]) for edge in events.edges]
     return parts
 
 
-def _sum_union(conn: Connection, parts: Sequence[sa.Select], keys: Sequence[str], measures: Sequence[str],
-               order: bool = False) -> pd.DataFrame:
+def _sum_union(
+    conn: Connection, parts: Sequence[sa.Select], keys: Sequence[str], measures: Sequence[str], order: bool = False
+) -> pd.DataFrame:
     """SUM(measures) GROUP BY keys over the UNION ALL of ``parts`` (selects labelled keys + measures)."""
     u = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     cols = [u.c[k] for k in keys]
@@ -113,8 +111,9 @@ def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = ("channel",),
-                        observed_until: dt.date | None = None) -> pd.DataFrame:
+def get_funnel_by_stage(
+    conn: Connection, *, scope: Scope, by: Sequence[str] = ("channel",), observed_until: dt.date | None = None
+) -> pd.DataFrame:
     """Learners of the period's lead cohort who reached each stage, per ``by`` dimensions.
 
     ``by`` is a subset of channel, tier, province, programme, year, month (lead year / month).
@@ -130,20 +129,23 @@ def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = (
 
     def raw(where: list) -> sa.Select:
         dims = [DIMENSIONS[d]()[0] for d in by]
-        return (sa.select(fe.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)],
-                          sa.func.count().label("learners"))
-                .select_from(_cohort_from()).where(*_raw_slices(scope), *where).group_by(fe.c.stage, *dims))
+        return (
+            sa.select(fe.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)], sa.func.count().label("learners"))
+            .select_from(_cohort_from())
+            .where(*_raw_slices(scope), *where)
+            .group_by(fe.c.stage, *dims)
+        )
 
     def summary(where: list) -> sa.Select:
         dims = [DIMENSIONS[d]()[1] for d in by]
-        return (sa.select(sc.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)],
-                          sa.func.sum(sc.c.learners).label("learners"))
-                .where(*slices(scope, sc.c.province_code, sc.c.channel, sc.c.tier, sc.c.programme), *where)
-                .group_by(sc.c.stage, *dims))
+        return (
+            sa.select(sc.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)], sa.func.sum(sc.c.learners).label("learners"))
+            .where(*slices(scope, sc.c.province_code, sc.c.channel, sc.c.tier, sc.c.programme), *where)
+            .group_by(sc.c.stage, *dims)
+        )
 
     parts = _cohort_parts(conn, scope, raw, summary, observed_until)
-    df = to_int(_sum_union(conn, parts, ["stage", *by], ["learners"]),
-                ["learners", *[d for d in by if d in ("year", "month")]])
+    df = to_int(_sum_union(conn, parts, ["stage", *by], ["learners"]), ["learners", *[d for d in by if d in ("year", "month")]])
     return _ordered(df, by)
 
 
@@ -160,22 +162,34 @@ def get_cohort_lag(conn: Connection, *, scope: Scope, stages: Sequence[str] = ("
     def raw(where: list) -> sa.Select:
         days = days_between(fe.c.occurred_on, lr.c.lead_on)
         bucket = lag_bucket(days)
-        return (sa.select(lr.c.channel.label("channel"), fe.c.stage.label("stage"), bucket.label("bucket"),
-                          sa.func.count().label("learners"), sa.func.sum(days).label("total_days"))
-                .select_from(_cohort_from())
-                .where(*_raw_slices(scope), fe.c.stage.in_(list(stages)), *where)
-                .group_by(lr.c.channel, fe.c.stage, bucket))
+        return (
+            sa.select(
+                lr.c.channel.label("channel"),
+                fe.c.stage.label("stage"),
+                bucket.label("bucket"),
+                sa.func.count().label("learners"),
+                sa.func.sum(days).label("total_days"),
+            )
+            .select_from(_cohort_from())
+            .where(*_raw_slices(scope), fe.c.stage.in_(list(stages)), *where)
+            .group_by(lr.c.channel, fe.c.stage, bucket)
+        )
 
     def summary(where: list) -> sa.Select:
-        return (sa.select(sc.c.channel.label("channel"), sc.c.stage.label("stage"), sc.c.lag_bucket.label("bucket"),
-                          sa.func.sum(sc.c.learners).label("learners"), sa.func.sum(sc.c.lag_days).label("total_days"))
-                .where(*slices(scope, sc.c.province_code, sc.c.channel, sc.c.tier, sc.c.programme),
-                       sc.c.stage.in_(list(stages)), *where)
-                .group_by(sc.c.channel, sc.c.stage, sc.c.lag_bucket))
+        return (
+            sa.select(
+                sc.c.channel.label("channel"),
+                sc.c.stage.label("stage"),
+                sc.c.lag_bucket.label("bucket"),
+                sa.func.sum(sc.c.learners).label("learners"),
+                sa.func.sum(sc.c.lag_days).label("total_days"),
+            )
+            .where(*slices(scope, sc.c.province_code, sc.c.channel, sc.c.tier, sc.c.programme), sc.c.stage.in_(list(stages)), *where)
+            .group_by(sc.c.channel, sc.c.stage, sc.c.lag_bucket)
+        )
 
     parts = _cohort_parts(conn, scope, raw, summary)
-    df = to_int(_sum_union(conn, parts, ["channel", "stage", "bucket"], ["learners", "total_days"]),
-                ["learners", "total_days"])
+    df = to_int(_sum_union(conn, parts, ["channel", "stage", "bucket"], ["learners", "total_days"]), ["learners", "total_days"])
     order = {label: i for i, (_, _, label) in enumerate(LAG_BUCKETS)}
     return df.assign(_o=df["bucket"].map(order)).sort_values(["channel", "stage", "_o"]).drop(columns="_o").reset_index(drop=True)
 
@@ -194,22 +208,37 @@ def flow(conn: Connection, scope: Scope, by: Sequence[str] = (), stages: Sequenc
 
     def raw(edge: tuple[dt.date, dt.date]) -> sa.Select:
         y, m, dims = year_of(fe.c.occurred_on), month_of(fe.c.occurred_on), [raw_cols[d] for d in by]
-        return (sa.select(y.label("year"), m.label("month"), fe.c.stage.label("stage"),
-                          *[x.label(d) for x, d in zip(dims, by)], sa.func.count().label("events"))
-                .select_from(fe.join(c, c.c.code == fe.c.city_code))
-                .where(*slices(scope, fe.c.province_code, fe.c.channel, c.c.tier, fe.c.programme), *which,
-                       Split.raw(fe.c.occurred_on, edge))
-                .group_by(y, m, fe.c.stage, *dims))
+        return (
+            sa.select(
+                y.label("year"),
+                m.label("month"),
+                fe.c.stage.label("stage"),
+                *[x.label(d) for x, d in zip(dims, by)],
+                sa.func.count().label("events"),
+            )
+            .select_from(fe.join(c, c.c.code == fe.c.city_code))
+            .where(*slices(scope, fe.c.province_code, fe.c.channel, c.c.tier, fe.c.programme), *which, Split.raw(fe.c.occurred_on, edge))
+            .group_by(y, m, fe.c.stage, *dims)
+        )
 
     y, m, dims = ym_year(sf.c.event_ym), ym_month(sf.c.event_ym), [sum_cols[d] for d in by]
-    summary = (sa.select(y.label("year"), m.label("month"), sf.c.stage.label("stage"),
-                         *[x.label(d) for x, d in zip(dims, by)], sa.func.sum(sf.c.events).label("events"))
-               .where(*slices(scope, sf.c.province_code, sf.c.channel, sf.c.tier, sf.c.programme),
-                      *([sf.c.stage.in_(list(stages))] if stages is not None else []), part.whole(sf.c.event_ym))
-               .group_by(y, m, sf.c.stage, *dims))
+    summary = (
+        sa.select(
+            y.label("year"),
+            m.label("month"),
+            sf.c.stage.label("stage"),
+            *[x.label(d) for x, d in zip(dims, by)],
+            sa.func.sum(sf.c.events).label("events"),
+        )
+        .where(
+            *slices(scope, sf.c.province_code, sf.c.channel, sf.c.tier, sf.c.programme),
+            *([sf.c.stage.in_(list(stages))] if stages is not None else []),
+            part.whole(sf.c.event_ym),
+        )
+        .group_by(y, m, sf.c.stage, *dims)
+    )
     parts = [summary, *[raw(edge) for edge in part.edges]]
-    return to_int(_sum_union(conn, parts, ["year", "month", "stage", *by], ["events"], order=True),
-                  ["year", "month", "events"])
+    return to_int(_sum_union(conn, parts, ["year", "month", "stage", *by], ["events"], order=True), ["year", "month", "events"])
 
 
 def get_events_by_month(conn: Connection, *, scope: Scope, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -223,8 +252,11 @@ def get_events_by_month(conn: Connection, *, scope: Scope, by: Sequence[str] = (
 def get_funnel_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """The cohort funnel per province with names. Columns: province_code, name_zh, name_en, stage, learners."""
     df = get_funnel_by_stage(conn, scope=scope, by=("province",))
-    names = frame(conn, sa.select(prov.c.code, prov.c.name_zh, prov.c.name_en).where(prov.c.code.in_(scope.provinces)),
-                  ["province_code", "name_zh", "name_en"])
+    names = frame(
+        conn,
+        sa.select(prov.c.code, prov.c.name_zh, prov.c.name_en).where(prov.c.code.in_(scope.provinces)),
+        ["province_code", "name_zh", "name_en"],
+    )
     out = df.rename(columns={"province": "province_code"}).merge(names, on="province_code", how="left")
     return out[["province_code", "name_zh", "name_en", "stage", "learners"]]
 
@@ -239,17 +271,23 @@ def lead_parts(conn: Connection, scope: Scope, raw: Part, summary: Part) -> list
 def get_leads_by_tier_year(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """Leads per calendar year and city tier (capital, prefecture, county) in the scope: the
     "channel sinking" reading. Columns: year, tier, leads; years without leads are absent."""
+
     def raw(where: list) -> sa.Select:
         year = year_of(lr.c.lead_on)
-        return (sa.select(year.label("year"), c.c.tier.label("tier"), sa.func.count().label("leads"))
-                .select_from(lr.join(c, c.c.code == lr.c.city_code)).where(*_raw_slices(scope), *where)
-                .group_by(year, c.c.tier))
+        return (
+            sa.select(year.label("year"), c.c.tier.label("tier"), sa.func.count().label("leads"))
+            .select_from(lr.join(c, c.c.code == lr.c.city_code))
+            .where(*_raw_slices(scope), *where)
+            .group_by(year, c.c.tier)
+        )
 
     def summary(where: list) -> sa.Select:
         year = ym_year(sl.c.lead_ym)
-        return (sa.select(year.label("year"), sl.c.tier.label("tier"), sa.func.sum(sl.c.leads).label("leads"))
-                .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
-                .group_by(year, sl.c.tier))
+        return (
+            sa.select(year.label("year"), sl.c.tier.label("tier"), sa.func.sum(sl.c.leads).label("leads"))
+            .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
+            .group_by(year, sl.c.tier)
+        )
 
     df = _sum_union(conn, lead_parts(conn, scope, raw, summary), ["year", "tier"], ["leads"], order=True)
     return to_int(df, ["year", "leads"])

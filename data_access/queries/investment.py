@@ -20,17 +20,44 @@ pj, bp, db, ms = schema.project, schema.budget_plan, schema.disbursement, schema
 AHEAD_TOLERANCE = 0.05
 
 PROJECT_COLUMNS = [
-    "project_id", "code", "name_zh", "name_en", "kind", "sector", "status", "partner_id", "partner_name_zh",
-    "partner_name_en", "partner_kind", "province_code", "province_name_zh", "province_name_en", "city_name_zh",
-    "city_name_en", "start_on", "end_on", "committed_fen", "planned_fen", "planned_to_date_fen",
-    "disbursed_fen", "disbursed_to_date_fen", "milestones", "overdue_milestones",
+    "project_id",
+    "code",
+    "name_zh",
+    "name_en",
+    "kind",
+    "sector",
+    "status",
+    "partner_id",
+    "partner_name_zh",
+    "partner_name_en",
+    "partner_kind",
+    "province_code",
+    "province_name_zh",
+    "province_name_en",
+    "city_name_zh",
+    "city_name_en",
+    "start_on",
+    "end_on",
+    "committed_fen",
+    "planned_fen",
+    "planned_to_date_fen",
+    "disbursed_fen",
+    "disbursed_to_date_fen",
+    "milestones",
+    "overdue_milestones",
 ]
 
 
 def _projects_in_scope(scope: Scope) -> list[sa.ColumnElement]:
     """Projects in the scope's provinces and tiers, with partners of its kinds, alive in its period."""
-    return [c.c.province_code.in_(scope.provinces), c.c.tier.in_(scope.tiers), p.c.kind.in_(scope.kinds),
-            pj.c.kind.in_(scope.project_kinds), pj.c.start_on < scope.end, pj.c.end_on >= scope.start]
+    return [
+        c.c.province_code.in_(scope.provinces),
+        c.c.tier.in_(scope.tiers),
+        p.c.kind.in_(scope.kinds),
+        pj.c.kind.in_(scope.project_kinds),
+        pj.c.start_on < scope.end,
+        pj.c.end_on >= scope.start,
+    ]
 
 
 def _year_fraction(scope: Scope, as_of: dt.date | None) -> tuple[int, float]:
@@ -43,30 +70,70 @@ def _year_fraction(scope: Scope, as_of: dt.date | None) -> tuple[int, float]:
 def _project_rows(scope: Scope, as_of: dt.date | None) -> sa.Select:
     y0, y1 = scope.start.year, (scope.end - dt.timedelta(days=1)).year
     last_year, fraction = _year_fraction(scope, as_of)
-    plan = (sa.select(bp.c.project_id,
-                      sum_if(bp.c.year.between(y0, y1), bp.c.planned_fen).label("planned"),
-                      (sum_if(bp.c.year < last_year, bp.c.planned_fen)
-                       + sum_if(bp.c.year == last_year, bp.c.planned_fen) * sa.literal(fraction)).label("to_date"))
-            .group_by(bp.c.project_id).subquery())
-    paid = (sa.select(db.c.project_id,
-                      sum_if(sa.and_(db.c.paid_on >= scope.start, db.c.paid_on < scope.end), db.c.amount_fen).label("period"),
-                      sum_if(db.c.paid_on < scope.end, db.c.amount_fen).label("to_date"))
-            .group_by(db.c.project_id).subquery())
+    plan = (
+        sa.select(
+            bp.c.project_id,
+            sum_if(bp.c.year.between(y0, y1), bp.c.planned_fen).label("planned"),
+            (
+                sum_if(bp.c.year < last_year, bp.c.planned_fen) + sum_if(bp.c.year == last_year, bp.c.planned_fen) * sa.literal(fraction)
+            ).label("to_date"),
+        )
+        .group_by(bp.c.project_id)
+        .subquery()
+    )
+    paid = (
+        sa.select(
+            db.c.project_id,
+            sum_if(sa.and_(db.c.paid_on >= scope.start, db.c.paid_on < scope.end), db.c.amount_fen).label("period"),
+            sum_if(db.c.paid_on < scope.end, db.c.amount_fen).label("to_date"),
+        )
+        .group_by(db.c.project_id)
+        .subquery()
+    )
     open_by = min(scope.end, (as_of + dt.timedelta(days=1)) if as_of else scope.end)
-    miles = (sa.select(ms.c.project_id, sa.func.count().label("n"),
-                       count_if(sa.and_(ms.c.due_on < open_by, ms.c.done_on.is_(None))).label("overdue"))
-             .group_by(ms.c.project_id).subquery())
+    miles = (
+        sa.select(
+            ms.c.project_id, sa.func.count().label("n"), count_if(sa.and_(ms.c.due_on < open_by, ms.c.done_on.is_(None))).label("overdue")
+        )
+        .group_by(ms.c.project_id)
+        .subquery()
+    )
     return (
-        sa.select(pj.c.id, pj.c.code, pj.c.name_zh, pj.c.name_en, pj.c.kind, pj.c.sector, pj.c.status, p.c.id,
-                  p.c.name_zh, p.c.name_en, p.c.kind, c.c.province_code, prov.c.name_zh, prov.c.name_en,
-                  c.c.name_zh, c.c.name_en, pj.c.start_on, pj.c.end_on, pj.c.committed_fen,
-                  sa.func.coalesce(plan.c.planned, 0), sa.func.coalesce(plan.c.to_date, 0),
-                  sa.func.coalesce(paid.c.period, 0), sa.func.coalesce(paid.c.to_date, 0),
-                  sa.func.coalesce(miles.c.n, 0), sa.func.coalesce(miles.c.overdue, 0))
-        .select_from(pj.join(p, p.c.id == pj.c.partner_id).join(c, c.c.code == pj.c.city_code)
-                     .join(prov, prov.c.code == c.c.province_code)
-                     .outerjoin(plan, plan.c.project_id == pj.c.id).outerjoin(paid, paid.c.project_id == pj.c.id)
-                     .outerjoin(miles, miles.c.project_id == pj.c.id))
+        sa.select(
+            pj.c.id,
+            pj.c.code,
+            pj.c.name_zh,
+            pj.c.name_en,
+            pj.c.kind,
+            pj.c.sector,
+            pj.c.status,
+            p.c.id,
+            p.c.name_zh,
+            p.c.name_en,
+            p.c.kind,
+            c.c.province_code,
+            prov.c.name_zh,
+            prov.c.name_en,
+            c.c.name_zh,
+            c.c.name_en,
+            pj.c.start_on,
+            pj.c.end_on,
+            pj.c.committed_fen,
+            sa.func.coalesce(plan.c.planned, 0),
+            sa.func.coalesce(plan.c.to_date, 0),
+            sa.func.coalesce(paid.c.period, 0),
+            sa.func.coalesce(paid.c.to_date, 0),
+            sa.func.coalesce(miles.c.n, 0),
+            sa.func.coalesce(miles.c.overdue, 0),
+        )
+        .select_from(
+            pj.join(p, p.c.id == pj.c.partner_id)
+            .join(c, c.c.code == pj.c.city_code)
+            .join(prov, prov.c.code == c.c.province_code)
+            .outerjoin(plan, plan.c.project_id == pj.c.id)
+            .outerjoin(paid, paid.c.project_id == pj.c.id)
+            .outerjoin(miles, miles.c.project_id == pj.c.id)
+        )
         .where(*_projects_in_scope(scope))
     )
 
@@ -103,7 +170,9 @@ _GRAIN_KEYS = {
     "partner": [p.c.id, p.c.name_zh, p.c.name_en, p.c.kind],
 }
 _GRAIN_NAMES = {
-    "sector": ["sector"], "kind": ["kind"], "status": ["status"],
+    "sector": ["sector"],
+    "kind": ["kind"],
+    "status": ["status"],
     "province": ["province_code", "province_name_zh", "province_name_en"],
     "partner": ["partner_id", "partner_name_zh", "partner_name_en", "partner_kind"],
 }
@@ -120,18 +189,32 @@ def get_investment_by(conn: Connection, *, scope: Scope, grain: Grain) -> pd.Dat
     if grain not in _GRAIN_KEYS:
         raise ValueError(f"grain must be one of {sorted(_GRAIN_KEYS)}, not {grain!r}")
     y0, y1 = scope.start.year, (scope.end - dt.timedelta(days=1)).year
-    plan = (sa.select(bp.c.project_id, sum_if(bp.c.year.between(y0, y1), bp.c.planned_fen).label("planned"))
-            .group_by(bp.c.project_id).subquery())
-    paid = (sa.select(db.c.project_id,
-                      sum_if(sa.and_(db.c.paid_on >= scope.start, db.c.paid_on < scope.end), db.c.amount_fen).label("paid"))
-            .group_by(db.c.project_id).subquery())
+    plan = (
+        sa.select(bp.c.project_id, sum_if(bp.c.year.between(y0, y1), bp.c.planned_fen).label("planned"))
+        .group_by(bp.c.project_id)
+        .subquery()
+    )
+    paid = (
+        sa.select(db.c.project_id, sum_if(sa.and_(db.c.paid_on >= scope.start, db.c.paid_on < scope.end), db.c.amount_fen).label("paid"))
+        .group_by(db.c.project_id)
+        .subquery()
+    )
     keys = _GRAIN_KEYS[grain]
     stmt = (
-        sa.select(*keys, sa.func.count(pj.c.id), sa.func.sum(pj.c.committed_fen),
-                  sa.func.sum(sa.func.coalesce(plan.c.planned, 0)), sa.func.sum(sa.func.coalesce(paid.c.paid, 0)))
-        .select_from(pj.join(p, p.c.id == pj.c.partner_id).join(c, c.c.code == pj.c.city_code)
-                     .join(prov, prov.c.code == c.c.province_code)
-                     .outerjoin(plan, plan.c.project_id == pj.c.id).outerjoin(paid, paid.c.project_id == pj.c.id))
+        sa.select(
+            *keys,
+            sa.func.count(pj.c.id),
+            sa.func.sum(pj.c.committed_fen),
+            sa.func.sum(sa.func.coalesce(plan.c.planned, 0)),
+            sa.func.sum(sa.func.coalesce(paid.c.paid, 0)),
+        )
+        .select_from(
+            pj.join(p, p.c.id == pj.c.partner_id)
+            .join(c, c.c.code == pj.c.city_code)
+            .join(prov, prov.c.code == c.c.province_code)
+            .outerjoin(plan, plan.c.project_id == pj.c.id)
+            .outerjoin(paid, paid.c.project_id == pj.c.id)
+        )
         .where(*_projects_in_scope(scope))
         .group_by(*keys)
         .order_by(*keys)
@@ -151,10 +234,10 @@ def get_disbursed_by_month(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     y, m = year_of(db.c.paid_on), month_of(db.c.paid_on)
     stmt = (
         sa.select(y, m, sa.func.sum(db.c.amount_fen))
-        .select_from(db.join(pj, pj.c.id == db.c.project_id).join(p, p.c.id == pj.c.partner_id)
-                     .join(c, c.c.code == pj.c.city_code))
+        .select_from(db.join(pj, pj.c.id == db.c.project_id).join(p, p.c.id == pj.c.partner_id).join(c, c.c.code == pj.c.city_code))
         .where(*_projects_in_scope(scope), db.c.paid_on >= scope.start, db.c.paid_on < scope.end)
-        .group_by(y, m).order_by(y, m)
+        .group_by(y, m)
+        .order_by(y, m)
     )
     df = to_int(frame(conn, stmt, ["year", "month", "disbursed_fen"]), ["year", "month"])
     return fen_to_yuan(df, ["disbursed_fen"])
@@ -164,10 +247,10 @@ def get_planned_by_year(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """Planned money per fiscal year of the period, for projects in scope. Columns: year, planned_yuan."""
     stmt = (
         sa.select(bp.c.year, sa.func.sum(bp.c.planned_fen))
-        .select_from(bp.join(pj, pj.c.id == bp.c.project_id).join(p, p.c.id == pj.c.partner_id)
-                     .join(c, c.c.code == pj.c.city_code))
+        .select_from(bp.join(pj, pj.c.id == bp.c.project_id).join(p, p.c.id == pj.c.partner_id).join(c, c.c.code == pj.c.city_code))
         .where(*_projects_in_scope(scope), bp.c.year.between(scope.start.year, (scope.end - dt.timedelta(days=1)).year))
-        .group_by(bp.c.year).order_by(bp.c.year)
+        .group_by(bp.c.year)
+        .order_by(bp.c.year)
     )
     df = to_int(frame(conn, stmt, ["year", "planned_fen"]), ["year"])
     return fen_to_yuan(df, ["planned_fen"])
@@ -186,21 +269,27 @@ class ProjectDetail:
 
 def get_project_detail(conn: Connection, *, scope: Scope, project_id: int) -> ProjectDetail:
     """Drill into one project; the scope's provinces guard it (another province's project shows nothing)."""
-    visible = (sa.select(pj.c.id).join(c, c.c.code == pj.c.city_code)
-               .where(pj.c.id == int(project_id), c.c.province_code.in_(scope.provinces)))
+    visible = (
+        sa.select(pj.c.id).join(c, c.c.code == pj.c.city_code).where(pj.c.id == int(project_id), c.c.province_code.in_(scope.provinces))
+    )
     allowed = conn.execute(visible).first() is not None
     pid = int(project_id) if allowed else -1
     paid_year = year_of(db.c.paid_on)
-    paid = (sa.select(paid_year.label("year"), sa.func.sum(db.c.amount_fen).label("paid"))
-            .where(db.c.project_id == pid).group_by(paid_year).subquery())
-    plan_stmt = (sa.select(bp.c.year, bp.c.planned_fen, sa.func.coalesce(paid.c.paid, 0))
-                 .outerjoin(paid, paid.c.year == bp.c.year).where(bp.c.project_id == pid).order_by(bp.c.year))
-    plan = fen_to_yuan(to_int(frame(conn, plan_stmt, ["year", "planned_fen", "disbursed_fen"]), ["year"]),
-                       ["planned_fen", "disbursed_fen"])
-    pay_stmt = (sa.select(db.c.paid_on, db.c.amount_fen, db.c.category)
-                .where(db.c.project_id == pid).order_by(db.c.paid_on, db.c.id))
+    paid = (
+        sa.select(paid_year.label("year"), sa.func.sum(db.c.amount_fen).label("paid"))
+        .where(db.c.project_id == pid)
+        .group_by(paid_year)
+        .subquery()
+    )
+    plan_stmt = (
+        sa.select(bp.c.year, bp.c.planned_fen, sa.func.coalesce(paid.c.paid, 0))
+        .outerjoin(paid, paid.c.year == bp.c.year)
+        .where(bp.c.project_id == pid)
+        .order_by(bp.c.year)
+    )
+    plan = fen_to_yuan(to_int(frame(conn, plan_stmt, ["year", "planned_fen", "disbursed_fen"]), ["year"]), ["planned_fen", "disbursed_fen"])
+    pay_stmt = sa.select(db.c.paid_on, db.c.amount_fen, db.c.category).where(db.c.project_id == pid).order_by(db.c.paid_on, db.c.id)
     payments = fen_to_yuan(frame(conn, pay_stmt, ["paid_on", "amount_fen", "category"]), ["amount_fen"])
-    ms_stmt = (sa.select(ms.c.name_zh, ms.c.name_en, ms.c.due_on, ms.c.done_on)
-               .where(ms.c.project_id == pid).order_by(ms.c.due_on, ms.c.id))
+    ms_stmt = sa.select(ms.c.name_zh, ms.c.name_en, ms.c.due_on, ms.c.done_on).where(ms.c.project_id == pid).order_by(ms.c.due_on, ms.c.id)
     milestones = frame(conn, ms_stmt, ["name_zh", "name_en", "due_on", "done_on"])
     return ProjectDetail(plan=plan, payments=payments, milestones=milestones)

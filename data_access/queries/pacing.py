@@ -44,18 +44,23 @@ def _disbursed(conn: Connection, scope: Scope, first: int, by: Sequence[str]) ->
         alive.append(sa.and_(db.c.paid_on >= lo, db.c.paid_on < hi, pj.c.start_on < hi, pj.c.end_on >= lo))
     yy, mm = year_of(db.c.paid_on), month_of(db.c.paid_on)
     dims = [c.c.province_code] if "province" in by else []
-    stmt = (sa.select(yy, mm, *dims, sa.func.sum(db.c.amount_fen))
-            .select_from(db.join(pj, pj.c.id == db.c.project_id).join(p, p.c.id == pj.c.partner_id)
-                         .join(c, c.c.code == pj.c.city_code))
-            .where(c.c.province_code.in_(scope.provinces), c.c.tier.in_(scope.tiers), p.c.kind.in_(scope.kinds),
-                   pj.c.kind.in_(scope.project_kinds), sa.or_(*alive))
-            .group_by(yy, mm, *dims))
+    stmt = (
+        sa.select(yy, mm, *dims, sa.func.sum(db.c.amount_fen))
+        .select_from(db.join(pj, pj.c.id == db.c.project_id).join(p, p.c.id == pj.c.partner_id).join(c, c.c.code == pj.c.city_code))
+        .where(
+            c.c.province_code.in_(scope.provinces),
+            c.c.tier.in_(scope.tiers),
+            p.c.kind.in_(scope.kinds),
+            pj.c.kind.in_(scope.project_kinds),
+            sa.or_(*alive),
+        )
+        .group_by(yy, mm, *dims)
+    )
     df = frame(conn, stmt, ["year", "month", *by, "value"])
     return df.assign(metric="disbursed_yuan", value=pd.to_numeric(df["value"]).astype("float64") / 100)
 
 
-def get_kpi_series_by_month(conn: Connection, *, scope: Scope, history_years: int = HISTORY_YEARS,
-                            by: Sequence[str] = ()) -> pd.DataFrame:
+def get_kpi_series_by_month(conn: Connection, *, scope: Scope, history_years: int = HISTORY_YEARS, by: Sequence[str] = ()) -> pd.DataFrame:
     """The paced KPIs (leads, enrolled, certified, employed, disbursed_yuan) per calendar month,
     from 1 January ``history_years`` years before the scope's first year up to the scope's end,
     in the scope's provinces and slices: what the year-end projection reads.
@@ -89,8 +94,15 @@ def monthly_history(series: pd.DataFrame, metric: str) -> dict[int, list[float]]
     return out
 
 
-def project_series(series: pd.DataFrame, *, year: int, elapsed: float, is_national: bool,
-                   targets: Mapping[str, float] | None = None, national: pd.DataFrame | None = None) -> dict[str, Projection]:
+def project_series(
+    series: pd.DataFrame,
+    *,
+    year: int,
+    elapsed: float,
+    is_national: bool,
+    targets: Mapping[str, float] | None = None,
+    national: pd.DataFrame | None = None,
+) -> dict[str, Projection]:
     """The projection of every paced metric of a series frame (one grain: no ``by`` columns);
     ``is_national``: the series is the whole country's (its own shape needs less history)."""
     out = {}
@@ -98,10 +110,16 @@ def project_series(series: pd.DataFrame, *, year: int, elapsed: float, is_nation
         history = monthly_history(series, metric)
         ytd = sum(history.pop(year, [0.0]))
         shape = monthly_history(national, metric) if national is not None else None
-        out[metric] = project_year_end(ytd, elapsed, history, year=year, national=shape,
-                                       target=(targets or {}).get(metric, math.nan),
-                                       own_min=own_min_total(metric, national=is_national),
-                                       counts=not metric.endswith("_yuan"))
+        out[metric] = project_year_end(
+            ytd,
+            elapsed,
+            history,
+            year=year,
+            national=shape,
+            target=(targets or {}).get(metric, math.nan),
+            own_min=own_min_total(metric, national=is_national),
+            counts=not metric.endswith("_yuan"),
+        )
     return out
 
 
@@ -127,13 +145,19 @@ def get_kpi_pacing(conn: Connection, *, scope: Scope) -> pd.DataFrame:
         national = None
         everywhere = sorted(r[0] for r in conn.execute(sa.select(schema.province.c.code)))
         is_national = not set(everywhere) - set(scope.provinces)
-        short = any(len(usable_years(monthly_history(series, m), year, min_total=own_min_total(m, national=is_national)))
-                    < MIN_YEARS for m in PACED_METRICS)
+        short = any(
+            len(usable_years(monthly_history(series, m), year, min_total=own_min_total(m, national=is_national))) < MIN_YEARS
+            for m in PACED_METRICS
+        )
         if short and elapsed < 12 and not is_national:
             national = get_kpi_series_by_month(conn, scope=scope.with_provinces(everywhere))
-        projections = project_series(series, year=year, elapsed=elapsed, is_national=is_national,
-                                     targets=_targets(conn, scope), national=national)
+        projections = project_series(
+            series, year=year, elapsed=elapsed, is_national=is_national, targets=_targets(conn, scope), national=national
+        )
         ytd = {m: sum(monthly_history(series, m).get(year, [0.0])) for m in PACED_METRICS}
-    rows = [(m, ytd[m], pr.value, pr.low, pr.high, pr.basis, pr.target,
-             pr.share_of_target, pr.low_share, pr.high_share) for m, pr in projections.items() if pr.basis != "none"]
+    rows = [
+        (m, ytd[m], pr.value, pr.low, pr.high, pr.basis, pr.target, pr.share_of_target, pr.low_share, pr.high_share)
+        for m, pr in projections.items()
+        if pr.basis != "none"
+    ]
     return pd.DataFrame(rows, columns=PACING_COLUMNS)

@@ -44,12 +44,12 @@ class SeedReport:
 
 def existing_rows(conn: Connection) -> dict[str, int]:
     """Row counts of the tables a seed writes (0 everywhere for an empty database)."""
-    return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-            for t in (schema.partner, schema.funnel_event)}
+    return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in (schema.partner, schema.funnel_event)}
 
 
-def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.date = biz.DEFAULT_UNTIL,
-                  replace: bool = False, progress: bool = True) -> SeedReport:
+def seed_database(
+    engine: Engine, *, learners: int, seed: int = 42, until: dt.date = biz.DEFAULT_UNTIL, replace: bool = False, progress: bool = True
+) -> SeedReport:
     """Fill the database with demo data for ``learners`` learners (about 2.4 events each)."""
     t0 = time.perf_counter()
     migrate.upgrade(engine)
@@ -64,25 +64,36 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
                 raise AlreadySeeded(
                     f"The database already holds data ({counts['partner']:,} partners, "
                     f"{counts['funnel_event']:,} funnel events). Nothing was changed. "
-                    "Rerun with --replace to delete everything and reseed.")
+                    "Rerun with --replace to delete everything and reseed."
+                )
             # Upkeep history describes the rows being replaced: a revert of it would be wrong afterwards.
             for table in (schema.data_change, schema.data_upload, *reversed(schema.TABLES_IN_LOAD_ORDER)):
                 conn.execute(table.delete())
-        for table, rows in ((schema.province, ref.provinces), (schema.city, ref.cities),
-                            (schema.partner, ref.partners), (schema.agreement, ref.agreements),
-                            (schema.project, ref.projects), (schema.budget_plan, ref.budget_plans),
-                            (schema.disbursement, ref.disbursements), (schema.milestone, ref.milestones)):
+        for table, rows in (
+            (schema.province, ref.provinces),
+            (schema.city, ref.cities),
+            (schema.partner, ref.partners),
+            (schema.agreement, ref.agreements),
+            (schema.project, ref.projects),
+            (schema.budget_plan, ref.budget_plans),
+            (schema.disbursement, ref.disbursements),
+            (schema.milestone, ref.milestones),
+        ):
             _insert_dicts(conn, table, rows)
             report.rows[table.name] = len(rows)
         # Secondary indexes of the two big tables are built once after the load rather than row by
         # row during it (10 M events into SQLite: 304 s with them in place). Only where DDL is
         # transactional: on MySQL/MariaDB it would commit, and a failed seed must leave nothing.
-        deferred = [ix for t in (schema.learner, schema.funnel_event) for ix in t.indexes] \
-            if conn.dialect.name in ("sqlite", "postgresql") else []
+        deferred = (
+            [ix for t in (schema.learner, schema.funnel_event) for ix in t.indexes] if conn.dialect.name in ("sqlite", "postgresql") else []
+        )
         # PostgreSQL checks a foreign key row by row while it loads, but in one join when the
         # constraint is added afterwards: the foreign keys of the two big tables come back after.
-        fks = [fk for t in (schema.learner, schema.funnel_event) for fk in t.foreign_key_constraints] \
-            if conn.dialect.name == "postgresql" else []
+        fks = (
+            [fk for t in (schema.learner, schema.funnel_event) for fk in t.foreign_key_constraints]
+            if conn.dialect.name == "postgresql"
+            else []
+        )
         for fk in fks:
             conn.execute(sa.schema.DropConstraint(fk))
         for ix in deferred:
@@ -96,9 +107,13 @@ def seed_database(engine: Engine, *, learners: int, seed: int = 42, until: dt.da
         targets = _targets(ref, stats, until)
         _insert_dicts(conn, schema.target, targets)
         report.rows["target"] = len(targets)
-        info = [dict(key="seed", value=str(seed)), dict(key="learners", value=str(learners)),
-                dict(key="until", value=until.isoformat()), dict(key="generator_version", value=GENERATOR_VERSION),
-                dict(key="source", value="demo data: data_access.seed")]
+        info = [
+            dict(key="seed", value=str(seed)),
+            dict(key="learners", value=str(learners)),
+            dict(key="until", value=until.isoformat()),
+            dict(key="generator_version", value=GENERATOR_VERSION),
+            dict(key="source", value="demo data: data_access.seed"),
+        ]
         _insert_dicts(conn, schema.dataset_info, info)
         report.rows["dataset_info"] = len(info)
         if conn.dialect.name == "postgresql":
@@ -124,13 +139,12 @@ def _advance_sequences(conn: Connection) -> None:
     for table in schema.TABLES_IN_LOAD_ORDER:
         if "id" in table.c and table.c.id.primary_key:
             top = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
-            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v, false)"),
-                         {"t": table.name, "v": int(top) + 1})
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v, false)"), {"t": table.name, "v": int(top) + 1})
 
 
 def _insert_dicts(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
     for i in range(0, len(rows), INSERT_BATCH):
-        conn.execute(table.insert(), rows[i:i + INSERT_BATCH])
+        conn.execute(table.insert(), rows[i : i + INSERT_BATCH])
 
 
 def _insert_funnel(conn: Connection, model: FunnelModel, n: int, report: SeedReport, progress: bool) -> pd.DataFrame:
@@ -148,8 +162,9 @@ def _insert_funnel(conn: Connection, model: FunnelModel, n: int, report: SeedRep
         _bulk(conn, schema.funnel_event, events, sqlite)
         year = chunk.ev_day.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
         idx = chunk.ev_learner - chunk.learner_id[0]
-        stats.append(pd.DataFrame({"year": year, "province": chunk.province[idx], "stage": chunk.ev_stage})
-                     .value_counts().rename("n").reset_index())
+        stats.append(
+            pd.DataFrame({"year": year, "province": chunk.province[idx], "stage": chunk.ev_stage}).value_counts().rename("n").reset_index()
+        )
         bar.update(len(chunk.learner_id))
         bar.set_postfix(events=f"{n_events:,}")
     bar.close()
@@ -169,13 +184,31 @@ def _chunk_rows(c: Chunk, first_event_id: int, *, as_text_dates: bool) -> tuple[
     programmes = np.array(codes.PROGRAMMES, dtype=object)
     kinds = np.array(codes.EVENT_KINDS, dtype=object)
     partner = [int(p) if p else None for p in c.partner.tolist()]
-    learners = list(zip(c.learner_id.tolist(), c.city.tolist(), c.province.tolist(), channels[c.channel].tolist(),
-                        programmes[c.programme].tolist(), partner, dates(c.lead_day)))
+    learners = list(
+        zip(
+            c.learner_id.tolist(),
+            c.city.tolist(),
+            c.province.tolist(),
+            channels[c.channel].tolist(),
+            programmes[c.programme].tolist(),
+            partner,
+            dates(c.lead_day),
+        )
+    )
     idx = c.ev_learner - c.learner_id[0]
     ids = range(first_event_id, first_event_id + len(idx))
-    events = list(zip(ids, c.ev_learner.tolist(), kinds[c.ev_stage].tolist(), dates(c.ev_day),
-                      channels[c.channel[idx]].tolist(), c.city[idx].tolist(), c.province[idx].tolist(),
-                      programmes[c.programme[idx]].tolist()))
+    events = list(
+        zip(
+            ids,
+            c.ev_learner.tolist(),
+            kinds[c.ev_stage].tolist(),
+            dates(c.ev_day),
+            channels[c.channel[idx]].tolist(),
+            c.city[idx].tolist(),
+            c.province[idx].tolist(),
+            programmes[c.programme[idx]].tolist(),
+        )
+    )
     return learners, events
 
 
@@ -205,7 +238,7 @@ def _bulk(conn: Connection, table: sa.Table, rows: list[tuple], sqlite: bool) ->
             cur.executemany(sql, rows)
     else:
         for i in range(0, len(rows), INSERT_BATCH):
-            conn.execute(table.insert(), [dict(zip(cols, r)) for r in rows[i:i + INSERT_BATCH]])
+            conn.execute(table.insert(), [dict(zip(cols, r)) for r in rows[i : i + INSERT_BATCH]])
 
 
 def _targets(ref, stats: pd.DataFrame, until: dt.date) -> list[dict]:

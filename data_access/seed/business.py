@@ -11,14 +11,40 @@ import datetime as dt
 # Relative strength of the business per province (leads, partners). 0 = no business there.
 # Strong in the central plains and the populous east; thin in the far west (the visible gaps).
 PROVINCE_WEIGHT: dict[str, float] = {
-    "110000": 1.4, "120000": 0.5, "130000": 1.6, "140000": 0.9, "150000": 0.4,
-    "210000": 0.9, "220000": 0.6, "230000": 0.6,
-    "310000": 0.6, "320000": 2.0, "330000": 1.3, "340000": 1.6, "350000": 0.9, "360000": 1.2, "370000": 2.4,
-    "410000": 3.0, "420000": 2.6, "430000": 2.0,
-    "440000": 1.8, "450000": 0.9, "460000": 0.3,
-    "500000": 1.0, "510000": 2.0, "520000": 0.8, "530000": 0.8, "540000": 0.1,
-    "610000": 1.3, "620000": 0.5, "630000": 0.15, "640000": 0.2, "650000": 0.3,
-    "710000": 0.0, "810000": 0.0, "820000": 0.0,
+    "110000": 1.4,
+    "120000": 0.5,
+    "130000": 1.6,
+    "140000": 0.9,
+    "150000": 0.4,
+    "210000": 0.9,
+    "220000": 0.6,
+    "230000": 0.6,
+    "310000": 0.6,
+    "320000": 2.0,
+    "330000": 1.3,
+    "340000": 1.6,
+    "350000": 0.9,
+    "360000": 1.2,
+    "370000": 2.4,
+    "410000": 3.0,
+    "420000": 2.6,
+    "430000": 2.0,
+    "440000": 1.8,
+    "450000": 0.9,
+    "460000": 0.3,
+    "500000": 1.0,
+    "510000": 2.0,
+    "520000": 0.8,
+    "530000": 0.8,
+    "540000": 0.1,
+    "610000": 1.3,
+    "620000": 0.5,
+    "630000": 0.15,
+    "640000": 0.2,
+    "650000": 0.3,
+    "710000": 0.0,
+    "810000": 0.0,
+    "820000": 0.0,
 }
 
 # Leads per year (relative): the division starts in 2021 and grows.
@@ -77,29 +103,70 @@ DORMANT_SCHOOL_SHARE = 0.25
 
 # The partners named in public reporting (2019–2020), at their real cities (adcodes).
 NAMED_PARTNERS: tuple[dict, ...] = (
-    dict(name_zh="中国地质大学（武汉）", name_en="China University of Geosciences (Wuhan)", kind="university",
-         city="420100", level="strategic", since=dt.date(2019, 5, 16)),
-    dict(name_zh="华北电力大学", name_en="North China Electric Power University", kind="university",
-         city="110100", level="strategic", since=dt.date(2019, 9, 6)),
-    dict(name_zh="河南大学", name_en="Henan University", kind="university",
-         city="410200", level="strategic", since=dt.date(2019, 11, 20)),
-    dict(name_zh="四川大学锦江学院", name_en="Jinjiang College of Sichuan University", kind="university",
-         city="511400", level="core", since=dt.date(2020, 4, 10)),
-    dict(name_zh="湖南农业大学", name_en="Hunan Agricultural University", kind="university",
-         city="430100", level="core", since=dt.date(2020, 6, 18)),
-    dict(name_zh="汉口学院", name_en="Hankou University", kind="university",
-         city="420100", level="strategic", since=dt.date(2019, 12, 12)),
+    dict(
+        name_zh="中国地质大学（武汉）",
+        name_en="China University of Geosciences (Wuhan)",
+        kind="university",
+        city="420100",
+        level="strategic",
+        since=dt.date(2019, 5, 16),
+    ),
+    dict(
+        name_zh="华北电力大学",
+        name_en="North China Electric Power University",
+        kind="university",
+        city="110100",
+        level="strategic",
+        since=dt.date(2019, 9, 6),
+    ),
+    dict(name_zh="河南大学", name_en="Henan University", kind="university", city="410200", level="strategic", since=dt.date(2019, 11, 20)),
+    dict(
+        name_zh="四川大学锦江学院",
+        name_en="Jinjiang College of Sichuan University",
+        kind="university",
+        city="511400",
+        level="core",
+        since=dt.date(2020, 4, 10),
+    ),
+    dict(
+        name_zh="湖南农业大学",
+        name_en="Hunan Agricultural University",
+        kind="university",
+        city="430100",
+        level="core",
+        since=dt.date(2020, 6, 18),
+    ),
+    dict(name_zh="汉口学院", name_en="Hankou University", kind="university", city="420100", level="strategic", since=dt.date(2019, 12, 12)),
     # Unnamed in public reporting; demo names.
-    dict(name_zh="苏州智学教育科技有限公司", name_en="Suzhou Zhixue EdTech Co., Ltd. (demo)", kind="enterprise",
-         city="320500", level="strategic", since=dt.date(2020, 8, 28)),
-    dict(name_zh="云启互联网科技教育事业部", name_en="Yunqi Internet Education Unit (demo)", kind="enterprise",
-         city="330100", level="strategic", since=dt.date(2020, 11, 3)),
+    dict(
+        name_zh="苏州智学教育科技有限公司",
+        name_en="Suzhou Zhixue EdTech Co., Ltd. (demo)",
+        kind="enterprise",
+        city="320500",
+        level="strategic",
+        since=dt.date(2020, 8, 28),
+    ),
+    dict(
+        name_zh="云启互联网科技教育事业部",
+        name_en="Yunqi Internet Education Unit (demo)",
+        kind="enterprise",
+        city="330100",
+        level="strategic",
+        since=dt.date(2020, 11, 3),
+    ),
 )
 
 # The deepest cooperation: Hankou University, more than 10 million yuan over five years.
-HANKOU_PROJECT = dict(partner="汉口学院", kind="industry_college", sector="digital_economy",
-                      name_zh="汉口学院数字经济产业学院", name_en="Hankou University Digital Economy Industry College",
-                      start=dt.date(2020, 3, 1), end=dt.date(2024, 12, 31), committed_yuan=12_500_000)
+HANKOU_PROJECT = dict(
+    partner="汉口学院",
+    kind="industry_college",
+    sector="digital_economy",
+    name_zh="汉口学院数字经济产业学院",
+    name_en="Hankou University Digital Economy Industry College",
+    start=dt.date(2020, 3, 1),
+    end=dt.date(2024, 12, 31),
+    committed_yuan=12_500_000,
+)
 
 # Committed budget ranges per project kind, in yuan.
 PROJECT_BUDGET_YUAN: dict[str, tuple[int, int]] = {

@@ -172,13 +172,11 @@ class FunnelModel:
         # Agreement classes are refunded when the learner completes but does not pass.
         refund_prog = np.isin(programme, [codes.PROGRAMMES.index(p) for p in biz.REFUND_PROGRAMMES])
         refund_day = completed_day + rng.integers(30, 91, size=n)
-        refunded = refund_prog & (completed_day >= 0) & ~certified & (rng.random(n) < biz.REFUND_RATE_IF_FAILED) \
-            & (refund_day <= until_day)
+        refunded = refund_prog & (completed_day >= 0) & ~certified & (rng.random(n) < biz.REFUND_RATE_IF_FAILED) & (refund_day <= until_day)
         ev_l.append(ids[refunded])
         ev_s.append(np.full(int(refunded.sum()), REFUND_IDX))
         ev_d.append(refund_day[refunded])
 
         ev_learner, ev_stage, ev_day = (np.concatenate(a) for a in (ev_l, ev_s, ev_d))
         order = np.lexsort((ev_stage, ev_learner))
-        return Chunk(ids, city, prov, channel, programme, partner, lead,
-                     ev_learner[order], ev_stage[order], ev_day[order])
+        return Chunk(ids, city, prov, channel, programme, partner, lead, ev_learner[order], ev_stage[order], ev_day[order])

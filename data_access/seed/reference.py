@@ -17,26 +17,62 @@ from data_access.places import Place, Province
 from data_access.places import short_name_zh as short_name
 from data_access.seed import business as biz
 
-UNIV_SUFFIX = (("学院", "College"), ("理工学院", "Institute of Technology"), ("师范学院", "Normal College"),
-               ("工程学院", "Engineering College"), ("财经学院", "College of Finance"), ("科技学院", "College of Science and Technology"))
-VOC_SUFFIX = (("职业技术学院", "Vocational and Technical College"), ("职业学院", "Vocational College"),
-              ("信息职业技术学院", "Information Vocational College"), ("工业职业技术学院", "Industrial Vocational College"),
-              ("商贸职业学院", "Commerce Vocational College"), ("电子信息职业学院", "Electronic Information Vocational College"))
-TECH_SUFFIX = (("技师学院", "Technician College"), ("高级技工学校", "Senior Technical School"),
-               ("工贸技工学校", "Industry and Trade Technical School"))
-ENT_PREFIX = (("智造", "Zhizao"), ("云联", "Yunlian"), ("数科", "Shuke"), ("融媒", "Rongmei"), ("文创", "Wenchuang"),
-              ("智慧教育", "Smart Education"), ("软件", "Software"), ("信创", "Xinchuang"))
+UNIV_SUFFIX = (
+    ("学院", "College"),
+    ("理工学院", "Institute of Technology"),
+    ("师范学院", "Normal College"),
+    ("工程学院", "Engineering College"),
+    ("财经学院", "College of Finance"),
+    ("科技学院", "College of Science and Technology"),
+)
+VOC_SUFFIX = (
+    ("职业技术学院", "Vocational and Technical College"),
+    ("职业学院", "Vocational College"),
+    ("信息职业技术学院", "Information Vocational College"),
+    ("工业职业技术学院", "Industrial Vocational College"),
+    ("商贸职业学院", "Commerce Vocational College"),
+    ("电子信息职业学院", "Electronic Information Vocational College"),
+)
+TECH_SUFFIX = (
+    ("技师学院", "Technician College"),
+    ("高级技工学校", "Senior Technical School"),
+    ("工贸技工学校", "Industry and Trade Technical School"),
+)
+ENT_PREFIX = (
+    ("智造", "Zhizao"),
+    ("云联", "Yunlian"),
+    ("数科", "Shuke"),
+    ("融媒", "Rongmei"),
+    ("文创", "Wenchuang"),
+    ("智慧教育", "Smart Education"),
+    ("软件", "Software"),
+    ("信创", "Xinchuang"),
+)
 ENT_SUFFIX = (("科技有限公司", "Technology Co., Ltd."), ("信息技术有限公司", "IT Co., Ltd."), ("集团有限公司", "Group Co., Ltd."))
-MILESTONES = (("项目启动", "Kick-off"), ("方案评审", "Plan review"), ("中期检查", "Mid-term review"),
-              ("年度考核", "Annual assessment"), ("项目验收", "Final acceptance"))
-SECTOR_NAME = {"ai": ("人工智能", "AI"), "digital_economy": ("数字经济", "Digital Economy"),
-               "financial_media": ("融媒体", "Financial Media"), "digital_creative": ("数字文创", "Digital Creative"),
-               "intelligent_manufacturing": ("智能制造", "Intelligent Manufacturing"),
-               "education_services": ("教育服务", "Education Services")}
-KIND_NAME = {"industry_college": ("产业学院", "Industry College"), "practice_base": ("实践基地", "Practice Base"),
-             "iur_base": ("产学研基地", "IUR Base"), "smart_campus": ("智慧校园", "Smart Campus"),
-             "curriculum_reform": ("课程改革", "Curriculum Reform"), "teacher_training": ("师资培训", "Teacher Training"),
-             "joint_school": ("联合办学", "Joint School-Running")}
+MILESTONES = (
+    ("项目启动", "Kick-off"),
+    ("方案评审", "Plan review"),
+    ("中期检查", "Mid-term review"),
+    ("年度考核", "Annual assessment"),
+    ("项目验收", "Final acceptance"),
+)
+SECTOR_NAME = {
+    "ai": ("人工智能", "AI"),
+    "digital_economy": ("数字经济", "Digital Economy"),
+    "financial_media": ("融媒体", "Financial Media"),
+    "digital_creative": ("数字文创", "Digital Creative"),
+    "intelligent_manufacturing": ("智能制造", "Intelligent Manufacturing"),
+    "education_services": ("教育服务", "Education Services"),
+}
+KIND_NAME = {
+    "industry_college": ("产业学院", "Industry College"),
+    "practice_base": ("实践基地", "Practice Base"),
+    "iur_base": ("产学研基地", "IUR Base"),
+    "smart_campus": ("智慧校园", "Smart Campus"),
+    "curriculum_reform": ("课程改革", "Curriculum Reform"),
+    "teacher_training": ("师资培训", "Teacher Training"),
+    "joint_school": ("联合办学", "Joint School-Running"),
+}
 
 
 @dataclass
@@ -62,10 +98,20 @@ def build_reference(provinces: list[Province], places: list[Place], *, seed: int
     """All reference rows for a seed; deterministic."""
     rng = np.random.default_rng([seed, 1])
     ref = Reference(
-        provinces=[dict(code=p.code, name_zh=p.name_zh, name_en=p.name_en, region=p.region, lon=p.lon, lat=p.lat)
-                   for p in provinces],
-        cities=[dict(code=c.code, province_code=c.province_code, parent_code=c.parent_code, name_zh=c.name_zh,
-                     name_en=c.name_en, tier=c.tier, lon=c.lon, lat=c.lat) for c in places],
+        provinces=[dict(code=p.code, name_zh=p.name_zh, name_en=p.name_en, region=p.region, lon=p.lon, lat=p.lat) for p in provinces],
+        cities=[
+            dict(
+                code=c.code,
+                province_code=c.province_code,
+                parent_code=c.parent_code,
+                name_zh=c.name_zh,
+                name_en=c.name_en,
+                tier=c.tier,
+                lon=c.lon,
+                lat=c.lat,
+            )
+            for c in places
+        ],
     )
     _add_partners(ref, provinces, places, rng, until)
     _add_agreements(ref, rng, until)
@@ -78,8 +124,18 @@ def _add_partners(ref: Reference, provinces: list[Province], places: list[Place]
 
     def add(name_zh, name_en, kind, city, level, since, status="active"):
         used.add(name_zh)
-        ref.partners.append(dict(id=len(ref.partners) + 1, name_zh=name_zh, name_en=name_en, kind=kind,
-                                 city_code=city, agreement_level=level, since=since, status=status))
+        ref.partners.append(
+            dict(
+                id=len(ref.partners) + 1,
+                name_zh=name_zh,
+                name_en=name_en,
+                kind=kind,
+                city_code=city,
+                agreement_level=level,
+                since=since,
+                status=status,
+            )
+        )
 
     for p in biz.NAMED_PARTNERS:
         add(p["name_zh"], p["name_en"], p["kind"], p["city"], p["level"], p["since"])
@@ -98,8 +154,11 @@ def _add_partners(ref: Reference, provinces: list[Province], places: list[Place]
             continue
         capital = [c for c in cities if c.tier == "capital"]
         others = [c for c in cities if c.tier != "capital"] or capital
-        plan = zip(("university", "vocational_college", "technical_school", "enterprise"),
-                   (UNIV_SUFFIX, VOC_SUFFIX, TECH_SUFFIX, None), biz.PARTNERS_PER_WEIGHT)
+        plan = zip(
+            ("university", "vocational_college", "technical_school", "enterprise"),
+            (UNIV_SUFFIX, VOC_SUFFIX, TECH_SUFFIX, None),
+            biz.PARTNERS_PER_WEIGHT,
+        )
         for kind, suffixes, per_w in plan:
             n = int(round(w * per_w + rng.uniform(-0.5, 0.5)))
             for i in range(n):
@@ -129,14 +188,26 @@ def _add_partners(ref: Reference, provinces: list[Province], places: list[Place]
         municipality = prov.code in ("110000", "120000", "310000", "500000")
         bureau = ("教育委员会", "Municipal Education Commission") if municipality else ("教育厅", "Department of Education")
         cap = capital[0] if capital else cities[0]
-        add(f"{prov.name_zh}{bureau[0]}", f"{prov.name_en} {bureau[1]}", "government", cap.code,
-            "core", _date_between(rng, first, until - dt.timedelta(days=60)))
+        add(
+            f"{prov.name_zh}{bureau[0]}",
+            f"{prov.name_en} {bureau[1]}",
+            "government",
+            cap.code,
+            "core",
+            _date_between(rng, first, until - dt.timedelta(days=60)),
+        )
         if w >= 1.2:
             for city in [cap] + others[: int(w)]:
                 name = f"{short_name(city.name_zh)}市人力资源和社会保障局"
                 if name not in used:
-                    add(name, f"{city.name_en} Human Resources and Social Security Bureau", "government", city.code,
-                        "general", _date_between(rng, dt.date(2020, 1, 1), until - dt.timedelta(days=60)))
+                    add(
+                        name,
+                        f"{city.name_en} Human Resources and Social Security Bureau",
+                        "government",
+                        city.code,
+                        "general",
+                        _date_between(rng, dt.date(2020, 1, 1), until - dt.timedelta(days=60)),
+                    )
 
 
 def _add_agreements(ref: Reference, rng, until: dt.date) -> None:
@@ -145,8 +216,11 @@ def _add_agreements(ref: Reference, rng, until: dt.date) -> None:
     joint = set(rng.choice(school_ids, size=min(len(school_ids), 78), replace=False).tolist())
     for p in ref.partners:
         end = codes.END_OF_KIND[p["kind"]]
-        first_kind = {"S": "industry_college" if p["agreement_level"] != "general" else "practice_base",
-                      "B": "strategic_cooperation", "G": "moe_collaborative_education"}[end]
+        first_kind = {
+            "S": "industry_college" if p["agreement_level"] != "general" else "practice_base",
+            "B": "strategic_cooperation",
+            "G": "moe_collaborative_education",
+        }[end]
         if p["agreement_level"] == "strategic":
             first_kind = "strategic_cooperation"
         ref.agreements.append(_agreement(ref, p, first_kind, p["since"], rng))
@@ -160,20 +234,38 @@ def _add_agreements(ref: Reference, rng, until: dt.date) -> None:
 def _agreement(ref: Reference, p: dict, kind: str, signed: dt.date, rng) -> dict:
     years = int(rng.choice([3, 5]))
     value = 0 if kind in ("strategic_cooperation", "channel") else int(rng.integers(20, 600)) * 10_000 * 100
-    return dict(id=len(ref.agreements) + 1, partner_id=p["id"], kind=kind, signed_on=signed,
-                expires_on=signed.replace(year=signed.year + years) if not (signed.month == 2 and signed.day == 29)
-                else dt.date(signed.year + years, 2, 28), value_fen=value)
+    return dict(
+        id=len(ref.agreements) + 1,
+        partner_id=p["id"],
+        kind=kind,
+        signed_on=signed,
+        expires_on=signed.replace(year=signed.year + years)
+        if not (signed.month == 2 and signed.day == 29)
+        else dt.date(signed.year + years, 2, 28),
+        value_fen=value,
+    )
 
 
 def _add_projects(ref: Reference, rng, until: dt.date) -> None:
     partners_by_name = {p["name_zh"]: p for p in ref.partners}
     hk = biz.HANKOU_PROJECT
-    _add_project(ref, rng, until, partners_by_name[hk["partner"]], hk["kind"], hk["sector"], hk["start"], hk["end"],
-                 cast(int, hk["committed_yuan"]) * 100, name=(hk["name_zh"], hk["name_en"]))
+    _add_project(
+        ref,
+        rng,
+        until,
+        partners_by_name[hk["partner"]],
+        hk["kind"],
+        hk["sector"],
+        hk["start"],
+        hk["end"],
+        cast(int, hk["committed_yuan"]) * 100,
+        name=(hk["name_zh"], hk["name_en"]),
+    )
     for p in ref.partners:
         end = codes.END_OF_KIND[p["kind"]]
-        n = {"strategic": int(rng.integers(2, 4)), "core": int(rng.integers(1, 3)),
-             "general": int(rng.random() < 0.45)}[p["agreement_level"]]
+        n = {"strategic": int(rng.integers(2, 4)), "core": int(rng.integers(1, 3)), "general": int(rng.random() < 0.45)}[
+            p["agreement_level"]
+        ]
         if p["status"] == "ended":
             n = min(n, 1)
         for _ in range(n):
@@ -208,9 +300,22 @@ def _add_project(ref, rng, until, partner, kind, sector, start, end_on, committe
         status = "completed" if rng.random() < 0.9 else "suspended"
     else:
         status = "active" if rng.random() < 0.93 else "suspended"
-    ref.projects.append(dict(id=pid, code=f"P{city[:2]}-{start.year}-{pid:04d}", name_zh=name[0], name_en=name[1],
-                             kind=kind, sector=sector, partner_id=partner["id"], city_code=city, start_on=start,
-                             end_on=end_on, committed_fen=committed_fen, status=status))
+    ref.projects.append(
+        dict(
+            id=pid,
+            code=f"P{city[:2]}-{start.year}-{pid:04d}",
+            name_zh=name[0],
+            name_en=name[1],
+            kind=kind,
+            sector=sector,
+            partner_id=partner["id"],
+            city_code=city,
+            start_on=start,
+            end_on=end_on,
+            committed_fen=committed_fen,
+            status=status,
+        )
+    )
     years = list(range(start.year, end_on.year + 1))
     # Plans ramp up then taper: weights 1, 1.3, 1.3, 1.1, 0.8 ...
     w = np.array([1.0 + 0.3 * min(i, len(years) - 1 - i) for i in range(len(years))])
@@ -233,8 +338,7 @@ def _add_project(ref, rng, until, partner, kind, sector, start, end_on, committe
                 continue
             paid_total += pay
             cat = codes.DISBURSEMENT_CATEGORIES[int(rng.integers(len(codes.DISBURSEMENT_CATEGORIES)))]
-            ref.disbursements.append(dict(id=len(ref.disbursements) + 1, project_id=pid, paid_on=paid_on,
-                                          amount_fen=pay, category=cat))
+            ref.disbursements.append(dict(id=len(ref.disbursements) + 1, project_id=pid, paid_on=paid_on, amount_fen=pay, category=cat))
     # Milestones across the project's life; most past ones done on time, some overdue.
     span = (end_on - start).days
     for i, (mz, me) in enumerate(MILESTONES if span > 400 else (MILESTONES[0], MILESTONES[-1])):
@@ -244,5 +348,4 @@ def _add_project(ref, rng, until, partner, kind, sector, start, end_on, committe
         if due <= until and rng.random() < (0.88 if status != "suspended" else 0.4):
             done = due + dt.timedelta(days=int(rng.integers(-20, 45)))
             done = done if done <= until else None
-        ref.milestones.append(dict(id=len(ref.milestones) + 1, project_id=pid, name_zh=mz, name_en=me,
-                                   due_on=due, done_on=done))
+        ref.milestones.append(dict(id=len(ref.milestones) + 1, project_id=pid, name_zh=mz, name_en=me, due_on=due, done_on=done))

@@ -75,6 +75,7 @@ def _die_with_parent() -> None:
 
 # --- the database --------------------------------------------------------------------------------
 
+
 def _create_database_if_missing(url: str) -> bool:
     """CREATE DATABASE on the URL's server when it does not exist; True if it was created."""
     import sqlalchemy as sa
@@ -133,8 +134,18 @@ def prepare_database(url: str, *, prepare: bool, learners: int, seed: int) -> st
             finally:
                 engine.dispose()
             if empty:
-                cmd = [sys.executable, "-m", "data_access.seed", "--database-url", url,
-                       "--learners", str(learners), "--seed", str(seed), "--quiet"]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "data_access.seed",
+                    "--database-url",
+                    url,
+                    "--learners",
+                    str(learners),
+                    "--seed",
+                    str(seed),
+                    "--quiet",
+                ]
                 result = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True)
                 if result.returncode != 0:
                     raise StartError(f"the seed failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
@@ -152,6 +163,7 @@ def prepare_database(url: str, *, prepare: bool, learners: int, seed: int) -> st
 
 
 # --- processes -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Child:
@@ -180,11 +192,25 @@ class Child:
 
 def start_replica(port: int, run_dir: Path, env: dict[str, str], streamlit_args: list[str]) -> Child:
     log = run_dir / f"replica-{port}.log"
-    cmd = [sys.executable, "-m", "components.cli", "serve", "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--server.fileWatcherType", "none", *streamlit_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "components.cli",
+        "serve",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        *streamlit_args,
+    ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
     return Child(f"replica {port}", proc, log, port)
 
 
@@ -218,8 +244,13 @@ NO_MEDIA_GUARD = "# the open demo: no sign-in, so no session cookie to require"
 def render_nginx_conf(run_dir: Path, port: int, replica_ports: list[int], *, sign_in: bool = False) -> Path:
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_S}s;" for p in replica_ports)
     text = TEMPLATE.read_text(encoding="utf-8")
-    for key, value in (("run_dir", str(run_dir)), ("port", str(port)), ("servers", servers),
-                       ("replicas", str(len(replica_ports))), ("media_guard", MEDIA_GUARD if sign_in else NO_MEDIA_GUARD)):
+    for key, value in (
+        ("run_dir", str(run_dir)),
+        ("port", str(port)),
+        ("servers", servers),
+        ("replicas", str(len(replica_ports))),
+        ("media_guard", MEDIA_GUARD if sign_in else NO_MEDIA_GUARD),
+    ):
         text = text.replace("{{ " + key + " }}", value)
     left = re.findall(r"\{\{ \w+ \}\}", text)
     if left:
@@ -253,12 +284,14 @@ def start_nginx(run_dir: Path, conf: Path) -> Child:
     if user is not None:
         kwargs.update(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=run_dir, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                preexec_fn=_die_with_parent, **kwargs)
+        proc = subprocess.Popen(
+            cmd, cwd=run_dir, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, **kwargs
+        )
     return Child("nginx", proc, log)
 
 
 # --- the launcher --------------------------------------------------------------------------------
+
 
 class Cluster:
     def __init__(self, args: argparse.Namespace, streamlit_args: list[str]):
@@ -285,8 +318,9 @@ class Cluster:
                 raise StartError("stopped while starting")
             for child in watch:
                 if child.proc.poll() is not None:
-                    raise StartError(f"{child.name} exited with code {child.proc.returncode} while starting; "
-                                     f"{child.log}:\n{tail(child.log)}")
+                    raise StartError(
+                        f"{child.name} exited with code {child.proc.returncode} while starting; {child.log}:\n{tail(child.log)}"
+                    )
             if time.monotonic() > deadline:
                 logs = "\n".join(f"--- {c.log}\n{tail(c.log, 1500)}" for c in watch)
                 raise StartError(f"{what} did not become healthy in {seconds:.0f} s\n{logs}")
@@ -328,12 +362,21 @@ class Cluster:
         self._wait_until("nginx", lambda: healthy(proxy_health), NGINX_START_S, [self.nginx])
         t_up = time.monotonic()
         state = {
-            "url": self.url, "port": args.port, "database_url": config.describe(args.database_url),
-            "run_dir": str(self.run_dir), "nginx_conf": str(conf), "nginx_pid": self.nginx.proc.pid,
-            "access_log": str(self.run_dir / "access.log"), "error_log": str(self.run_dir / "error.log"),
+            "url": self.url,
+            "port": args.port,
+            "database_url": config.describe(args.database_url),
+            "run_dir": str(self.run_dir),
+            "nginx_conf": str(conf),
+            "nginx_pid": self.nginx.proc.pid,
+            "access_log": str(self.run_dir / "access.log"),
+            "error_log": str(self.run_dir / "error.log"),
             "replicas": [{"address": r.address, "port": r.port, "pid": r.proc.pid, "log": str(r.log)} for r in self.replicas],
-            "seconds": {"database": round(t_db - t0, 2), "replicas": round(t_rep - t_db, 2),
-                        "nginx": round(t_up - t_rep, 2), "total": round(t_up - t0, 2)},
+            "seconds": {
+                "database": round(t_db - t0, 2),
+                "replicas": round(t_rep - t_db, 2),
+                "nginx": round(t_up - t_rep, 2),
+                "total": round(t_up - t0, 2),
+            },
         }
         if args.state_file:
             tmp = Path(f"{args.state_file}.tmp")
@@ -354,11 +397,17 @@ class Cluster:
                 if r.proc.poll() is not None and not r.reported_exit:
                     r.reported_exit = True
                     alive = [x.address for x in self.replicas if x.proc.poll() is None]
-                    print(f"{r.name} exited with code {r.proc.returncode}; nginx sends its browsers to "
-                          f"{', '.join(alive) or 'nobody'} (log: {r.log})", flush=True)
+                    print(
+                        f"{r.name} exited with code {r.proc.returncode}; nginx sends its browsers to "
+                        f"{', '.join(alive) or 'nobody'} (log: {r.log})",
+                        flush=True,
+                    )
             if self.nginx.proc.poll() is not None:
-                print(f"nginx exited with code {self.nginx.proc.returncode}:\n{tail(self.nginx.log)}\n"
-                      f"{tail(self.run_dir / 'error.log')}", file=sys.stderr, flush=True)
+                print(
+                    f"nginx exited with code {self.nginx.proc.returncode}:\n{tail(self.nginx.log)}\n{tail(self.run_dir / 'error.log')}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 return 1
             if all(r.proc.poll() is not None for r in self.replicas):
                 print("every replica has exited: stopping", file=sys.stderr, flush=True)
@@ -393,22 +442,37 @@ class Cluster:
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    ours, streamlit_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
-    parser = argparse.ArgumentParser(prog="deploy/cluster/run.py", description=__doc__.split("\n\n")[0],
-                                     epilog="Options after -- go to every replica's Streamlit (e.g. --secrets.files PATH).")
+    ours, streamlit_args = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    parser = argparse.ArgumentParser(
+        prog="deploy/cluster/run.py",
+        description=__doc__.split("\n\n")[0],
+        epilog="Options after -- go to every replica's Streamlit (e.g. --secrets.files PATH).",
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"nginx's port on 127.0.0.1 (default {DEFAULT_PORT})")
     parser.add_argument("--replicas", type=int, default=2, help="app processes (default 2)")
-    parser.add_argument("--replica-ports", type=lambda s: [int(p) for p in s.split(",")], default=None,
-                        help="their ports, comma-separated (default: free ports)")
+    parser.add_argument(
+        "--replica-ports",
+        type=lambda s: [int(p) for p in s.split(",")],
+        default=None,
+        help="their ports, comma-separated (default: free ports)",
+    )
     parser.add_argument("--database-url", default=None, help=f"the shared database (default {DEFAULT_DATABASE_URL})")
-    parser.add_argument("--prepare", action=argparse.BooleanOptionalAction, default=None,
-                        help="create if missing, migrate and seed if empty (default: only for the demo database)")
+    parser.add_argument(
+        "--prepare",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="create if missing, migrate and seed if empty (default: only for the demo database)",
+    )
     parser.add_argument("--learners", type=int, default=20_000, help="learners to seed into an empty database (default 20000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the demo data (default 42)")
     parser.add_argument("--state-file", type=Path, default=None, help="write the URL, pids, ports and log paths here as JSON when ready")
-    parser.add_argument("--run-dir", type=Path, default=None,
-                        help="nginx's directory (config, logs) and the replicas' logs; kept after stopping "
-                             "(default: a temporary one, removed). Run as root, it is given to www-data.")
+    parser.add_argument(
+        "--run-dir",
+        type=Path,
+        default=None,
+        help="nginx's directory (config, logs) and the replicas' logs; kept after stopping "
+        "(default: a temporary one, removed). Run as root, it is given to www-data.",
+    )
     args = parser.parse_args(ours)
     if args.replica_ports:
         args.replicas = len(args.replica_ports)

@@ -46,11 +46,13 @@ def users(app_db_url):
 @pytest.fixture
 def sso(app, users):
     """AppTests in SSO mode; ``email=None`` is a visitor who has not signed in."""
+
     def make(email: str | None, params: dict | None = None):
         at = app(params)
         at.secrets["auth"] = GOOD
         at.user = claims(email) if email is not None else {"is_logged_in": False}
         return at
+
     return make
 
 
@@ -62,8 +64,9 @@ def metric(at, key: str) -> str:
 
 
 def texts(at) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "title", "header", "subheader", "info", "warning", "error")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("markdown", "caption", "title", "header", "subheader", "info", "warning", "error") for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -111,14 +114,17 @@ def test_a_henan_manager_sees_henan_only_on_every_page(sso, app_db_url, page):
         assert metric(at, "metric.leads") == format_number(kpis(app_db_url, [HENAN])["leads"], "zh")
 
 
-@pytest.mark.parametrize("params", [
-    {"province": HUBEI},
-    {"province": [HUBEI, HENAN]},
-    {"region": "central"},
-    {"province": None},  # every province of the country, filled in below
-    {"province": ["410000' OR '1'='1", "420000; DROP TABLE app_user; --"]},
-    {"province": [f"{i:06d}" for i in range(2000)]},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"province": HUBEI},
+        {"province": [HUBEI, HENAN]},
+        {"region": "central"},
+        {"province": None},  # every province of the country, filled in below
+        {"province": ["410000' OR '1'='1", "420000; DROP TABLE app_user; --"]},
+        {"province": [f"{i:06d}" for i in range(2000)]},
+    ],
+)
 def test_crafted_links_never_widen_a_managers_scope(sso, app_db_url, params):
     if params.get("province", "") is None:
         params = {"province": list(all_provinces(app_db_url))}
@@ -135,8 +141,11 @@ def test_crafted_links_never_widen_a_managers_scope(sso, app_db_url, params):
 def test_an_analyst_with_a_region_sees_its_provinces(sso, app_db_url):
     at = sso("central@corp.cn")
     at.run()
-    central = [r.province_code for r in queries.get_province_catalogue(config.make_engine(app_db_url).connect()).itertuples()
-               if r.region == "central"]
+    central = [
+        r.province_code
+        for r in queries.get_province_catalogue(config.make_engine(app_db_url).connect()).itertuples()
+        if r.region == "central"
+    ]
     assert len(at.sidebar.multiselect(key="w_province").options) == len(central)
     assert metric(at, "metric.leads") == format_number(kpis(app_db_url, central)["leads"], "zh")
 
@@ -176,11 +185,14 @@ def test_two_managers_in_one_process_never_see_each_others_numbers(sso, app_db_u
     assert metric(hubei, "metric.leads") == format_number(want[HUBEI], "zh")
 
 
-@pytest.mark.parametrize("env, secrets", [
-    ({"COCKPIT_REQUIRE_LOGIN": "1"}, {}),
-    ({}, {"cockpit": {"require_login": True}}),
-    ({}, {"auth": {k: v for k, v in GOOD.items() if k != "client_id"}}),
-])
+@pytest.mark.parametrize(
+    "env, secrets",
+    [
+        ({"COCKPIT_REQUIRE_LOGIN": "1"}, {}),
+        ({}, {"cockpit": {"require_login": True}}),
+        ({}, {"auth": {k: v for k, v in GOOD.items() if k != "client_id"}}),
+    ],
+)
 def test_mandatory_sign_in_with_missing_or_broken_auth_shows_the_closed_page(app, monkeypatch, env, secrets):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -276,8 +288,13 @@ def test_a_download_from_a_page_drawn_before_the_user_was_disabled_is_refused(ap
     from data_access import runners
 
     monkeypatch.setenv("DATABASE_URL", app_db_url)
-    write = runners.audit_writer(actor="hubei@corp.cn", provinces=HUBEI, filters={}, data_as_of=None,
-                               recheck=((HUBEI,), dict(zip(all_provinces(app_db_url), ["?"] * 99)), "regional"))
+    write = runners.audit_writer(
+        actor="hubei@corp.cn",
+        provinces=HUBEI,
+        filters={},
+        data_as_of=None,
+        recheck=((HUBEI,), dict(zip(all_provinces(app_db_url), ["?"] * 99)), "regional"),
+    )
     write(page="coverage", item="gaps", fmt="csv")  # allowed while enabled
     with users.begin() as conn:
         before = len(access.get_audit_log(conn, actor="hubei@corp.cn", action="export"))
@@ -303,8 +320,13 @@ def test_an_audit_log_download_from_a_page_drawn_before_the_admin_was_demoted_is
 
     monkeypatch.setenv("DATABASE_URL", app_db_url)
     everything = all_provinces(app_db_url)
-    write = runners.audit_writer(actor="admin@corp.cn", provinces="*", filters={}, data_as_of=None,
-                               recheck=(tuple(everything), dict(zip(everything, ["?"] * 99)), "admin"))
+    write = runners.audit_writer(
+        actor="admin@corp.cn",
+        provinces="*",
+        filters={},
+        data_as_of=None,
+        recheck=(tuple(everything), dict(zip(everything, ["?"] * 99)), "admin"),
+    )
     write(page="admin", item="audit_log", fmt="csv")  # allowed while admin
     with users.begin() as conn:
         access.set_user(conn, email="admin@corp.cn", actor="cli:test", role="executive")
@@ -329,8 +351,10 @@ def test_an_unverified_email_or_a_second_subject_is_refused_audited_and_shows_no
     with users.connect() as conn:
         assert access.get_user(conn, "admin@corp.cn").subject == "admin@corp.cn"
         before = len(access.get_audit_log(conn, actor="admin@corp.cn", action="signin_refused"))
-    for kind, user in (("unverified", claims("admin@corp.cn", verified=False)),
-                       ("foreign_subject", claims("admin@corp.cn", sub="someone-else"))):
+    for kind, user in (
+        ("unverified", claims("admin@corp.cn", verified=False)),
+        ("foreign_subject", claims("admin@corp.cn", sub="someone-else")),
+    ):
         at = sso("admin@corp.cn", {"province": HENAN})
         at.user = user
         at.run()

@@ -29,8 +29,16 @@ def engine(app_db_url):
         conn.execute(schema.app_user.delete().where(schema.app_user.c.email.in_(emails)))
         for email, (role, provinces) in USERS.items():
             access.add_user(conn, email=email, role=role, provinces=provinces, actor="cli:test")
-        other = subscriptions.add(conn, owner="someone.else@corp.cn", provinces=["410000"], sections=["kpis"],
-                                  schedule="daily", at_time="07:30", channel="email", target="someone.else@corp.cn")
+        other = subscriptions.add(
+            conn,
+            owner="someone.else@corp.cn",
+            provinces=["410000"],
+            sections=["kpis"],
+            schedule="daily",
+            at_time="07:30",
+            channel="email",
+            target="someone.else@corp.cn",
+        )
     yield engine
     with engine.begin() as conn:
         conn.execute(schema.delivery.delete())
@@ -50,6 +58,7 @@ def open_page(app, engine):
         if robots:
             at.secrets["robot"] = robots
         return open_directly(at, "pages/alerts.py")
+
     return make
 
 
@@ -63,8 +72,9 @@ def test_the_open_demo_lists_alerts_and_offers_no_subscription(open_page):
     assert_clean(at)
     assert at.title[0].value == t("subs.title", "zh")
     texts = [m.value for m in at.markdown]
-    assert any(v.startswith(t("subs.now_count", "zh", n=0)[:3]) for v in texts) or \
-        any(s.value == t("digest.no_alerts", "zh") for s in at.success)
+    assert any(v.startswith(t("subs.now_count", "zh", n=0)[:3]) for v in texts) or any(
+        s.value == t("digest.no_alerts", "zh") for s in at.success
+    )
     assert any(i.value == t("subs.sign_in", "zh") for i in at.info)
     assert not [b for b in at.button if b.key == "subs_toggle"]
 
@@ -83,8 +93,7 @@ def test_a_regional_manager_subscribes_pauses_and_deletes_their_own(open_page, e
     at.button[[b.label for b in at.button].index(t("subs.save", "zh"))].click().run()
     assert_clean(at)
     (s,) = mine(engine, email)
-    assert (s.schedule, s.weekday, s.at_time, s.channel, s.target, s.provinces) == \
-        ("weekly", 4, "17:30", "email", email, ())
+    assert (s.schedule, s.weekday, s.at_time, s.channel, s.target, s.provinces) == ("weekly", 4, "17:30", "email", email, ())
     assert any(m.value == md(t("subs.saved", "zh", id=s.id)) for m in at.success)
     at.button(key="subs_toggle").click().run()
     assert_clean(at)
@@ -96,8 +105,14 @@ def test_a_regional_manager_subscribes_pauses_and_deletes_their_own(open_page, e
 
 def test_a_robot_is_chosen_by_name_and_its_key_is_never_stored(open_page, engine):
     email = "alerts.hubei@corp.cn"
-    robots = {"hubei_group": {"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=SECRET-TOKEN",
-                              "secret": "SEC-SIGNING", "provinces": [HUBEI]}}
+    robots = {
+        "hubei_group": {
+            "kind": "dingtalk",
+            "url": "https://oapi.dingtalk.com/robot/send?access_token=SECRET-TOKEN",
+            "secret": "SEC-SIGNING",
+            "provinces": [HUBEI],
+        }
+    }
     at = open_page(email, robots)
     at.radio(key="subs_channel").set_value("dingtalk")
     at.selectbox(key="subs_robot").set_value("robot.hubei_group")
@@ -121,10 +136,11 @@ def test_an_admin_sees_everyones_subscriptions(open_page):
 
 # --- robots belong to scopes; a disabled owner's subscriptions show as paused -------------------
 
-ROBOTS = {"hubei_leaders": {"kind": "wecom", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K1",
-                            "provinces": [HUBEI]},
-          "central": {"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=K2", "regions": ["central"]},
-          "national": {"kind": "feishu", "url": "https://open.feishu.cn/open-apis/bot/v2/hook/K3"}}
+ROBOTS = {
+    "hubei_leaders": {"kind": "wecom", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K1", "provinces": [HUBEI]},
+    "central": {"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=K2", "regions": ["central"]},
+    "national": {"kind": "feishu", "url": "https://open.feishu.cn/open-apis/bot/v2/hook/K3"},
+}
 
 
 @pytest.fixture
@@ -179,8 +195,9 @@ def test_an_admin_is_offered_every_robot_and_sends_hubei_leaders_only_hubei(open
 def test_an_admin_sees_a_disabled_owners_subscriptions_as_paused(open_page, engine, extra_user):
     leaving = extra_user("alerts.leaving@corp.cn", "regional", (HUBEI,))
     with engine.begin() as conn:
-        subscriptions.add(conn, owner=leaving, provinces=[], sections=["kpis"], schedule="daily", at_time="08:00",
-                          channel="email", target=leaving)
+        subscriptions.add(
+            conn, owner=leaving, provinces=[], sections=["kpis"], schedule="daily", at_time="08:00", channel="email", target=leaving
+        )
         access.set_user(conn, email=leaving, enabled=False, actor="cli:test")
     at = open_page("alerts.admin@corp.cn")
     assert_clean(at)

@@ -46,8 +46,9 @@ def test_the_project_detail_escapes_the_project_and_partner_names(hostile):
     at = open_page(app, "pages/investment.py", {"province": h.province})
     at.selectbox(key="investment_project").set_value(h.project_id).run()
     assert_clean(at, warnings=("进展",))
-    detail = next(m.value for m in at.markdown if m.value.startswith("**") and h.project_code not in m.value
-                  and md(h.project_zh) in m.value)
+    detail = next(
+        m.value for m in at.markdown if m.value.startswith("**") and h.project_code not in m.value and md(h.project_zh) in m.value
+    )
     assert detail.startswith(f"**{md(h.project_zh)}** · {md(h.partner_zh)} · ")
     assert live_markdown(markdown_bodies(at)) == []
     # the picker's options are plain text: cleaned, not escaped

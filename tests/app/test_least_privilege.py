@@ -37,8 +37,11 @@ def reader_url(request, seeded) -> tuple[str, sa.Engine]:
     url = owner.url
     with owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if request.param == "postgresql":
-            conn.execute(sa.text(f"DROP OWNED BY {APP_USER}") if conn.execute(
-                sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_USER}).first() else sa.text("SELECT 1"))
+            conn.execute(
+                sa.text(f"DROP OWNED BY {APP_USER}")
+                if conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_USER}).first()
+                else sa.text("SELECT 1")
+            )
             conn.execute(sa.text(f"DROP ROLE IF EXISTS {APP_USER}"))
         else:
             conn.execute(sa.text(f"DROP USER IF EXISTS '{APP_USER}'@'%'"))
@@ -95,12 +98,14 @@ def test_an_upload_and_its_revert_run_as_the_least_privilege_user(reader_url):
     try:
         with engine.begin() as conn:
             ref = upkeep.Reference.load(conn)
-            rows, problems = upkeep.read_targets(workbook([(2030, "410000", "leads", 3, "")]), ref=ref,
-                                                 uploader=upkeep.Uploader("x", "admin", tuple(ref.provinces), True),
-                                                 metric_labels=metric_labels())
+            rows, problems = upkeep.read_targets(
+                workbook([(2030, "410000", "leads", 3, "")]),
+                ref=ref,
+                uploader=upkeep.Uploader("x", "admin", tuple(ref.provinces), True),
+                metric_labels=metric_labels(),
+            )
             plan = upkeep.plan_targets(conn, rows)
-            upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor="reader-test", file_name="f.xlsx", sha256="",
-                                          source="page")
+            upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor="reader-test", file_name="f.xlsx", sha256="", source="page")
             assert upload_id is not None
             upkeep_apply.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
             assert not problems
@@ -121,10 +126,12 @@ def test_a_partners_upload_and_its_revert_run_as_the_least_privilege_user(reader
         with engine.begin() as conn:
             ref = upkeep.Reference.load(conn)
             everyone = upkeep.Uploader("x", "admin", tuple(ref.provinces), True)
-            rows, plan = upkeep_partners.preview_partners(conn, workbook([row("最小权限测试学院")], ref),
-                                                          uploader=everyone, labels=partner_labels(), ref=ref)
-            upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor="reader-test", file_name="p.xlsx", sha256="",
-                                          source="page", uploader=everyone)
+            rows, plan = upkeep_partners.preview_partners(
+                conn, workbook([row("最小权限测试学院")], ref), uploader=everyone, labels=partner_labels(), ref=ref
+            )
+            upload_id = upkeep_apply.apply_plan(
+                conn, plan, rows, actor="reader-test", file_name="p.xlsx", sha256="", source="page", uploader=everyone
+            )
             assert upload_id is not None and upkeep_partners.current(conn, "partner", "最小权限测试学院") is not None
             upkeep_apply.revert_upload(conn, upload_id, actor="reader-test", allowed=tuple(ref.provinces), national=True)
             assert upkeep_partners.current(conn, "partner", "最小权限测试学院") is None
@@ -143,8 +150,16 @@ def test_a_subscription_and_its_delivery_records_are_written_as_the_least_privil
     engine = config.make_engine(reader)
     try:
         with engine.begin() as conn:
-            sid = subscriptions.add(conn, owner="reader-test@corp.cn", provinces=["420000"], sections=["kpis"],
-                                    schedule="daily", at_time="08:00", channel="email", target="reader-test@corp.cn")
+            sid = subscriptions.add(
+                conn,
+                owner="reader-test@corp.cn",
+                provinces=["420000"],
+                sections=["kpis"],
+                schedule="daily",
+                at_time="08:00",
+                channel="email",
+                target="reader-test@corp.cn",
+            )
             s = subscriptions.get(conn, sid)
             now = dt.datetime(2026, 12, 2, 8, 5, tzinfo=subscriptions.TZ)
             assert subscriptions.claim(conn, s, "2026-12-02", now) == 1

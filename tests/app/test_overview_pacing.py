@@ -14,8 +14,14 @@ def test_the_overview_cards_show_the_projection_of_the_pacing_query(app, app_db_
     assert_clean(at)
     pacing = run_query(app_db_url, queries.get_kpi_pacing, default_scope(app_db_url, ["410000", "420000"])).set_index("metric")
     row = pacing.loc["leads"]
-    expected = t("kpi.pacing_line", "zh", value=format_number(row["value"], "zh"), pct=format_percent(row["share"], "zh", digits=0),
-                 low=format_percent(row["low_share"], "zh", digits=0), high=format_percent(row["high_share"], "zh", digits=0))
+    expected = t(
+        "kpi.pacing_line",
+        "zh",
+        value=format_number(row["value"], "zh"),
+        pct=format_percent(row["share"], "zh", digits=0),
+        low=format_percent(row["low_share"], "zh", digits=0),
+        high=format_percent(row["high_share"], "zh", digits=0),
+    )
     assert any(expected in c.value for c in at.caption)  # under the target line, in its caption
 
 

@@ -126,12 +126,17 @@ def test_reports_page_explains_a_missing_browser_instead_of_failing(app, monkeyp
 def test_the_scope_line_names_every_narrowed_filter(app):
     from components.i18n import label
 
-    at = open_page(app, "funnels", {"province": "410000", "channel": "online", "programme": "cert_1x",
-                                    "project_kind": "industry_college"})
+    at = open_page(app, "funnels", {"province": "410000", "channel": "online", "programme": "cert_1x", "project_kind": "industry_college"})
     assert_clean(at)
     line = shown(at.caption[0].value)
-    for part in ("河南省", label("channel", "online", "zh"), label("programme", "cert_1x", "zh"),
-                 label("project_kind", "industry_college", "zh"), t("filter.channels", "zh"), t("filter.programmes", "zh")):
+    for part in (
+        "河南省",
+        label("channel", "online", "zh"),
+        label("programme", "cert_1x", "zh"),
+        label("project_kind", "industry_college", "zh"),
+        t("filter.channels", "zh"),
+        t("filter.programmes", "zh"),
+    ):
         assert part in line, (part, line)
     assert t("filter.tiers", "zh") not in line  # tiers are at "all"
 
@@ -150,8 +155,9 @@ def test_the_programme_filter_narrows_the_funnel_to_that_programme(app, app_db_u
 def test_the_project_kind_filter_narrows_the_money(app, app_db_url):
     at = open_page(app, "investment", {"province": "420000", "project_kind": "industry_college"})
     assert_clean(at)
-    projects = run_query(app_db_url, queries.get_investment_by_project,
-                         default_scope(app_db_url, ["420000"], project_kinds=("industry_college",)))
+    projects = run_query(
+        app_db_url, queries.get_investment_by_project, default_scope(app_db_url, ["420000"], project_kinds=("industry_college",))
+    )
     shown = {m.label: m.value for m in at.metric}
     assert shown[t("metric.committed_yuan", "zh")] == format_money(projects["committed_yuan"].sum(), "zh")
 
@@ -173,8 +179,7 @@ def test_a_project_of_another_year_is_found_and_gets_a_verdict(app, app_db_url):
     from data_access.scope import Scope
 
     at = open_page(app, "investment", {"province": "420000"})
-    every = run_query(app_db_url, queries.get_investment_by_project,
-                      Scope(("420000",), dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
+    every = run_query(app_db_url, queries.get_investment_by_project, Scope(("420000",), dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
     period = run_query(app_db_url, queries.get_investment_by_project, default_scope(app_db_url, ["420000"]))
     outside = every[~every["project_id"].isin(period["project_id"])]
     assert len(outside), "the seed has projects outside the default year"

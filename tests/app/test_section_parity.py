@@ -19,8 +19,12 @@ from components.ui import state
 from data_access import config, reader
 from tests.app.helpers import assert_clean, open_directly, shown
 
-PAGES = {"overview": "pages/overview.py", "coverage": "pages/coverage.py", "investment": "pages/investment.py",
-         "funnels": "pages/funnels.py"}
+PAGES = {
+    "overview": "pages/overview.py",
+    "coverage": "pages/coverage.py",
+    "investment": "pages/investment.py",
+    "funnels": "pages/funnels.py",
+}
 SCOPES = {
     "national": {},
     "henan": {"province": "410000"},  # one province: movers by channel, per-lead takeaway as a single figure
@@ -83,8 +87,9 @@ def test_the_page_shows_what_the_pack_shows_for_the_same_filters(app, direct, pa
         if v.figure is not None and v.id not in NOT_PLOTLY_ON_PAGE:
             assert any(same_figure(s, v.figure) for s in specs), f"{v.id}: the page's chart differs from the pack's"
         if v.table is not None and v.figure is None and v.id not in ("kpis", "investment_summary", "risk", "coverage_gaps"):
-            assert any(isinstance(x, pd.DataFrame) and x.reset_index(drop=True).equals(v.table.reset_index(drop=True))
-                       for x in tables), f"{v.id}: the page's table differs from the pack's"
+            assert any(isinstance(x, pd.DataFrame) and x.reset_index(drop=True).equals(v.table.reset_index(drop=True)) for x in tables), (
+                f"{v.id}: the page's table differs from the pack's"
+            )
     if page == "overview":
         cards = {shown(m.label): m.value for m in at.metric}
         kpis = next(v for v in views if v.id == "kpis").table
@@ -101,4 +106,4 @@ def test_the_pack_of_the_reports_page_is_the_sections_of_the_pages(app, direct):
     ctx = at.session_state[state.CONTEXT]
     want = build_views(direct, ctx, ids)
     previews = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert [shown(p.split("** — ", 1)[1]) for p in previews[:len(want)]] == [v.takeaway for v in want]
+    assert [shown(p.split("** — ", 1)[1]) for p in previews[: len(want)]] == [v.takeaway for v in want]

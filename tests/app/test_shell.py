@@ -70,13 +70,16 @@ def test_filters_survive_a_page_switch(app):
     assert url_values(at, "province") == ["410000"] and url_values(at, "lang") == ["en"]
 
 
-@pytest.mark.parametrize("params", [
-    {"province": ["' OR 1=1 --", "410000"]},
-    {"province": "9" * 10_000},
-    {"period": "1999Q9", "lang": "klingon"},
-    {"channel": ["online", "<script>"], "tier": "moon", "end": "X"},
-    {"utm_source": "wechat", "region": "atlantis"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"province": ["' OR 1=1 --", "410000"]},
+        {"province": "9" * 10_000},
+        {"period": "1999Q9", "lang": "klingon"},
+        {"channel": ["online", "<script>"], "tier": "moon", "end": "X"},
+        {"utm_source": "wechat", "region": "atlantis"},
+    ],
+)
 def test_hostile_url_values_are_dropped_with_a_notice(app, params):
     at = app(params)
     at.run()

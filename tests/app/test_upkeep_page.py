@@ -50,6 +50,7 @@ def signed_in(app, engine):
             at.secrets["auth"] = GOOD
             at.user = claims(email)
         return open_directly(at, "pages/upkeep.py")
+
     return make
 
 
@@ -91,9 +92,11 @@ def test_an_admins_upload_is_previewed_applied_and_shown_on_the_overview_card(si
     at.button(key="upkeep_revert").click().run()
     assert_clean(at)
     with config.make_engine(app_db_url).connect() as conn:
-        value = conn.execute(sa.select(schema.target.c.value).where(
-            schema.target.c.year == year, schema.target.c.province_code == HENAN,
-            schema.target.c.metric == "leads")).scalar_one()
+        value = conn.execute(
+            sa.select(schema.target.c.value).where(
+                schema.target.c.year == year, schema.target.c.province_code == HENAN, schema.target.c.metric == "leads"
+            )
+        ).scalar_one()
         assert value != NEW_TARGET
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.data_upload)).scalar_one() == 2
 
@@ -104,8 +107,14 @@ def test_an_analyst_cannot_change_another_provinces_targets_on_the_page(signed_i
     assert_clean(at, errors=(t("upkeep.summary_problems", "zh", n=1),))
     assert not [b for b in at.button if b.key == "upkeep_apply"]
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.target).where(
-            schema.target.c.year == 2027, schema.target.c.province_code == HUBEI)).scalar_one() == 0
+        assert (
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(schema.target)
+                .where(schema.target.c.year == 2027, schema.target.c.province_code == HUBEI)
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_the_open_demo_offers_the_template_but_no_upload(signed_in):
@@ -117,14 +126,12 @@ def test_the_open_demo_offers_the_template_but_no_upload(signed_in):
     assert upkeep.UPLOAD_ROLES == ("admin", "analyst")
 
 
-
 def partners_file(engine, rows) -> tuple[str, bytes, str]:
     from components.upkeep.partners import partners_template
 
     with engine.connect() as conn:
         ref = upkeep.Reference.load(conn)
-    book = openpyxl.load_workbook(io.BytesIO(partners_template(ref.cities, ref.provinces, allowed=(HENAN,),
-                                                               today=ref.today, lang="zh")))
+    book = openpyxl.load_workbook(io.BytesIO(partners_template(ref.cities, ref.provinces, allowed=(HENAN,), today=ref.today, lang="zh")))
     for row in rows:
         book.worksheets[0].append(list(row))
     out = io.BytesIO()
@@ -146,8 +153,20 @@ def test_an_admin_adds_a_partner_from_the_template_and_the_overview_counts_it(si
     at = signed_in("upkeep.admin@corp.cn")
     at.radio(key="upkeep_kind").set_value("partners").run()
     assert_clean(at)
-    row = ("页面测试职业学院", "Page Test College", "高职院校 (vocational_college)", "郑州市 (410100)", "核心合作 (core)",
-           "实践基地 (practice_base)", "2025-03-01", "", "", "", "合作中 (active)", "")
+    row = (
+        "页面测试职业学院",
+        "Page Test College",
+        "高职院校 (vocational_college)",
+        "郑州市 (410100)",
+        "核心合作 (core)",
+        "实践基地 (practice_base)",
+        "2025-03-01",
+        "",
+        "",
+        "",
+        "合作中 (active)",
+        "",
+    )
     at.file_uploader[0].set_value(partners_file(engine, [row])).run()
     assert_clean(at)
     assert {m.label: m.value for m in at.metric}[t("upkeep.count_inserted", "zh")] == "2"  # partner + agreement
@@ -161,15 +180,31 @@ def test_an_admin_adds_a_partner_from_the_template_and_the_overview_counts_it(si
     assert_clean(at)
     assert henan_partner_card(app) == before
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.partner).where(
-            schema.partner.c.name_zh == "页面测试职业学院")).scalar_one() == 0
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(schema.partner).where(schema.partner.c.name_zh == "页面测试职业学院")
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_an_analyst_cannot_add_a_partner_in_another_province_on_the_page(signed_in, engine):
     at = signed_in("upkeep.henan@corp.cn")
     at.radio(key="upkeep_kind").set_value("partners").run()
-    row = ("页面越权测试企业", "", "企业 (enterprise)", "武汉市 (420100)", "一般合作 (general)", "渠道合作 (channel)",
-           "2025-03-01", "", "", "", "合作中 (active)", "")
+    row = (
+        "页面越权测试企业",
+        "",
+        "企业 (enterprise)",
+        "武汉市 (420100)",
+        "一般合作 (general)",
+        "渠道合作 (channel)",
+        "2025-03-01",
+        "",
+        "",
+        "",
+        "合作中 (active)",
+        "",
+    )
     at.file_uploader[0].set_value(partners_file(engine, [row])).run()
     assert_clean(at, errors=(t("upkeep.summary_problems", "zh", n=1),))
     assert not [b for b in at.button if b.key == "upkeep_apply"]

@@ -20,10 +20,7 @@ JAMES_SHOAL = shapely.Point(112.28, 3.97)  # 曾母暗沙, the southernmost feat
 
 
 def shapes_by_code(tolerance: float = 0.02) -> dict[str, shapely.Geometry]:
-    return {
-        f["properties"]["code"]: shapely.from_geojson(json.dumps(f["geometry"]))
-        for f in province_geojson(tolerance)["features"]
-    }
+    return {f["properties"]["code"]: shapely.from_geojson(json.dumps(f["geometry"])) for f in province_geojson(tolerance)["features"]}
 
 
 def test_geojson_is_a_feature_collection_of_the_34_provinces() -> None:

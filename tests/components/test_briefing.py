@@ -45,8 +45,13 @@ NAMES = {"420000": ("湖北省", "Hubei"), "410000": ("河南省", "Henan"), "11
 
 def context(provinces, lang="zh") -> Context:
     scope = Scope(tuple(provinces), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
-    return Context(scope=scope, filters=Filters(provinces=tuple(provinces), period="2026", lang=lang), lang=lang,
-                          as_of=dt.date(2026, 10, 31), names=NAMES)
+    return Context(
+        scope=scope,
+        filters=Filters(provinces=tuple(provinces), period="2026", lang=lang),
+        lang=lang,
+        as_of=dt.date(2026, 10, 31),
+        names=NAMES,
+    )
 
 
 @pytest.fixture
@@ -103,8 +108,22 @@ def test_pack_from_sections_has_one_slide_per_section_plus_title(db, need_chromi
 
 def test_cli_builds_a_pack_end_to_end(db_url, tmp_path, need_chromium):
     out = tmp_path / "pack.pptx"
-    cmd = [sys.executable, "-m", "components.cli", "report", "--province", "420000", "--lang", "en",
-           "--sections", "kpis,funnel,spend", "--out", str(out), "--database-url", db_url]
+    cmd = [
+        sys.executable,
+        "-m",
+        "components.cli",
+        "report",
+        "--province",
+        "420000",
+        "--lang",
+        "en",
+        "--sections",
+        "kpis,funnel,spend",
+        "--out",
+        str(out),
+        "--database-url",
+        db_url,
+    ]
     done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     deck = Presentation(str(out))
@@ -121,8 +140,18 @@ def test_cli_builds_a_pack_end_to_end(db_url, tmp_path, need_chromium):
 
 
 def test_cli_refuses_bad_arguments_without_a_traceback(db_url, tmp_path):
-    cmd = [sys.executable, "-m", "components.cli", "report", "--province", "999999", "--out", str(tmp_path / "x.pptx"),
-           "--database-url", db_url]
+    cmd = [
+        sys.executable,
+        "-m",
+        "components.cli",
+        "report",
+        "--province",
+        "999999",
+        "--out",
+        str(tmp_path / "x.pptx"),
+        "--database-url",
+        db_url,
+    ]
     done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "province=999999" in done.stderr and "Traceback" not in done.stderr
 
@@ -134,8 +163,18 @@ def test_cli_with_a_browser_that_cannot_start_says_what_to_install(db_url, tmp_p
     fake.write_text("#!/bin/sh\nexit 1\n")
     fake.chmod(0o755)
     env = {**os.environ, "BROWSER_PATH": str(fake)}
-    cmd = [sys.executable, "-m", "components.cli", "report", "--sections", "funnel", "--out", str(tmp_path / "x.pptx"),
-           "--database-url", db_url]
+    cmd = [
+        sys.executable,
+        "-m",
+        "components.cli",
+        "report",
+        "--sections",
+        "funnel",
+        "--out",
+        str(tmp_path / "x.pptx"),
+        "--database-url",
+        db_url,
+    ]
     done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180, env=env)
     assert done.returncode == 3, done.stderr
     assert "apt-get install chromium" in done.stderr and "Traceback" not in done.stderr

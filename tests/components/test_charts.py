@@ -68,15 +68,23 @@ def test_conversion_by_dimension_skips_values_without_leads():
 
 
 def test_monthly_chart_draws_only_the_chosen_stage():
-    df = pd.DataFrame({"year": [2026, 2026, 2026], "month": [1, 2, 2], "stage": ["lead", "lead", "enrolled"],
-                       "channel": ["online", "online", "online"], "events": [5, 7, 100]})
+    df = pd.DataFrame(
+        {
+            "year": [2026, 2026, 2026],
+            "month": [1, 2, 2],
+            "stage": ["lead", "lead", "enrolled"],
+            "channel": ["online", "online", "online"],
+            "events": [5, 7, 100],
+        }
+    )
     fig = plot_monthly_by_channel(df, stage="lead", title="T", lang="zh")
     assert len(fig.data) == 1 and list(fig.data[0].y) == [5, 7]
 
 
 def test_cohort_lag_shares_add_up_to_one_per_channel():
-    df = pd.DataFrame({"channel": ["campus"] * 2, "stage": ["enrolled"] * 2, "bucket": ["0-30", "91-180"],
-                       "learners": [3, 1], "total_days": [30, 100]})
+    df = pd.DataFrame(
+        {"channel": ["campus"] * 2, "stage": ["enrolled"] * 2, "bucket": ["0-30", "91-180"], "learners": [3, 1], "total_days": [30, 100]}
+    )
     fig = plot_cohort_lag(df, stage="enrolled", title="T", lang="en")
     total = sum(tr.x[0] for tr in fig.data)
     assert abs(total - 1) < 1e-9
@@ -104,8 +112,7 @@ def test_cumulative_spend_spreads_the_annual_plan_and_accumulates_payments():
 
 
 def test_money_bars_use_one_unit_for_the_axis():
-    df = pd.DataFrame({"label": ["a", "b"], "planned_yuan": [3e8, 1e8], "committed_yuan": [5e8, 2e8],
-                       "disbursed_yuan": [1e8, 0.5e8]})
+    df = pd.DataFrame({"label": ["a", "b"], "planned_yuan": [3e8, 1e8], "committed_yuan": [5e8, 2e8], "disbursed_yuan": [1e8, 0.5e8]})
     fig = plot_money_bars(df, title="T", lang="zh")
     assert fig.layout.xaxis.title.text == "亿元"
     assert list(fig.data[0].x) == [1.0, 3.0]  # largest plan drawn last = on top
@@ -119,24 +126,39 @@ def test_project_plan_bars_per_year():
 
 
 def test_province_bars_carry_codes_and_grey_out_missing_values():
-    df = pd.DataFrame({"province_code": ["410000", "540000"], "name_zh": ["河南省", "西藏自治区"], "name_en": ["Henan", "Tibet"],
-                       "partners": [30, 0], "per_10k_leads": [5.0, np.nan]})
+    df = pd.DataFrame(
+        {
+            "province_code": ["410000", "540000"],
+            "name_zh": ["河南省", "西藏自治区"],
+            "name_en": ["Henan", "Tibet"],
+            "partners": [30, 0],
+            "per_10k_leads": [5.0, np.nan],
+        }
+    )
     fig = plot_province_bars(df, metric="per_10k_leads", title="T", lang="en")
     assert list(fig.data[0].customdata) == ["540000", "410000"]
     assert fig.data[0].marker.color[0] == NO_DATA
 
 
 def test_province_bars_take_the_map_colours_when_given():
-    df = pd.DataFrame({"province_code": ["410000", "420000"], "name_zh": ["河南省", "湖北省"], "name_en": ["Henan", "Hubei"],
-                       "partners": [30, 10], "per_10k_leads": [5.0, 1.0]})
+    df = pd.DataFrame(
+        {
+            "province_code": ["410000", "420000"],
+            "name_zh": ["河南省", "湖北省"],
+            "name_en": ["Henan", "Hubei"],
+            "partners": [30, 10],
+            "per_10k_leads": [5.0, 1.0],
+        }
+    )
     fig = plot_province_bars(df, metric="partners", title="T", lang="zh", colors={"410000": "#111111", "420000": "#222222"})
     assert dict(zip(fig.data[0].customdata, fig.data[0].marker.color)) == {"410000": "#111111", "420000": "#222222"}
 
 
 def test_conversion_by_tier_keeps_the_tier_order():
     df = funnel_frame().assign(tier=lambda d: np.where(d["channel"] == "campus", "county", "capital"))
-    fig = plot_conversion_by(df, dim="tier", labels={"capital": "C", "prefecture": "P", "county": "K"}, title="T",
-                             lang="en", keep_order=True)
+    fig = plot_conversion_by(
+        df, dim="tier", labels={"capital": "C", "prefecture": "P", "county": "K"}, title="T", lang="en", keep_order=True
+    )
     assert list(fig.data[0].x) == ["C", "K"]
 
 
@@ -148,8 +170,7 @@ def test_kpi_rows_stay_even_and_at_most_four_wide():
 
 
 def test_money_bars_carry_value_labels_so_the_leader_is_read_without_hovering():
-    df = pd.DataFrame({"label": ["A", "B"], "planned_yuan": [3e6, 1e6], "committed_yuan": [4e6, 2e6],
-                       "disbursed_yuan": [1e6, 5e5]})
+    df = pd.DataFrame({"label": ["A", "B"], "planned_yuan": [3e6, 1e6], "committed_yuan": [4e6, 2e6], "disbursed_yuan": [1e6, 5e5]})
     fig = plot_money_bars(df, title="T", lang="zh")
     planned = fig.data[0]
     assert list(planned.y) == ["B", "A"]  # largest plan at the top (plotly draws bottom-up)
@@ -157,6 +178,7 @@ def test_money_bars_carry_value_labels_so_the_leader_is_read_without_hovering():
 
 
 def test_axes_never_use_si_suffixes_beside_a_unit():
-    fig = plot_money_bars(pd.DataFrame({"label": ["A"], "planned_yuan": [9e9], "committed_yuan": [9e9],
-                                        "disbursed_yuan": [1e9]}), title="T", lang="zh")
+    fig = plot_money_bars(
+        pd.DataFrame({"label": ["A"], "planned_yuan": [9e9], "committed_yuan": [9e9], "disbursed_yuan": [1e9]}), title="T", lang="zh"
+    )
     assert fig.layout.xaxis.exponentformat == "none" and fig.layout.yaxis.exponentformat == "none"

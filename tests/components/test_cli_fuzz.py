@@ -40,8 +40,11 @@ from tests.fuzz_params import MARKER_RE, REPORT_OPTIONS, ParamSet, cli_argv, cli
 # About sixty runs of the command line in subprocesses (~50 s): the server tier, not the inner loop's.
 pytestmark = pytest.mark.server
 SETS = param_sets()
-CASES = ([f"values-{s.n:03d}" for s in [s for s in SETS if set(s.params) & set(REPORT_OPTIONS)][::4]]
-         + [f"unknown-{s.n:03d}" for s in SETS[1::20]] + [f"clean-{s.n:03d}" for s in SETS[2::20]])
+CASES = (
+    [f"values-{s.n:03d}" for s in [s for s in SETS if set(s.params) & set(REPORT_OPTIONS)][::4]]
+    + [f"unknown-{s.n:03d}" for s in SETS[1::20]]
+    + [f"clean-{s.n:03d}" for s in SETS[2::20]]
+)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 PARALLEL = 2
 RUN_TIMEOUT_S = 120
@@ -85,8 +88,7 @@ def runs(db_url, tmp_path_factory) -> dict[str, Result]:
             cat = get_province_catalogue(conn)
             import datetime as dt
 
-            fresh = get_data_freshness(conn, scope=Scope(tuple(cat["province_code"]), dt.date(1990, 1, 1),
-                                                         dt.date(2100, 1, 1)))
+            fresh = get_data_freshness(conn, scope=Scope(tuple(cat["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1)))
     finally:
         engine.dispose()
     provinces = set(cat["province_code"])
@@ -110,13 +112,21 @@ def runs(db_url, tmp_path_factory) -> dict[str, Result]:
     def run(job) -> Result:
         case, ps, argv, params, expected = job
         out = tmp / f"{case}.pptx"
-        cmd = [sys.executable, "-m", "components.cli", "report", *argv, "--sections", "kpis", "--out", str(out),
-               "--database-url", db_url]
+        cmd = [sys.executable, "-m", "components.cli", "report", *argv, "--sections", "kpis", "--out", str(out), "--database-url", db_url]
         t0 = time.monotonic()
         done = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, timeout=RUN_TIMEOUT_S)
-        return Result(case, ps, argv, params, expected, out, done.returncode,
-                      done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"),
-                      time.monotonic() - t0)
+        return Result(
+            case,
+            ps,
+            argv,
+            params,
+            expected,
+            out,
+            done.returncode,
+            done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"),
+            time.monotonic() - t0,
+        )
 
     t0 = time.monotonic()
     with ThreadPoolExecutor(PARALLEL) as pool:
@@ -128,8 +138,10 @@ def runs(db_url, tmp_path_factory) -> dict[str, Result]:
 def _describe(r: Result) -> str:
     argv = " ".join(repr(a) if len(a) < 80 else repr(a[:77] + "...") for a in r.argv[:12])
     more = f" … (+{len(r.argv) - 12} more)" if len(r.argv) > 12 else ""
-    return (f"{r.case} ({r.ps.label()}): report {argv}{more}\n  exit {r.returncode} (expected "
-            f"{'0 or 2' if r.expected is None else r.expected})\n  stderr: {r.stderr[-800:]!r}")
+    return (
+        f"{r.case} ({r.ps.label()}): report {argv}{more}\n  exit {r.returncode} (expected "
+        f"{'0 or 2' if r.expected is None else r.expected})\n  stderr: {r.stderr[-800:]!r}"
+    )
 
 
 def _error_lines(stderr: str) -> list[str]:
@@ -165,8 +177,11 @@ def test_report_refuses_hostile_options_or_builds_the_pack(runs, case):
         assert r.out.exists() and r.out.stat().st_size > 10_000, _describe(r)
         assert any(line.startswith(f"wrote {r.out}") for line in r.stdout.splitlines()), _describe(r)
     # The command echoes its SQL and bound parameters to stdout: no link text in there.
-    assert not MARKER_RE.search(r.stdout), _describe(r) + "\n  stdout lines with a marker:\n  " + "\n  ".join(
-        line[:300] for line in r.stdout.splitlines() if MARKER_RE.search(line))[:3000]
+    assert not MARKER_RE.search(r.stdout), (
+        _describe(r)
+        + "\n  stdout lines with a marker:\n  "
+        + "\n  ".join(line[:300] for line in r.stdout.splitlines() if MARKER_RE.search(line))[:3000]
+    )
 
 
 def test_the_sql_echo_was_on(runs):
@@ -187,6 +202,8 @@ def test_a_bad_argument_is_one_line_on_stderr(runs):
 def test_the_cli_fuzz_summary(runs):
     results = [r for k, r in runs.items() if k != "_seconds"]
     codes = {c: sum(1 for r in results if r.returncode == c) for c in sorted({r.returncode for r in results})}
-    print(f"\ncli fuzz: {len(results)} runs ({PARALLEL} at a time) in {runs['_seconds']:.0f} s; exit codes {codes}; "
-          f"slowest {max(r.seconds for r in results):.1f} s")
+    print(
+        f"\ncli fuzz: {len(results)} runs ({PARALLEL} at a time) in {runs['_seconds']:.0f} s; exit codes {codes}; "
+        f"slowest {max(r.seconds for r in results):.1f} s"
+    )
     assert codes.get(0, 0) >= 5 and codes.get(2, 0) >= 30

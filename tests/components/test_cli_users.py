@@ -40,14 +40,17 @@ def test_users_are_added_changed_and_listed_and_every_change_is_audited(db_url):
     assert set(log["actor"]) == {access.cli_actor()}
 
 
-@pytest.mark.parametrize("args, says", [
-    (("add", "x@corp.cn", "--role", "regional"), "at least one --province or --region"),
-    (("add", "x@corp.cn", "--role", "regional", "--province", "999999"), "unknown province '999999'"),
-    (("add", "not-an-email", "--role", "admin"), "not an e-mail address"),
-    (("add", "x@corp.cn", "--role", "king"), "invalid choice: 'king'"),
-    (("set", "nobody@corp.cn", "--enable"), "no user 'nobody@corp.cn'"),
-    (("set", "x@corp.cn", "--enable", "--disable"), "not allowed with argument"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (("add", "x@corp.cn", "--role", "regional"), "at least one --province or --region"),
+        (("add", "x@corp.cn", "--role", "regional", "--province", "999999"), "unknown province '999999'"),
+        (("add", "not-an-email", "--role", "admin"), "not an e-mail address"),
+        (("add", "x@corp.cn", "--role", "king"), "invalid choice: 'king'"),
+        (("set", "nobody@corp.cn", "--enable"), "no user 'nobody@corp.cn'"),
+        (("set", "x@corp.cn", "--enable", "--disable"), "not allowed with argument"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_clear_line_and_change_nothing(db_url, args, says):
     before = users(db_url, "list").stdout
     done = users(db_url, *args)

@@ -60,7 +60,10 @@ DIGEST = Digest(
     figures=[("线索数", "2,109"), ("合作企业", "87"), ("实际拨付", "1,234.5 万元")],
     alerts=["校园渠道 报名→缴费 转化率 31%，较去年同期 −9 个百分点", "武汉市 本季度线索 420 条，仍无合作伙伴"],
     link="http://cockpit.example.com/overview?province=420000&period=2026",
-    figures_heading="主要数字", alerts_heading="需要关注", link_label="打开驾驶舱", no_alerts="本期无提醒",
+    figures_heading="主要数字",
+    alerts_heading="需要关注",
+    link_label="打开驾驶舱",
+    no_alerts="本期无提醒",
 )
 FIXED_NOW = 1_764_000_000.123  # seconds; the robots' timestamps are derived from it
 # The test receivers listen on plain http on loopback: only this policy lets a webhook reach them.
@@ -123,17 +126,22 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     folder = tmp_path_factory.mktemp("tls")
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return cert_path, key_path
 
 
@@ -178,8 +186,10 @@ def test_the_email_arrives_with_the_pack_attached_a_chinese_subject_and_the_figu
 def test_the_html_body_escapes_what_it_is_given(smtp_server):
     inbox, port = smtp_server()
     hostile = replace(DIGEST, alerts=["<script>alert(1)</script> 项目"])
-    send_email(digest_email(hostile, sender=SENDER, to=TO[:1]),
-               settings=SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, security="plain", timeout_s=5))
+    send_email(
+        digest_email(hostile, sender=SENDER, to=TO[:1]),
+        settings=SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, security="plain", timeout_s=5),
+    )
     page = inbox.message().get_body(preferencelist=("html",)).get_content()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; 项目" in page
 
@@ -188,6 +198,7 @@ def accept_only(user: str, password: str):
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = auth_data.login == user.encode() and auth_data.password == password.encode()
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd sends the 535 itself
+
     return authenticator
 
 
@@ -267,13 +278,22 @@ def test_smtp_settings_come_from_secrets_with_the_environment_winning_key_by_key
     assert (settings.host, settings.port, settings.security, settings.password) == ("smtp.company.com", 465, "ssl", "from-env")
     assert "from-env" not in repr(settings)
     assert smtp_settings(secrets, {}).port == 587
-    only_env = smtp_settings({}, {"COCKPIT_SMTP_HOST": "mx", "COCKPIT_SMTP_SENDER": "a@b.c", "COCKPIT_SMTP_PORT": "2525",
-                                  "COCKPIT_SMTP_SECURITY": "plain"})
+    only_env = smtp_settings(
+        {}, {"COCKPIT_SMTP_HOST": "mx", "COCKPIT_SMTP_SENDER": "a@b.c", "COCKPIT_SMTP_PORT": "2525", "COCKPIT_SMTP_SECURITY": "plain"}
+    )
     assert (only_env.host, only_env.port, only_env.user) == ("mx", 2525, None)
 
 
-@pytest.mark.parametrize("secrets", [{}, {"smtp": {"host": "mx"}}, {"smtp": {"host": "mx", "sender": "a@b.c", "security": "tls"}},
-                                     {"smtp": "mx"}, {"smtp": {"host": "mx", "sender": "a@b.c", "port": "x"}}])
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        {},
+        {"smtp": {"host": "mx"}},
+        {"smtp": {"host": "mx", "sender": "a@b.c", "security": "tls"}},
+        {"smtp": "mx"},
+        {"smtp": {"host": "mx", "sender": "a@b.c", "port": "x"}},
+    ],
+)
 def test_incomplete_smtp_settings_are_a_non_retryable_error(secrets):
     with pytest.raises(DeliveryError) as caught:
         smtp_settings(secrets, {})
@@ -298,8 +318,15 @@ class Receiver:
             def do_POST(self):  # noqa: N802 - http.server's hook name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 split = urllib.parse.urlsplit(self.path)
-                receiver.requests.append({"path": split.path, "query": urllib.parse.parse_qs(split.query),
-                                          "raw_query": split.query, "headers": dict(self.headers), "json": json.loads(body)})
+                receiver.requests.append(
+                    {
+                        "path": split.path,
+                        "query": urllib.parse.parse_qs(split.query),
+                        "raw_query": split.query,
+                        "headers": dict(self.headers),
+                        "json": json.loads(body),
+                    }
+                )
                 receiver.hold.wait(30)
                 try:
                     self.send_response(receiver.status)
@@ -364,8 +391,12 @@ def expected_dingtalk_sign(secret: str, timestamp: str) -> str:
 
 def test_dingtalk_gets_a_signed_request_that_verifies_only_with_the_right_secret(receiver):
     secret = "SEC0123456789abcdef"
-    send_robot(RobotTarget("dingtalk", f"{receiver.url}/robot/send?access_token=TOKEN", secret=secret), DIGEST,
-               now=lambda: FIXED_NOW, policy=LOOPBACK)
+    send_robot(
+        RobotTarget("dingtalk", f"{receiver.url}/robot/send?access_token=TOKEN", secret=secret),
+        DIGEST,
+        now=lambda: FIXED_NOW,
+        policy=LOOPBACK,
+    )
     got = receiver.only()
     assert got["query"]["access_token"] == ["TOKEN"]
     timestamp, sign = got["query"]["timestamp"][0], got["query"]["sign"][0]  # parse_qs has URL-decoded the sign
@@ -387,8 +418,9 @@ def test_dingtalk_without_a_secret_sends_no_signature(receiver):
 def test_feishu_gets_a_signed_card(receiver):
     receiver.reply = b'{"code": 0, "msg": "success", "data": {}}'
     secret = "feishu-secret"
-    send_robot(RobotTarget("feishu", f"{receiver.url}/open-apis/bot/v2/hook/HOOK", secret=secret), DIGEST, now=lambda: FIXED_NOW,
-               policy=LOOPBACK)
+    send_robot(
+        RobotTarget("feishu", f"{receiver.url}/open-apis/bot/v2/hook/HOOK", secret=secret), DIGEST, now=lambda: FIXED_NOW, policy=LOOPBACK
+    )
     body = receiver.only()["json"]
     assert body["timestamp"] == str(int(FIXED_NOW))  # seconds, not milliseconds
     # Feishu's scheme, written out again: the key is ts + "\n" + secret, the message is empty.
@@ -411,20 +443,23 @@ def test_feishu_without_a_secret_is_not_signed(receiver):
     assert "sign" not in receiver.only()["json"]
 
 
-@pytest.mark.parametrize(("kind", "status", "reply", "retryable"), [
-    ("wecom", 500, b"oops", True),
-    ("dingtalk", 503, b"{}", True),
-    ("wecom", 429, b"{}", True),
-    ("wecom", 404, b"{}", False),
-    ("dingtalk", 200, b'{"errcode": 310000, "errmsg": "sign not match"}', False),
-    ("dingtalk", 200, b'{"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}', True),
-    ("wecom", 200, b'{"errcode": 93000, "errmsg": "invalid webhook url"}', False),
-    ("wecom", 200, b'{"errcode": 45009, "errmsg": "api freq out of limit"}', True),
-    ("feishu", 200, b'{"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}', False),
-    ("feishu", 200, b'{"code": 11232, "msg": "frequency limited"}', True),
-    ("wecom", 200, b"<html>proxy login</html>", False),
-    ("feishu", 200, b'{"data": {}}', False),
-])
+@pytest.mark.parametrize(
+    ("kind", "status", "reply", "retryable"),
+    [
+        ("wecom", 500, b"oops", True),
+        ("dingtalk", 503, b"{}", True),
+        ("wecom", 429, b"{}", True),
+        ("wecom", 404, b"{}", False),
+        ("dingtalk", 200, b'{"errcode": 310000, "errmsg": "sign not match"}', False),
+        ("dingtalk", 200, b'{"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}', True),
+        ("wecom", 200, b'{"errcode": 93000, "errmsg": "invalid webhook url"}', False),
+        ("wecom", 200, b'{"errcode": 45009, "errmsg": "api freq out of limit"}', True),
+        ("feishu", 200, b'{"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}', False),
+        ("feishu", 200, b'{"code": 11232, "msg": "frequency limited"}', True),
+        ("wecom", 200, b"<html>proxy login</html>", False),
+        ("feishu", 200, b'{"data": {}}', False),
+    ],
+)
 def test_robot_failures_map_to_retryable_or_not(receiver, kind, status, reply, retryable):
     receiver.status, receiver.reply = status, reply
     with pytest.raises(DeliveryError) as caught:
@@ -473,9 +508,12 @@ def test_no_alerts_says_so():
 
 
 def test_a_robot_is_resolved_by_name_from_secrets_or_the_environment():
-    secrets = {"robot": {"sales_group": {"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=T",
-                                         "secret": "SECx"},
-                         "leaders": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K"}}}
+    secrets = {
+        "robot": {
+            "sales_group": {"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=T", "secret": "SECx"},
+            "leaders": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K"},
+        }
+    }
     sales = resolve_robot("robot.sales_group", secrets=secrets, env={})
     assert (sales.kind, sales.secret) == ("dingtalk", "SECx")
     assert "access_token" not in repr(sales) and "SECx" not in repr(sales)
@@ -483,15 +521,20 @@ def test_a_robot_is_resolved_by_name_from_secrets_or_the_environment():
 
     from_env = resolve_robot("robot.sales_group", secrets=secrets, env={"COCKPIT_ROBOT_SALES_GROUP_SECRET": "SECenv"})
     assert from_env.secret == "SECenv" and from_env.url.endswith("access_token=T")
-    only_env = resolve_robot("robot.east", secrets={}, env={"COCKPIT_ROBOT_EAST_URL": "http://127.0.0.1:9/hook",
-                                                            "COCKPIT_ROBOT_EAST_KIND": "feishu"})
+    only_env = resolve_robot(
+        "robot.east", secrets={}, env={"COCKPIT_ROBOT_EAST_URL": "http://127.0.0.1:9/hook", "COCKPIT_ROBOT_EAST_KIND": "feishu"}
+    )
     assert (only_env.kind, only_env.secret) == ("feishu", None)
 
 
 @pytest.mark.parametrize("name", ["robot.missing", "auth", "connections.cockpit", "smtp.password", "robot.Bad Name", "robot.unknown_host"])
 def test_a_robot_name_that_does_not_resolve_is_a_non_retryable_error(name):
-    secrets = {"auth": {"url": "https://sso", "kind": "wecom"}, "connections": {"cockpit": {"url": "postgresql://u:p@h/db"}},
-               "smtp": {"password": "p"}, "robot": {"unknown_host": {"url": "https://robots.example.com/x"}}}
+    secrets = {
+        "auth": {"url": "https://sso", "kind": "wecom"},
+        "connections": {"cockpit": {"url": "postgresql://u:p@h/db"}},
+        "smtp": {"password": "p"},
+        "robot": {"unknown_host": {"url": "https://robots.example.com/x"}},
+    }
     with pytest.raises(DeliveryError) as caught:
         resolve_robot(name, secrets=secrets, env={})
     assert caught.value.retryable is False
@@ -502,22 +545,29 @@ def test_a_robot_name_that_does_not_resolve_is_a_non_retryable_error(name):
 
 
 def test_a_robot_declares_its_audience_in_secrets_or_the_environment():
-    secrets = {"robot": {"hubei_leaders": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K",
-                                           "provinces": ["420000"], "roles": ["admin", "regional"]},
-                         "central": {"url": "https://oapi.dingtalk.com/robot/send?access_token=T", "regions": "central"},
-                         "bare": {"url": "https://open.feishu.cn/open-apis/bot/v2/hook/H"}}}
+    secrets = {
+        "robot": {
+            "hubei_leaders": {
+                "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K",
+                "provinces": ["420000"],
+                "roles": ["admin", "regional"],
+            },
+            "central": {"url": "https://oapi.dingtalk.com/robot/send?access_token=T", "regions": "central"},
+            "bare": {"url": "https://open.feishu.cn/open-apis/bot/v2/hook/H"},
+        }
+    }
     hubei = resolve_robot("robot.hubei_leaders", secrets=secrets, env={})
     assert hubei.audience == RobotAudience(provinces=("420000",), roles=("admin", "regional"))
     assert resolve_robot("robot.central", secrets=secrets, env={}).audience == RobotAudience(regions=("central",))
     bare = resolve_robot("robot.bare", secrets=secrets, env={}).audience
     assert bare == RobotAudience() and bare.national  # nothing declared: a national group
     env = {"COCKPIT_ROBOT_HUBEI_LEADERS_PROVINCES": "420000, 410000", "COCKPIT_ROBOT_HUBEI_LEADERS_ROLES": "admin"}
-    assert resolve_robot("robot.hubei_leaders", secrets=secrets, env=env).audience == \
-        RobotAudience(provinces=("420000", "410000"), roles=("admin",))
+    assert resolve_robot("robot.hubei_leaders", secrets=secrets, env=env).audience == RobotAudience(
+        provinces=("420000", "410000"), roles=("admin",)
+    )
 
 
-@pytest.mark.parametrize(("key", "value"), [("regions", ["centrl"]), ("roles", ["boss"]), ("provinces", ["Hubei"]),
-                                            ("provinces", 420000)])
+@pytest.mark.parametrize(("key", "value"), [("regions", ["centrl"]), ("roles", ["boss"]), ("provinces", ["Hubei"]), ("provinces", 420000)])
 def test_a_robot_audience_with_a_typo_is_refused_and_not_offered(key, value):
     secrets = {"robot": {"team": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K", key: value}}}
     with pytest.raises(DeliveryError) as caught:
@@ -530,8 +580,9 @@ def test_a_robot_audience_with_a_typo_is_refused_and_not_offered(key, value):
 
 
 def test_the_vendors_hosts_pass_the_default_policy_when_they_resolve_to_public_addresses(monkeypatch):
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                                                                             ("101.91.0.1", port))])
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("101.91.0.1", port))]
+    )
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     for host in DEFAULT_ROBOT_HOSTS:
@@ -540,25 +591,30 @@ def test_the_vendors_hosts_pass_the_default_policy_when_they_resolve_to_public_a
 
 def test_the_default_egress_policy_is_https_to_the_vendors_hosts():
     assert egress_policy({}, {}) == EgressPolicy()
-    assert EgressPolicy().hosts == DEFAULT_ROBOT_HOSTS == ("qyapi.weixin.qq.com", "oapi.dingtalk.com", "open.feishu.cn",
-                                                           "open.larksuite.com")
+    assert (
+        EgressPolicy().hosts == DEFAULT_ROBOT_HOSTS == ("qyapi.weixin.qq.com", "oapi.dingtalk.com", "open.feishu.cn", "open.larksuite.com")
+    )
     assert (EgressPolicy().allow_http, EgressPolicy().allow_private) == (False, False)
     from_file = egress_policy({"delivery": {"robot_hosts": ["robots.corp.cn"], "allow_private": True}}, {})
     assert from_file == EgressPolicy(hosts=("robots.corp.cn",), allow_private=True)
-    from_env = egress_policy({"delivery": {"robot_hosts": ["robots.corp.cn"], "allow_private": True}},
-                             {"COCKPIT_ROBOT_HOSTS": "a.example.com,B.example.com.", "COCKPIT_ROBOT_ALLOW_PRIVATE": "0",
-                              "COCKPIT_ROBOT_ALLOW_HTTP": "1"})
+    from_env = egress_policy(
+        {"delivery": {"robot_hosts": ["robots.corp.cn"], "allow_private": True}},
+        {"COCKPIT_ROBOT_HOSTS": "a.example.com,B.example.com.", "COCKPIT_ROBOT_ALLOW_PRIVATE": "0", "COCKPIT_ROBOT_ALLOW_HTTP": "1"},
+    )
     assert from_env == EgressPolicy(hosts=("a.example.com", "b.example.com"), allow_http=True, allow_private=False)
     with pytest.raises(DeliveryError):
         egress_policy({}, {"COCKPIT_ROBOT_ALLOW_PRIVATE": "maybe"})
 
 
-@pytest.mark.parametrize(("url", "words"), [
-    ("http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=THE-KEY", "https"),  # plain http
-    ("https://robots.example.com/hook?key=THE-KEY", "robots.example.com is not an allowed robot host"),
-    ("https://qyapi.weixin.qq.com.evil.example/send?key=THE-KEY", "not an allowed robot host"),
-    ("https://qyapi.weixin.qq.com@evil.example/send?key=THE-KEY", "user"),
-])
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=THE-KEY", "https"),  # plain http
+        ("https://robots.example.com/hook?key=THE-KEY", "robots.example.com is not an allowed robot host"),
+        ("https://qyapi.weixin.qq.com.evil.example/send?key=THE-KEY", "not an allowed robot host"),
+        ("https://qyapi.weixin.qq.com@evil.example/send?key=THE-KEY", "user"),
+    ],
+)
 def test_the_default_policy_refuses_other_hosts_and_plain_http_before_any_connection(url, words):
     with pytest.raises(DeliveryError) as caught:
         send_robot(RobotTarget("wecom", url), DIGEST)  # no policy given: the default one
@@ -566,8 +622,9 @@ def test_the_default_policy_refuses_other_hosts_and_plain_http_before_any_connec
     assert "THE-KEY" not in str(caught.value)
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "[::1]", "[::ffff:127.0.0.1]",
-                                  "100.100.100.200", "0.0.0.0", "localhost"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "[::1]", "[::ffff:127.0.0.1]", "100.100.100.200", "0.0.0.0", "localhost"]
+)
 def test_private_loopback_and_metadata_addresses_are_refused_without_allow_private(receiver, host):
     port = receiver.server.server_port
     bare = host.strip("[]")
@@ -610,8 +667,9 @@ def test_the_connection_goes_to_the_address_that_was_checked(receiver, monkeypat
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     policy = EgressPolicy(hosts=("robots.rebind.test",), allow_http=True, allow_private=True)
-    send_robot(RobotTarget("wecom", f"http://robots.rebind.test:{receiver.server.server_port}/send?key=K"), DIGEST,
-               policy=policy, timeout_s=2)
+    send_robot(
+        RobotTarget("wecom", f"http://robots.rebind.test:{receiver.server.server_port}/send?key=K"), DIGEST, policy=policy, timeout_s=2
+    )
     assert receiver.only()["path"] == "/send"
     assert next(answers) == "10.255.255.1"  # resolved exactly once
 

@@ -74,8 +74,7 @@ def _pack_sections() -> list[Slide]:
     return [
         Slide(title="合作企业分布", takeaway="广东领先。", figure=_bar_figure()),
         Slide(title="招生转化漏斗", takeaway="报名环节流失最大。", figure=_funnel_figure(), notes="讲解要点"),
-        Slide(title="重点院校明细", takeaway="只看表。", figure=None,
-                table=pd.DataFrame({"院校": ["甲", "乙"], "就业率": [0.91, 0.83]})),
+        Slide(title="重点院校明细", takeaway="只看表。", figure=None, table=pd.DataFrame({"院校": ["甲", "乙"], "就业率": [0.91, 0.83]})),
     ]
 
 
@@ -152,13 +151,12 @@ class TestRenderedImages:
         titles = [slide.shapes.title for slide in deck.slides]
         assert all(t is not None and t.is_placeholder for t in titles)
         assert titles[0].text_frame.text == _pack_meta().title
-        assert [t.text_frame.text for t in titles[1:1 + len(sections)]] == [s.title for s in sections]
-        assert all(t.text_frame.text for t in titles[1 + len(sections):])  # the appendix slides too
+        assert [t.text_frame.text for t in titles[1 : 1 + len(sections)]] == [s.title for s in sections]
+        assert all(t.text_frame.text for t in titles[1 + len(sections) :])  # the appendix slides too
 
     def test_pptx_runs_name_an_east_asian_font(self):
         deck = Presentation(io.BytesIO(build_pptx(_pack_meta(), _pack_sections()[:1])))
-        runs = [r for shape in deck.slides[1].shapes if shape.has_text_frame
-                for p in shape.text_frame.paragraphs for r in p.runs]
+        runs = [r for shape in deck.slides[1].shapes if shape.has_text_frame for p in shape.text_frame.paragraphs for r in p.runs]
         assert runs
         for run in runs:
             ea = run._r.find(qn("a:rPr")).find(qn("a:ea"))
@@ -201,6 +199,7 @@ def test_the_browser_stays_warm_between_exports_and_closes_when_idle(monkeypatch
         if images._renderer is None:
             break
         import time
+
         time.sleep(0.1)
     assert images._renderer is None, "closed after being idle"
 
@@ -322,8 +321,9 @@ def test_xlsx_explicit_number_format_wins():
 
 
 def test_xlsx_sheet_names_are_sanitised_and_capped():
-    data = to_xlsx_bytes({"覆盖/统计:2026[全国]*" + "很长" * 20: _sample_frame()},
-                         filters=[], data_as_of="2026-11-28", title="t", lang="zh")
+    data = to_xlsx_bytes(
+        {"覆盖/统计:2026[全国]*" + "很长" * 20: _sample_frame()}, filters=[], data_as_of="2026-11-28", title="t", lang="zh"
+    )
     name = openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0]
     assert len(name) <= 31
     assert not set(name) & set("[]:*?/\\")
@@ -357,8 +357,17 @@ def test_export_filename_caps_length():
     assert name.endswith("_2026-11-28.pdf")
 
 
-HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "<script>alert(1)</script>",
-           "'; DROP TABLE partner; --", "河南大学"]
+HOSTILE = [
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE partner; --",
+    "河南大学",
+]
 # What a file holds for each: control, zero-width and bidi characters are dropped (untrusted.clean),
 # so "\t=1" arrives as "=1" — and is still never a formula.
 CLEANED = [clean(h) for h in HOSTILE]
@@ -377,8 +386,9 @@ def test_csv_never_starts_a_text_cell_with_a_formula_character_and_keeps_negativ
 
 
 def test_xlsx_writes_formula_like_text_as_text_cells():
-    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(_hostile_frame(), filters=[("=x", "@y")], data_as_of="",
-                                                            title="t")), data_only=False).worksheets
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(to_xlsx_bytes(_hostile_frame(), filters=[("=x", "@y")], data_as_of="", title="t")), data_only=False
+    ).worksheets
     cells = [row[0] for row in sheet[0].iter_rows(min_row=2)]
     # openpyxl reads a CR back as the escape _x000D_; the cell is still the text that was written.
     assert [str(c.value) for c in cells] == CLEANED

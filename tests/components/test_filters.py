@@ -14,8 +14,9 @@ PERIODS = ("2026", "2026Q3", "2026Q2", "2026Q1", "2025", "2025Q4")
 
 
 def parse(**params):
-    return parse_params({k: v if isinstance(v, list) else [v] for k, v in params.items()},
-                        allowed=ALLOWED, regions=REGIONS, periods=PERIODS)
+    return parse_params(
+        {k: v if isinstance(v, list) else [v] for k, v in params.items()}, allowed=ALLOWED, regions=REGIONS, periods=PERIODS
+    )
 
 
 def test_no_parameters_give_the_defaults():
@@ -66,17 +67,26 @@ def test_unknown_parameters_are_reported_and_long_values_shortened():
     assert len(dropped) == 1 and dropped[0].startswith("utm_source=") and len(dropped[0]) < 60
 
 
-@pytest.mark.parametrize("f", [
-    Filters(provinces=("410000",), period="2025Q4", ends=("G",), channels=("online", "campus"), tiers=("county",), lang="en"),
-    Filters(period="2026", channels=()),
-    Filters(period="2026"),
-])
+@pytest.mark.parametrize(
+    "f",
+    [
+        Filters(provinces=("410000",), period="2025Q4", ends=("G",), channels=("online", "campus"), tiers=("county",), lang="en"),
+        Filters(period="2026", channels=()),
+        Filters(period="2026"),
+    ],
+)
 def test_params_round_trip(f):
     params = to_params(f, default_period="2026")
     back, dropped = parse_params(params, allowed=ALLOWED, regions=REGIONS, periods=PERIODS)
     assert dropped == []
-    assert back == Filters(f.provinces, f.period, tuple(e for e in ENDS if e in f.ends),
-                           tuple(c for c in CHANNELS if c in f.channels), tuple(x for x in TIERS if x in f.tiers), lang=f.lang)
+    assert back == Filters(
+        f.provinces,
+        f.period,
+        tuple(e for e in ENDS if e in f.ends),
+        tuple(c for c in CHANNELS if c in f.channels),
+        tuple(x for x in TIERS if x in f.tiers),
+        lang=f.lang,
+    )
 
 
 def test_defaults_are_left_out_of_the_url():
@@ -97,8 +107,7 @@ def test_a_period_ending_after_the_data_is_clamped_to_the_data_as_of_date():
 def test_scope_label_names_a_few_provinces_and_counts_the_rest():
     from components.filters import scope_label
 
-    names = {"110000": ("北京市", "Beijing"), "410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei"),
-             "430000": ("湖南省", "Hunan")}
+    names = {"110000": ("北京市", "Beijing"), "410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei"), "430000": ("湖南省", "Hunan")}
     assert scope_label(ALLOWED, ALLOWED, names, "zh") == "全国"
     assert scope_label(("410000", "420000"), ALLOWED, names, "en") == "Henan, Hubei"
     assert scope_label(ALLOWED[:3] + ("999999",), ALLOWED + ("999999",), names, "zh") == "北京市、河南省、湖北省 +1"
@@ -130,8 +139,14 @@ def test_the_description_names_every_narrowed_filter_everywhere():
     from components.filters import Filters
     from components.i18n import label, t
 
-    f = Filters(provinces=("410000",), period="2026Q3", ends=("B",), channels=("online", "campus"),
-                tiers=("capital", "prefecture", "county"), lang="zh")
+    f = Filters(
+        provinces=("410000",),
+        period="2026Q3",
+        ends=("B",),
+        channels=("online", "campus"),
+        tiers=("capital", "prefecture", "county"),
+        lang="zh",
+    )
     d = _describe(f)
     channels = "、".join(label("channel", c, "zh") for c in ("campus", "online"))  # catalogue order
     assert dict(d.slices) == {t("filter.kinds", "zh"): label("end", "B", "zh"), t("filter.channels", "zh"): channels}

@@ -158,9 +158,7 @@ def test_chinese_catalogue_has_no_untranslated_english():
     untranslated = [
         (key, text)
         for key, text in catalogue("zh").items()
-        if re.search(r"[A-Za-z]", string.Formatter().vformat(text, (), _Blank()))
-        and not CJK.search(text)
-        and text not in ZH_ASCII_ALLOWED
+        if re.search(r"[A-Za-z]", string.Formatter().vformat(text, (), _Blank())) and not CJK.search(text) and text not in ZH_ASCII_ALLOWED
     ]
     assert untranslated == []
 
@@ -214,8 +212,7 @@ def _code_strings() -> tuple[set[str], set[str]]:
     ``title_key = "a.b"``), and the shape of every f-string key of a t()/t_md() call
     (``t(f"subs.status.{v}")`` -> "subs.status.{}")."""
     literals, shapes = set(), set()
-    files = [ROOT / "app.py", *(p for d in ("pages", "components", "data_access", "bench", "deploy")
-                                for p in (ROOT / d).rglob("*.py"))]
+    files = [ROOT / "app.py", *(p for d in ("pages", "components", "data_access", "bench", "deploy") for p in (ROOT / d).rglob("*.py"))]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -229,8 +226,11 @@ def _code_strings() -> tuple[set[str], set[str]]:
 
 def test_every_key_of_the_catalogue_is_used_by_the_code():
     literals, _ = _code_strings()
-    unused = [key for key in catalogue("zh") if key not in literals and key.split(".", 1)[0] not in CODE_GROUPS
-              and not any(re.match(pattern, key) for pattern in DYNAMIC_KEYS)]
+    unused = [
+        key
+        for key in catalogue("zh")
+        if key not in literals and key.split(".", 1)[0] not in CODE_GROUPS and not any(re.match(pattern, key) for pattern in DYNAMIC_KEYS)
+    ]
     assert not unused, f"keys no code uses (delete them from both catalogues, or say where they are built): {unused}"
 
 

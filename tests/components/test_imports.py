@@ -45,8 +45,9 @@ def runtime_imports(path: Path) -> set[str]:
 
 def pure_component_modules() -> list[Path]:
     base = ROOT / "components"
-    return sorted(p for p in base.rglob("*.py")
-                  if p.relative_to(base).parts[0] not in UI_FOLDERS and str(p.relative_to(base)) not in UI_FILES)
+    return sorted(
+        p for p in base.rglob("*.py") if p.relative_to(base).parts[0] not in UI_FOLDERS and str(p.relative_to(base)) not in UI_FILES
+    )
 
 
 @pytest.mark.parametrize("name", sorted(VOCABULARY))
@@ -54,8 +55,9 @@ def test_the_vocabulary_imports_only_the_standard_library(name):
     path = ROOT / (name.replace(".", "/") + ".py")
     for module in runtime_imports(path):
         top = module.split(".")[0]
-        assert top in sys.stdlib_module_names or top == "__future__" or module in VOCABULARY or module == "data_access", \
+        assert top in sys.stdlib_module_names or top == "__future__" or module in VOCABULARY or module == "data_access", (
             f"{name} imports {module}"
+        )
 
 
 @pytest.mark.parametrize("path", pure_component_modules(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -74,8 +76,13 @@ def test_data_access_never_imports_components_or_pages():
 
 def test_the_walk_sees_the_modules_it_checks():
     names = {str(p.relative_to(ROOT)) for p in pure_component_modules()}
-    assert {"components/sections/overview.py", "components/charts/funnel.py", "components/filters.py",
-            "components/briefing.py", "components/kpi.py"} <= names
+    assert {
+        "components/sections/overview.py",
+        "components/charts/funnel.py",
+        "components/filters.py",
+        "components/briefing.py",
+        "components/kpi.py",
+    } <= names
     assert "components/ui/sections.py" not in names
 
 
@@ -114,7 +121,7 @@ def test_the_import_graph_has_no_cycle():
 
     def visit(node: str, path: list[str]) -> None:
         if node in path:
-            raise AssertionError("import cycle: " + " → ".join([*path[path.index(node):], node]))
+            raise AssertionError("import cycle: " + " → ".join([*path[path.index(node) :], node]))
         if node in done:
             return
         for dep in sorted(graph.get(node, ())):
@@ -143,8 +150,11 @@ def test_the_apps_import_chain_does_not_load_the_seed_generator():
     for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
         top |= {m for m in runtime_imports(path) if m.split(".")[0] in ("components", "data_access")}
     modules = sorted({m for m in top if importlib_util_find(m)})
-    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
-            + "print(sorted(m for m in sys.modules if m.startswith('data_access.seed')))")
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print(sorted(m for m in sys.modules if m.startswith('data_access.seed')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "data_access.cache" in modules and "components.ui.context" in modules

@@ -27,23 +27,37 @@ def kpis() -> pd.DataFrame:
 
 
 def pacing() -> pd.DataFrame:
-    return pd.DataFrame([
-        ("leads", 3400.0, 4120.0, 3960.0, 4320.0, "own", 4500.0, 4120 / 4500, 3960 / 4500, 4320 / 4500),
-        ("disbursed_yuan", 9e6, 1.1e7, 1.0e7, 1.3e7, "national", 1.2e7, 1.1e7 / 1.2e7, 1.0e7 / 1.2e7, 1.3e7 / 1.2e7),
-        ("enrolled", 300.0, 360.0, 340.0, 380.0, "own", float("nan"), float("nan"), float("nan"), float("nan")),
-    ], columns=COLUMNS)
+    return pd.DataFrame(
+        [
+            ("leads", 3400.0, 4120.0, 3960.0, 4320.0, "own", 4500.0, 4120 / 4500, 3960 / 4500, 4320 / 4500),
+            ("disbursed_yuan", 9e6, 1.1e7, 1.0e7, 1.3e7, "national", 1.2e7, 1.1e7 / 1.2e7, 1.0e7 / 1.2e7, 1.3e7 / 1.2e7),
+            ("enrolled", 300.0, 360.0, 340.0, 380.0, "own", float("nan"), float("nan"), float("nan"), float("nan")),
+        ],
+        columns=COLUMNS,
+    )
 
 
 def context(lang: str, end: dt.date = dt.date(2026, 11, 1), start: dt.date = dt.date(2026, 1, 1)) -> Context:
-    return Context(scope=Scope(("410000",), start, end), filters=Filters(period="2026", lang=lang), lang=lang,
-                          as_of=AS_OF, names={"410000": ("河南省", "Henan")})
+    return Context(
+        scope=Scope(("410000",), start, end),
+        filters=Filters(period="2026", lang=lang),
+        lang=lang,
+        as_of=AS_OF,
+        names={"410000": ("河南省", "Henan")},
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_card_shows_the_projected_year_end_and_its_share_of_target(lang):
     card = card_from(kpis(), "leads", lang=lang, pacing=pacing())
-    expected = t("kpi.pacing_line", lang, value=format_number(4120, lang), pct=format_percent(4120 / 4500, lang, digits=0),
-                 low=format_percent(0.88, lang, digits=0), high=format_percent(0.96, lang, digits=0))
+    expected = t(
+        "kpi.pacing_line",
+        lang,
+        value=format_number(4120, lang),
+        pct=format_percent(4120 / 4500, lang, digits=0),
+        low=format_percent(0.88, lang, digits=0),
+        high=format_percent(0.96, lang, digits=0),
+    )
     assert card.pacing_line == expected
     assert format_number(4120, lang) in card.pacing_line and format_percent(0.92, lang, digits=0) in card.pacing_line
     if lang == "zh":
@@ -98,6 +112,7 @@ class _Recording:
         def run(**kwargs):
             self.calls.append(name)
             return pacing() if name == "get_kpi_pacing" else kpis() if name == "get_kpis" else pd.DataFrame()
+
         return run
 
 

@@ -108,7 +108,12 @@ def by_code(deck, layer_id: str = PROVINCE_LAYER) -> dict[str, dict]:
 def test_deck_layers_in_drawing_order(provinces, points):
     deck = coverage_deck(provinces, points, metric="partners", lang="zh", selected=(HUBEI,))
     assert [lay.id for lay in deck.layers] == [
-        "provinces_context", PROVINCE_LAYER, "maritime_boundary", "selected_halo", "selected_outline", PARTNER_LAYER
+        "provinces_context",
+        PROVINCE_LAYER,
+        "maritime_boundary",
+        "selected_halo",
+        "selected_outline",
+        PARTNER_LAYER,
     ]
 
 
@@ -330,11 +335,41 @@ def test_partner_records_are_plain_json(provinces, points):
 
 
 def test_empty_frames_still_draw_the_country():
-    empty_p = pd.DataFrame(columns=["province_code", "name_zh", "name_en", "region", "lon", "lat", "partners",
-                                    "schools", "enterprises", "governments", "leads"])
-    empty_pts = pd.DataFrame(columns=["partner_id", "name_zh", "name_en", "kind", "end", "agreement_level", "status",
-                                      "since", "city_code", "city_name_zh", "city_name_en", "province_code", "tier",
-                                      "lon", "lat", "projects"])
+    empty_p = pd.DataFrame(
+        columns=[
+            "province_code",
+            "name_zh",
+            "name_en",
+            "region",
+            "lon",
+            "lat",
+            "partners",
+            "schools",
+            "enterprises",
+            "governments",
+            "leads",
+        ]
+    )
+    empty_pts = pd.DataFrame(
+        columns=[
+            "partner_id",
+            "name_zh",
+            "name_en",
+            "kind",
+            "end",
+            "agreement_level",
+            "status",
+            "since",
+            "city_code",
+            "city_name_zh",
+            "city_name_en",
+            "province_code",
+            "tier",
+            "lon",
+            "lat",
+            "projects",
+        ]
+    )
     deck = coverage_deck(empty_p, empty_pts, metric="per_10k_leads", lang="zh")
     assert len(by_code(deck, "provinces_context")) == 34 and layer(deck, PARTNER_LAYER).data == []
     fig = coverage_static_figure(empty_p, metric="partners", lang="zh", title="空")
@@ -352,8 +387,11 @@ def _event(objects: dict) -> object:
 
 def _feature(code: object) -> dict:
     square = [[[[110, 30], [111, 30], [111, 31], [110, 30]]]]
-    return {"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": square},
-            "properties": {"code": code, "title": "x", "line1": "", "line2": "", "line3": ""}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "MultiPolygon", "coordinates": square},
+        "properties": {"code": code, "title": "x", "line1": "", "line2": "", "line3": ""},
+    }
 
 
 def test_province_from_a_province_click():
@@ -419,8 +457,9 @@ def test_no_partner_when_a_province_is_selected():
 
 @pytest.fixture
 def static_fig(provinces):
-    return coverage_static_figure(provinces, metric="per_10k_leads", lang="zh", title="每万条线索合作单位数",
-                                  caption="数据截至 2026年11月28日")
+    return coverage_static_figure(
+        provinces, metric="per_10k_leads", lang="zh", title="每万条线索合作单位数", caption="数据截至 2026年11月28日"
+    )
 
 
 def test_static_figure_has_a_bounded_number_of_scatter_traces(static_fig, provinces):

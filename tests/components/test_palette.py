@@ -64,11 +64,21 @@ def test_every_stage_and_refunds_have_a_colour():
 
 
 def test_categorical_colours_are_the_agreed_ones():
-    assert CHANNEL_COLORS == {"campus": "#0072B2", "enterprise": "#E69F00", "government": "#009E73",
-                              "online": "#CC79A7", "branch": "#D55E00"}
+    assert CHANNEL_COLORS == {
+        "campus": "#0072B2",
+        "enterprise": "#E69F00",
+        "government": "#009E73",
+        "online": "#CC79A7",
+        "branch": "#D55E00",
+    }
     assert END_COLORS == {"S": "#0072B2", "B": "#E69F00", "G": "#009E73"}
-    assert KIND_COLORS == {"university": "#0072B2", "vocational_college": "#56B4E9",
-                           "technical_school": "#1B3F73", "enterprise": "#E69F00", "government": "#009E73"}
+    assert KIND_COLORS == {
+        "university": "#0072B2",
+        "vocational_college": "#56B4E9",
+        "technical_school": "#1B3F73",
+        "enterprise": "#E69F00",
+        "government": "#009E73",
+    }
     assert TIER_COLORS == {"capital": "#1B3F73", "prefecture": "#56B4E9", "county": "#E69F00"}
     assert MONEY_COLORS == {"planned": "#9AA5B1", "committed": "#56B4E9", "disbursed": "#0072B2"}
     assert (palette.RISK_COLOR, palette.NEUTRAL, palette.GRID) == ("#D55E00", "#9AA5B1", "#E6E9EF")

@@ -21,14 +21,12 @@ from data_access import codes, queries
 from data_access.reader import Reader
 from data_access.scope import Scope
 
-NAMES = {"410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei"), "430000": ("湖南省", "Hunan"),
-         "110000": ("北京市", "Beijing")}
+NAMES = {"410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei"), "430000": ("湖南省", "Hunan"), "110000": ("北京市", "Beijing")}
 
 
 def ctx(provinces=("410000", "420000", "430000"), lang="zh", period="2026") -> Context:
     scope = Scope(tuple(provinces), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
-    return Context(scope=scope, filters=Filters(period=period, lang=lang), lang=lang, as_of=dt.date(2026, 10, 31),
-                          names=NAMES)
+    return Context(scope=scope, filters=Filters(period=period, lang=lang), lang=lang, as_of=dt.date(2026, 10, 31), names=NAMES)
 
 
 # --- every registered section -------------------------------------------------------------------
@@ -113,10 +111,15 @@ def test_execution_is_disbursed_over_planned_now_and_a_year_earlier():
 
 
 def test_kpi_cards_and_the_pack_table_show_the_same_strings():
-    kpis = kpi_frame(partners=(120.0, 100.0, 150.0), leads=(900.0, 1000.0, 1200.0), planned_yuan=(2e6, 1e6, float("nan")),
-                     disbursed_yuan=(5e5, 4e5, float("nan")))
-    monthly = pd.DataFrame({"year": [2026, 2026], "month": [1, 2], "stage": ["lead", "lead"], "province": ["410000"] * 2,
-                            "events": [400, 500]})
+    kpis = kpi_frame(
+        partners=(120.0, 100.0, 150.0),
+        leads=(900.0, 1000.0, 1200.0),
+        planned_yuan=(2e6, 1e6, float("nan")),
+        disbursed_yuan=(5e5, 4e5, float("nan")),
+    )
+    monthly = pd.DataFrame(
+        {"year": [2026, 2026], "month": [1, 2], "stage": ["lead", "lead"], "province": ["410000"] * 2, "events": [400, 500]}
+    )
     view = Kpis().view_of(KpiFrames(kpis, monthly), ctx())
     cards = {c.label: c for _, group in view.prepared.groups for c in group}
     table = view.table.set_index(t("brief.col_metric", "zh"))
@@ -133,8 +136,14 @@ def events(rows) -> pd.DataFrame:
 
 
 def test_movers_are_the_biggest_changes_either_way_and_drop_the_unchanged():
-    now = events([(2026, 1, "lead", "410000", 50), (2026, 1, "lead", "420000", 10), (2026, 1, "lead", "430000", 7),
-                  (2026, 1, "enrolled", "410000", 99)])
+    now = events(
+        [
+            (2026, 1, "lead", "410000", 50),
+            (2026, 1, "lead", "420000", 10),
+            (2026, 1, "lead", "430000", 7),
+            (2026, 1, "enrolled", "410000", 99),
+        ]
+    )
     before = events([(2025, 1, "lead", "410000", 20), (2025, 1, "lead", "420000", 40), (2025, 1, "lead", "430000", 7)])
     d = movers_frame(now, before, key="province", stage="lead", labels={"410000": "河南"})
     assert list(d.index) == ["410000", "420000"]  # +30 and -30; Hunan did not move
@@ -156,9 +165,17 @@ def test_movers_go_by_channel_below_three_provinces():
 
 
 def provinces_frame() -> pd.DataFrame:
-    return pd.DataFrame({"province_code": ["410000", "420000", "430000", "110000"], "name_zh": ["河南省", "湖北省", "湖南省", "北京市"],
-                         "name_en": ["Henan", "Hubei", "Hunan", "Beijing"], "lon": [0.0] * 4, "lat": [0.0] * 4,
-                         "partners": [10, 2, 0, 5], "leads": [1000, 4000, 0, 500]})
+    return pd.DataFrame(
+        {
+            "province_code": ["410000", "420000", "430000", "110000"],
+            "name_zh": ["河南省", "湖北省", "湖南省", "北京市"],
+            "name_en": ["Henan", "Hubei", "Hunan", "Beijing"],
+            "lon": [0.0] * 4,
+            "lat": [0.0] * 4,
+            "partners": [10, 2, 0, 5],
+            "leads": [1000, 4000, 0, 500],
+        }
+    )
 
 
 def test_per_lead_is_partners_per_ten_thousand_leads_and_missing_without_leads():
@@ -173,8 +190,9 @@ def test_the_per_lead_takeaway_names_a_province_with_many_leads_and_few_partners
 
 
 def cities_frame() -> pd.DataFrame:
-    return pd.DataFrame({"tier": ["capital", "prefecture", "county", "county", "county"],
-                         "partners": [3, 0, 0, 1, 0], "leads": [100, 50, 30, 10, 0]})
+    return pd.DataFrame(
+        {"tier": ["capital", "prefecture", "county", "county", "county"], "partners": [3, 0, 0, 1, 0], "leads": [100, 50, 30, 10, 0]}
+    )
 
 
 def test_tier_summary_counts_places_with_leads_but_no_partner():
@@ -186,9 +204,18 @@ def test_tier_summary_counts_places_with_leads_but_no_partner():
 
 
 def test_gap_list_slide_holds_the_first_rows_and_the_page_all():
-    gaps = pd.DataFrame({"name_zh": [f"县{i}" for i in range(40)], "name_en": [f"C{i}" for i in range(40)],
-                         "province_name_zh": ["河南省"] * 40, "province_name_en": ["Henan"] * 40, "tier": ["county"] * 40,
-                         "leads": list(range(400, 0, -10)), "lon": [0.0] * 40, "lat": [0.0] * 40})
+    gaps = pd.DataFrame(
+        {
+            "name_zh": [f"县{i}" for i in range(40)],
+            "name_en": [f"C{i}" for i in range(40)],
+            "province_name_zh": ["河南省"] * 40,
+            "province_name_en": ["Henan"] * 40,
+            "tier": ["county"] * 40,
+            "leads": list(range(400, 0, -10)),
+            "lon": [0.0] * 40,
+            "lat": [0.0] * 40,
+        }
+    )
     from components.sections.coverage import GapFrames
 
     view = CoverageGaps().view_of(GapFrames(gaps), ctx())
@@ -212,10 +239,20 @@ def test_the_spend_takeaway_quotes_the_same_plan_and_rate_as_the_cards():
 
 
 def test_risk_table_lists_only_projects_at_risk_biggest_plan_first():
-    projects = pd.DataFrame({"project_id": [1, 2, 3], "partner_id": [9, 9, 9], "code": ["P1", "P2", "P3"],
-                             "name_zh": ["甲", "乙", "丙"], "name_en": ["A", "B", "C"], "planned_yuan": [10.0, 30.0, 20.0],
-                             "disbursed_yuan": [1.0, 2.0, 3.0], "at_risk": [True, False, True],
-                             "ahead_of_plan": [False, False, True], "overdue_milestones": [2, 0, 0]})
+    projects = pd.DataFrame(
+        {
+            "project_id": [1, 2, 3],
+            "partner_id": [9, 9, 9],
+            "code": ["P1", "P2", "P3"],
+            "name_zh": ["甲", "乙", "丙"],
+            "name_en": ["A", "B", "C"],
+            "planned_yuan": [10.0, 30.0, 20.0],
+            "disbursed_yuan": [1.0, 2.0, 3.0],
+            "at_risk": [True, False, True],
+            "ahead_of_plan": [False, False, True],
+            "overdue_milestones": [2, 0, 0],
+        }
+    )
     from components.sections.investment import RiskFrames
 
     view = Risk().view_of(RiskFrames(projects), ctx(lang="en"))
@@ -260,16 +297,30 @@ def test_the_comparison_takeaway_uses_lead_to_enrolment_as_every_other_view():
 
 
 def test_trend_takeaway_names_the_busiest_and_the_latest_month():
-    df = pd.DataFrame({"year": [2026] * 4, "month": [1, 2, 2, 3], "stage": ["lead"] * 4,
-                       "channel": ["online", "online", "campus", "online"], "events": [5, 9, 4, 7]})
+    df = pd.DataFrame(
+        {
+            "year": [2026] * 4,
+            "month": [1, 2, 2, 3],
+            "stage": ["lead"] * 4,
+            "channel": ["online", "online", "campus", "online"],
+            "events": [5, 9, 4, 7],
+        }
+    )
     view = Trend().view_of(df, ctx(lang="en"))
     assert "13" in view.takeaway and "7" in view.takeaway
     assert Trend("certified").view_of(df, ctx()).empty
 
 
 def test_lag_takeaway_is_the_mean_days_and_the_share_within_thirty():
-    df = pd.DataFrame({"channel": ["online", "online"], "stage": ["enrolled", "enrolled"], "bucket": ["0-30", "31-90"],
-                       "learners": [3, 1], "total_days": [30, 60]})
+    df = pd.DataFrame(
+        {
+            "channel": ["online", "online"],
+            "stage": ["enrolled", "enrolled"],
+            "bucket": ["0-30", "31-90"],
+            "learners": [3, 1],
+            "total_days": [30, 60],
+        }
+    )
     view = Lag().view_of(df, ctx(lang="en"))
     assert "23 days" in view.takeaway and format_percent(0.75, "en") in view.takeaway
     assert Lag("certified").view_of(df, ctx()).empty
@@ -291,8 +342,13 @@ def test_deltas_are_honest_no_comparison_without_a_year_before_and_no_change_is_
 def test_tier_shares_fill_every_tier_and_sum_to_one_per_year():
     from components.sections.coverage import TierShares, tier_shares
 
-    df = pd.DataFrame({"year": [2024, 2024, 2025, 2025, 2025], "tier": ["capital", "county", "capital", "prefecture", "county"],
-                       "leads": [60, 40, 30, 20, 50]})
+    df = pd.DataFrame(
+        {
+            "year": [2024, 2024, 2025, 2025, 2025],
+            "tier": ["capital", "county", "capital", "prefecture", "county"],
+            "leads": [60, 40, 30, 20, 50],
+        }
+    )
     s = tier_shares(df)
     assert len(s) == 6 and s.groupby("year")["share"].sum().tolist() == [1.0, 1.0]
     assert s.set_index(["year", "tier"]).loc[(2024, "prefecture"), "leads"] == 0
@@ -314,10 +370,19 @@ def test_new_partners_count_the_period_by_end_against_last_year():
 def test_a_project_over_its_whole_life_gets_a_verdict_that_names_every_reason():
     from components.sections.investment import project_life
 
-    row = pd.Series({"committed_yuan": 1000.0, "planned_yuan": 800.0, "disbursed_to_date_yuan": 420.0,
-                     "planned_to_date_yuan": 400.0, "status": "suspended", "ahead_of_plan": False})
-    ms = pd.DataFrame({"due_on": [dt.date(2026, 1, 1), dt.date(2026, 6, 1), dt.date(2027, 1, 1)],
-                       "done_on": [dt.date(2026, 1, 5), None, None]})
+    row = pd.Series(
+        {
+            "committed_yuan": 1000.0,
+            "planned_yuan": 800.0,
+            "disbursed_to_date_yuan": 420.0,
+            "planned_to_date_yuan": 400.0,
+            "status": "suspended",
+            "ahead_of_plan": False,
+        }
+    )
+    ms = pd.DataFrame(
+        {"due_on": [dt.date(2026, 1, 1), dt.date(2026, 6, 1), dt.date(2027, 1, 1)], "done_on": [dt.date(2026, 1, 5), None, None]}
+    )
     life = project_life(row, ms, as_of=dt.date(2026, 10, 31), lang="en")
     assert not life.on_track and "suspended" in life.verdict and "1" in life.verdict  # one milestone overdue
     assert life.cards[2].target_line == "42.0% of committed · 105.0% of plan to date"

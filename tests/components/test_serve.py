@@ -12,22 +12,33 @@ from components.commands.serve import production_problem
 from data_access.config import PROJECT_ROOT
 from tests.identity import TEST_COOKIE_SECRET
 
-AUTH = ('[auth]\nredirect_uri = "https://cockpit.corp.cn/oauth2callback"\ncookie_secret = "{secret}"\n'
-        'client_id = "cockpit"\nclient_secret = "s"\nserver_metadata_url = "https://sso.corp.cn/.well-known/openid-configuration"\n')
+AUTH = (
+    '[auth]\nredirect_uri = "https://cockpit.corp.cn/oauth2callback"\ncookie_secret = "{secret}"\n'
+    'client_id = "cockpit"\nclient_secret = "s"\nserver_metadata_url = "https://sso.corp.cn/.well-known/openid-configuration"\n'
+)
 
 
 def serve(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if k not in ("COCKPIT_ENV", "COCKPIT_REQUIRE_LOGIN")} | env
-    return subprocess.run([sys.executable, "-m", "components.cli", "serve", "--server.port", "1", *args],
-                          cwd=PROJECT_ROOT, env=full, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "components.cli", "serve", "--server.port", "1", *args],
+        cwd=PROJECT_ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-@pytest.mark.parametrize("secrets, says", [
-    (None, "no [auth] section"),
-    (AUTH.format(secret="x"), "cookie_secret is too weak"),
-    (AUTH.format(secret="CHANGE_ME: a long random string, long enough now"), "cookie_secret is too weak"),
-    ("[auth\n", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "secrets, says",
+    [
+        (None, "no [auth] section"),
+        (AUTH.format(secret="x"), "cookie_secret is too weak"),
+        (AUTH.format(secret="CHANGE_ME: a long random string, long enough now"), "cookie_secret is too weak"),
+        ("[auth\n", "cannot be read"),
+    ],
+)
 def test_production_refuses_to_start_without_a_working_sign_in(tmp_path, secrets, says):
     path = tmp_path / "secrets.toml"
     if secrets is not None:

@@ -39,33 +39,39 @@ def test_a_good_file_reads_with_no_problem():
     assert problems == [] and [(r.year, r.province_code, r.metric, r.value) for r in rows] == [(2027, HENAN, "leads", 100)]
 
 
-@pytest.mark.parametrize("make, code", [
-    (lambda: b"year,province,metric,value,unit\n2027,410000,leads,1,\n", "not_xlsx"),
-    (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old_xls"),
-    (lambda: b"PK\x03\x04" + b"\0" * 100, "not_xlsx"),  # a broken zip
-    (lambda: b"PK\x03\x04" + b"\0" * (20 * 1024 * 1024), "too_big"),
-    (lambda: book_with([]), "empty_sheet"),
-    (lambda: book_with(GOOD, lambda ws: ws.cell(1, 3, "指标 metric?")), "header_missing"),
-    (lambda: book_with(GOOD + GOOD, lambda ws: ws.merge_cells("A2:A3")), "merged"),
-    (lambda: book_with(GOOD, lambda ws: ws.cell(2, 4, "=SUM(1,2)")), "formula"),
-    (lambda: book_with(GOOD, lambda ws: ws.cell(2, 4, "=cmd|' /C calc'!A0")), "formula"),
-])
+@pytest.mark.parametrize(
+    "make, code",
+    [
+        (lambda: b"year,province,metric,value,unit\n2027,410000,leads,1,\n", "not_xlsx"),
+        (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old_xls"),
+        (lambda: b"PK\x03\x04" + b"\0" * 100, "not_xlsx"),  # a broken zip
+        (lambda: b"PK\x03\x04" + b"\0" * (20 * 1024 * 1024), "too_big"),
+        (lambda: book_with([]), "empty_sheet"),
+        (lambda: book_with(GOOD, lambda ws: ws.cell(1, 3, "指标 metric?")), "header_missing"),
+        (lambda: book_with(GOOD + GOOD, lambda ws: ws.merge_cells("A2:A3")), "merged"),
+        (lambda: book_with(GOOD, lambda ws: ws.cell(2, 4, "=SUM(1,2)")), "formula"),
+        (lambda: book_with(GOOD, lambda ws: ws.cell(2, 4, "=cmd|' /C calc'!A0")), "formula"),
+    ],
+)
 def test_a_file_that_is_not_a_clean_template_is_refused_whole(make, code):
     assert codes_of(make()) == [code]
 
 
-@pytest.mark.parametrize("cells, code", [
-    ((2027, "'; DROP TABLE target; --", "leads", 1, ""), "bad_province"),
-    ((2027, "<script>alert(1)</script>", "leads", 1, ""), "bad_province"),
-    ((2027, HENAN, "@SUM(A1)", 1, ""), "bad_metric"),
-    ((2027, HENAN, "leads", "<b>1</b>", ""), "bad_value"),
-    ((2027, HENAN, "leads", -5, ""), "bad_value"),
-    ((2027, HENAN, "leads", 1.5, ""), "not_whole"),
-    ((2027, HENAN, "planned_fen", 100, ""), "unit_missing"),
-    ((2027, HENAN, "planned_fen", 100, "美元"), "bad_money_unit"),
-    ((2027, HENAN, "leads", 100, "万元"), "bad_count_unit"),
-    ((2027, HENAN, "leads\u202e", 1, ""), "control_chars"),  # a bidi override: text that reads other than it is
-])
+@pytest.mark.parametrize(
+    "cells, code",
+    [
+        ((2027, "'; DROP TABLE target; --", "leads", 1, ""), "bad_province"),
+        ((2027, "<script>alert(1)</script>", "leads", 1, ""), "bad_province"),
+        ((2027, HENAN, "@SUM(A1)", 1, ""), "bad_metric"),
+        ((2027, HENAN, "leads", "<b>1</b>", ""), "bad_value"),
+        ((2027, HENAN, "leads", -5, ""), "bad_value"),
+        ((2027, HENAN, "leads", 1.5, ""), "not_whole"),
+        ((2027, HENAN, "planned_fen", 100, ""), "unit_missing"),
+        ((2027, HENAN, "planned_fen", 100, "美元"), "bad_money_unit"),
+        ((2027, HENAN, "leads", 100, "万元"), "bad_count_unit"),
+        ((2027, HENAN, "leads\u202e", 1, ""), "control_chars"),  # a bidi override: text that reads other than it is
+    ],
+)
 def test_hostile_or_wrong_cells_are_named_and_never_stored(cells, code):
     rows, problems = upkeep.read_targets(book_with([cells]), ref=REF, uploader=OPERATOR)
     assert rows == [] and code in [p.code for p in problems]
@@ -80,8 +86,13 @@ def test_a_problem_reads_with_sheet_row_column_and_reason_in_both_languages():
 
 
 def test_money_is_stored_in_fen_by_the_unit_column():
-    rows, _ = upkeep.read_targets(book_with([(2027, HENAN, "planned_fen", 1.5, "亿元"), (2027, HUBEI, "planned_fen", 1280, "万元"),
-                                             (2027, "全国", "planned_fen", 99, "元")]), ref=REF, uploader=OPERATOR)
+    rows, _ = upkeep.read_targets(
+        book_with(
+            [(2027, HENAN, "planned_fen", 1.5, "亿元"), (2027, HUBEI, "planned_fen", 1280, "万元"), (2027, "全国", "planned_fen", 99, "元")]
+        ),
+        ref=REF,
+        uploader=OPERATOR,
+    )
     assert [r.value for r in rows] == [15_000_000_000, 1_280_000_000, 9_900]
 
 
@@ -111,10 +122,28 @@ def test_history_rows_read_in_words_and_in_the_metrics_unit():
 
     from components.upkeep.text import changes_frame
 
-    rows = pd.DataFrame([{"table_name": "target", "row_key": "2027|410000|planned_fen", "province_code": HENAN, "op": "update",
-                          "before": '{"value": 1000000000}', "after": '{"value": 1280000000}'},
-                         {"table_name": "target", "row_key": "2027|*|leads", "province_code": None, "op": "insert",
-                          "before": None, "after": '{"value": 15000}'}])
+    rows = pd.DataFrame(
+        [
+            {
+                "table_name": "target",
+                "row_key": "2027|410000|planned_fen",
+                "province_code": HENAN,
+                "op": "update",
+                "before": '{"value": 1000000000}',
+                "after": '{"value": 1280000000}',
+            },
+            {
+                "table_name": "target",
+                "row_key": "2027|*|leads",
+                "province_code": None,
+                "op": "insert",
+                "before": None,
+                "after": '{"value": 15000}',
+            },
+        ]
+    )
     frame = changes_frame(rows, REF.provinces, "zh")
-    assert frame.values.tolist() == [["2027", "河南省", "计划投入", "修改", "1,000 万元", "1,280 万元"],
-                                     ["2027", "全国", "线索数", "新增", "—", "15,000"]]
+    assert frame.values.tolist() == [
+        ["2027", "河南省", "计划投入", "修改", "1,000 万元", "1,280 万元"],
+        ["2027", "全国", "线索数", "新增", "—", "15,000"],
+    ]

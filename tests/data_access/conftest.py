@@ -38,5 +38,7 @@ def kill_at(conn, dialect: str, engine: sa.Engine, *, statements: tuple[str, ...
                     dbapi.close()
                 else:
                     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as other:
-                        other.execute(sa.text("SELECT pg_terminate_backend(:p)" if dialect == "postgresql"
-                                              else f"KILL CONNECTION {int(pid or 0)}"), {"p": pid})
+                        other.execute(
+                            sa.text("SELECT pg_terminate_backend(:p)" if dialect == "postgresql" else f"KILL CONNECTION {int(pid or 0)}"),
+                            {"p": pid},
+                        )

@@ -36,21 +36,25 @@ def region_of(c) -> dict[str, str]:
 
 
 def test_a_user_round_trips_with_grants_and_a_case_insensitive_email(conn):
-    access.add_user(conn, email=" Henan.Manager@Corp.CN ", role="regional", actor="cli:root",
-                    provinces=[HENAN], regions=["northwest"], name="张三")
+    access.add_user(
+        conn, email=" Henan.Manager@Corp.CN ", role="regional", actor="cli:root", provinces=[HENAN], regions=["northwest"], name="张三"
+    )
     user = access.get_user(conn, "henan.manager@corp.cn")
     assert user is not None and user.role == "regional" and user.enabled and user.name == "张三"
     assert user.provinces == (HENAN,) and user.regions == ("northwest",)
     assert access.get_user(conn, "HENAN.MANAGER@corp.cn") == user
 
 
-@pytest.mark.parametrize("kwargs, reason", [
-    ({"role": "regional"}, "at least one"),
-    ({"role": "analyst", "provinces": ["999999"]}, "unknown province"),
-    ({"role": "regional", "regions": ["atlantis"]}, "unknown region"),
-    ({"role": "king"}, "unknown role"),
-    ({"role": "admin", "email": "not-an-email"}, "not an e-mail"),
-])
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        ({"role": "regional"}, "at least one"),
+        ({"role": "analyst", "provinces": ["999999"]}, "unknown province"),
+        ({"role": "regional", "regions": ["atlantis"]}, "unknown region"),
+        ({"role": "king"}, "unknown role"),
+        ({"role": "admin", "email": "not-an-email"}, "not an e-mail"),
+    ],
+)
 def test_an_invalid_user_is_refused_with_a_reason_and_nothing_written(conn, kwargs, reason):
     kwargs = {"email": "x@corp.cn", **kwargs}
     with pytest.raises(access.UserError, match=reason):
@@ -97,8 +101,17 @@ def test_allowed_provinces_follow_the_role_grants_and_enabled_flag(conn):
 
 def test_the_audit_log_filters_by_actor_format_and_day(conn):
     for actor, fmt in (("a@corp.cn", "csv"), ("a@corp.cn", "png"), ("b@corp.cn", "csv")):
-        access.record(conn, actor=actor, action="export", page="coverage", item="gaps", fmt=fmt, provinces=HENAN,
-                      filters={"province": [HENAN], "lang": ["en"]}, data_as_of=dt.date(2026, 10, 31))
+        access.record(
+            conn,
+            actor=actor,
+            action="export",
+            page="coverage",
+            item="gaps",
+            fmt=fmt,
+            provinces=HENAN,
+            filters={"province": [HENAN], "lang": ["en"]},
+            data_as_of=dt.date(2026, 10, 31),
+        )
     assert len(access.get_audit_log(conn)) == 3
     assert len(access.get_audit_log(conn, actor="a@corp.cn")) == 2
     assert len(access.get_audit_log(conn, fmt="csv")) == 2
@@ -111,6 +124,7 @@ def test_the_audit_log_filters_by_actor_format_and_day(conn):
 
 
 # --- No query returns another province's rows -------------------------------------------------
+
 
 def _keep_only(engine: sa.Engine, province: str) -> None:
     """Delete every business row that belongs to another province (children first)."""
@@ -130,8 +144,9 @@ def _keep_only(engine: sa.Engine, province: str) -> None:
         conn.execute(pj.delete().where(pj.c.partner_id.in_(other_partners)))
         conn.execute(pt.delete().where(pt.c.id.in_(other_partners)))
         # National targets are not Henan's either (and would apply to a Henan-only database).
-        conn.execute(schema.target.delete().where(sa.or_(schema.target.c.province_code != province,
-                                                          schema.target.c.province_code.is_(None))))
+        conn.execute(
+            schema.target.delete().where(sa.or_(schema.target.c.province_code != province, schema.target.c.province_code.is_(None)))
+        )
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +178,16 @@ VARIANTS += [(queries.get_events_by_month, {"by": ("province",)}), (queries.get_
 def _call(fn, conn, scope, kwargs):
     if fn.__name__ == "get_project_detail":
         # A Hubei project asked for under a Henan scope must come back empty on both databases.
-        pid = conn.execute(sa.select(schema.project.c.id).join(schema.city, schema.city.c.code == schema.project.c.city_code)
-                           .where(schema.city.c.province_code == HENAN).order_by(schema.project.c.id)).scalars().first()
+        pid = (
+            conn.execute(
+                sa.select(schema.project.c.id)
+                .join(schema.city, schema.city.c.code == schema.project.c.city_code)
+                .where(schema.city.c.province_code == HENAN)
+                .order_by(schema.project.c.id)
+            )
+            .scalars()
+            .first()
+        )
         return fn(conn, scope=scope, project_id=pid)
     return fn(conn, scope=scope, **kwargs)
 

@@ -49,8 +49,15 @@ def test_the_z_statistic_is_zero_without_evidence():
 
 def test_thresholds_default_to_the_documented_values():
     t = Thresholds()
-    assert (t.spend_ahead_pct, t.conversion_drop_points, t.min_stage_count, t.z, t.kpi_projected_below_pct,
-            t.city_leads_min, t.risk_window_days) == (5.0, 5.0, 30, 2.58, 90.0, 50, 7)
+    assert (
+        t.spend_ahead_pct,
+        t.conversion_drop_points,
+        t.min_stage_count,
+        t.z,
+        t.kpi_projected_below_pct,
+        t.city_leads_min,
+        t.risk_window_days,
+    ) == (5.0, 5.0, 30, 2.58, 90.0, 50, 7)
 
 
 def test_thresholds_come_from_the_alerts_table_and_the_environment_wins():
@@ -62,14 +69,17 @@ def test_thresholds_come_from_the_alerts_table_and_the_environment_wins():
     assert Thresholds.from_settings({}, {}) == Thresholds()
 
 
-@pytest.mark.parametrize("secrets, env, message", [
-    ({"alerts": {"city_leads_minimum": 10}}, {}, "unknown keys in [alerts]: city_leads_minimum"),
-    ({"alerts": {"z": "high"}}, {}, "alerts.z must be a number"),
-    ({"alerts": {"city_leads_min": 2.5}}, {}, "alerts.city_leads_min must be an integer"),
-    ({"alerts": {"conversion_drop_points": -1}}, {}, ">= 0"),
-    ({}, {"COCKPIT_ALERT_MIN_STAGE_COUNT": "thirty"}, "COCKPIT_ALERT_MIN_STAGE_COUNT='thirty' is not an integer"),
-    ({"alerts": "5"}, {}, "not a table"),
-])
+@pytest.mark.parametrize(
+    "secrets, env, message",
+    [
+        ({"alerts": {"city_leads_minimum": 10}}, {}, "unknown keys in [alerts]: city_leads_minimum"),
+        ({"alerts": {"z": "high"}}, {}, "alerts.z must be a number"),
+        ({"alerts": {"city_leads_min": 2.5}}, {}, "alerts.city_leads_min must be an integer"),
+        ({"alerts": {"conversion_drop_points": -1}}, {}, ">= 0"),
+        ({}, {"COCKPIT_ALERT_MIN_STAGE_COUNT": "thirty"}, "COCKPIT_ALERT_MIN_STAGE_COUNT='thirty' is not an integer"),
+        ({"alerts": "5"}, {}, "not a table"),
+    ],
+)
 def test_a_bad_setting_is_refused_by_name(secrets, env, message):
     with pytest.raises(ValueError, match=None) as err:
         Thresholds.from_settings(secrets, env)
@@ -77,7 +87,6 @@ def test_a_bad_setting_is_refused_by_name(secrets, env, message):
 
 
 # --------------------------------------------------------------------------- database fixtures
-
 
 
 def everywhere(c) -> tuple[str, ...]:
@@ -109,9 +118,15 @@ def by_key(found: list[Alert], key: str) -> Alert:
 
 
 def capital(c, province: str) -> str:
-    return c.execute(sa.select(schema.city.c.code).where(schema.city.c.province_code == province,
-                                                         schema.city.c.tier == "capital")
-                     .order_by(schema.city.c.code)).scalars().first()
+    return (
+        c.execute(
+            sa.select(schema.city.c.code)
+            .where(schema.city.c.province_code == province, schema.city.c.tier == "capital")
+            .order_by(schema.city.c.code)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def add_learners(c, *, city: str, channel: str, lead_on: dt.date, stages: tuple[str, ...], n: int) -> None:
@@ -125,12 +140,24 @@ def add_learners(c, *, city: str, channel: str, lead_on: dt.date, stages: tuple[
     events: list[dict] = []
     for i in range(n):
         lid = first_learner + i
-        learners.append(dict(id=lid, city_code=city, province_code=province, channel=channel,
-                             programme="civil_service", partner_id=None, lead_on=lead_on))
+        learners.append(
+            dict(
+                id=lid, city_code=city, province_code=province, channel=channel, programme="civil_service", partner_id=None, lead_on=lead_on
+            )
+        )
         for k, stage in enumerate(stages):
-            events.append(dict(id=first_event + len(events), learner_id=lid, stage=stage,
-                               occurred_on=lead_on + dt.timedelta(days=3 * k), channel=channel, city_code=city,
-                               province_code=province, programme="civil_service"))
+            events.append(
+                dict(
+                    id=first_event + len(events),
+                    learner_id=lid,
+                    stage=stage,
+                    occurred_on=lead_on + dt.timedelta(days=3 * k),
+                    channel=channel,
+                    city_code=city,
+                    province_code=province,
+                    programme="civil_service",
+                )
+            )
     c.execute(lr.insert(), learners)
     if events:
         c.execute(fe.insert(), events)
@@ -143,8 +170,9 @@ def add_learners(c, *, city: str, channel: str, lead_on: dt.date, stages: tuple[
 def quiet_projects(c, province: str, as_of: dt.date) -> list[int]:
     """Projects of ``province`` running for a month or more and still running, not at risk at ``as_of``."""
     year_start = dt.date(as_of.year, 1, 1)
-    inv = queries.get_investment_by_project(c, scope=scope_of([province], as_of).with_period(
-        year_start, as_of + dt.timedelta(days=1)), as_of=as_of)
+    inv = queries.get_investment_by_project(
+        c, scope=scope_of([province], as_of).with_period(year_start, as_of + dt.timedelta(days=1)), as_of=as_of
+    )
     ok = inv[~inv["at_risk"] & (inv["start_on"] < as_of - dt.timedelta(days=30)) & (inv["end_on"] > as_of)]
     assert len(ok) >= 3, f"the demo should hold three quiet projects in {province}"
     return [int(x) for x in ok["project_id"]]
@@ -152,33 +180,42 @@ def quiet_projects(c, province: str, as_of: dt.date) -> list[int]:
 
 def pay_far_ahead(c, project_id: int, on: dt.date) -> None:
     committed = c.execute(sa.select(schema.project.c.committed_fen).where(schema.project.c.id == project_id)).scalar_one()
-    c.execute(db.insert().values(id=next_id(c, db), project_id=project_id, paid_on=on,
-                                 amount_fen=int(committed) * 3 + 10_000_000, category="equipment"))
+    c.execute(
+        db.insert().values(
+            id=next_id(c, db), project_id=project_id, paid_on=on, amount_fen=int(committed) * 3 + 10_000_000, category="equipment"
+        )
+    )
 
 
 def open_milestone(c, project_id: int, due_on: dt.date) -> None:
-    c.execute(ms.insert().values(id=next_id(c, ms), project_id=project_id, name_zh="测试节点", name_en="Test milestone",
-                                 due_on=due_on, done_on=None))
+    c.execute(
+        ms.insert().values(
+            id=next_id(c, ms), project_id=project_id, name_zh="测试节点", name_en="Test milestone", due_on=due_on, done_on=None
+        )
+    )
 
 
-def conversion_situation(c, province: str, as_of: dt.date, *, then: tuple[int, int], now: tuple[int, int],
-                         channel: str = "campus") -> None:
+def conversion_situation(c, province: str, as_of: dt.date, *, then: tuple[int, int], now: tuple[int, int], channel: str = "campus") -> None:
     """Learners of ``channel`` in the province's capital who reached the trial class, and of them how
     many enrolled: ``then`` = (trial, enrolled) last year, ``now`` = the same this year (March leads)."""
     city = capital(c, province)
     for year, (trial, enrolled) in ((as_of.year - 1, then), (as_of.year, now)):
         day = dt.date(year, 3, 10)
-        add_learners(c, city=city, channel=channel, lead_on=day, n=enrolled,
-                     stages=("lead", "consultation", "trial_class", "enrolled"))
-        add_learners(c, city=city, channel=channel, lead_on=day, n=trial - enrolled,
-                     stages=("lead", "consultation", "trial_class"))
+        add_learners(c, city=city, channel=channel, lead_on=day, n=enrolled, stages=("lead", "consultation", "trial_class", "enrolled"))
+        add_learners(c, city=city, channel=channel, lead_on=day, n=trial - enrolled, stages=("lead", "consultation", "trial_class"))
 
 
 def partnerless_city(c, province: str) -> str:
     has_partner = sa.select(schema.partner.c.city_code)
-    return c.execute(sa.select(schema.city.c.code).where(schema.city.c.province_code == province,
-                                                         schema.city.c.code.not_in(has_partner))
-                     .order_by(schema.city.c.code)).scalars().first()
+    return (
+        c.execute(
+            sa.select(schema.city.c.code)
+            .where(schema.city.c.province_code == province, schema.city.c.code.not_in(has_partner))
+            .order_by(schema.city.c.code)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def stretch_target(c, province: str | None, year: int, metric: str, factor: float) -> None:
@@ -204,10 +241,16 @@ def test_the_demo_projects_newly_at_risk_are_those_whose_milestone_fell_due_this
     week_ago = as_of - dt.timedelta(days=7)
     pj = schema.project
     open_ms = sa.select(ms.c.project_id).where(ms.c.done_on.is_(None))
-    expected = set(conn.execute(
-        sa.select(pj.c.id).where(pj.c.start_on <= week_ago, pj.c.end_on >= dt.date(as_of.year, 1, 1),
-                                 pj.c.id.in_(open_ms.where(ms.c.due_on > week_ago, ms.c.due_on <= as_of)),
-                                 pj.c.id.not_in(open_ms.where(ms.c.due_on <= week_ago)))).scalars())
+    expected = set(
+        conn.execute(
+            sa.select(pj.c.id).where(
+                pj.c.start_on <= week_ago,
+                pj.c.end_on >= dt.date(as_of.year, 1, 1),
+                pj.c.id.in_(open_ms.where(ms.c.due_on > week_ago, ms.c.due_on <= as_of)),
+                pj.c.id.not_in(open_ms.where(ms.c.due_on <= week_ago)),
+            )
+        ).scalars()
+    )
     # ... less those already at risk a week ago for their money (the Investment page's own flag).
     ytd_then = scope_of(everywhere(conn), as_of).with_period(dt.date(as_of.year, 1, 1), week_ago + dt.timedelta(days=1))
     then = queries.get_investment_by_project(conn, scope=ytd_then, as_of=week_ago)
@@ -227,8 +270,13 @@ def test_the_demo_kpi_alerts_are_the_kpis_projected_below_90_percent(conn):
         found = evaluate(conn, scope=scope_of(provinces, as_of), as_of=as_of)
         assert keys(found, "kpi_below_pace") == below
         # None fires below the seed's largest stretch (25 % over what the data achieves ~ 80 %) less noise.
-        assert keys(evaluate(conn, scope=scope_of(provinces, as_of), as_of=as_of,
-                             thresholds=Thresholds(kpi_projected_below_pct=60)), "kpi_below_pace") == set()
+        assert (
+            keys(
+                evaluate(conn, scope=scope_of(provinces, as_of), as_of=as_of, thresholds=Thresholds(kpi_projected_below_pct=60)),
+                "kpi_below_pace",
+            )
+            == set()
+        )
 
 
 def test_no_provinces_means_no_alerts(conn):
@@ -245,8 +293,12 @@ def test_a_payment_far_ahead_of_plan_makes_a_project_newly_at_risk(conn):
     assert f"project:{pid}" not in keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of), "project_at_risk")
     pay_far_ahead(conn, pid, as_of - dt.timedelta(days=1))
     hit = by_key(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of), f"project:{pid}")
-    assert (hit.rule, hit.province_code, hit.param("ahead_of_plan"), hit.param("overdue_milestones")) == \
-        ("project_at_risk", HUBEI, "1", "0")
+    assert (hit.rule, hit.province_code, hit.param("ahead_of_plan"), hit.param("overdue_milestones")) == (
+        "project_at_risk",
+        HUBEI,
+        "1",
+        "0",
+    )
     assert float(hit.param("disbursed_to_date_yuan")) > float(hit.param("planned_to_date_yuan")) * 1.05
 
 
@@ -259,13 +311,13 @@ def test_a_milestone_overdue_this_week_fires_and_one_overdue_for_a_month_does_no
     pay_far_ahead(conn, both, as_of)
     found = evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of)
     hit = by_key(found, f"project:{fresh}")
-    assert (hit.province_code, hit.param("overdue_milestones"), hit.param("ahead_of_plan"), hit.severity) == \
-        (HUBEI, "1", "0", "medium")
+    assert (hit.province_code, hit.param("overdue_milestones"), hit.param("ahead_of_plan"), hit.severity) == (HUBEI, "1", "0", "medium")
     assert f"project:{stale}" not in keys(found, "project_at_risk")
     assert by_key(found, f"project:{both}").severity == "high"  # money ahead and a milestone late
     # The window is a setting: looking back one day only, the fresh one was already late then.
-    assert f"project:{fresh}" not in keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of,
-                                                   thresholds=Thresholds(risk_window_days=1)), "project_at_risk")
+    assert f"project:{fresh}" not in keys(
+        evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of, thresholds=Thresholds(risk_window_days=1)), "project_at_risk"
+    )
 
 
 def test_the_spend_threshold_is_a_setting(conn):
@@ -273,16 +325,21 @@ def test_the_spend_threshold_is_a_setting(conn):
     pid = quiet_projects(conn, HUBEI, as_of)[0]
     pay_far_ahead(conn, pid, as_of)
     lenient = Thresholds(spend_ahead_pct=1_000_000)
-    assert f"project:{pid}" not in keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of, thresholds=lenient),
-                                        "project_at_risk")
+    assert f"project:{pid}" not in keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of, thresholds=lenient), "project_at_risk")
 
 
 def test_a_significant_conversion_drop_fires_for_the_channel_and_stage(conn):
     as_of = data_date(conn)
     conversion_situation(conn, HUBEI, as_of, then=(80, 60), now=(80, 20))
     hit = by_key(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of), "conversion:campus:enrolled")
-    assert (hit.rule, hit.province_code, hit.param("channel"), hit.param("from_stage"), hit.param("stage"),
-            hit.severity) == ("conversion_drop", HUBEI, "campus", "trial_class", "enrolled", "high")
+    assert (hit.rule, hit.province_code, hit.param("channel"), hit.param("from_stage"), hit.param("stage"), hit.severity) == (
+        "conversion_drop",
+        HUBEI,
+        "campus",
+        "trial_class",
+        "enrolled",
+        "high",
+    )
     assert float(hit.param("drop_points")) > 40 and float(hit.param("z")) > 2.58
     assert int(hit.param("base")) >= 80 and int(hit.param("base_last_year")) >= 80
     # For a scope of several provinces the conversion is the scope's own: no province on it.
@@ -341,15 +398,16 @@ def test_a_city_with_many_leads_this_quarter_and_no_partner_fires(conn):
 def test_a_city_at_the_threshold_or_with_its_leads_last_quarter_stays_quiet(conn):
     as_of = data_date(conn)
     city = partnerless_city(conn, HUBEI)
-    before = queries.get_coverage_gaps(conn, scope=scope_of([HUBEI], as_of).with_period(
-        alerts.quarter_start(as_of), as_of + dt.timedelta(days=1)))
+    before = queries.get_coverage_gaps(
+        conn, scope=scope_of([HUBEI], as_of).with_period(alerts.quarter_start(as_of), as_of + dt.timedelta(days=1))
+    )
     already = int(before.loc[before["city_code"] == city, "leads"].sum())
-    add_learners(conn, city=city, channel="online", lead_on=as_of - dt.timedelta(days=5), stages=("lead",),
-                 n=50 - already)  # exactly 50 this quarter: "more than 50" is not met
+    add_learners(
+        conn, city=city, channel="online", lead_on=as_of - dt.timedelta(days=5), stages=("lead",), n=50 - already
+    )  # exactly 50 this quarter: "more than 50" is not met
     last_quarter = alerts.quarter_start(as_of) - dt.timedelta(days=10)
     add_learners(conn, city=city, channel="online", lead_on=last_quarter, stages=("lead",), n=200)
-    assert f"city:{city}" not in keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of),
-                                      "city_without_partner")
+    assert f"city:{city}" not in keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of), "city_without_partner")
 
 
 # --------------------------------------------------------------------------- a regional manager's view

@@ -141,16 +141,20 @@ def test_a_part_of_the_country_needs_more_history_for_its_own_shape_and_money_ne
 def _raw_series(conn, first: int, last: int, provinces: tuple[str, ...]) -> pd.DataFrame:
     """The paced metrics per metric, year, month and province, computed in pandas from the rows."""
     fe = schema.funnel_event
-    ev = pd.DataFrame(conn.execute(sa.select(fe.c.occurred_on, fe.c.stage, fe.c.province_code)).all(),
-                      columns=["on", "stage", "province"])
+    ev = pd.DataFrame(conn.execute(sa.select(fe.c.occurred_on, fe.c.stage, fe.c.province_code)).all(), columns=["on", "stage", "province"])
     ev["on"] = pd.to_datetime(ev["on"].astype(str))
     ev = ev[(ev["on"] >= f"{first}-01-01") & (ev["on"] < f"{last + 1}-01-01") & ev["province"].isin(provinces)]
     metric_of = {s: m for m, s in STAGE_OF.items()}
     ev = ev[ev["stage"].isin(list(metric_of))].assign(metric=lambda d: d["stage"].map(metric_of), value=1.0)
     pj, db, c = schema.project, schema.disbursement, schema.city
-    pay = pd.DataFrame(conn.execute(sa.select(db.c.paid_on, db.c.amount_fen, pj.c.start_on, pj.c.end_on, c.c.province_code)
-                                    .select_from(db.join(pj, pj.c.id == db.c.project_id).join(c, c.c.code == pj.c.city_code))).all(),
-                       columns=["on", "fen", "start", "end", "province"])
+    pay = pd.DataFrame(
+        conn.execute(
+            sa.select(db.c.paid_on, db.c.amount_fen, pj.c.start_on, pj.c.end_on, c.c.province_code).select_from(
+                db.join(pj, pj.c.id == db.c.project_id).join(c, c.c.code == pj.c.city_code)
+            )
+        ).all(),
+        columns=["on", "fen", "start", "end", "province"],
+    )
     for col in ("on", "start", "end"):
         pay[col] = pd.to_datetime(pay[col].astype(str))
     year_start = pd.to_datetime(pay["on"].dt.year.astype(str) + "-01-01")
@@ -249,8 +253,13 @@ def test_on_a_seasonal_synthetic_dataset_the_chosen_method_beats_the_linear_pace
 def test_the_backtest_runs_on_a_small_seed_and_gives_finite_errors_for_every_month(seeded, tmp_path):
     url = seeded["sqlite"].url.render_as_string(hide_password=False)
     out = tmp_path / "backtest.json"
-    done = subprocess.run([sys.executable, "bench/backtest_pacing.py", "--database-url", url, "--json", str(out)],
-                          cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "bench/backtest_pacing.py", "--database-url", url, "--json", str(out)],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(out.read_text())
     for level in ("national", "province"):

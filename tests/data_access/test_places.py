@@ -73,9 +73,7 @@ def test_every_region_has_provinces_and_no_other_region_exists() -> None:
 
 def test_province_points_lie_inside_their_province() -> None:
     for province in load_provinces():
-        path = get_provider().resolve_dataset_path(
-            "administrative", f"amap/land/{province.code}.geojson"
-        )
+        path = get_provider().resolve_dataset_path("administrative", f"amap/land/{province.code}.geojson")
         polygon = shapely.from_geojson(Path(path).read_text(encoding="utf-8"))
         # Rounding to 4 decimals moves the point by < 10 m.
         assert polygon.distance(shapely.Point(province.lon, province.lat)) < 1e-3, province
@@ -92,9 +90,7 @@ def test_every_mainland_province_has_exactly_one_capital_coded_xx0100() -> None:
 
 @pytest.mark.parametrize("province_code", MUNICIPALITIES)
 def test_municipality_is_one_capital_row_without_prefectures(province_code: str) -> None:
-    cities = [
-        p for p in load_places() if p.province_code == province_code and p.tier != "county"
-    ]
+    cities = [p for p in load_places() if p.province_code == province_code and p.tier != "county"]
     assert [(p.code, p.tier) for p in cities] == [(province_code[:2] + "0100", "capital")]
 
 
@@ -112,11 +108,7 @@ def test_wuhan_is_the_capital_of_hubei_where_wuhan_is() -> None:
 
 def test_there_are_333_prefecture_level_divisions_outside_the_municipalities() -> None:
     # The official count: 293 cities, 7 地区, 30 自治州, 3 盟 (capitals included).
-    cities = [
-        p
-        for p in load_places()
-        if p.tier in ("capital", "prefecture") and p.province_code not in MUNICIPALITIES
-    ]
+    cities = [p for p in load_places() if p.tier in ("capital", "prefecture") and p.province_code not in MUNICIPALITIES]
     assert len(cities) == 333
     assert all(p.code.endswith("00") and p.parent_code is None for p in cities)
 

@@ -107,8 +107,11 @@ def test_no_query_ignores_the_provinces_of_its_scope(fn, sqlite_conn):
 
 def _project_in(conn, province: str) -> int:
     pj, c = schema.project, schema.city
-    return conn.execute(sa.select(pj.c.id).join(c, c.c.code == pj.c.city_code)
-                        .where(c.c.province_code == province).order_by(pj.c.id)).scalars().first()
+    return (
+        conn.execute(sa.select(pj.c.id).join(c, c.c.code == pj.c.city_code).where(c.c.province_code == province).order_by(pj.c.id))
+        .scalars()
+        .first()
+    )
 
 
 def test_project_detail_is_hidden_outside_the_scope(sqlite_conn):
@@ -161,8 +164,10 @@ def test_unknown_slice_codes_are_refused(field, value):
 def test_channel_slices_partition_the_leads(sqlite_conn):
     codes_ = all_codes(sqlite_conn)
     total = queries.get_coverage_by_province(sqlite_conn, scope=year_scope(codes_, YEAR))["leads"].sum()
-    parts = sum(queries.get_coverage_by_province(sqlite_conn, scope=year_scope(codes_, YEAR, channels=(ch,)))["leads"].sum()
-                for ch in codes.CHANNELS)
+    parts = sum(
+        queries.get_coverage_by_province(sqlite_conn, scope=year_scope(codes_, YEAR, channels=(ch,)))["leads"].sum()
+        for ch in codes.CHANNELS
+    )
     assert total == parts > 0
 
 
@@ -255,8 +260,7 @@ def test_national_targets_apply_when_only_national_rows_are_loaded(tmp_path):
 def test_a_selection_of_ends_becomes_the_partner_kinds_of_those_ends():
     from data_access.scope import selection_scope
 
-    s = selection_scope((HENAN,), dt.date(2025, 1, 1), dt.date(2026, 1, 1), ends=("S", "G"), channels=("online",),
-                        tiers=codes.TIERS)
+    s = selection_scope((HENAN,), dt.date(2025, 1, 1), dt.date(2026, 1, 1), ends=("S", "G"), channels=("online",), tiers=codes.TIERS)
     assert set(s.kinds) == {k for k, e in codes.END_OF_KIND.items() if e in ("S", "G")} and "enterprise" not in s.kinds
 
 
@@ -268,13 +272,21 @@ def test_programme_slices_partition_the_leads_and_the_funnel(server, seeded):
     with seeded[server].connect() as conn:
         codes_ = all_codes(conn)
         total = queries.get_funnel_by_stage(conn, scope=year_scope(codes_, YEAR), by=()).set_index("stage")["learners"]
-        parts = [queries.get_funnel_by_stage(conn, scope=year_scope(codes_, YEAR, programmes=(pr,)), by=())
-                 .set_index("stage")["learners"] for pr in codes.PROGRAMMES]
+        parts = [
+            queries.get_funnel_by_stage(conn, scope=year_scope(codes_, YEAR, programmes=(pr,)), by=()).set_index("stage")["learners"]
+            for pr in codes.PROGRAMMES
+        ]
         one_x = queries.get_kpis(conn, scope=year_scope(codes_, YEAR, programmes=("cert_1x",))).set_index("metric")
-        direct = conn.execute(sa.select(sa.func.count()).select_from(schema.funnel_event)
-                              .where(schema.funnel_event.c.programme == "cert_1x", schema.funnel_event.c.stage == "lead",
-                                     schema.funnel_event.c.occurred_on >= dt.date(YEAR, 1, 1),
-                                     schema.funnel_event.c.occurred_on < dt.date(YEAR + 1, 1, 1))).scalar_one()
+        direct = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(schema.funnel_event)
+            .where(
+                schema.funnel_event.c.programme == "cert_1x",
+                schema.funnel_event.c.stage == "lead",
+                schema.funnel_event.c.occurred_on >= dt.date(YEAR, 1, 1),
+                schema.funnel_event.c.occurred_on < dt.date(YEAR + 1, 1, 1),
+            )
+        ).scalar_one()
     assert total["lead"] == sum(p.get("lead", 0) for p in parts) > 0
     assert 0 < one_x.loc["leads", "value"] == direct < total["lead"]
     assert one_x["target"].isna().all()  # targets are not set per programme: none, rather than a wrong one
@@ -299,12 +311,25 @@ def test_the_seed_writes_the_same_rows_on_every_dialect(server, seeded):
     fe, lr = schema.funnel_event, schema.learner
 
     def fingerprint(conn) -> list[tuple]:
-        events = conn.execute(sa.select(fe.c.stage, fe.c.channel, fe.c.programme, sa.func.count(), sa.func.sum(fe.c.id),
-                                        sa.func.sum(fe.c.learner_id), sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on))
-                              .group_by(fe.c.stage, fe.c.channel, fe.c.programme)
-                              .order_by(fe.c.stage, fe.c.channel, fe.c.programme)).all()
-        learners = conn.execute(sa.select(sa.func.count(), sa.func.sum(lr.c.id), sa.func.count(lr.c.partner_id),
-                                          sa.func.min(lr.c.lead_on), sa.func.max(lr.c.lead_on))).all()
+        events = conn.execute(
+            sa.select(
+                fe.c.stage,
+                fe.c.channel,
+                fe.c.programme,
+                sa.func.count(),
+                sa.func.sum(fe.c.id),
+                sa.func.sum(fe.c.learner_id),
+                sa.func.min(fe.c.occurred_on),
+                sa.func.max(fe.c.occurred_on),
+            )
+            .group_by(fe.c.stage, fe.c.channel, fe.c.programme)
+            .order_by(fe.c.stage, fe.c.channel, fe.c.programme)
+        ).all()
+        learners = conn.execute(
+            sa.select(
+                sa.func.count(), sa.func.sum(lr.c.id), sa.func.count(lr.c.partner_id), sa.func.min(lr.c.lead_on), sa.func.max(lr.c.lead_on)
+            )
+        ).all()
         # Sums come back as int (SQLite) or Decimal (PostgreSQL, MariaDB); dates as dates or ISO text.
         return [tuple(int(v) if isinstance(v, (int, decimal.Decimal)) else str(v) for v in row) for row in [*events, *learners]]
 

@@ -21,9 +21,25 @@ def test_scale_bench_runs_at_a_tiny_size(tmp_path):
     server_engine("postgresql")  # reachable, or skipped (failed under CI=true)
     out = tmp_path / "scale.json"
     done = subprocess.run(
-        [sys.executable, "bench/scale_bench.py", "--sqlite", "3000", "--postgresql", "3000", "--repeat", "1",
-         "--data-dir", str(tmp_path), "--json", str(out)],
-        cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            "bench/scale_bench.py",
+            "--sqlite",
+            "3000",
+            "--postgresql",
+            "3000",
+            "--repeat",
+            "1",
+            "--data-dir",
+            str(tmp_path),
+            "--json",
+            str(out),
+        ],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text())
     assert [r["dialect"] for r in results] == ["sqlite", "postgresql"]

@@ -86,6 +86,7 @@ def test_cli_reports_an_unreachable_database_without_traceback():
 
 # --- realism, on the shared seeded SQLite database --------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def conn(seeded):
     with seeded["sqlite"].connect() as c:
@@ -117,23 +118,36 @@ def test_named_partners_sit_in_their_real_cities(conn):
 
 def test_hankou_cooperation_is_over_ten_million_across_five_years(conn):
     pj, bp, p = schema.project, schema.budget_plan, schema.partner
-    rows = read(conn, sa.select(pj.c.committed_fen, bp.c.year).join(p, p.c.id == pj.c.partner_id)
-                .join(bp, bp.c.project_id == pj.c.id).where(p.c.name_zh == "汉口学院", pj.c.name_zh == biz.HANKOU_PROJECT["name_zh"]))
+    rows = read(
+        conn,
+        sa.select(pj.c.committed_fen, bp.c.year)
+        .join(p, p.c.id == pj.c.partner_id)
+        .join(bp, bp.c.project_id == pj.c.id)
+        .where(p.c.name_zh == "汉口学院", pj.c.name_zh == biz.HANKOU_PROJECT["name_zh"]),
+    )
     assert rows["committed_fen"].iloc[0] > 10_000_000 * 100
     assert rows["year"].nunique() == 5
 
 
 def test_budget_plans_add_up_to_the_commitment(conn):
     pj, bp = schema.project, schema.budget_plan
-    df = read(conn, sa.select(pj.c.committed_fen, sa.func.sum(bp.c.planned_fen).label("planned"))
-              .join(bp, bp.c.project_id == pj.c.id).group_by(pj.c.id, pj.c.committed_fen))
+    df = read(
+        conn,
+        sa.select(pj.c.committed_fen, sa.func.sum(bp.c.planned_fen).label("planned"))
+        .join(bp, bp.c.project_id == pj.c.id)
+        .group_by(pj.c.id, pj.c.committed_fen),
+    )
     assert (df["planned"] == df["committed_fen"]).all()
 
 
 def test_disbursements_never_exceed_the_commitment(conn):
     pj, d = schema.project, schema.disbursement
-    df = read(conn, sa.select(pj.c.committed_fen, sa.func.sum(d.c.amount_fen).label("paid"))
-              .join(d, d.c.project_id == pj.c.id).group_by(pj.c.id, pj.c.committed_fen))
+    df = read(
+        conn,
+        sa.select(pj.c.committed_fen, sa.func.sum(d.c.amount_fen).label("paid"))
+        .join(d, d.c.project_id == pj.c.id)
+        .group_by(pj.c.id, pj.c.committed_fen),
+    )
     assert len(df) > 0
     assert (df["paid"] <= df["committed_fen"]).all()
 
@@ -150,8 +164,11 @@ def test_conversion_falls_stage_by_stage_in_every_channel(conn):
 def test_every_learner_has_exactly_one_lead_on_the_lead_date(conn):
     lr, fe = schema.learner, schema.funnel_event
     n_learners = conn.execute(sa.select(sa.func.count()).select_from(lr)).scalar_one()
-    leads = conn.execute(sa.select(sa.func.count()).select_from(fe.join(lr, lr.c.id == fe.c.learner_id))
-                         .where(fe.c.stage == "lead", fe.c.occurred_on == lr.c.lead_on)).scalar_one()
+    leads = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(fe.join(lr, lr.c.id == fe.c.learner_id))
+        .where(fe.c.stage == "lead", fe.c.occurred_on == lr.c.lead_on)
+    ).scalar_one()
     assert n_learners == TEST_LEARNERS and leads == n_learners
 
 
@@ -179,8 +196,13 @@ def test_leads_peak_in_september_above_may(conn):
 
 def test_partners_concentrate_with_visible_gaps(conn):
     p, c = schema.partner, schema.city
-    df = read(conn, sa.select(c.c.province_code, sa.func.count().label("n")).select_from(p).join(c, c.c.code == p.c.city_code)
-              .group_by(c.c.province_code))
+    df = read(
+        conn,
+        sa.select(c.c.province_code, sa.func.count().label("n"))
+        .select_from(p)
+        .join(c, c.c.code == p.c.city_code)
+        .group_by(c.c.province_code),
+    )
     n = df.set_index("province_code")["n"]
     strongest = max(biz.PROVINCE_WEIGHT, key=biz.PROVINCE_WEIGHT.get)
     assert n[strongest] >= 5 * n.get("540000", 0)

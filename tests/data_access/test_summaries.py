@@ -35,9 +35,11 @@ lr, fe, city = schema.learner, schema.funnel_event, schema.city
 
 # --- The tables against pandas ----------------------------------------------------------------
 
+
 def _bucket(days: pd.Series) -> pd.Series:
-    return pd.Series(np.select([days <= 30, days <= 90, days <= 180, days <= 365], ["0-30", "31-90", "91-180", "181-365"],
-                               "366+"), index=days.index)
+    return pd.Series(
+        np.select([days <= 30, days <= 90, days <= 180, days <= 365], ["0-30", "31-90", "91-180", "181-365"], "366+"), index=days.index
+    )
 
 
 def _ym(d: pd.Series) -> pd.Series:
@@ -47,27 +49,34 @@ def _ym(d: pd.Series) -> pd.Series:
 
 def expected(conn) -> dict[str, pd.DataFrame]:
     tiers = dict(conn.execute(sa.select(city.c.code, city.c.tier)).all())
-    learners = pd.DataFrame(conn.execute(sa.select(lr.c.id, lr.c.city_code, lr.c.province_code, lr.c.channel,
-                                                   lr.c.programme, lr.c.lead_on)).all(),
-                            columns=["id", "city_code", "province_code", "channel", "programme", "lead_on"])
-    events = pd.DataFrame(conn.execute(sa.select(fe.c.learner_id, fe.c.stage, fe.c.occurred_on, fe.c.channel,
-                                                 fe.c.city_code, fe.c.province_code, fe.c.programme)).all(),
-                          columns=["learner_id", "stage", "occurred_on", "channel", "city_code", "province_code",
-                                   "programme"])
+    learners = pd.DataFrame(
+        conn.execute(sa.select(lr.c.id, lr.c.city_code, lr.c.province_code, lr.c.channel, lr.c.programme, lr.c.lead_on)).all(),
+        columns=["id", "city_code", "province_code", "channel", "programme", "lead_on"],
+    )
+    events = pd.DataFrame(
+        conn.execute(
+            sa.select(fe.c.learner_id, fe.c.stage, fe.c.occurred_on, fe.c.channel, fe.c.city_code, fe.c.province_code, fe.c.programme)
+        ).all(),
+        columns=["learner_id", "stage", "occurred_on", "channel", "city_code", "province_code", "programme"],
+    )
     events["occurred_on"] = pd.to_datetime(events["occurred_on"])
     learners["lead_on"] = pd.to_datetime(learners["lead_on"])
     events["event_ym"], events["tier"] = _ym(events["occurred_on"]), events["city_code"].map(tiers)
-    flow = (events.groupby(["event_ym", "province_code", "tier", "channel", "programme", "stage"])
-            .agg(events=("stage", "size"), first_on=("occurred_on", "min"), last_on=("occurred_on", "max")).reset_index())
+    flow = (
+        events.groupby(["event_ym", "province_code", "tier", "channel", "programme", "stage"])
+        .agg(events=("stage", "size"), first_on=("occurred_on", "min"), last_on=("occurred_on", "max"))
+        .reset_index()
+    )
     learners["lead_ym"], learners["tier"] = _ym(learners["lead_on"]), learners["city_code"].map(tiers)
-    both = events[["learner_id", "stage", "occurred_on", "event_ym"]].merge(
-        learners.rename(columns={"id": "learner_id"}), on="learner_id")
+    both = events[["learner_id", "stage", "occurred_on", "event_ym"]].merge(learners.rename(columns={"id": "learner_id"}), on="learner_id")
     both["days"] = (both["occurred_on"] - both["lead_on"]).dt.days
     both["lag_bucket"] = _bucket(both["days"])
-    cohort = (both.groupby(["lead_ym", "event_ym", "province_code", "tier", "channel", "programme", "stage", "lag_bucket"])
-              .agg(learners=("days", "size"), lag_days=("days", "sum")).reset_index())
-    leads = (learners.groupby(["lead_ym", "city_code", "province_code", "tier", "channel", "programme"])
-             .size().rename("leads").reset_index())
+    cohort = (
+        both.groupby(["lead_ym", "event_ym", "province_code", "tier", "channel", "programme", "stage", "lag_bucket"])
+        .agg(learners=("days", "size"), lag_days=("days", "sum"))
+        .reset_index()
+    )
+    leads = learners.groupby(["lead_ym", "city_code", "province_code", "tier", "channel", "programme"]).size().rename("leads").reset_index()
     return {"summary_funnel_flow": flow, "summary_funnel_cohort": cohort, "summary_leads": leads}
 
 
@@ -92,8 +101,10 @@ def assert_summaries_match_raw(engine) -> None:
 
 def snapshot(engine) -> dict[str, list]:
     with engine.connect() as conn:
-        return {t.name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
-                for t in (schema.summary_funnel_flow, schema.summary_funnel_cohort, schema.summary_leads)}
+        return {
+            t.name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
+            for t in (schema.summary_funnel_flow, schema.summary_funnel_cohort, schema.summary_leads)
+        }
 
 
 @pytest.fixture
@@ -115,12 +126,24 @@ def _append(engine, lead_on: dt.date, stages_on: list[tuple[str, dt.date]], n: i
         next_event = conn.execute(sa.select(sa.func.max(fe.c.id))).scalar_one() + 1
         for i in range(n):
             lid = next_learner + i
-            conn.execute(lr.insert().values(id=lid, city_code="420100", province_code="420000", channel="online",
-                                            programme="cert_1x", lead_on=lead_on))
+            conn.execute(
+                lr.insert().values(
+                    id=lid, city_code="420100", province_code="420000", channel="online", programme="cert_1x", lead_on=lead_on
+                )
+            )
             for stage, on in stages_on:
-                conn.execute(fe.insert().values(id=next_event, learner_id=lid, stage=stage, occurred_on=on,
-                                                channel="online", city_code="420100", province_code="420000",
-                                                programme="cert_1x"))
+                conn.execute(
+                    fe.insert().values(
+                        id=next_event,
+                        learner_id=lid,
+                        stage=stage,
+                        occurred_on=on,
+                        channel="online",
+                        city_code="420100",
+                        province_code="420000",
+                        programme="cert_1x",
+                    )
+                )
                 next_event += 1
 
 
@@ -131,8 +154,11 @@ def test_refresh_keeps_the_summaries_equal_to_the_raw_tables(loaded):
         assert queries.get_summary_status(conn).stale is False
 
     # An incremental load: learners whose lead is in August, events in August and in a new month.
-    _append(engine, dt.date(2026, 8, 20), [("lead", dt.date(2026, 8, 20)), ("enrolled", dt.date(2026, 10, 16)),
-                                           ("certified", dt.date(2026, 11, 3))])
+    _append(
+        engine,
+        dt.date(2026, 8, 20),
+        [("lead", dt.date(2026, 8, 20)), ("enrolled", dt.date(2026, 10, 16)), ("certified", dt.date(2026, 11, 3))],
+    )
     with engine.connect() as conn:
         assert queries.get_summary_status(conn).stale is True
     report = refresh(engine)
@@ -153,8 +179,7 @@ def test_refresh_keeps_the_summaries_equal_to_the_raw_tables(loaded):
 
     # A correction in place (ids do not change): seen only with --since.
     with engine.begin() as conn:
-        moved = conn.execute(sa.select(fe.c.id).where(fe.c.occurred_on >= dt.date(2026, 3, 1)).order_by(fe.c.id)
-                             .limit(5)).scalars().all()
+        moved = conn.execute(sa.select(fe.c.id).where(fe.c.occurred_on >= dt.date(2026, 3, 1)).order_by(fe.c.id).limit(5)).scalars().all()
         conn.execute(fe.update().where(fe.c.id.in_(moved)).values(occurred_on=dt.date(2026, 9, 30)))
         conn.execute(fe.delete().where(fe.c.id == moved[-1]))
     assert refresh(engine).event_months == []  # nothing appended: the plain refresh cannot know
@@ -171,6 +196,7 @@ def test_seed_replace_then_refresh_empties_months_that_are_gone(loaded):
 
 
 # --- The queries against their raw versions ------------------------------------------------------
+
 
 def _scopes(provinces: tuple[str, ...]) -> list[Scope]:
     hubei = ("420000",) if "420000" in provinces else provinces[:1]
@@ -238,9 +264,11 @@ def test_summaries_missing_is_reported_not_hidden(tmp_path):
 
 # --- The command line ----------------------------------------------------------------------------
 
+
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "data_access.refresh", *args], capture_output=True, text=True,
-                          cwd=config.PROJECT_ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "data_access.refresh", *args], capture_output=True, text=True, cwd=config.PROJECT_ROOT, timeout=120
+    )
 
 
 def test_refresh_command(tmp_path):
@@ -259,4 +287,3 @@ def test_refresh_command_says_what_is_wrong_without_a_traceback(tmp_path):
     assert done.stderr.startswith("refresh: cannot refresh") and "Traceback" not in done.stderr
     done = _cli("--database-url", f"sqlite:///{tmp_path / 'x.db'}", "--since", "yesterday")
     assert done.returncode == 2 and "invalid fromisoformat value" in done.stderr
-

@@ -36,7 +36,6 @@ def operator(ref) -> upkeep.Uploader:
     return upkeep.Uploader("cli:test", "operator", tuple(ref.provinces), True)
 
 
-
 def load(c, data, uploader=None):
     ref = upkeep.Reference.load(c)
     rows, problems = upkeep.read_targets(data, ref=ref, uploader=uploader or operator(ref), metric_labels=metric_labels())
@@ -49,12 +48,14 @@ def target(c, year, province, metric):
 
 
 def test_a_filled_template_applies_and_the_kpi_cards_read_the_new_targets(conn):
-    data = workbook([(YEAR, "河南省 (410000)", "线索数 (leads)", 15000, "个"),
-                     (YEAR, "河南省 (410000)", "计划投入 (planned_fen)", 1280, "万元")])
+    data = workbook(
+        [(YEAR, "河南省 (410000)", "线索数 (leads)", 15000, "个"), (YEAR, "河南省 (410000)", "计划投入 (planned_fen)", 1280, "万元")]
+    )
     rows, problems, plan = load(conn, data)
     assert problems == [] and plan is not None and plan.counts["inserted"] == 2
-    upload_id = upkeep_apply.apply_plan(conn, plan, rows, actor="cli:test", file_name="t.xlsx",
-                                  sha256=upkeep.file_sha256(data), source="cli")
+    upload_id = upkeep_apply.apply_plan(
+        conn, plan, rows, actor="cli:test", file_name="t.xlsx", sha256=upkeep.file_sha256(data), source="cli"
+    )
     assert upload_id is not None
     kpis = queries.get_kpis(conn, scope=year_scope([HENAN], YEAR)).set_index("metric")["target"]
     assert kpis["leads"] == 15000
@@ -65,15 +66,18 @@ def test_a_filled_template_applies_and_the_kpi_cards_read_the_new_targets(conn):
 def test_one_bad_row_among_500_names_that_row_and_nothing_can_be_applied(conn):
     ref = upkeep.Reference.load(conn)
     provinces = list(ref.provinces)
-    good = [(2020 + i // (len(provinces) * 9) % 10, provinces[i // 9 % len(provinces)], m, 100 + i, "万元" if m.endswith("_fen") else "")
-            for i, m in zip(range(500), __import__("itertools").cycle(upkeep.codes.TARGET_METRICS))]
+    good = [
+        (2020 + i // (len(provinces) * 9) % 10, provinces[i // 9 % len(provinces)], m, 100 + i, "万元" if m.endswith("_fen") else "")
+        for i, m in zip(range(500), __import__("itertools").cycle(upkeep.codes.TARGET_METRICS))
+    ]
     good[317] = (good[317][0], "河兰省", *good[317][2:])
     rows, problems, plan = load(conn, workbook(good))
     assert [(p.row, p.column, p.code, p.arg("value")) for p in problems] == [(319, "province", "bad_province", "河兰省")]
     before = conn.execute(sa.select(sa.func.count()).select_from(tg)).scalar_one()
     with pytest.raises(upkeep.UpkeepError):
-        upkeep_apply.apply_plan(conn, upkeep.Plan("targets", problems=tuple(problems), problem_count=1), rows, actor="x",
-                          file_name="f", sha256="", source="cli")
+        upkeep_apply.apply_plan(
+            conn, upkeep.Plan("targets", problems=tuple(problems), problem_count=1), rows, actor="x", file_name="f", sha256="", source="cli"
+        )
     assert conn.execute(sa.select(sa.func.count()).select_from(tg)).scalar_one() == before
 
 
@@ -137,13 +141,16 @@ def test_a_money_target_in_the_wrong_unit_is_caught_against_its_neighbouring_yea
 def test_an_analyst_cannot_change_another_provinces_or_national_targets(conn):
     ref = upkeep.Reference.load(conn)
     henan = upkeep.Uploader("henan@corp.cn", "analyst", (HENAN,), False)
-    _, problems, _ = load(conn, workbook([(YEAR, HUBEI, "leads", 1, ""), (YEAR, "全国", "leads", 1, ""),
-                                          (YEAR, HENAN, "leads", 1, "")]), henan)
+    _, problems, _ = load(
+        conn, workbook([(YEAR, HUBEI, "leads", 1, ""), (YEAR, "全国", "leads", 1, ""), (YEAR, HENAN, "leads", 1, "")]), henan
+    )
     assert [(p.row, p.code) for p in problems] == [(2, "province_not_allowed"), (3, "national_not_allowed")]
     assert len(ref.provinces) == 34
     uploads = upkeep.list_uploads(conn, provinces=(HUBEI,), national=False)
-    assert uploads.empty or not upkeep.list_changes(conn, int(uploads["id"].iloc[0]), provinces=(HUBEI,),
-                                                    national=False)["province_code"].ne(HUBEI).any()
+    assert (
+        uploads.empty
+        or not upkeep.list_changes(conn, int(uploads["id"].iloc[0]), provinces=(HUBEI,), national=False)["province_code"].ne(HUBEI).any()
+    )
 
 
 def test_a_connection_killed_mid_apply_leaves_nothing_half_written(dialect, seeded):
@@ -187,8 +194,7 @@ def test_the_command_line_applies_refuses_and_dry_runs_with_exit_codes(dialect, 
         assert "数据库已包含此文件的全部内容" in out
         with engine.connect() as c:
             assert target(c, YEAR + 4, HENAN, "leads") == 77
-            actors = c.execute(sa.select(schema.data_upload.c.actor).where(
-                schema.data_upload.c.file_name == "good.xlsx")).scalars().all()
+            actors = c.execute(sa.select(schema.data_upload.c.actor).where(schema.data_upload.c.file_name == "good.xlsx")).scalars().all()
             assert actors == ["henan.analyst@corp.cn"]
     finally:
         with engine.begin() as c:
@@ -202,8 +208,9 @@ def test_the_command_line_applies_refuses_and_dry_runs_with_exit_codes(dialect, 
 
 def test_dates_of_the_reference_bound_the_year(conn):
     ref = upkeep.Reference.load(conn, today=dt.date(2026, 12, 2))
-    rows, problems = upkeep.read_targets(workbook([(2032, HENAN, "leads", 1, ""), (2014, HENAN, "leads", 1, "")]),
-                                         ref=ref, uploader=operator(ref))
+    rows, problems = upkeep.read_targets(
+        workbook([(2032, HENAN, "leads", 1, ""), (2014, HENAN, "leads", 1, "")]), ref=ref, uploader=operator(ref)
+    )
     assert [(p.row, p.code) for p in problems] == [(2, "bad_year"), (3, "bad_year")] and rows == []
 
 
@@ -215,10 +222,21 @@ def test_template_headers_carry_the_field_codes_the_reader_keys_on():
 
 def test_after_a_seed_a_new_row_gets_a_free_id_on_every_dialect(conn):
     """The seed writes ids itself (COPY on PostgreSQL): the sequences must have moved past them."""
-    for table, values in ((tg, {"year": YEAR + 2, "province_code": HENAN, "metric": "leads", "value": 1}),
-                          (schema.partner, {"name_zh": "测试新伙伴", "name_en": "New partner", "kind": "enterprise",
-                                            "city_code": "410100", "agreement_level": "general",
-                                            "since": dt.date(2026, 1, 5), "status": "active"})):
+    for table, values in (
+        (tg, {"year": YEAR + 2, "province_code": HENAN, "metric": "leads", "value": 1}),
+        (
+            schema.partner,
+            {
+                "name_zh": "测试新伙伴",
+                "name_en": "New partner",
+                "kind": "enterprise",
+                "city_code": "410100",
+                "agreement_level": "general",
+                "since": dt.date(2026, 1, 5),
+                "status": "active",
+            },
+        ),
+    ):
         new_id = conn.execute(table.insert().values(**values)).inserted_primary_key[0]
         assert new_id > conn.execute(sa.select(sa.func.max(table.c.id)).where(table.c.id != new_id)).scalar_one()
 
@@ -229,15 +247,21 @@ def test_the_history_filters_by_actor_and_day(conn):
     today = access.now().date()
     found = upkeep.list_uploads(conn, provinces=None, national=True, actor="filter.me@corp.cn", start=today, end=today)
     assert found["id"].tolist() == [mine]
-    assert upkeep.list_uploads(conn, provinces=None, national=True, actor="filter.me@corp.cn",
-                               end=today - dt.timedelta(days=1)).empty
+    assert upkeep.list_uploads(conn, provinces=None, national=True, actor="filter.me@corp.cn", end=today - dt.timedelta(days=1)).empty
     assert upkeep.list_uploads(conn, provinces=(HUBEI,), national=False, actor="filter.me@corp.cn").empty
 
 
-@pytest.mark.parametrize("role, actor, may", [
-    ("admin", "a@corp.cn", True), ("analyst", "b@corp.cn", True), ("executive", "c@corp.cn", False),
-    ("regional", "d@corp.cn", False), ("analyst", "demo", False), ("operator", "cli:root", True),
-])
+@pytest.mark.parametrize(
+    "role, actor, may",
+    [
+        ("admin", "a@corp.cn", True),
+        ("analyst", "b@corp.cn", True),
+        ("executive", "c@corp.cn", False),
+        ("regional", "d@corp.cn", False),
+        ("analyst", "demo", False),
+        ("operator", "cli:root", True),
+    ],
+)
 def test_one_rule_says_who_may_change_data(role, actor, may):
     """The page, the command line and Uploader all ask upkeep.may_change_data (it was written three times)."""
     assert upkeep.may_change_data(role, actor) is may

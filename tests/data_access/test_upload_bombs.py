@@ -65,8 +65,7 @@ def with_part(base: bytes, name: str, write: Callable[[io.BufferedIOBase], None]
 
 
 def header_xml() -> bytes:
-    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{pheader(f, "zh")}</t></is></c>'
-                    for i, f in enumerate(PARTNER_FIELDS))
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{pheader(f, "zh")}</t></is></c>' for i, f in enumerate(PARTNER_FIELDS))
     return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{NS}"><sheetData><row r="1">{cells}</row>'.encode()
 
 
@@ -87,7 +86,7 @@ def declare_size(data: bytes, name: str, size: int) -> bytes:
     at = buf.find(b"PK\x01\x02")
     while at != -1:
         name_len, extra_len, comment_len = struct.unpack_from("<HHH", buf, at + 28)
-        if bytes(buf[at + 46:at + 46 + name_len]) == name.encode():
+        if bytes(buf[at + 46 : at + 46 + name_len]) == name.encode():
             struct.pack_into("<I", buf, at + 24, size)
             return bytes(buf)
         at = buf.find(b"PK\x01\x02", at + 46 + name_len + extra_len + comment_len)
@@ -178,7 +177,9 @@ def peak_extra_mb(base):
     return (_kb("VmHWM") - base) / 1024
 """
 
-CHILD = PEAK + """
+CHILD = (
+    PEAK
+    + """
 import json, sys, time
 from data_access import upkeep, upkeep_partners
 ref = upkeep.Reference({"410000": ("河南省", "Henan")}, cities={"410100": ("410000", "郑州市", "Zhengzhou")})
@@ -191,12 +192,12 @@ _, _, problems = upkeep_partners.read_partners(data, ref=ref, uploader=who)
 print(json.dumps({"codes": [p.code for p in problems], "seconds": time.perf_counter() - start,
                   "extra_mb": peak_extra_mb(base)}))
 """
+)
 
 
 def read_apart(path: Path) -> dict:
     """Read ``path`` in a fresh process: its problem codes, wall seconds and extra peak RSS (MB)."""
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -205,8 +206,10 @@ def refused(files: dict[str, Path], name: str, code: str) -> upkeep.Problem:
     """Read the file here and in a fresh process; both refuse it with ``code``; print the numbers."""
     problems, peak = read_here(files[name])
     apart = read_apart(files[name])
-    print(f"\n[bomb] {name}: {files[name].stat().st_size / 1e6:.2f} MB refused ({code}) in {apart['seconds']:.2f} s, "
-          f"+{apart['extra_mb']:.1f} MB peak RSS (fresh process), tracemalloc peak {peak:.1f} MB")
+    print(
+        f"\n[bomb] {name}: {files[name].stat().st_size / 1e6:.2f} MB refused ({code}) in {apart['seconds']:.2f} s, "
+        f"+{apart['extra_mb']:.1f} MB peak RSS (fresh process), tracemalloc peak {peak:.1f} MB"
+    )
     assert [p.code for p in problems] == [code] and apart["codes"] == [code]
     return problems[0]
 
@@ -242,7 +245,9 @@ def test_a_renamed_csv_is_refused(files):
 
 # ---- through the command line ------------------------------------------------------------------------
 
-CLI = PEAK + """
+CLI = (
+    PEAK
+    + """
 import json, sys, time
 from components.commands import main
 import openpyxl, components.upkeep.partners, data_access.upkeep_partners  # imported before the baseline
@@ -252,17 +257,25 @@ rc = main(sys.argv[1:])
 print(json.dumps({"seconds": time.perf_counter() - start, "extra_mb": peak_extra_mb(base)}))
 sys.exit(rc)
 """
+)
 
 
 @pytest.mark.parametrize("name", ["zip_bomb", "rows_200k_lie", "many_parts", "renamed"])
 def test_the_command_line_refuses_a_bomb_with_exit_2_and_one_line(files, seeded, name):
     url = seeded["sqlite"].url.render_as_string(hide_password=False)
-    done = subprocess.run([sys.executable, "-c", CLI, "import", "partners", str(files[name]), "--dry-run",
-                           "--database-url", url], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "import", "partners", str(files[name]), "--dry-run", "--database-url", url],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     numbers = json.loads(done.stdout.strip().splitlines()[-1])
     lines = done.stderr.strip().splitlines()
-    print(f"\n[cli] import partners {name}.xlsx --dry-run: exit {done.returncode} in {numbers['seconds']:.2f} s, "
-          f"+{numbers['extra_mb']:.1f} MB peak RSS; stderr:\n  " + "\n  ".join(lines))
+    print(
+        f"\n[cli] import partners {name}.xlsx --dry-run: exit {done.returncode} in {numbers['seconds']:.2f} s, "
+        f"+{numbers['extra_mb']:.1f} MB peak RSS; stderr:\n  " + "\n  ".join(lines)
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and len(lines) == 2  # the problem, then the count of problems
     assert lines[0] == problem_text(read_here(files[name])[0][0], "zh", "partners")
@@ -300,7 +313,8 @@ def test_all_parts_together_too_big_unpacked_are_refused(monkeypatch):
     assert codes(with_part(template(), "xl/media/image0.bin", half_random(0.5))) == ["empty_sheet"]
     data = with_part(template(), "xl/media/image0.bin", half_random(1))
     assert [(p.code, p.arg("max")) for p in upkeep_partners.read_partners(data, ref=REF, uploader=EVERYONE)[2]] == [
-        ("unzipped_too_big", "1")]
+        ("unzipped_too_big", "1")
+    ]
 
 
 def test_a_worksheet_may_be_bigger_than_other_parts(monkeypatch):
@@ -319,16 +333,20 @@ def test_a_compression_excel_never_writes_is_refused():
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(template())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():  # bzip2 inflates without a bound on one read: never opened
-            dst.writestr(info.filename, src.read(info.filename),
-                         compress_type=zipfile.ZIP_BZIP2 if info.filename == SHEET else zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                info.filename, src.read(info.filename), compress_type=zipfile.ZIP_BZIP2 if info.filename == SHEET else zipfile.ZIP_DEFLATED
+            )
     assert codes(out.getvalue()) == ["not_xlsx"]
 
 
-@pytest.mark.parametrize("make", [
-    lambda: b"PK\x03\x04" + b"\x00" * 100,  # a broken zip
-    lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 100,  # a picture renamed
-    lambda: b"%PDF-1.7\n",
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: b"PK\x03\x04" + b"\x00" * 100,  # a broken zip
+        lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 100,  # a picture renamed
+        lambda: b"%PDF-1.7\n",
+    ],
+)
 def test_files_that_are_no_zip_are_refused(make):
     assert codes(make()) == ["not_xlsx"]
 
@@ -353,8 +371,11 @@ def test_a_sheet_is_read_as_it_is_whatever_its_dimension_claims(claimed):
     from tests.components.test_upkeep_partner_files import REF as REF2
     from tests.components.test_upkeep_partner_files import book, good
 
-    data = rewrite_sheet(book([good(), good(agreement="channel"), good(agreement="joint_school")]),
-                         b'<dimension ref="A1:L4"/>', b'<dimension ref="' + claimed + b'"/>')
+    data = rewrite_sheet(
+        book([good(), good(agreement="channel"), good(agreement="joint_school")]),
+        b'<dimension ref="A1:L4"/>',
+        b'<dimension ref="' + claimed + b'"/>',
+    )
     _, rows, problems = upkeep_partners.read_partners(data, ref=REF2, uploader=BOTH)
     assert problems == [] and [r.row for r in rows] == [2, 3, 4]
 
@@ -369,8 +390,11 @@ def test_merged_cells_are_found_under_any_namespace_prefix():
     out = io.BytesIO()
     wb.save(out)
     plain = out.getvalue()
-    prefixed = rewrite_sheet(plain, b'<mergeCells count="1"><mergeCell ref="A2:A3"/></mergeCells>',
-                             f'<x:mergeCells xmlns:x="{NS}" count="1"><x:mergeCell ref="A2:A3"/></x:mergeCells>'.encode())
+    prefixed = rewrite_sheet(
+        plain,
+        b'<mergeCells count="1"><mergeCell ref="A2:A3"/></mergeCells>',
+        f'<x:mergeCells xmlns:x="{NS}" count="1"><x:mergeCell ref="A2:A3"/></x:mergeCells>'.encode(),
+    )
     for data in (plain, prefixed):
         problems = upkeep_partners.read_partners(data, ref=REF, uploader=EVERYONE)[2]
         assert [(p.code, p.arg("cells")) for p in problems] == [("merged", "A2:A3")]
@@ -390,7 +414,10 @@ def test_reading_stops_at_the_time_limit(monkeypatch):
 def test_every_refusal_is_worded_in_both_languages(code, lang):
     from components import i18n
 
-    p = upkeep.Problem(code, sheet="合作方", args=(("parts", "5,015"), ("mb", "1,536"), ("ratio", "1,024"),
-                                                  ("seconds", "20"), ("rows", "20000+"), ("max", "200")))
+    p = upkeep.Problem(
+        code,
+        sheet="合作方",
+        args=(("parts", "5,015"), ("mb", "1,536"), ("ratio", "1,024"), ("seconds", "20"), ("rows", "20000+"), ("max", "200")),
+    )
     text = problem_text(p, lang, "partners")
     assert f"upkeep.problem.{code}" in i18n.catalogue(lang) and "{" not in text and text.startswith("合作方")

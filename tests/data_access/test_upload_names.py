@@ -56,8 +56,17 @@ def test_a_hostile_name_is_refused_with_one_problem_that_names_the_reason(field,
     assert parsed == [] and codes_of(problems) == [(2, field, code)]
 
 
-@pytest.mark.parametrize("name", ["北京(中关村)学院", "A&B 科技有限公司", "河南·郑州 3·5 实训基地", "郑州（中原）职业技术学院",
-                                  "O'Neil & Sons (China) Co., Ltd.", "科大讯飞 #2 基地"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "北京(中关村)学院",
+        "A&B 科技有限公司",
+        "河南·郑州 3·5 实训基地",
+        "郑州（中原）职业技术学院",
+        "O'Neil & Sons (China) Co., Ltd.",
+        "科大讯飞 #2 基地",
+    ],
+)
 def test_ordinary_names_with_punctuation_pass(name):
     parsed, problems = read([good(name_zh=name, name_en=name)])
     assert problems == [] and [(r.name_zh, r.name_en) for r in parsed] == [(name, name)]
@@ -68,11 +77,14 @@ def test_a_name_with_spaces_around_it_is_stored_trimmed():
     assert problems == [] and parsed[0].name_zh == "测试学院"
 
 
-@pytest.mark.parametrize("code, zh, en", [
-    ("name_formula", "= + - @", "formula"),
-    ("name_markup", "只写名称本身", "plain name"),
-    ("name_invisible", "在一行内重新输入", "retype it on one line"),
-])
+@pytest.mark.parametrize(
+    "code, zh, en",
+    [
+        ("name_formula", "= + - @", "formula"),
+        ("name_markup", "只写名称本身", "plain name"),
+        ("name_invisible", "在一行内重新输入", "retype it on one line"),
+    ],
+)
 def test_each_reason_tells_the_uploader_what_to_change(code, zh, en):
     name = dict((c, n) for n, c in HOSTILE)[code]
     _, problems = read([good(name_zh=name)])

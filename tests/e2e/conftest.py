@@ -40,7 +40,10 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, headless=True,
-                              args=["--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=["--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        )
         yield b
         b.close()

@@ -71,8 +71,9 @@ def cluster_db_url() -> str:
         _missing("Debian's nginx is not installed (apt-get install nginx)")
     base = make_url(SERVER_URLS["postgresql"])
     url = base.set(database=f"{base.database}_cluster")
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             connect_args={"connect_timeout": config.CONNECT_TIMEOUT_S})
+    admin = sa.create_engine(
+        base.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": config.CONNECT_TIMEOUT_S}
+    )
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))  # our own name
@@ -142,16 +143,30 @@ def cluster(cluster_db_url, chromium_path, tmp_path_factory):
             state_file, log = tmp / "cluster.json", tmp / "launcher.log"
             # nginx's directory: under /tmp (pytest's tmp is private to root; nginx runs as www-data then).
             run_dir = Path(tempfile.mkdtemp(prefix="cockpit-cluster-test-"))
-            cmd = [sys.executable, str(LAUNCHER), "--port", str(port), "--database-url", cluster_db_url, "--prepare",
-                   "--state-file", str(state_file), "--run-dir", str(run_dir), "--", "--secrets.files", str(secrets)]
+            cmd = [
+                sys.executable,
+                str(LAUNCHER),
+                "--port",
+                str(port),
+                "--database-url",
+                cluster_db_url,
+                "--prepare",
+                "--state-file",
+                str(state_file),
+                "--run-dir",
+                str(run_dir),
+                "--",
+                "--secrets.files",
+                str(secrets),
+            ]
             env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COCKPIT_REQUIRE_LOGIN")}
             t0 = time.monotonic()
             with open(log, "wb") as out:
-                proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
             try:
-                wait_until(state_file.exists, what="the cluster launcher", timeout_s=START_TIMEOUT_S, procs=(proc,),
-                           log=log, interval_s=0.2)
+                wait_until(
+                    state_file.exists, what="the cluster launcher", timeout_s=START_TIMEOUT_S, procs=(proc,), log=log, interval_s=0.2
+                )
                 TIMES["cluster start, seen by the test (s)"] = time.monotonic() - t0
                 c = Cluster(proc, json.loads(state_file.read_text()), log)
                 for key, value in c.state["seconds"].items():
@@ -176,6 +191,7 @@ def cluster(cluster_db_url, chromium_path, tmp_path_factory):
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 def upstream_of(url: str, cookie: str | None = None) -> tuple[str, list[str]]:
     """(X-Upstream, the Set-Cookie headers) of a GET through the proxy, with the given route cookie."""
     req = urllib.request.Request(url, headers={"Cookie": f"cockpit_route={cookie}"} if cookie else {})
@@ -191,8 +207,14 @@ class Traffic:
     def __init__(self, context, page, base: str):
         self.responses: list[tuple[float, str, int, str]] = []
         self.handshakes: list[tuple[float, int, str]] = []
-        page.on("response", lambda r: self.responses.append(
-            (time.monotonic(), r.url, r.status, r.headers.get("x-upstream", ""))) if r.url.startswith(base) else None)
+        page.on(
+            "response",
+            lambda r: (
+                self.responses.append((time.monotonic(), r.url, r.status, r.headers.get("x-upstream", "")))
+                if r.url.startswith(base)
+                else None
+            ),
+        )
         self.cdp = context.new_cdp_session(page)
         self.cdp.send("Network.enable")
         self.cdp.on("Network.webSocketHandshakeResponseReceived", self._handshake)
@@ -227,6 +249,7 @@ def assert_renders(page, name: str, what: str, lang: str = "zh") -> None:
 
 
 # --- tests ---------------------------------------------------------------------------------------
+
 
 def test_browsers_from_one_address_are_spread_and_each_stays_on_its_replica(cluster):
     health = f"{cluster.url}/_stcore/health"

@@ -60,14 +60,25 @@ def world(app_db_url, tmp_path, monkeypatch, smtp_server, receivers):  # noqa: F
         common = dict(sections=["kpis", "funnel"], schedule="daily", at_time="08:00")
         ids = {"email": subscriptions.add(conn, owner=MANAGER, provinces=[], channel="email", target=MANAGER, **common)}
         for kind in ("wecom", "dingtalk", "feishu", "broken"):
-            ids[kind] = subscriptions.add(conn, owner=MANAGER if kind != "broken" else ADMIN, provinces=[HUBEI],
-                                          channel="wecom" if kind == "broken" else kind, target=f"robot.{kind}",
-                                          audience=RobotAudience(provinces=(HUBEI,)), **common)
+            ids[kind] = subscriptions.add(
+                conn,
+                owner=MANAGER if kind != "broken" else ADMIN,
+                provinces=[HUBEI],
+                channel="wecom" if kind == "broken" else kind,
+                target=f"robot.{kind}",
+                audience=RobotAudience(provinces=(HUBEI,)),
+                **common,
+            )
         # made at 07:00 on the test's day (Beijing), whatever the clock says
         conn.execute(schema.subscription.update().values(created_at=dt.datetime(2026, 12, 1, 23, 0)))
     inbox, port = smtp_server()
-    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "plain",
-                       "SMTP_SENDER": "cockpit@corp.cn", "BASE_URL": "https://cockpit.corp.cn"}.items():
+    for key, value in {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_SECURITY": "plain",
+        "SMTP_SENDER": "cockpit@corp.cn",
+        "BASE_URL": "https://cockpit.corp.cn",
+    }.items():
         monkeypatch.setenv(f"COCKPIT_{key}", value)
     for kind, r in receivers.items():
         monkeypatch.setenv(f"COCKPIT_ROBOT_{kind.upper()}_URL", f"{r.url}/send?access_token=T-{kind}")
@@ -113,8 +124,7 @@ def test_due_digests_reach_every_channel_once_and_a_failed_one_is_retried(world,
 
     ding = receivers["dingtalk"].only()
     stamp, sign = ding["query"]["timestamp"][0], ding["query"]["sign"][0]
-    expected = base64.b64encode(hmac.new(DING_SECRET.encode(), f"{stamp}\n{DING_SECRET}".encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(hmac.new(DING_SECRET.encode(), f"{stamp}\n{DING_SECRET}".encode(), hashlib.sha256).digest()).decode()
     assert sign == expected  # parse_qs already URL-decoded it
     assert urllib.parse.quote_plus(expected) in ding["raw_query"]
     assert ding["json"]["msgtype"] == "markdown" and leads in ding["json"]["markdown"]["text"]
@@ -129,8 +139,9 @@ def test_due_digests_reach_every_channel_once_and_a_failed_one_is_retried(world,
         rows = {r.subscription_id: r for r in conn.execute(sa.select(schema.delivery))}
         assert rows[ids["broken"]].status == "failed" and rows[ids["broken"]].attempts == 1
         assert {rows[ids[k]].status for k in ("email", "wecom", "dingtalk", "feishu")} == {"sent"}
-        audit = conn.execute(sa.select(schema.audit_log.c.format, schema.audit_log.c.provinces).where(
-            schema.audit_log.c.action == "digest")).all()
+        audit = conn.execute(
+            sa.select(schema.audit_log.c.format, schema.audit_log.c.provinces).where(schema.audit_log.c.action == "digest")
+        ).all()
         assert sorted(audit) == [("md", HUBEI)] * 3 + [("pdf", HUBEI)]
 
     # A minute later: nothing is due (sent ones are done, the failed one waits for its backoff).
@@ -166,8 +177,9 @@ def test_nothing_is_due_before_the_time_and_a_disabled_owner_is_paused_not_faile
     assert "nothing due" in capsys.readouterr().out
     with engine.begin() as conn:
         access.set_user(conn, email=MANAGER, enabled=False, actor="cli:test")
-        detail = conn.execute(sa.select(schema.audit_log.c.detail).where(schema.audit_log.c.item == MANAGER,
-                                                                         schema.audit_log.c.action == "user_set")).scalar_one()
+        detail = conn.execute(
+            sa.select(schema.audit_log.c.detail).where(schema.audit_log.c.item == MANAGER, schema.audit_log.c.action == "user_set")
+        ).scalar_one()
     assert detail.endswith("; 4 subscriptions paused")
 
     assert main(["digest", "--due", "--dry-run", "--now", NOW, "--database-url", url]) == 0
@@ -189,8 +201,10 @@ def test_nothing_is_due_before_the_time_and_a_disabled_owner_is_paused_not_faile
         assert main(["digest", "--due", "--now", f"{day}T08:10+08:00", "--database-url", url]) == 0
     assert capsys.readouterr().out.count("paused #") == 8
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.delivery)
-                            .where(schema.delivery.c.status == "paused")).scalar_one() == 12
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.delivery).where(schema.delivery.c.status == "paused")).scalar_one()
+            == 12
+        )
 
     # enabled again at noon on the 4th: today's digests go out once, not the two paused days before
     with engine.begin() as conn:
@@ -199,9 +213,11 @@ def test_nothing_is_due_before_the_time_and_a_disabled_owner_is_paused_not_faile
     assert len(inbox.envelopes) == 1 and len(receivers["wecom"].requests) == 1
     assert {status()[i] for i in mine} == {("2026-12-04", "sent")}
     with engine.connect() as conn:
-        periods = conn.execute(sa.select(schema.delivery.c.period, schema.delivery.c.status)
-                               .where(schema.delivery.c.subscription_id == ids["email"])
-                               .order_by(schema.delivery.c.period)).all()
+        periods = conn.execute(
+            sa.select(schema.delivery.c.period, schema.delivery.c.status)
+            .where(schema.delivery.c.subscription_id == ids["email"])
+            .order_by(schema.delivery.c.period)
+        ).all()
     assert [tuple(r) for r in periods] == [("2026-12-02", "paused"), ("2026-12-03", "paused"), ("2026-12-04", "sent")]
 
 
@@ -237,11 +253,20 @@ def test_webhooks_outside_the_egress_policy_are_refused_at_send_time(world, rece
 def test_a_robot_that_is_not_set_up_is_given_up_and_the_rest_still_go(world, receivers):
     url, engine, ids, inbox = world
     with engine.begin() as conn:
-        lost = subscriptions.add(conn, owner=MANAGER, provinces=[HUBEI], sections=["kpis"], schedule="daily",
-                                 at_time="08:00", channel="feishu", target="robot.nowhere",
-                                 audience=RobotAudience(provinces=(HUBEI,)))
-        conn.execute(schema.subscription.update().where(schema.subscription.c.id == lost)
-                     .values(created_at=dt.datetime(2026, 12, 1, 23, 0)))
+        lost = subscriptions.add(
+            conn,
+            owner=MANAGER,
+            provinces=[HUBEI],
+            sections=["kpis"],
+            schedule="daily",
+            at_time="08:00",
+            channel="feishu",
+            target="robot.nowhere",
+            audience=RobotAudience(provinces=(HUBEI,)),
+        )
+        conn.execute(
+            schema.subscription.update().where(schema.subscription.c.id == lost).values(created_at=dt.datetime(2026, 12, 1, 23, 0))
+        )
     assert main(["digest", "--due", "--now", NOW, "--database-url", url]) == 4
     with engine.connect() as conn:
         rows = {r.subscription_id: r for r in conn.execute(sa.select(schema.delivery))}

@@ -60,11 +60,16 @@ CEILING_S = 900  # a failure beyond it: something hangs
 # Chromium for this run: no WebGL (the coverage map's deck.gl canvas would be drawn by SwiftShader,
 # ~6 CPU-seconds a visit; its canvas holds no text to check, and test_browser.py covers it drawing)
 # and no throttling of the tabs that are not in front.
-BROWSER_ARGS = ["--disable-3d-apis", "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                "--disable-backgrounding-occluded-windows", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run"]
-PAGE_NAMES = {"": "overview", "coverage": "coverage", "investment": "investment", "funnels": "funnels",
-              "reports": "reports"}
+BROWSER_ARGS = [
+    "--disable-3d-apis",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PAGE_NAMES = {"": "overview", "coverage": "coverage", "investment": "investment", "funnels": "funnels", "reports": "reports"}
 NOTICE_PREFIX = {lang: t("notice.dropped_values", lang, values="").strip() for lang in ("zh", "en")}
 CRASH_TEXTS = [t(k, lang) for k in ("error.unexpected", "error.db_unavailable") for lang in ("zh", "en")]
 # Fixed texts of the app that name other provinces (the map's note names Taiwan): cut before checking.
@@ -79,6 +84,7 @@ KNOWN_MARKUP_BUGS: dict[int, str] = {}
 
 
 # --- the server --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Server:
@@ -107,8 +113,7 @@ def fuzz_server(app_db_url, tmp_path_factory, chromium_path):
             access.add_user(conn, email=HENAN, role="regional", actor="test", provinces=[HENAN_CODE])
         with engine.connect() as conn:
             cat = get_province_catalogue(conn)
-            fresh = get_data_freshness(conn, scope=Scope(tuple(cat["province_code"]), dt.date(1990, 1, 1),
-                                                         dt.date(2100, 1, 1)))
+            fresh = get_data_freshness(conn, scope=Scope(tuple(cat["province_code"]), dt.date(1990, 1, 1), dt.date(2100, 1, 1)))
     finally:
         engine.dispose()
     as_of = data_as_of(fresh)
@@ -257,14 +262,14 @@ def fuzz_run(fuzz_server, chromium_path) -> Run:
 
 # --- what a page may show ----------------------------------------------------------------------------
 
+
 def expects_notice(ps: ParamSet, periods: list[str]) -> bool:
     """README, "Links and filters": unknown parameters and values are dropped and listed. Values a
     Henan manager may not see are unknown to them. (Streamlit ignores a query string of more than
     1,000 fields as a whole: no parameters, so nothing to drop.)"""
     if ps.ignored_by_streamlit():
         return False
-    valid = {"province": {HENAN_CODE}, "region": set(REGIONS), "end": set(ENDS), "channel": set(CHANNELS),
-             "tier": set(TIERS)}
+    valid = {"province": {HENAN_CODE}, "region": set(REGIONS), "end": set(ENDS), "channel": set(CHANNELS), "tier": set(TIERS)}
     for key, values in ps.params.items():
         if key in ("embed", "embed_options"):
             continue
@@ -285,8 +290,7 @@ def other_province_names(names: dict[str, tuple[str, str]]) -> dict[str, list[re
     out = {}
     for code, (zh, en) in names.items():
         if code != HENAN_CODE:
-            out[code] = [re.compile(re.escape(zh)), re.compile(re.escape(zh[:2])),
-                         re.compile(rf"\b{re.escape(en)}\b")]
+            out[code] = [re.compile(re.escape(zh)), re.compile(re.escape(zh[:2])), re.compile(rf"\b{re.escape(en)}\b")]
     return out
 
 
@@ -333,7 +337,7 @@ def problems(v: Visit, server: Server, others: dict[str, list[re.Pattern]]) -> l
         hits = {p.pattern for p in patterns if p.search(seen)}
         if hits:
             where = next(p.search(seen) for p in patterns if p.search(seen))
-            ctx = seen[max(0, where.start() - 60): where.end() + 60].replace("\n", " ")
+            ctx = seen[max(0, where.start() - 60) : where.end() + 60].replace("\n", " ")
             out.append(f"province {code} shown outside the notice ({sorted(hits)}): …{ctx}…")
     if ps.ignored_by_streamlit():
         # Streamlit dropped the whole query string (> 1,000 fields): the app saw no parameters, so it
@@ -353,6 +357,7 @@ def problems(v: Visit, server: Server, others: dict[str, list[re.Pattern]]) -> l
 
 
 # --- tests -------------------------------------------------------------------------------------------
+
 
 def test_the_generator_gives_at_least_200_hostile_links():
     sets = param_sets()
@@ -389,8 +394,7 @@ def test_the_notice_shows_link_text_as_text(fuzz_run, ps):
     """The notice quotes the link; none of it may become a link, an image or a heading."""
     visit = fuzz_run.visits.get(ps.n)
     assert visit is not None and visit.settled, visit.error if visit else "not opened"
-    markup = [m for text, ms in zip(visit.snapshot["alerts"], visit.snapshot["alertMarkup"]) if is_notice(text)
-              for m in ms]
+    markup = [m for text, ms in zip(visit.snapshot["alerts"], visit.snapshot["alertMarkup"]) if is_notice(text) for m in ms]
     assert not markup, f"{ps.label()}\n  URL: /{ps.path()[:300]}\n  notice markup: {[m[:200] for m in markup]}"
 
 
@@ -417,9 +421,11 @@ def test_the_fuzz_run_summary(fuzz_run, fuzz_server):
     slowest = max(visits, key=lambda v: v.seconds)
     ignored = sum(1 for v in visits if v.ps.ignored_by_streamlit())
     pages = {p: sum(1 for v in visits if v.ps.page == p) for p in PAGES}
-    print(f"\nfuzz: {len(SETS)} sets, {len(visits)} pages opened in {TABS} tabs {pages}, {notices} notices shown, "
-          f"{ignored} links above Streamlit's 1,000-field limit (ignored whole), "
-          f"{fuzz_run.seconds:.0f} s in the browser (slowest link {slowest.seconds:.1f} s: {slowest.ps.label()})")
+    print(
+        f"\nfuzz: {len(SETS)} sets, {len(visits)} pages opened in {TABS} tabs {pages}, {notices} notices shown, "
+        f"{ignored} links above Streamlit's 1,000-field limit (ignored whole), "
+        f"{fuzz_run.seconds:.0f} s in the browser (slowest link {slowest.seconds:.1f} s: {slowest.ps.label()})"
+    )
     assert len(visits) == len(SETS)
     # The province check had something to read: Henan in chart text and in table cells.
     henan = fuzz_server.names[HENAN_CODE][0]
@@ -427,5 +433,4 @@ def test_the_fuzz_run_summary(fuzz_run, fuzz_server):
     assert sum(1 for v in visits if henan in v.snapshot.get("grids", "")) >= len(SETS) // 20
     assert fuzz_run.seconds < CEILING_S, f"the browser part took {fuzz_run.seconds:.0f} s"
     if fuzz_run.seconds > BUDGET_S:
-        warnings.warn(f"the hostile-link run took {fuzz_run.seconds:.0f} s (target {BUDGET_S} s; a busy machine?)",
-                      stacklevel=1)
+        warnings.warn(f"the hostile-link run took {fuzz_run.seconds:.0f} s (target {BUDGET_S} s; a busy machine?)", stacklevel=1)

@@ -94,13 +94,13 @@ class Watched:
         """No link leaving loopback, no image from data, no dialog, no request out."""
         hrefs = self.page.evaluate("""() => [...document.querySelectorAll('a')]
             .map(a => a.getAttribute('href') || a.getAttribute('xlink:href') || '')""")
-        outside = [h for h in hrefs if h and h not in APP_LINKS
-                   and (urlparse(urljoin(base + "/", h)).hostname or "") not in LOOPBACK]
+        outside = [h for h in hrefs if h and h not in APP_LINKS and (urlparse(urljoin(base + "/", h)).hostname or "") not in LOOPBACK]
         assert outside == [], f"links out of the app: {outside}"
         images = self.page.evaluate("""() => [...document.querySelectorAll('img, image')]
             .map(i => i.getAttribute('src') || i.getAttribute('href') || i.getAttribute('xlink:href') || '')""")
-        foreign = [s for s in images if not s.startswith(("data:", "blob:"))
-                   and (urlparse(urljoin(base + "/", s)).hostname or "") not in LOOPBACK]
+        foreign = [
+            s for s in images if not s.startswith(("data:", "blob:")) and (urlparse(urljoin(base + "/", s)).hostname or "") not in LOOPBACK
+        ]
         assert foreign == [], f"images from outside: {foreign}"
         assert self.dialogs == [], f"dialogs: {self.dialogs}"
         assert self.blocked == [], f"requests to the internet: {self.blocked}"
@@ -132,8 +132,9 @@ PAGES = {
 PENDING: dict[str, str] = {}  # pages known to still render hostile text (none)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PENDING[n]))
-                                  if n in PENDING else n for n in PAGES])
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PENDING[n])) if n in PENDING else n for n in PAGES]
+)
 def test_every_page_shows_hostile_names_as_text(watched, hostile_app, name):
     base, h = hostile_app
     path, fields = PAGES[name]
@@ -184,6 +185,7 @@ def test_the_upload_history_shows_a_hostile_file_name_as_text(watched, hostile_a
 
 # --- the briefing pack -----------------------------------------------------------------------------
 
+
 def test_the_briefing_pack_carries_hostile_names_literally(watched, hostile_app):
     from pptx import Presentation
     from pypdf import PdfReader
@@ -204,10 +206,15 @@ def test_the_briefing_pack_carries_hostile_names_literally(watched, hostile_app)
     watched.assert_inert(base)
 
     deck = Presentation(io.BytesIO(files["PPTX"]))
-    runs = [r.text for s in deck.slides for shape in s.shapes if shape.has_text_frame
-            for p in shape.text_frame.paragraphs for r in p.runs]
-    runs += [c.text for s in deck.slides for shape in s.shapes if getattr(shape, "has_table", False) and shape.has_table
-             for row in shape.table.rows for c in row.cells]
+    runs = [r.text for s in deck.slides for shape in s.shapes if shape.has_text_frame for p in shape.text_frame.paragraphs for r in p.runs]
+    runs += [
+        c.text
+        for s in deck.slides
+        for shape in s.shapes
+        if getattr(shape, "has_table", False) and shape.has_table
+        for row in shape.table.rows
+        for c in row.cells
+    ]
     text = "\n".join(runs)
     # the scope (every footer), the gap city in its takeaway, the at-risk projects in the risk table
     shows(text, h.province_zh, h.city_zh, h.other_project_zh)
@@ -224,6 +231,7 @@ def test_the_briefing_pack_carries_hostile_names_literally(watched, hostile_app)
 
 
 # --- a digest --------------------------------------------------------------------------------------
+
 
 def test_a_digest_carries_hostile_names_as_text(hostile_app):
     from components.context import context_from_params, read_catalogue

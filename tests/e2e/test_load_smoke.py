@@ -21,8 +21,22 @@ pytestmark = pytest.mark.browser
 
 def test_load_smoke(chromium_path, tmp_path):
     out = tmp_path / "load.json"
-    cmd = [sys.executable, "bench/load.py", "--sessions", "2", "--changes", "2", "--target", "both",
-           "--learners", "3000", "--json", str(out), "--chromium", chromium_path]
+    cmd = [
+        sys.executable,
+        "bench/load.py",
+        "--sessions",
+        "2",
+        "--changes",
+        "2",
+        "--target",
+        "both",
+        "--learners",
+        "3000",
+        "--json",
+        str(out),
+        "--chromium",
+        chromium_path,
+    ]
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     report = proc.stdout[-4000:] + proc.stderr[-4000:]
     assert proc.returncode == 0, report

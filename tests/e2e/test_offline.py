@@ -9,8 +9,15 @@ import pytest
 
 from components.i18n import t
 
-PAGES = {"overview": "", "coverage": "coverage", "investment": "investment", "funnels": "funnels", "reports": "reports",
-         "upkeep": "upkeep", "alerts": "alerts"}
+PAGES = {
+    "overview": "",
+    "coverage": "coverage",
+    "investment": "investment",
+    "funnels": "funnels",
+    "reports": "reports",
+    "upkeep": "upkeep",
+    "alerts": "alerts",
+}
 TITLES = {"alerts": "subs.title"}  # the page's title key, when it is not "<name>.title"
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 

@@ -134,8 +134,7 @@ def test_an_outage_under_a_running_app_is_said_and_recovers_by_itself(browser, p
         pg.start()
         started = time.perf_counter() - t0
         # No reload, no click: the page's retry notices the database and reruns the app.
-        took = wait_for(page, lambda b: DOWN not in b and STALE not in b and t("funnels.title", "zh") in b
-                        and "%" in b, 60)
+        took = wait_for(page, lambda b: DOWN not in b and STALE not in b and t("funnels.title", "zh") in b and "%" in b, 60)
         OUTAGE_TIMES["mid-session recovery after the database answers (s)"] = round(took, 1)
         OUTAGE_TIMES["pg_ctl start (s)"] = round(started, 1)
     finally:

@@ -43,6 +43,7 @@ SIGN_IN_TIMES: list[float] = []  # seconds from the click on the sign-in button 
 
 # --- servers -------------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def app_servers(tmp: Path, *specs: dict):
     """Start one server per spec (keyword arguments of AppServer) at once, wait until all are
@@ -92,12 +93,13 @@ def sso(app_db_url, tmp_path_factory, chromium_path):
     finally:
         engine.dispose()
 
-    claims = [oidc_provider_mock.User(sub=e, claims={"email": e, "email_verified": True})
-              for e in (EXEC, HENAN, GONE, STRANGER, ADMIN)]
+    claims = [oidc_provider_mock.User(sub=e, claims={"email": e, "email_verified": True}) for e in (EXEC, HENAN, GONE, STRANGER, ADMIN)]
     # Two provider accounts that carry someone else's e-mail: one the provider did not verify, and
     # one verified but of another subject (self-registration, a second tenant, a social login).
-    claims += [oidc_provider_mock.User(sub=UNVERIFIED_SUB, claims={"email": EXEC, "email_verified": False}),
-               oidc_provider_mock.User(sub=INTRUDER_SUB, claims={"email": ADMIN, "email_verified": True})]
+    claims += [
+        oidc_provider_mock.User(sub=UNVERIFIED_SUB, claims={"email": EXEC, "email_verified": False}),
+        oidc_provider_mock.User(sub=INTRUDER_SUB, claims={"email": ADMIN, "email_verified": True}),
+    ]
     werkzeug_log = logging.getLogger("werkzeug")  # the mock logs every request at INFO
     old_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)
@@ -122,6 +124,7 @@ def sso(app_db_url, tmp_path_factory, chromium_path):
 
 
 # --- the database: expected values and the audit log -----------------------------------------------
+
 
 def catalogue(url: str):
     engine = config.make_engine(url)
@@ -163,6 +166,7 @@ def wait_for_new_audit_rows(url: str, *, actor: str, fmt: str, before: int, time
 
 
 # --- the browser ---------------------------------------------------------------------------------
+
 
 def settle(page, quiet_ms: int = 500) -> None:
     """Wait for a title, then for the script run to finish: no running indicator and no spinner,
@@ -268,6 +272,7 @@ def main_text(page) -> str:
 
 
 # --- tests ---------------------------------------------------------------------------------------
+
 
 def test_an_executive_sees_every_province(browser, sso):
     base, url = sso
@@ -387,7 +392,9 @@ def auth_secrets(path: Path, port: int, cookie_secret: str) -> Path:
         f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
         f'cookie_secret = "{cookie_secret}"\n'
         'client_id = "cockpit"\nclient_secret = "secret"\n'
-        'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n', encoding="utf-8")
+        'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -405,11 +412,14 @@ def closed_servers(app_db_url, sso, tmp_path_factory):
     for name, secret in WEAK_SECRETS.items():
         port = free_port()
         # On the sign-in tests' database, where the admin exists: a forged admin cookie would open /admin.
-        weak[name] = {"env": {"DATABASE_URL": sso[1]}, "secrets_file": auth_secrets(tmp / f"{name}.toml", port, secret),
-                      "port": port}
+        weak[name] = {"env": {"DATABASE_URL": sso[1]}, "secrets_file": auth_secrets(tmp / f"{name}.toml", port, secret), "port": port}
     # (COCKPIT_ENV=production without [auth] does not even start: tests/components/test_serve.py.)
-    with app_servers(tmp, {"env": {**db, "COCKPIT_REQUIRE_LOGIN": "1"}, "secrets_file": tmp / "absent.toml"},
-                     {"env": db, "secrets_file": broken}, *weak.values()) as bases:
+    with app_servers(
+        tmp,
+        {"env": {**db, "COCKPIT_REQUIRE_LOGIN": "1"}, "secrets_file": tmp / "absent.toml"},
+        {"env": db, "secrets_file": broken},
+        *weak.values(),
+    ) as bases:
         yield dict(zip(["required_without_auth", "unreadable_secrets", *weak], bases))
 
 
@@ -436,8 +446,15 @@ def forged_cookie(secret: str, base: str, email: str) -> str:
 
     from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
 
-    claims = {"email": email, "email_verified": True, "iss": "http://forged.invalid", "sub": email,
-              "origin": base, "is_logged_in": True, "provider": "default"}
+    claims = {
+        "email": email,
+        "email_verified": True,
+        "iss": "http://forged.invalid",
+        "sub": email,
+        "origin": base,
+        "is_logged_in": True,
+        "provider": "default",
+    }
     return create_signed_value(secret, "_streamlit_user", json.dumps(claims)).decode("latin-1")
 
 
@@ -448,8 +465,7 @@ def test_a_cookie_forged_with_a_weak_secret_opens_nothing(browser, closed_server
     base = closed_servers[case]
     context = new_context(browser)
     try:
-        context.add_cookies([{"name": "_streamlit_user", "value": forged_cookie(WEAK_SECRETS[case], base, ADMIN),
-                              "url": base}])
+        context.add_cookies([{"name": "_streamlit_user", "value": forged_cookie(WEAK_SECRETS[case], base, ADMIN), "url": base}])
         page = context.new_page()
         page.goto(f"{base}/admin")
         page.get_by_text(t("auth.closed", "zh")).wait_for(timeout=TIMEOUT)

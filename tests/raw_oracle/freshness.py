@@ -19,13 +19,15 @@ def get_data_freshness(conn: Connection, *, scope) -> pd.DataFrame:
     latest_on (dates or None), rows (in the scope's provinces; all periods)."""
     fe, db, pj = schema.funnel_event, schema.disbursement, schema.project
     stmts = {
-        "funnel_event": sa.select(sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on), sa.func.count())
-        .where(fe.c.province_code.in_(scope.provinces)),
+        "funnel_event": sa.select(sa.func.min(fe.c.occurred_on), sa.func.max(fe.c.occurred_on), sa.func.count()).where(
+            fe.c.province_code.in_(scope.provinces)
+        ),
         "disbursement": sa.select(sa.func.min(db.c.paid_on), sa.func.max(db.c.paid_on), sa.func.count())
         .select_from(db.join(pj, pj.c.id == db.c.project_id).join(c, c.c.code == pj.c.city_code))
         .where(c.c.province_code.in_(scope.provinces)),
         "partner": sa.select(sa.func.min(p.c.since), sa.func.max(p.c.since), sa.func.count())
-        .select_from(p.join(c, c.c.code == p.c.city_code)).where(c.c.province_code.in_(scope.provinces)),
+        .select_from(p.join(c, c.c.code == p.c.city_code))
+        .where(c.c.province_code.in_(scope.provinces)),
     }
     rows = []
     for source, stmt in stmts.items():

@@ -35,8 +35,14 @@ LAG_BUCKETS = ((0, 30, "0-30"), (31, 90, "31-90"), (91, 180, "91-180"), (181, 36
 
 
 def _cohort(scope: Scope) -> list[sa.ColumnElement]:
-    return [lr.c.province_code.in_(scope.provinces), lr.c.lead_on >= scope.start, lr.c.lead_on < scope.end,
-            lr.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), lr.c.programme.in_(scope.programmes)]
+    return [
+        lr.c.province_code.in_(scope.provinces),
+        lr.c.lead_on >= scope.start,
+        lr.c.lead_on < scope.end,
+        lr.c.channel.in_(scope.channels),
+        c.c.tier.in_(scope.tiers),
+        lr.c.programme.in_(scope.programmes),
+    ]
 
 
 def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -45,8 +51,9 @@ def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def get_funnel_by_stage(conn: Connection, *, scope: Scope, by: Sequence[str] = ("channel",),
-                        observed_until: dt.date | None = None) -> pd.DataFrame:
+def get_funnel_by_stage(
+    conn: Connection, *, scope: Scope, by: Sequence[str] = ("channel",), observed_until: dt.date | None = None
+) -> pd.DataFrame:
     """Learners of the period's lead cohort who reached each stage, per ``by`` dimensions.
 
     ``by`` is a subset of channel, tier, province, programme, year, month (lead year / month).
@@ -107,8 +114,14 @@ def get_events_by_month(conn: Connection, *, scope: Scope, by: Sequence[str] = (
     stmt = (
         sa.select(y, m, fe.c.stage, *dims, sa.func.count())
         .select_from(fe.join(c, c.c.code == fe.c.city_code))
-        .where(fe.c.province_code.in_(scope.provinces), fe.c.occurred_on >= scope.start, fe.c.occurred_on < scope.end,
-               fe.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), fe.c.programme.in_(scope.programmes))
+        .where(
+            fe.c.province_code.in_(scope.provinces),
+            fe.c.occurred_on >= scope.start,
+            fe.c.occurred_on < scope.end,
+            fe.c.channel.in_(scope.channels),
+            c.c.tier.in_(scope.tiers),
+            fe.c.programme.in_(scope.programmes),
+        )
         .group_by(y, m, fe.c.stage, *dims)
         .order_by(y, m, fe.c.stage, *dims)
     )
@@ -118,8 +131,11 @@ def get_events_by_month(conn: Connection, *, scope: Scope, by: Sequence[str] = (
 def get_funnel_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """The cohort funnel per province with names. Columns: province_code, name_zh, name_en, stage, learners."""
     df = get_funnel_by_stage(conn, scope=scope, by=("province",))
-    names = frame(conn, sa.select(prov.c.code, prov.c.name_zh, prov.c.name_en).where(prov.c.code.in_(scope.provinces)),
-                  ["province_code", "name_zh", "name_en"])
+    names = frame(
+        conn,
+        sa.select(prov.c.code, prov.c.name_zh, prov.c.name_en).where(prov.c.code.in_(scope.provinces)),
+        ["province_code", "name_zh", "name_en"],
+    )
     out = df.rename(columns={"province": "province_code"}).merge(names, on="province_code", how="left")
     return out[["province_code", "name_zh", "name_en", "stage", "learners"]]
 
@@ -128,8 +144,11 @@ def get_leads_by_tier_year(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """Leads per calendar year and city tier (capital, prefecture, county) in the scope: the
     "channel sinking" reading. Columns: year, tier, leads; years without leads are absent."""
     year = year_of(lr.c.lead_on)
-    stmt = (sa.select(year, c.c.tier, sa.func.count())
-            .select_from(lr.join(c, c.c.code == lr.c.city_code))
-            .where(*_cohort(scope))
-            .group_by(year, c.c.tier).order_by(year, c.c.tier))
+    stmt = (
+        sa.select(year, c.c.tier, sa.func.count())
+        .select_from(lr.join(c, c.c.code == lr.c.city_code))
+        .where(*_cohort(scope))
+        .group_by(year, c.c.tier)
+        .order_by(year, c.c.tier)
+    )
     return to_int(frame(conn, stmt, ["year", "tier", "leads"]), ["year", "leads"])

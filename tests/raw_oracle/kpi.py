@@ -11,21 +11,38 @@ from data_access.queries._sql import c, count_if, end_of_kind, p, partners_in_sc
 from data_access.queries.investment import _projects_in_scope
 from data_access.scope import Scope
 
-pj, bp, db, ag, fe, tg = (schema.project, schema.budget_plan, schema.disbursement, schema.agreement,
-                          schema.funnel_event, schema.target)
+pj, bp, db, ag, fe, tg = (schema.project, schema.budget_plan, schema.disbursement, schema.agreement, schema.funnel_event, schema.target)
 
 METRICS: tuple[str, ...] = (
-    "partners", "partners_G", "partners_B", "partners_S", "schools", "active_projects",
-    "planned_yuan", "committed_yuan", "disbursed_yuan",
-    "leads", "enrolled", "certified", "employed", "refunded",
+    "partners",
+    "partners_G",
+    "partners_B",
+    "partners_S",
+    "schools",
+    "active_projects",
+    "planned_yuan",
+    "committed_yuan",
+    "disbursed_yuan",
+    "leads",
+    "enrolled",
+    "certified",
+    "employed",
+    "refunded",
 )
 # Stock metrics are a level at the end of the period; the others are flows over it.
 STOCK_METRICS = {"partners", "partners_G", "partners_B", "partners_S", "schools", "active_projects"}
 # metric -> (target.metric, divisor to the metric's unit)
-TARGET_OF = {"partners": ("partners", 1), "schools": ("schools", 1), "active_projects": ("active_projects", 1),
-             "planned_yuan": ("planned_fen", 100), "disbursed_yuan": ("disbursed_fen", 100),
-             "leads": ("leads", 1), "enrolled": ("enrolled", 1), "certified": ("certified", 1),
-             "employed": ("employed", 1)}
+TARGET_OF = {
+    "partners": ("partners", 1),
+    "schools": ("schools", 1),
+    "active_projects": ("active_projects", 1),
+    "planned_yuan": ("planned_fen", 100),
+    "disbursed_yuan": ("disbursed_fen", 100),
+    "leads": ("leads", 1),
+    "enrolled": ("enrolled", 1),
+    "certified": ("certified", 1),
+    "employed": ("employed", 1),
+}
 KPI_COLUMNS = ["metric", "value", "previous", "target"]
 
 
@@ -34,45 +51,69 @@ def _values(conn: Connection, scope: Scope) -> dict[str, float]:
     end = end_of_kind()
     row = conn.execute(
         sa.select(sa.func.count(), count_if(end == "G"), count_if(end == "B"), count_if(end == "S"))
-        .select_from(p.join(c, c.c.code == p.c.city_code)).where(*partners_in_scope(scope))
+        .select_from(p.join(c, c.c.code == p.c.city_code))
+        .where(*partners_in_scope(scope))
     ).one()
     out.update(zip(("partners", "partners_G", "partners_B", "partners_S"), map(int, row)))
     # Schools in the "joint running of 100 schools" plan: school partners with a joint-school agreement.
-    out["schools"] = int(conn.execute(
-        sa.select(sa.func.count(sa.distinct(p.c.id)))
-        .select_from(p.join(c, c.c.code == p.c.city_code).join(ag, ag.c.partner_id == p.c.id))
-        .where(*partners_in_scope(scope), p.c.kind.in_(codes.SCHOOL_KINDS),
-               ag.c.kind == "joint_school", ag.c.signed_on < scope.end)
-    ).scalar_one())
+    out["schools"] = int(
+        conn.execute(
+            sa.select(sa.func.count(sa.distinct(p.c.id)))
+            .select_from(p.join(c, c.c.code == p.c.city_code).join(ag, ag.c.partner_id == p.c.id))
+            .where(*partners_in_scope(scope), p.c.kind.in_(codes.SCHOOL_KINDS), ag.c.kind == "joint_school", ag.c.signed_on < scope.end)
+        ).scalar_one()
+    )
     projects = pj.join(p, p.c.id == pj.c.partner_id).join(c, c.c.code == pj.c.city_code)
     n, committed = conn.execute(
         sa.select(count_if(pj.c.status.in_(("active", "completed"))), sa.func.coalesce(sa.func.sum(pj.c.committed_fen), 0))
-        .select_from(projects).where(*_projects_in_scope(scope))
+        .select_from(projects)
+        .where(*_projects_in_scope(scope))
     ).one()
     out["active_projects"], out["committed_yuan"] = int(n), float(committed) / 100
-    out["planned_yuan"] = float(conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(bp.c.planned_fen), 0))
-        .select_from(bp.join(projects, pj.c.id == bp.c.project_id))
-        .where(*_projects_in_scope(scope), bp.c.year.between(scope.years[0], scope.years[-1]))
-    ).scalar_one()) / 100
-    out["disbursed_yuan"] = float(conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(db.c.amount_fen), 0))
-        .select_from(db.join(projects, pj.c.id == db.c.project_id))
-        .where(*_projects_in_scope(scope), db.c.paid_on >= scope.start, db.c.paid_on < scope.end)
-    ).scalar_one()) / 100
+    out["planned_yuan"] = (
+        float(
+            conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(bp.c.planned_fen), 0))
+                .select_from(bp.join(projects, pj.c.id == bp.c.project_id))
+                .where(*_projects_in_scope(scope), bp.c.year.between(scope.years[0], scope.years[-1]))
+            ).scalar_one()
+        )
+        / 100
+    )
+    out["disbursed_yuan"] = (
+        float(
+            conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(db.c.amount_fen), 0))
+                .select_from(db.join(projects, pj.c.id == db.c.project_id))
+                .where(*_projects_in_scope(scope), db.c.paid_on >= scope.start, db.c.paid_on < scope.end)
+            ).scalar_one()
+        )
+        / 100
+    )
     stages = ("lead", "enrolled", "certified", "employed", codes.REFUNDED)
     counts = dict.fromkeys(stages, 0)
     for stage, n in conn.execute(
         sa.select(fe.c.stage, sa.func.count())
         .select_from(fe.join(c, c.c.code == fe.c.city_code))
-        .where(fe.c.province_code.in_(scope.provinces), fe.c.occurred_on >= scope.start, fe.c.occurred_on < scope.end,
-               fe.c.channel.in_(scope.channels), c.c.tier.in_(scope.tiers), fe.c.programme.in_(scope.programmes),
-               fe.c.stage.in_(stages))
+        .where(
+            fe.c.province_code.in_(scope.provinces),
+            fe.c.occurred_on >= scope.start,
+            fe.c.occurred_on < scope.end,
+            fe.c.channel.in_(scope.channels),
+            c.c.tier.in_(scope.tiers),
+            fe.c.programme.in_(scope.programmes),
+            fe.c.stage.in_(stages),
+        )
         .group_by(fe.c.stage)
     ):
         counts[stage] = int(n)
-    out.update(leads=counts["lead"], enrolled=counts["enrolled"], certified=counts["certified"],
-               employed=counts["employed"], refunded=counts[codes.REFUNDED])
+    out.update(
+        leads=counts["lead"],
+        enrolled=counts["enrolled"],
+        certified=counts["certified"],
+        employed=counts["employed"],
+        refunded=counts[codes.REFUNDED],
+    )
     return out
 
 
@@ -83,8 +124,7 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
     slices those has no target (NaN), rather than a wrong one.
     """
     sliced = (set(scope.channels), set(scope.tiers), set(scope.kinds), set(scope.programmes), set(scope.project_kinds))
-    if sliced != (set(codes.CHANNELS), set(codes.TIERS), set(codes.PARTNER_KINDS), set(codes.PROGRAMMES),
-                  set(codes.PROJECT_KINDS)):
+    if sliced != (set(codes.CHANNELS), set(codes.TIERS), set(codes.PARTNER_KINDS), set(codes.PROGRAMMES), set(codes.PROJECT_KINDS)):
         return {}
     years = list(scope.years)
     # National rows apply only to a scope of every province there is. (They once applied whenever
@@ -93,8 +133,9 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
     everywhere = {r[0] for r in conn.execute(sa.select(schema.province.c.code))}
     national = bool(everywhere) and everywhere <= set(scope.provinces)
     where = tg.c.province_code.is_(None) if national else tg.c.province_code.in_(scope.provinces)
-    rows = conn.execute(sa.select(tg.c.year, tg.c.metric, sa.func.sum(tg.c.value))
-                        .where(where, tg.c.year.in_(years)).group_by(tg.c.year, tg.c.metric)).all()
+    rows = conn.execute(
+        sa.select(tg.c.year, tg.c.metric, sa.func.sum(tg.c.value)).where(where, tg.c.year.in_(years)).group_by(tg.c.year, tg.c.metric)
+    ).all()
     by = {(int(y), m): float(v) for y, m, v in rows}
     out: dict[str, float] = {}
     for metric, (tmetric, div) in TARGET_OF.items():
