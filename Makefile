@@ -8,7 +8,7 @@ JOBS   ?= 2
 # The AppTests `make check` runs: the frame (filters, links, languages, outages) on the Overview.
 CHECK_APPTESTS ?= tests/app/test_shell.py tests/app/test_overview_pacing.py
 
-.PHONY: run test check venv system-deps seed bench screenshots clean-db
+.PHONY: run test check lint types check-tests venv system-deps seed bench screenshots clean-db
 
 run: venv system-deps  ## install, create/seed the embedded database if missing, start the app
 	$(PY) -m data_access.bootstrap
@@ -17,9 +17,16 @@ run: venv system-deps  ## install, create/seed the embedded database if missing,
 test: venv system-deps  ## the whole test suite, what CI runs: every tier (unit, apptest, server, browser) on SQLite, PostgreSQL and MariaDB, on JOBS workers (docs/TESTING.md)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
-check: venv  ## the inner loop, under 2 minutes: ruff, mypy, the unit and data-layer tests on SQLite only, the Overview's AppTests; no server, no browser (docs/TESTING.md)
+check: lint types check-tests  ## the inner loop, under 2 minutes: ruff (lint + format), mypy, the unit and data-layer tests on SQLite only, the Overview's AppTests; no server, no browser (docs/TESTING.md); the same checks as .pre-commit-config.yaml
+
+lint: venv  ## ruff: lint rules and the formatting (`ruff format .` fixes the latter); CI runs it
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: venv  ## mypy (pyproject.toml: check_untyped_defs on); CI runs it
 	$(VENV)/bin/mypy
+
+check-tests: venv  ## the fast tests of make check
 	COCKPIT_TEST_DIALECTS=sqlite $(PY) -m pytest -q -n $(JOBS) --dist loadfile -m "not server and not browser" \
 		tests/components tests/data_access $(CHECK_APPTESTS)
 
