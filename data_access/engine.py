@@ -5,7 +5,8 @@ Failures are never cached: the start-up check is retried until it succeeds, and 
 probes the database (a success is trusted for a couple of seconds, a failure is retried with
 backoff), so the app notices an outage on the next click and recovers by itself. The embedded
 default database is created and seeded by ``startup`` (data_access.bootstrap, imported then: the
-seed generator is never loaded for a shared database).
+seed generator is never loaded for a shared database). No Streamlit here: the engine and the
+version are plain process-wide memos; Streamlit's caches are data_access/cache.py's alone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,15 +45,27 @@ class QueryTimeout(DataUnavailable):
     """A statement hit the statement timeout (config.STATEMENT_TIMEOUT_S): the view is too big."""
 
 
-@st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
-    return config.make_engine(url)
+_engines: dict[str, Engine] = {}
+_engine_lock = threading.Lock()
 
 
 def engine() -> Engine:
     """The app's engine, one per database URL and process (it connects lazily; pre-ping checks
-    each checkout)."""
-    return _engine(config.database_url())
+    each checkout). A plain process-wide memo: only data_access/cache.py touches Streamlit's caches."""
+    url = config.database_url()
+    found = _engines.get(url)
+    if found is None:
+        with _engine_lock:
+            found = _engines.get(url) or _engines.setdefault(url, config.make_engine(url))
+    return found
+
+
+def reset_engines() -> None:
+    """Dispose of every engine of this process (tests that patch connection settings)."""
+    with _engine_lock:
+        for e in _engines.values():
+            e.dispose()
+        _engines.clear()
 
 
 _start_lock = threading.Lock()
@@ -141,12 +153,18 @@ def describe(exc: Exception) -> str:
 
 
 _last_version: dict[str, int] = {}
+VERSION_FOR_S = 2.0  # the upkeep version read is trusted this long per process
+_version_read: dict[str, tuple[float, int]] = {}  # url -> (monotonic time read, version)
 
 
-@st.cache_data(ttl=2, show_spinner=False)
 def _version_now(url: str) -> int:
+    read = _version_read.get(url)
+    if read is not None and time.monotonic() - read[0] < VERSION_FOR_S:
+        return read[1]
     with engine().connect() as conn:
-        return upkeep.data_version(conn)
+        version = upkeep.data_version(conn)
+    _version_read[url] = (time.monotonic(), version)
+    return version
 
 
 def data_version() -> int:
@@ -167,4 +185,4 @@ def data_version() -> int:
 
 def upkeep_applied() -> None:
     """This process applied an upload: forget the version read, so the next view reads anew."""
-    _version_now.clear()
+    _version_read.clear()

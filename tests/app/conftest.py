@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
 from components.i18n import clear_records
+from data_access import engine
 
 APP = "../../app.py"
 
@@ -75,7 +76,8 @@ def app(app_db_url, monkeypatch):
     # The frame's last-line handler turns an unexpected exception into a message for users; in
     # tests it re-raises, so that at.exception (and assert_clean) sees a page that crashes.
     monkeypatch.setenv("COCKPIT_RAISE_ERRORS", "1")
-    st.cache_resource.clear()  # engines: a test may have made one with patched settings
+    st.cache_resource.clear()
+    engine.reset_engines()  # a test may have made one with patched settings
     clear_records()
 
     def make(params: dict[str, str | list[str]] | None = None) -> AppTest:

@@ -123,7 +123,7 @@ def test_a_statement_timeout_says_narrow_the_filters_and_is_logged_with_its_scop
     assert_clean(at)
     # Every statement now outlives the timeout (SQLite's progress handler interrupts it).
     monkeypatch.setattr(config, "STATEMENT_TIMEOUT_S", 0.0)
-    engine._engine.clear()
+    engine.reset_engines()
     cache._cached.clear()
     at.run()
     assert not at.exception and not at.error
