@@ -22,6 +22,21 @@ def _secrets_files(argv: list[str]) -> list[Path]:
     return [Path(p) for p in found] or [ROOT / ".streamlit" / "secrets.toml"]
 
 
+def read_secrets_files(argv: list[str]) -> tuple[dict, str | None]:
+    """The secrets Streamlit will read for ``argv`` (files merged in order; a missing file is no
+    secrets), and why one could not be read (None when all could; the rest are still merged)."""
+    secrets: dict = {}
+    problem = None
+    for path in _secrets_files(argv):
+        try:
+            secrets.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            continue
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            problem = problem or f"{path} cannot be read: {str(exc).splitlines()[0][:200]}"
+    return secrets, problem
+
+
 def production_problem(argv: list[str], env) -> str | None:
     """Why this server must not start, or None. With ``COCKPIT_ENV=production`` the open demo
     (every province to anyone) is refused: sign-in must be configured and usable (components.ui.auth)."""
@@ -29,14 +44,9 @@ def production_problem(argv: list[str], env) -> str | None:
 
     if not auth.is_production(env):
         return None
-    secrets: dict = {}
-    for path in _secrets_files(argv):
-        try:
-            secrets.update(tomllib.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            continue
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            return f"{path} cannot be read: {str(exc).splitlines()[0][:200]}"
+    secrets, problem = read_secrets_files(argv)
+    if problem:
+        return problem
     cfg = auth.auth_config(secrets, env)
     if cfg.mode != "sso":
         return f"COCKPIT_ENV=production needs a working sign-in: {cfg.problem or 'no [auth] section'} (README, 'Sign-in and roles')"

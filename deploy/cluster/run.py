@@ -223,18 +223,11 @@ def nginx_binary() -> str:
 
 def signs_in(streamlit_args: list[str], env: dict[str, str]) -> bool:
     """True when the replicas' secrets (``--secrets.files`` or .streamlit/secrets.toml) have a usable [auth]."""
-    import tomllib
-
-    from components.commands.serve import _secrets_files
+    from components.commands.serve import read_secrets_files
     from components.ui import auth
 
-    merged: dict = {}
-    for path in _secrets_files(streamlit_args):
-        try:
-            merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue
-    return auth.auth_config(merged, env).mode == "sso"
+    secrets, _ = read_secrets_files(streamlit_args)  # an unreadable file adds nothing, as for the app
+    return auth.auth_config(secrets, env).mode == "sso"
 
 
 MEDIA_GUARD = 'if ($cookie__streamlit_user = "") { return 403; }   # signed-in sessions only'
