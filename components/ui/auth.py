@@ -231,7 +231,7 @@ def render_sign_in(cfg: AuthConfig, lang: str) -> NoReturn:
 def render_no_access(email: str, lang: str) -> NoReturn:
     """Signed in, but unknown or disabled (or no e-mail claim): no data, and who to ask."""
     st.title(t("app.title", lang))
-    st.error(t("auth.no_access", lang, email=md(email or "—")), icon=":material/block:")
+    st.error(t_md("auth.no_access", lang, email=email or "—"), icon=":material/block:")
     st.caption(t("auth.no_access_help", lang))
     if st.button(t("auth.sign_out", lang), icon=":material/logout:", key="auth_logout_denied"):
         st.logout()
@@ -241,7 +241,7 @@ def render_no_access(email: str, lang: str) -> NoReturn:
 def render_refused(identity: Identity, outcome: str, lang: str) -> NoReturn:
     """Signed in at the provider, refused here (unverified e-mail, another subject, no subject)."""
     st.title(t("app.title", lang))
-    st.error(t(f"auth.refused.{outcome}", lang, email=md(identity.email or "—")), icon=":material/block:")
+    st.error(t_md(f"auth.refused.{outcome}", lang, email=identity.email or "—"), icon=":material/block:")
     st.caption(t(f"auth.refused.{outcome}_help", lang))
     if st.button(t("auth.sign_out", lang), icon=":material/logout:", key="auth_logout_refused"):
         st.logout()
