@@ -40,8 +40,6 @@ from data_access.scope import Scope
 RULES: tuple[str, ...] = ("project_at_risk", "conversion_drop", "kpi_below_pace", "city_without_partner")
 SEVERITIES: tuple[str, ...] = ("high", "medium")
 ENV_PREFIX = "COCKPIT_ALERT_"
-# More cities than this never have leads at once (about 2,200 cities and counties).
-_GAP_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -299,7 +297,7 @@ def city_alerts(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds: T
     """Cities and counties with more than ``city_leads_min`` leads this quarter (to ``as_of``) and
     no partner of the scope's kinds. Severity high at twice the threshold or more."""
     quarter = scope.with_period(quarter_start(as_of), as_of + dt.timedelta(days=1))
-    gaps = get_coverage_gaps(conn, scope=quarter, limit=_GAP_LIMIT)
+    gaps = get_coverage_gaps(conn, scope=quarter)  # every place (no more than the cities and counties)
     n = thresholds.city_leads_min
     q = (as_of.month - 1) // 3 + 1
     return [

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from data_access import queries
 from data_access.pacing import HISTORY_YEARS
 from data_access.queries.investment import Grain, ProjectDetail
-from data_access.scope import Scope
+from data_access.scope import DEFAULT_COMPARE, Scope
 
 
 class Runner(Protocol):
@@ -37,8 +37,8 @@ class Reader:
     def __init__(self, run: Runner) -> None:
         self._run = run
 
-    def get_kpis(self, *, scope: Scope) -> pd.DataFrame:
-        return self._run(queries.get_kpis, scope=scope)
+    def get_kpis(self, *, scope: Scope, compare: str = DEFAULT_COMPARE) -> pd.DataFrame:
+        return self._run(queries.get_kpis, scope=scope, compare=compare)
 
     def get_kpi_series_by_month(self, *, scope: Scope, history_years: int = HISTORY_YEARS, by: Sequence[str] = ()) -> pd.DataFrame:
         return self._run(queries.get_kpi_series_by_month, scope=scope, history_years=history_years, by=tuple(by))
@@ -52,7 +52,7 @@ class Reader:
     def get_coverage_by_city(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_coverage_by_city, scope=scope)
 
-    def get_coverage_gaps(self, *, scope: Scope, limit: int = 500) -> pd.DataFrame:
+    def get_coverage_gaps(self, *, scope: Scope, limit: int | None = None) -> pd.DataFrame:
         return self._run(queries.get_coverage_gaps, scope=scope, limit=limit)
 
     def get_partner_points(self, *, scope: Scope) -> pd.DataFrame:

@@ -166,14 +166,18 @@ def get_coverage_by_city(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])
 
 
-def get_coverage_gaps(conn: Connection, *, scope: Scope, limit: int = 500) -> pd.DataFrame:
+def get_coverage_gaps(conn: Connection, *, scope: Scope, limit: int | None = None) -> pd.DataFrame:
     """Cities and counties with leads in the period but no partner: the channel-sinking gaps.
 
-    Same columns as get_coverage_by_city, most leads first, at most ``limit`` rows.
+    Same columns as get_coverage_by_city, most leads first (then by code). Every such place by
+    default: there are at most as many as cities and counties (about 2,200), and the page, its
+    export and the takeaway's count need them all; ``limit`` keeps only the first rows.
     """
     sub = _by_city(conn, scope).subquery()
     partners, leads, code = sub.c.partners, sub.c.leads, sub.c.code
-    stmt = sa.select(sub).where(partners == 0, leads > 0).order_by(leads.desc(), code).limit(int(limit))
+    stmt = sa.select(sub).where(partners == 0, leads > 0).order_by(leads.desc(), code)
+    if limit is not None:
+        stmt = stmt.limit(int(limit))
     return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])
 
 

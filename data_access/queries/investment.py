@@ -10,7 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import schema
+from data_access import periods, schema
 from data_access.queries._sql import c, count_if, fen_to_yuan, frame, month_of, p, prov, sum_if, to_int, year_of
 from data_access.scope import Scope
 
@@ -61,19 +61,25 @@ def _projects_in_scope(scope: Scope) -> list[sa.ColumnElement]:
 
 
 def _year_fraction(scope: Scope, as_of: dt.date | None) -> tuple[int, float]:
-    """The last year of the period and how much of it had elapsed by ``as_of`` (for pro-rating)."""
+    """The last year of the period and the share of its plan due by ``as_of`` (data_access/periods.py)."""
     last = min(scope.end - dt.timedelta(days=1), as_of or scope.end)
-    year_start = dt.date(last.year, 1, 1)
-    return last.year, ((last - year_start).days + 1) / ((dt.date(last.year + 1, 1, 1) - year_start).days)
+    return last.year, periods.year_share(last.year, dt.date(last.year, 1, 1), last + dt.timedelta(days=1))
+
+
+def _period_plan(scope: Scope) -> sa.ColumnElement:
+    """A budget_plan row's part of the period's plan (fen): its year's figure times the year's share
+    of [start, plan_until) by the one pro-rating rule (data_access/periods.py)."""
+    shares = periods.year_shares(scope.start, scope.plan_until)
+    share = sa.case({y: sa.literal(s) for y, s in shares.items()}, value=bp.c.year, else_=sa.literal(0.0))
+    return bp.c.planned_fen * share
 
 
 def _project_rows(scope: Scope, as_of: dt.date | None) -> sa.Select:
-    y0, y1 = scope.start.year, (scope.end - dt.timedelta(days=1)).year
     last_year, fraction = _year_fraction(scope, as_of)
     plan = (
         sa.select(
             bp.c.project_id,
-            sum_if(bp.c.year.between(y0, y1), bp.c.planned_fen).label("planned"),
+            sa.func.sum(_period_plan(scope)).label("planned"),
             (
                 sum_if(bp.c.year < last_year, bp.c.planned_fen) + sum_if(bp.c.year == last_year, bp.c.planned_fen) * sa.literal(fraction)
             ).label("to_date"),
@@ -144,9 +150,9 @@ def get_investment_by_project(conn: Connection, *, scope: Scope, as_of: dt.date 
     Columns: project_id, code, name_zh, name_en, kind, sector, status, partner_id, partner_name_zh,
     partner_name_en, partner_kind, province_code, province_name_zh, province_name_en, city_name_zh,
     city_name_en, start_on, end_on, milestones, overdue_milestones, committed_yuan (whole project),
-    planned_yuan (plan years in the period), planned_to_date_yuan (plan up to ``as_of``, the last
-    year pro-rated by days), disbursed_yuan (paid in the period), disbursed_to_date_yuan (paid before
-    the period ends), pct_executed (disbursed / planned in the period; NaN without a plan),
+    planned_yuan (the period's share of the plan years, data_access/periods.py), planned_to_date_yuan
+    (plan up to ``as_of``, the last year pro-rated by the same rule), disbursed_yuan (paid in the
+    period), disbursed_to_date_yuan (paid before the period ends), pct_executed (disbursed / planned in the period; NaN without a plan),
     ahead_of_plan (paid to date > planned to date by more than 5 %), at_risk (ahead of plan or a
     milestone overdue). ``as_of`` is the data-as-of date (defaults to the period end).
     """
@@ -188,12 +194,7 @@ def get_investment_by(conn: Connection, *, scope: Scope, grain: Grain) -> pd.Dat
     """
     if grain not in _GRAIN_KEYS:
         raise ValueError(f"grain must be one of {sorted(_GRAIN_KEYS)}, not {grain!r}")
-    y0, y1 = scope.start.year, (scope.end - dt.timedelta(days=1)).year
-    plan = (
-        sa.select(bp.c.project_id, sum_if(bp.c.year.between(y0, y1), bp.c.planned_fen).label("planned"))
-        .group_by(bp.c.project_id)
-        .subquery()
-    )
+    plan = sa.select(bp.c.project_id, sa.func.sum(_period_plan(scope)).label("planned")).group_by(bp.c.project_id).subquery()
     paid = (
         sa.select(db.c.project_id, sum_if(sa.and_(db.c.paid_on >= scope.start, db.c.paid_on < scope.end), db.c.amount_fen).label("paid"))
         .group_by(db.c.project_id)

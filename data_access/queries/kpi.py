@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import codes, schema
+from data_access import codes, periods, schema
 from data_access.queries._sql import c, count_if, end_of_kind, p, partners_in_scope
 from data_access.queries.funnel import flow
 from data_access.queries.investment import _projects_in_scope
-from data_access.scope import Scope
+from data_access.scope import DEFAULT_COMPARE, Scope
 
 pj, bp, db, ag, tg = schema.project, schema.budget_plan, schema.disbursement, schema.agreement, schema.target
 
@@ -71,16 +73,14 @@ def _values(conn: Connection, scope: Scope) -> dict[str, float]:
         .where(*_projects_in_scope(scope))
     ).one()
     out["active_projects"], out["committed_yuan"] = int(n), float(committed) / 100
-    out["planned_yuan"] = (
-        float(
-            conn.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(bp.c.planned_fen), 0))
-                .select_from(bp.join(projects, pj.c.id == bp.c.project_id))
-                .where(*_projects_in_scope(scope), bp.c.year.between(scope.years[0], scope.years[-1]))
-            ).scalar_one()
-        )
-        / 100
-    )
+    # The period's plan: each plan year's figure times its share of the period (data_access/periods.py).
+    plan_years = conn.execute(
+        sa.select(bp.c.year, sa.func.coalesce(sa.func.sum(bp.c.planned_fen), 0))
+        .select_from(bp.join(projects, pj.c.id == bp.c.project_id))
+        .where(*_projects_in_scope(scope), bp.c.year.between(scope.start.year, (scope.plan_until - dt.timedelta(days=1)).year))
+        .group_by(bp.c.year)
+    ).all()
+    out["planned_yuan"] = periods.period_amount({int(y): float(v) for y, v in plan_years}, scope.start, scope.plan_until) / 100
     out["disbursed_yuan"] = (
         float(
             conn.execute(
@@ -107,13 +107,16 @@ def _values(conn: Connection, scope: Scope) -> dict[str, float]:
 def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
     """Targets for the scope: national rows for a national scope, else the sum of its provinces.
 
+    Flow metrics get the period's share of their annual targets (data_access/periods.py: a quarter
+    a quarter of the year's); stock metrics the target for the end of the period's last year.
     Targets are set per province and year, not per channel, tier or partner kind: a scope that
     slices those has no target (NaN), rather than a wrong one.
     """
     sliced = (set(scope.channels), set(scope.tiers), set(scope.kinds), set(scope.programmes), set(scope.project_kinds))
     if sliced != (set(codes.CHANNELS), set(codes.TIERS), set(codes.PARTNER_KINDS), set(codes.PROGRAMMES), set(codes.PROJECT_KINDS)):
         return {}
-    years = list(scope.years)
+    shares = periods.year_shares(scope.start, scope.plan_until)
+    years = list(shares)
     # National rows apply only to a scope of every province there is. (They once applied whenever
     # the scope covered the provinces that happen to have targets: with targets loaded for Henan
     # alone, a Henan manager would have been shown the national target as theirs.)
@@ -129,20 +132,21 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
         if metric in STOCK_METRICS:
             v = by.get((years[-1], tmetric))
         else:
-            parts = [by[(y, tmetric)] for y in years if (y, tmetric) in by]
+            parts = [by[(y, tmetric)] * shares[y] for y in years if (y, tmetric) in by]
             v = sum(parts) if len(parts) == len(years) else None
         if v is not None:
             out[metric] = v / div
     return out
 
 
-def get_kpis(conn: Connection, *, scope: Scope) -> pd.DataFrame:
-    """One row per metric in METRICS: its value in the period, over the same dates one year
-    earlier (``Scope.year_earlier``: "vs last year") and its annual target (NaN where none applies).
+def get_kpis(conn: Connection, *, scope: Scope, compare: str = DEFAULT_COMPARE) -> pd.DataFrame:
+    """One row per metric in METRICS: its value in the period, in the period it is compared with
+    (``Scope.compared(compare)``: the same period last year, or the previous one) and the period's
+    target (NaN where none applies; components/metrics.py says which metric has which rule).
 
     Columns: metric, value, previous, target. Money metrics end in ``_yuan``; stock metrics
     (partners*, schools, active_projects) are levels at the end of the period, the rest flows.
     """
-    now, before, targets = _values(conn, scope), _values(conn, scope.year_earlier()), _targets(conn, scope)
+    now, before, targets = _values(conn, scope), _values(conn, scope.compared(compare)), _targets(conn, scope)
     rows = [(m, now[m], before[m], targets.get(m, float("nan"))) for m in METRICS]
     return pd.DataFrame(rows, columns=KPI_COLUMNS)

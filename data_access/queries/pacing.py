@@ -151,8 +151,10 @@ def get_kpi_pacing(conn: Connection, *, scope: Scope) -> pd.DataFrame:
         )
         if short and elapsed < 12 and not is_national:
             national = get_kpi_series_by_month(conn, scope=scope.with_provinces(everywhere))
+        # A year-end projection is held against the whole year's target, wherever the data stops.
+        whole_year = scope.with_period(scope.start, scope.end, plan_end=dt.date(year + 1, 1, 1))
         projections = project_series(
-            series, year=year, elapsed=elapsed, is_national=is_national, targets=_targets(conn, scope), national=national
+            series, year=year, elapsed=elapsed, is_national=is_national, targets=_targets(conn, whole_year), national=national
         )
         ytd = {m: sum(monthly_history(series, m).get(year, [0.0])) for m in PACED_METRICS}
     rows = [

@@ -28,7 +28,8 @@ def default_scope(url: str, provinces=None, **slices) -> Scope:
     """The scope the app builds for the default period (the latest year, to the data-as-of date)."""
     cat = catalogue(url)
     ctx, _ = context_from_params(cat, {}, cat.provinces)  # the default view: its period
-    return Scope(tuple(provinces) if provinces is not None else cat.provinces, ctx.scope.start, ctx.scope.end, **slices)
+    provinces = tuple(provinces) if provinces is not None else cat.provinces
+    return Scope(provinces, ctx.scope.start, ctx.scope.end, plan_end=ctx.scope.plan_end, **slices)
 
 
 def run_query(url: str, fn, scope: Scope, **kwargs):

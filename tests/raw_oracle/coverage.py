@@ -155,14 +155,16 @@ def get_coverage_by_city(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])
 
 
-def get_coverage_gaps(conn: Connection, *, scope: Scope, limit: int = 500) -> pd.DataFrame:
+def get_coverage_gaps(conn: Connection, *, scope: Scope, limit: int | None = None) -> pd.DataFrame:
     """Cities and counties with leads in the period but no partner: the channel-sinking gaps.
 
-    Same columns as get_coverage_by_city, most leads first, at most ``limit`` rows.
+    Same columns as get_coverage_by_city, most leads first; every one, or the first ``limit``.
     """
     sub = _by_city(scope).subquery()
     partners, leads, code = sub.c.partners, sub.c.leads, sub.c.code
-    stmt = sa.select(sub).where(partners == 0, leads > 0).order_by(leads.desc(), code).limit(int(limit))
+    stmt = sa.select(sub).where(partners == 0, leads > 0).order_by(leads.desc(), code)
+    if limit is not None:
+        stmt = stmt.limit(int(limit))
     return to_int(frame(conn, stmt, CITY_COLUMNS), ["partners", "leads"])
 
 

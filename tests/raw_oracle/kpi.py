@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -70,16 +73,13 @@ def _values(conn: Connection, scope: Scope) -> dict[str, float]:
         .where(*_projects_in_scope(scope))
     ).one()
     out["active_projects"], out["committed_yuan"] = int(n), float(committed) / 100
-    out["planned_yuan"] = (
-        float(
-            conn.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(bp.c.planned_fen), 0))
-                .select_from(bp.join(projects, pj.c.id == bp.c.project_id))
-                .where(*_projects_in_scope(scope), bp.c.year.between(scope.years[0], scope.years[-1]))
-            ).scalar_one()
-        )
-        / 100
-    )
+    by_year = conn.execute(
+        sa.select(bp.c.year, sa.func.sum(bp.c.planned_fen))
+        .select_from(bp.join(projects, pj.c.id == bp.c.project_id))
+        .where(*_projects_in_scope(scope))
+        .group_by(bp.c.year)
+    ).all()
+    out["planned_yuan"] = sum(float(v) * _share(int(y), scope.start, scope.plan_until) for y, v in by_year) / 100
     out["disbursed_yuan"] = (
         float(
             conn.execute(
@@ -117,6 +117,16 @@ def _values(conn: Connection, scope: Scope) -> dict[str, float]:
     return out
 
 
+def _share(year: int, start: dt.date, end: dt.date) -> float:
+    """The oracle's own reading of the pro-rating rule (docs/METRICS.md), day by day: each day of
+    [start, end) in ``year`` carries 1/12 of the year divided by the days of its month."""
+    day, share = max(start, dt.date(year, 1, 1)), 0.0
+    while day < end and day.year == year:
+        share += 1 / 12 / calendar.monthrange(year, day.month)[1]
+        day += dt.timedelta(days=1)
+    return share
+
+
 def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
     """Targets for the scope: national rows for a national scope, else the sum of its provinces.
 
@@ -126,7 +136,7 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
     sliced = (set(scope.channels), set(scope.tiers), set(scope.kinds), set(scope.programmes), set(scope.project_kinds))
     if sliced != (set(codes.CHANNELS), set(codes.TIERS), set(codes.PARTNER_KINDS), set(codes.PROGRAMMES), set(codes.PROJECT_KINDS)):
         return {}
-    years = list(scope.years)
+    years = [y for y in range(scope.start.year, scope.plan_until.year + 1) if _share(y, scope.start, scope.plan_until) > 0]
     # National rows apply only to a scope of every province there is. (They once applied whenever
     # the scope covered the provinces that happen to have targets: with targets loaded for Henan
     # alone, a Henan manager would have been shown the national target as theirs.)
@@ -142,20 +152,20 @@ def _targets(conn: Connection, scope: Scope) -> dict[str, float]:
         if metric in STOCK_METRICS:
             v = by.get((years[-1], tmetric))
         else:
-            parts = [by[(y, tmetric)] for y in years if (y, tmetric) in by]
+            parts = [by[(y, tmetric)] * _share(y, scope.start, scope.plan_until) for y in years if (y, tmetric) in by]
             v = sum(parts) if len(parts) == len(years) else None
         if v is not None:
             out[metric] = v / div
     return out
 
 
-def get_kpis(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+def get_kpis(conn: Connection, *, scope: Scope, compare: str = "yoy") -> pd.DataFrame:
     """One row per metric in METRICS: its value in the period, over the same dates one year
     earlier (``Scope.year_earlier``: "vs last year") and its annual target (NaN where none applies).
 
     Columns: metric, value, previous, target. Money metrics end in ``_yuan``; stock metrics
     (partners*, schools, active_projects) are levels at the end of the period, the rest flows.
     """
-    now, before, targets = _values(conn, scope), _values(conn, scope.year_earlier()), _targets(conn, scope)
+    now, before, targets = _values(conn, scope), _values(conn, scope.compared(compare)), _targets(conn, scope)
     rows = [(m, now[m], before[m], targets.get(m, float("nan"))) for m in METRICS]
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
