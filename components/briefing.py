@@ -3,9 +3,18 @@ views (components/sections), the same the pages show; nothing here computes a nu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from components import metrics
 from components.context import Context
-from components.export import PackMeta
+from components.export import Appendix, PackMeta
 from components.i18n import format_date, t
+
+if TYPE_CHECKING:
+    from components.sections import View
 
 
 def pack_meta(c: Context) -> PackMeta:
@@ -22,4 +31,27 @@ def pack_meta(c: Context) -> PackMeta:
     )
 
 
-__all__ = ["pack_meta"]
+def definitions(views: Sequence[View], lang: str) -> pd.DataFrame:
+    """The pack's "口径说明 / Definitions" table: every registry metric its slides show, in the order
+    they first appear, with what it counts and its definition."""
+    shown = [m for v in views for m in v.metrics]
+    return pd.DataFrame(
+        [
+            {
+                t("brief.col_metric", lang): metrics.label(m, lang),
+                t("brief.col_basis", lang): metrics.basis_text(metrics.get(m).basis, lang),
+                t("brief.col_definition", lang): metrics.definition(m, lang),
+            }
+            for m in dict.fromkeys(shown)
+        ]
+    )
+
+
+def appendix(views: Sequence[View], lang: str) -> list[Appendix]:
+    """The pack's appendix tables: the definitions of the metrics on its slides (none: no appendix);
+    their sentences wrap, never cut."""
+    table = definitions(views, lang)
+    return [Appendix(t("brief.definitions", lang), table, wrap=True)] if len(table) else []
+
+
+__all__ = ["appendix", "definitions", "pack_meta"]

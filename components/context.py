@@ -108,6 +108,17 @@ class Context:
         pair = self.names.get(code)
         return code if pair is None else pair[0 if self.lang == "zh" else 1]
 
+    @property
+    def compared(self) -> Scope:
+        """The scope every delta compares with (the cockpit's one rule, ``filters.compare``)."""
+        return self.scope.compared(self.filters.compare)
+
+    def cohort_compared(self) -> tuple[Scope, dt.date]:
+        """The comparison scope for a cohort metric, and until when its events count: the earlier
+        cohort is followed as long after its period as the data reaches after this one (equal age)."""
+        before = self.compared
+        return before, before.end + (self.as_of + dt.timedelta(days=1) - self.scope.end)
+
     @cached_property
     def text(self) -> FilterText:
         """The filters in words: scope line, footer, file-name part, filter sheet (one description everywhere)."""

@@ -3,7 +3,9 @@
 URL scheme (documented in the README):
   province=410000&province=420000   provinces by 6-digit adcode (repeatable; absent = all you may see)
   region=central                    adds a region group's provinces (repeatable)
-  period=2025 | 2025Q3              a year or a quarter (default: the latest year with data)
+  period=2025 | 2025Q3 | 2026-10     a year, a quarter or a month (default: the latest year with data)
+  compare=yoy | prev                deltas against the same period last year (default) or the
+                                    previous period of the same length
   end=G&end=B&end=S                 partner ends (absent = all; empty ``end=`` = none)
   channel=campus&channel=online     enrolment channels (same rules)
   tier=capital&tier=county          city tiers (same rules)
@@ -23,10 +25,10 @@ from dataclasses import dataclass
 
 from components.i18n import LANGS, format_date, format_period, label, t
 from data_access.codes import CHANNELS, ENDS, PROGRAMMES, PROJECT_KINDS, REGIONS, TIERS
-from data_access.scope import Scope, selection_scope
+from data_access.scope import COMPARE_RULES, DEFAULT_COMPARE, Scope, selection_scope
 from data_access.untrusted import clean
 
-KNOWN_PARAMS = ("province", "region", "period", "end", "channel", "tier", "programme", "project_kind", "lang")
+KNOWN_PARAMS = ("province", "region", "period", "compare", "end", "channel", "tier", "programme", "project_kind", "lang")
 # Parameters Streamlit itself may put in a URL; they are neither ours nor errors.
 IGNORED_PARAMS = ("embed", "embed_options")
 
@@ -43,6 +45,7 @@ class Filters:
     programmes: tuple[str, ...] = PROGRAMMES
     project_kinds: tuple[str, ...] = PROJECT_KINDS
     lang: str = "zh"
+    compare: str = DEFAULT_COMPARE  # what every delta compares with (COMPARE_RULES)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ SLICES: tuple[Slice, ...] = (
 
 
 def period_options(first: dt.date, as_of: dt.date) -> list[str]:
-    """Years (newest first), each followed by its quarters that have started by ``as_of``."""
+    """Years (newest first), each followed by its quarters that have started by ``as_of``; the
+    latest year's months ("2026-10") follow its quarters."""
     out: list[str] = []
     for year in range(as_of.year, first.year - 1, -1):
         out.append(str(year))
@@ -75,18 +79,26 @@ def period_options(first: dt.date, as_of: dt.date) -> list[str]:
             start = dt.date(year, 3 * q - 2, 1)
             if first <= dt.date(year, 3 * q, 28) and start <= as_of:
                 out.append(f"{year}Q{q}")
+        if year == as_of.year:
+            out.extend(f"{year}-{m:02d}" for m in range(as_of.month, 0, -1) if dt.date(year, m, 1) >= first.replace(day=1))
     return out
+
+
+def period_span(period: str) -> tuple[dt.date, dt.date]:
+    """[start, end) of a period label as chosen: a year, a quarter ("2026Q3") or a month ("2026-10")."""
+    year = int(period[:4])
+    if "Q" in period:
+        q = int(period[-1])
+        return dt.date(year, 3 * q - 2, 1), dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+    if len(period) == 7 and period[4] == "-":
+        m = int(period[5:])
+        return dt.date(year, m, 1), dt.date(year + (m == 12), 1 if m == 12 else m + 1, 1)
+    return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
 
 
 def period_bounds(period: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
     """[start, end) of a period label, the end clamped to the day after ``as_of``."""
-    year = int(period[:4])
-    if "Q" in period:
-        q = int(period[-1])
-        start = dt.date(year, 3 * q - 2, 1)
-        end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-    else:
-        start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    start, end = period_span(period)
     end = min(end, as_of + dt.timedelta(days=1))
     return start, max(end, start + dt.timedelta(days=1))
 
@@ -149,6 +161,13 @@ def parse_params(
         else:
             dropped.append(f"period={_short(period_raw[0])}")
         dropped.extend(f"period={_short(v)}" for v in period_raw[1:])
+    compare_raw = [v for v in params.get("compare", []) if v]
+    compare = DEFAULT_COMPARE
+    if compare_raw:
+        if compare_raw[0] in COMPARE_RULES:
+            compare = compare_raw[0]
+        else:
+            dropped.append(f"compare={_short(compare_raw[0])}")
     lang_raw = [v for v in params.get("lang", []) if v]
     lang = "zh"
     if lang_raw:
@@ -157,7 +176,7 @@ def parse_params(
         else:
             dropped.append(f"lang={_short(lang_raw[0])}")
     slices = {s.field: _or(_codes(params.get(s.param), s.codes, s.param, dropped), s.codes) for s in SLICES}
-    return Filters(provinces=provinces, period=period, lang=lang, **slices), dropped
+    return Filters(provinces=provinces, period=period, lang=lang, compare=compare, **slices), dropped
 
 
 def _or(value: tuple[str, ...] | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -171,6 +190,8 @@ def to_params(f: Filters, *, default_period: str) -> dict[str, list[str]]:
         out["province"] = list(f.provinces)
     if f.period and f.period != default_period:
         out["period"] = [f.period]
+    if f.compare != DEFAULT_COMPARE:
+        out["compare"] = [f.compare]
     for sl in SLICES:
         value = getattr(f, sl.field)
         if tuple(value) != sl.codes:
@@ -189,6 +210,7 @@ def filter_scope(f: Filters, allowed: Sequence[str], as_of: dt.date) -> Scope:
     """The Scope of a selection for a user who may see ``allowed``: the chosen provinces (or all
     allowed), the period's dates up to ``as_of``, and every slice. App and report both use it."""
     start, end = period_bounds(f.period, as_of)
+    chosen_end = period_span(f.period)[1]
     return selection_scope(
         selected_provinces(f, allowed),
         start,
@@ -198,6 +220,7 @@ def filter_scope(f: Filters, allowed: Sequence[str], as_of: dt.date) -> Scope:
         tiers=f.tiers,
         programmes=f.programmes,
         project_kinds=f.project_kinds,
+        plan_end=chosen_end if chosen_end > end else None,
     )
 
 
@@ -231,6 +254,8 @@ class FilterText:
     period_code: str  # 2026 / 2026Q3
     slices: tuple[tuple[str, str], ...]  # (name, value) of each partner-end / channel / tier filter not at "all"
     rows: tuple[tuple[str, str], ...]  # (name, value) of every filter
+    compare: str = ""  # what deltas compare with, in words: 同比（较去年同期）
+    compare_short: str = ""  # the same for a file name: 同比 / yoy
 
     def _colon(self, name: str, value: str) -> str:
         return f"{name}：{value}" if self.lang == "zh" else f"{name}: {value}"
@@ -239,17 +264,22 @@ class FilterText:
     def line(self) -> str:
         """The page's scope line: provinces, period with its dates, then the narrowed slices."""
         tail = "".join(f" · {self._colon(n, v)}" for n, v in self.slices)
-        return t("page.scope_line", self.lang, scope=self.scope, period=self.period) + tail
+        return t("page.scope_line", self.lang, scope=self.scope, period=self.period) + tail + self._compared
+
+    @property
+    def _compared(self) -> str:
+        return f" · {self._colon(t('filter.compare', self.lang), self.compare)}" if self.compare else ""
 
     @property
     def scope_and_slices(self) -> str:
-        """Provinces and the narrowed slices (the pack's scope on the title slide and every footer)."""
-        return self.scope + "".join(f" · {self._colon(n, v)}" for n, v in self.slices)
+        """Provinces, the narrowed slices and the comparison (the pack's title slide and every footer)."""
+        return self.scope + "".join(f" · {self._colon(n, v)}" for n, v in self.slices) + self._compared
 
     @property
     def file_part(self) -> str:
-        """For file names: provinces, period code and the narrowed slices' values."""
-        return "_".join([self.scope, self.period_code, *(v.replace("、", "+").replace(", ", "+") for _, v in self.slices)])
+        """For file names: provinces, period code, the narrowed slices' values and the comparison."""
+        parts = [self.scope, self.period_code, *(v.replace("、", "+").replace(", ", "+") for _, v in self.slices)]
+        return "_".join(parts + ([self.compare_short] if self.compare_short else []))
 
 
 def describe_filters(
@@ -277,4 +307,15 @@ def describe_filters(
             value = sep.join(label(sl.group, x, lang) for x in sl.codes if x in chosen) or none
             narrowed.append((t(sl.title_key, lang), value))
         rows.append((t(sl.title_key, lang), value))
-    return FilterText(lang=lang, scope=scope, period=period, period_code=f.period, slices=tuple(narrowed), rows=tuple(rows))
+    compare = t(f"compare.{f.compare}", lang)
+    rows.append((t("filter.compare", lang), compare))
+    return FilterText(
+        lang=lang,
+        scope=scope,
+        period=period,
+        period_code=f.period,
+        slices=tuple(narrowed),
+        rows=tuple(rows),
+        compare=compare,
+        compare_short=t(f"compare.short.{f.compare}", lang),
+    )

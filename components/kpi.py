@@ -1,4 +1,4 @@
-"""KPI cards: a value, its change vs last year, and progress against the annual target.
+"""KPI cards: a value, its change against the comparison period, and progress against the period's target.
 
 ``Card`` and ``card_from`` are pure (sections build cards; the pack turns the same cards into its
 table); only ``render_cards`` draws, and it imports streamlit when called.
@@ -13,6 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
+from components import metrics
 from components.i18n import format_delta, format_money, format_number, format_percent, t
 from data_access.untrusted import md
 
@@ -65,25 +66,28 @@ def card_from(
     metric: str,
     *,
     lang: str,
-    kind: str = "number",
-    inverse: bool = False,
     help: str | None = None,
     chart: Sequence[float] | None = None,
-    label: str | None = None,
     pacing: pd.DataFrame | None = None,
+    compared: str | None = None,
 ) -> Card:
-    """A card for ``metric`` from a get_kpis frame (metric, value, previous, target), with its
-    year-end projection from a get_kpi_pacing frame when one is given and applies.
+    """A card for ``metric`` from a registry frame (metric, value, previous, target:
+    ``components.metrics.read``), with its year-end projection from a get_kpi_pacing frame when
+    one is given and applies.
 
-    ``inverse`` marks metrics where up is bad (refunds): the delta turns red when it rises.
-    Honest deltas: nothing a year earlier (the first year with data, or a metric that did not
-    exist) gives no delta at all, not "+17,416" against nothing; no change is shown grey, not as
-    a green rise.
+    Label, unit, definition and direction come from the registry: the card's ⓘ says what the
+    metric counts (its 口径), then ``help`` (more about this card) and what the delta compares with
+    (``compared``). A metric where up is bad (refunds) turns its delta red when it rises.
+    Honest deltas: nothing in the comparison period (the first year with data, or a metric that did
+    not exist) gives no delta at all, not "+17,416" against nothing; no change is shown grey, not
+    as a green rise.
     """
+    m = metrics.get(metric)
+    kind = "money" if m.unit == "money" else "percent" if m.unit == "percent" else "number"
     row = kpis.set_index("metric").loc[metric]
     value, previous, target = float(row["value"]), float(row["previous"]), float(row["target"])
     delta = None
-    if math.isnan(previous) or previous == 0:
+    if math.isnan(value) or math.isnan(previous) or (previous == 0 and kind != "percent"):
         delta = None
     elif kind == "percent":
         delta = format_delta(value - previous, lang, kind="points")
@@ -93,16 +97,18 @@ def card_from(
     target_line = target_text = reached = None
     if not math.isnan(target) and target > 0:
         target_text, reached = _fmt(target, kind, lang), format_percent(value / target, lang, digits=0)
-        target_line = t("kpi.target_line", lang, target=target_text, pct=reached)
-    color: DeltaColor = "off" if delta is None or value == previous else "inverse" if inverse else "normal"
+        key = "kpi.target_line_year_end" if m.plan == "year_end" else "kpi.target_line"
+        target_line = t(key, lang, target=target_text, pct=reached)
+    color: DeltaColor = "off" if delta is None or value == previous else "inverse" if m.inverse else "normal"
     paced = pacing_text(pacing, metric, lang=lang, kind=kind) if target_line else None
+    notes = [m.definition(lang), *([help] if help else []), *([compared] if compared and delta else [])]
     return Card(
-        label=label or t(f"metric.{metric}", lang),
-        value=_fmt(value, kind, lang),
+        label=m.label(lang),
+        value=metrics.fmt(metric, value, lang),
         delta=delta,
         delta_color=color,
         target_line=target_line,
-        help=help,
+        help="\n\n".join(notes),
         chart=chart,
         target=target_text,
         reached=reached,

@@ -5,7 +5,7 @@ import streamlit as st
 from components.charts.maps import Metric, coverage_deck, coverage_legend, province_from_selection
 from components.charts.palette import KIND_COLORS
 from components.export.tables import clean_frame
-from components.i18n import format_number, label, t, t_md
+from components.i18n import label, t
 from components.sections import SECTIONS
 from components.ui.context import page_header
 from components.ui.exports import export_view
@@ -29,7 +29,7 @@ coverage_map = view(ctx, SECTIONS["coverage_map"].variant(metric))
 if coverage_map.empty:
     st.info(md(coverage_map.takeaway), icon=":material/location_off:")
     st.stop()
-takeaway(coverage_map)
+takeaway(coverage_map, lang)
 
 map_col, bar_col = st.columns([3, 2])
 with map_col:
@@ -64,7 +64,7 @@ with map_col:
 
 with bar_col:
     bars = view(ctx, SECTIONS["coverage_per_lead"].variant(metric))
-    takeaway(bars)
+    takeaway(bars, lang)
     if not bars.empty:
         bar_event = st.plotly_chart(bars.figure, key="coverage_bar", on_select="rerun", selection_mode="points")
         export_view(ctx, bars, key="export_bars")
@@ -91,7 +91,7 @@ with right:
 if tiers.empty:
     st.stop()
 gaps = view(ctx, "coverage_gaps")
-takeaway(gaps)
+takeaway(gaps, lang)
 if not gaps.empty:
     g = gaps.prepared
     st.dataframe(
@@ -108,5 +108,5 @@ if not gaps.empty:
             ),
         },
     )
-    st.caption(t_md("coverage.gaps_note", lang, n=format_number(len(g), lang)))
+    st.caption(t("coverage.gaps_note", lang))  # the takeaway above gives the exact count
     export_view(ctx, gaps, key="export_gaps")

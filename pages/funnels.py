@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from components.i18n import format_date, format_number, format_percent, label, t, t_md
+from components.i18n import format_date, label, t, t_md
 from components.sections import SECTIONS
 from components.ui.context import page_header
 from components.ui.sections import show, view
@@ -24,8 +24,8 @@ with left:
 with right:
     show(ctx, view(ctx, "channels"))
 
-st.subheader(t("funnels.section_compare", lang))
 compare = view(ctx, "funnel_compare")
+st.subheader(md(compare.title))
 before = compare.prepared.before_scope
 st.caption(
     t_md(
@@ -33,15 +33,8 @@ st.caption(
     )
 )
 show(ctx, compare)
-enrolled = compare.prepared.rows.set_index("stage").loc["enrolled", "now"]
-st.caption(
-    t_md(
-        "funnels.refund_line",
-        lang,
-        n=format_number(compare.prepared.refunded, lang),
-        rate=format_percent(compare.prepared.refunded / enrolled, lang) if enrolled else "—",
-    )
-)
+if not compare.empty:
+    st.caption(md(compare.prepared.refund_line(lang)))
 
 st.subheader(t("funnels.section_where", lang))
 left, right = st.columns(2)

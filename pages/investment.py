@@ -6,6 +6,7 @@ from typing import Literal, TypedDict
 import pandas as pd
 import streamlit as st
 
+from components import metrics
 from components.charts.investment import plot_project_plan
 from components.i18n import format_date, format_money, format_number, label, money_unit_scale, t
 from components.kpi import render_cards
@@ -40,7 +41,7 @@ summary = view(ctx, "investment_summary")
 if summary.empty:
     st.info(md(summary.takeaway), icon=":material/savings:")
     st.stop()
-takeaway(summary)
+takeaway(summary, lang)
 render_cards(summary.prepared.cards, lang=lang, key="investment")
 projects = summary.prepared.projects
 
@@ -57,7 +58,7 @@ with right:
 
 st.subheader(t("investment.section_portfolio", lang))
 risk = view(ctx, "risk")
-takeaway(risk)
+takeaway(risk, lang)
 only_risk = st.toggle(t("investment.only_risk", lang), key="investment_only_risk")
 table = (projects[projects["at_risk"]] if only_risk else projects).sort_values("planned_yuan", ascending=False, kind="stable")
 div, unit = money_unit_scale(list(projects["committed_yuan"]), lang)
@@ -82,9 +83,12 @@ shown = pd.DataFrame(
 money: MoneyColumn = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "small"}
 
 
-def with_unit(key: str) -> str:
-    """A money column's header with the unit of its figures: 计划投入（万元） / Planned (¥K)."""
-    return f"{t(key, lang)}（{unit}）" if lang == "zh" else f"{t(key, lang)} ({unit})"
+def money_column(metric: str):  # noqa: ANN201 (a ColumnConfig)
+    """A money column: the registry's label with the unit of its figures (本期计划投入（万元）), its
+    definition on hover."""
+    name = metrics.label(metric, lang)
+    header = f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
+    return st.column_config.NumberColumn(header, help=md(metrics.definition(metric, lang)), **money)
 
 
 event = st.dataframe(
@@ -100,9 +104,9 @@ event = st.dataframe(
         "name": st.column_config.TextColumn(t("investment.col_name", lang), width="large"),
         "sector": st.column_config.TextColumn(t("investment.col_sector", lang), width="small"),
         "province": st.column_config.TextColumn(t("investment.col_province", lang), width="small"),
-        "planned": st.column_config.NumberColumn(with_unit("money.planned"), **money),
-        "committed": st.column_config.NumberColumn(with_unit("money.committed"), **money),
-        "disbursed": st.column_config.NumberColumn(with_unit("money.disbursed"), **money),
+        "planned": money_column("planned_yuan"),
+        "committed": money_column("committed_yuan"),
+        "disbursed": money_column("disbursed_yuan"),
         "to_date": st.column_config.ProgressColumn(
             t("investment.col_to_date", lang),
             format="%.1f%%",
@@ -124,6 +128,7 @@ export_menu(
     figure=None,
     data=table.drop(columns=["partner_id", "project_id"]),
     key="export_portfolio",
+    metrics=("planned_yuan", "committed_yuan", "disbursed_yuan"),
 )
 
 st.subheader(t("investment.section_detail", lang))

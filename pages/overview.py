@@ -12,7 +12,7 @@ ctx = page_header("overview")
 lang = ctx.lang
 
 kpis = view(ctx, "kpis")
-takeaway(kpis)
+takeaway(kpis, lang)
 for heading, cards in kpis.prepared.groups:
     st.subheader(t(heading, lang))
     render_cards(cards, lang=lang, key=heading.split(".")[-1])

@@ -6,8 +6,9 @@ from typing import TypedDict, cast
 
 import streamlit as st
 
-from components.briefing import pack_meta
+from components.briefing import appendix, pack_meta
 from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename, render_charts
+from components.export.pack import rows_per_slide
 from components.i18n import format_number, t, t_md
 from components.sections import PACK_DEFAULT, SECTIONS, build_views
 from components.ui.context import page_header
@@ -57,8 +58,9 @@ if left.button(t("reports.build", lang), type="primary", icon=":material/slidesh
             t0 = time.perf_counter()
             meta = pack_meta(ctx)
             charts = render_charts(sections)  # once, for both files
-            pptx = build_pptx(meta, sections, charts=charts)
-            pdf = build_pdf(meta, sections, charts=charts)
+            extra = appendix(views, lang)  # 口径说明: the definitions of the metrics on the slides
+            pptx = build_pptx(meta, sections, charts=charts, appendix_tables=extra)
+            pdf = build_pdf(meta, sections, charts=charts, appendix_tables=extra)
             built = {"key": key, "pptx": pptx, "pdf": pdf, "seconds": time.perf_counter() - t0}
             st.session_state["reports_built"] = built
     except ExportUnavailable as exc:
@@ -70,9 +72,17 @@ if left.button(t("reports.build", lang), type="primary", icon=":material/slidesh
         st.caption(md(exc))
         built = None
 
+slide_count = len(sections) + 1 + sum(-(-len(a.frame) // rows_per_slide(a.wrap)) for a in appendix(views, lang))  # title, sections, 口径
 if built and built["key"] == key:
     name = t("brief.pack_title", lang)
-    st.success(t_md("reports.ready", lang, seconds=f"{built['seconds']:.1f}", slides=format_number(len(sections) + 1, lang)))
+    st.success(
+        t_md(
+            "reports.ready",
+            lang,
+            seconds=f"{built['seconds']:.1f}",
+            slides=format_number(slide_count, lang),
+        )
+    )
     a, b = st.columns(2)
     pack = ",".join(chosen)
     # The lambdas bind the bytes as a default (mypy cannot infer a lambda with a default against Callable[[], bytes]).

@@ -7,9 +7,11 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from components import metrics
 from components.charts._layout import money_scale, styled
 from components.charts.palette import MONEY_COLORS
 from components.i18n import format_money, t
+from data_access.periods import year_share
 from data_access.untrusted import html
 
 
@@ -18,13 +20,19 @@ def cumulative_spend_frame(
 ) -> pd.DataFrame:
     """Month-end cumulative planned and disbursed yuan over [start, end).
 
-    Plans are per fiscal year and are spread evenly over its twelve months (a plan has no finer
-    grain); disbursements are actual payments. Columns: month (first day), planned, disbursed.
+    Plans are per fiscal year and are spread over its months by the one pro-rating rule
+    (data_access/periods.py: 1/12 a month, a month inside [start, end) in part by its days);
+    disbursements are actual payments. Columns: month (first day), planned, disbursed.
     """
     months = pd.period_range(pd.Timestamp(start), pd.Timestamp(end - dt.timedelta(days=1)), freq="M")
     plan = planned_by_year.set_index("year")["planned_yuan"] if len(planned_by_year) else pd.Series(dtype=float)
     paid = {(int(r.year), int(r.month)): float(r.disbursed_yuan) for r in disbursed_by_month.itertuples()}
-    rows = [(m.to_timestamp(), float(plan.get(m.year, 0.0)) / 12, paid.get((m.year, m.month), 0.0)) for m in months]
+
+    def month_plan(m: pd.Period) -> float:
+        first, after = m.start_time.date(), (m + 1).start_time.date()
+        return float(plan.get(m.year, 0.0)) * year_share(m.year, max(first, start), min(after, end))
+
+    rows = [(m.to_timestamp(), month_plan(m), paid.get((m.year, m.month), 0.0)) for m in months]
     df = pd.DataFrame(rows, columns=["month", "planned", "disbursed"])
     df[["planned", "disbursed"]] = df[["planned", "disbursed"]].cumsum()
     return df
@@ -39,7 +47,7 @@ def plot_cumulative_spend(df: pd.DataFrame, *, title: str, lang: str) -> go.Figu
             go.Scatter(
                 x=df["month"],
                 y=df[col] / div,
-                name=t(f"money.{col}", lang),
+                name=metrics.label(f"{col}_yuan", lang),
                 mode="lines+markers",
                 line=dict(color=MONEY_COLORS[col], width=3 if col == "disbursed" else 2, dash=dash),
                 customdata=[format_money(v, lang) for v in df[col]],
@@ -66,7 +74,7 @@ def plot_money_bars(df: pd.DataFrame, *, title: str, lang: str, top: int = 15) -
                 y=names,
                 x=values / div,
                 orientation="h",
-                name=t(f"money.{col}", lang),
+                name=metrics.label(f"{col}_yuan", lang),
                 marker_color=MONEY_COLORS[col],
                 customdata=[format_money(v, lang) for v in values],
                 text=[format_money(v, lang) for v in values],

@@ -14,6 +14,7 @@ per command: serve.py, report.py, users.py, upkeep.py, digest.py.
   python -m components.cli users set EMAIL [--role ...] [--province ... | --region ...] [--enable | --disable]
   python -m components.cli import targets|partners FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
   python -m components.cli digest --due [--dry-run] [--now 2026-12-07T08:05+08:00]
+  python -m components.cli metrics [--write]     docs/METRICS.md from the metric registry
 
 ``report`` takes the same values as the URL (README, "Links and filters"), reads the database
 configured for the app (DATABASE_URL, .streamlit/secrets.toml or the embedded default), and
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import sys
 
-COMMANDS = ("serve", "report", "users", "import", "digest")
+COMMANDS = ("serve", "report", "users", "import", "digest", "metrics")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             from components.commands.upkeep import import_
 
             return import_(argv[1:])
+        if argv[0] == "metrics":
+            from components.commands.metrics_doc import metrics_doc
+
+            return metrics_doc(argv[1:])
         if argv[0] == "digest":
             from components.commands.digest import digest
 

@@ -95,7 +95,7 @@ def robot_for(s, *, user, region_of, secrets: dict, env):
 def send(p: Prepared, s, *, user, secrets: dict, env, target=None) -> str:
     """Send one prepared digest (a robot's ``target`` from :func:`robot_for`); the format for the
     audit row. Raises DeliveryError."""
-    from components.briefing import pack_meta
+    from components.briefing import appendix, pack_meta
     from components.delivery import channels as delivery
     from components.export import ExportUnavailable, build_pdf, export_filename
     from components.i18n import t
@@ -103,7 +103,7 @@ def send(p: Prepared, s, *, user, secrets: dict, env, target=None) -> str:
     if s.channel == "email":
         settings = delivery.smtp_settings(secrets, env)
         try:
-            pdf = build_pdf(pack_meta(p.ctx), [v.slide() for v in p.views])
+            pdf = build_pdf(pack_meta(p.ctx), [v.slide() for v in p.views], appendix_tables=appendix(p.views, p.ctx.lang))
         except ExportUnavailable as exc:  # no Chromium / fonts on this host: retry once fixed
             raise delivery.DeliveryError("email", f"pack: {exc}", retryable=True) from exc
         name = export_filename(t("digest.file", s.lang), p.ctx.text.file_part, p.ctx.as_of, "pdf")

@@ -13,7 +13,7 @@ def report(argv: list[str]) -> int:
     """Build a briefing pack from the command line; returns the exit code."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from components.briefing import pack_meta
+    from components.briefing import appendix, pack_meta
     from components.context import context_from_params, read_catalogue
     from components.export import ExportUnavailable, build_pdf, build_pptx
     from components.sections import PACK_DEFAULT, SECTIONS, build_views, unknown_sections
@@ -76,7 +76,7 @@ def report(argv: list[str]) -> int:
     t_data = time.perf_counter() - t0
     try:
         builder = build_pptx if args.out.suffix.lower() == ".pptx" else build_pdf
-        data = builder(pack_meta(ctx), [v.slide() for v in views])
+        data = builder(pack_meta(ctx), [v.slide() for v in views], appendix_tables=appendix(views, ctx.lang))
     except ExportUnavailable as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 3

@@ -9,10 +9,11 @@ headless report command calls the same functions.
 """
 
 from .images import ExportError, ExportUnavailable, figure_to_bytes, image_session
-from .pack import PackMeta, Slide, build_pdf, build_pptx, render_charts
+from .pack import Appendix, PackMeta, Slide, build_pdf, build_pptx, render_charts
 from .tables import export_filename, to_csv_bytes, to_xlsx_bytes
 
 __all__ = [
+    "Appendix",
     "ExportError",
     "ExportUnavailable",
     "PackMeta",

@@ -45,6 +45,7 @@ from .images import ExportUnavailable, figure_to_bytes, image_session
 from .tables import clean_frame, display_width, format_cell, infer_number_format
 
 ROWS_PER_SLIDE = 15
+WRAPPED_ROWS_PER_SLIDE = 6  # an appendix of sentences (the definitions): each row wraps over lines
 
 # Latin and east-asian typeface of every run. YaHei is on every Windows PC that opens the deck;
 # LibreOffice and Macs substitute a CJK face for it.
@@ -116,6 +117,18 @@ class Slide:
 
 
 @dataclass
+class Appendix:
+    """An appendix table of the pack; ``wrap``: its cells are sentences, wrapped, never cut."""
+
+    title: str
+    frame: pd.DataFrame
+    wrap: bool = False
+
+
+AppendixTables = Sequence["tuple[str, pd.DataFrame] | Appendix"]
+
+
+@dataclass
 class PackMeta:
     """What the pack is about; scope, period and data-as-of appear on the title slide and every footer."""
 
@@ -140,18 +153,22 @@ class _Planned:
     table: pd.DataFrame | None = None
     first_row: int = 0
     total_rows: int = 0
+    wrap: bool = False
 
 
-def _plan(sections: Sequence[Slide], appendix_tables: Sequence[tuple[str, pd.DataFrame]]) -> list[_Planned]:
+def rows_per_slide(wrap: bool) -> int:
+    """Rows an appendix slide holds (fewer when its cells wrap)."""
+    return WRAPPED_ROWS_PER_SLIDE if wrap else ROWS_PER_SLIDE
+
+
+def _plan(sections: Sequence[Slide], appendix_tables: Sequence[Appendix]) -> list[_Planned]:
     slides = [_Planned("title")]
     slides += [_Planned("section", section=s) for s in sections]
-    for name, frame in appendix_tables:
-        for start in range(0, max(len(frame), 1), ROWS_PER_SLIDE):
-            slides.append(
-                _Planned(
-                    "appendix", table_title=name, table=frame.iloc[start : start + ROWS_PER_SLIDE], first_row=start, total_rows=len(frame)
-                )
-            )
+    for a in appendix_tables:
+        per = rows_per_slide(a.wrap)
+        for start in range(0, max(len(a.frame), 1), per):
+            part = a.frame.iloc[start : start + per]
+            slides.append(_Planned("appendix", table_title=a.title, table=part, first_row=start, total_rows=len(a.frame), wrap=a.wrap))
     return slides
 
 
@@ -220,23 +237,21 @@ def _footer_right(meta: PackMeta, page: int, pages: int) -> str:
     return f"{meta.footer}   {page} / {pages}" if meta.footer else f"{page} / {pages}"
 
 
-def _table_cells(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]], list[bool]]:
-    """Header texts, body texts (numbers formatted, long text cut) and which columns are numeric."""
+def _table_cells(frame: pd.DataFrame, lang: str, wrap: bool = False) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Header texts, body texts (numbers formatted, long text cut unless ``wrap``) and which columns are numeric."""
     headers = [str(c) for c in frame.columns]
     codes = [infer_number_format(str(c), frame[c]) for c in frame.columns]
     numeric = [code is not None and pd.api.types.is_numeric_dtype(frame[c]) for c, code in zip(frame.columns, codes)]
-    body = [
-        [_cut(format_cell(v, code, lang), _MAX_CELL_UNITS) for v, code in zip(row, codes)]
-        for row in frame.itertuples(index=False, name=None)
-    ]
+    limit = float("inf") if wrap else _MAX_CELL_UNITS
+    body = [[_cut(format_cell(v, code, lang), limit) for v, code in zip(row, codes)] for row in frame.itertuples(index=False, name=None)]
     return headers, body, numeric
 
 
-def _column_weights(headers: list[str], body: list[list[str]]) -> list[float]:
+def _column_weights(headers: list[str], body: list[list[str]], wrap: bool = False) -> list[float]:
     weights: list[float] = []
     for i, header in enumerate(headers):
         widest = max([display_width(header), *(display_width(r[i]) for r in body)])
-        weights.append(min(max(widest, 6), _MAX_CELL_UNITS) + 2)
+        weights.append(min(max(widest, 6), _MAX_CELL_UNITS * (3 if wrap else 1)) + 2)
     return weights
 
 
@@ -269,9 +284,7 @@ def _has_wide(text: str) -> bool:
     return any(display_width(ch) == 2 for ch in text)
 
 
-def _plain(
-    meta: PackMeta, sections: Sequence[Slide], appendix_tables: Sequence[tuple[str, pd.DataFrame]]
-) -> tuple[PackMeta, list[Slide], list[tuple[str, pd.DataFrame]]]:
+def _plain(meta: PackMeta, sections: Sequence[Slide], appendix_tables: AppendixTables) -> tuple[PackMeta, list[Slide], list[Appendix]]:
     """Copies of what a builder draws with every text cleaned (figures stay: their labels are
     escaped by the chart builders, and kaleido draws them as the page does)."""
 
@@ -280,7 +293,8 @@ def _plain(
 
     meta = replace(meta, **{f: clean(getattr(meta, f)) for f in ("title", "subtitle", "scope_text", "period_text", "data_as_of", "footer")})
     sections = [replace(s, title=clean(s.title), takeaway=clean(s.takeaway), table=table(s.table), notes=clean(s.notes)) for s in sections]
-    return meta, sections, [(clean(name), clean_frame(frame)) for name, frame in appendix_tables]
+    tables = [a if isinstance(a, Appendix) else Appendix(*a) for a in appendix_tables]
+    return meta, sections, [replace(a, title=clean(a.title), frame=clean_frame(a.frame)) for a in tables]
 
 
 def _prepare(
@@ -302,7 +316,7 @@ def build_pptx(
     meta: PackMeta,
     sections: Sequence[Slide],
     *,
-    appendix_tables: Sequence[tuple[str, pd.DataFrame]] = (),
+    appendix_tables: AppendixTables = (),
     keep_figure_titles: bool = False,
     charts: Sequence[bytes | None] | None = None,
 ) -> bytes:
@@ -351,7 +365,7 @@ def build_pptx(
             assert item.table is not None  # every appendix slide holds its rows
             rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table), total=item.total_rows)
             _pptx_heading(slide, f"{labels['appendix']}{labels['sep']}{item.table_title}", rows, labels)
-            _pptx_table(slide, item.table, (_MARGIN, _APPENDIX_TOP, _CONTENT_W, _BODY_BOTTOM - _APPENDIX_TOP), labels, lang)
+            _pptx_table(slide, item.table, (_MARGIN, _APPENDIX_TOP, _CONTENT_W, _BODY_BOTTOM - _APPENDIX_TOP), labels, lang, wrap=item.wrap)
         _pptx_footer(slide, meta, labels, number, len(plan))
 
     buffer = io.BytesIO()
@@ -467,15 +481,15 @@ def _style_run(run, text: str, *, size: float, color: str, bold: bool, labels: d
         anchor = element
 
 
-def _pptx_table(slide, frame: pd.DataFrame, box, labels: dict[str, str], lang: str) -> None:
-    headers, body, numeric = _table_cells(frame, lang)
+def _pptx_table(slide, frame: pd.DataFrame, box, labels: dict[str, str], lang: str, wrap: bool = False) -> None:
+    headers, body, numeric = _table_cells(frame, lang, wrap)
     x, y, w, h = box
     n_rows = len(body) + 1
-    row_h = min(0.34, h / n_rows)
+    row_h = min(0.34, h / n_rows) if not wrap else min(0.9, h / n_rows)
     shape = slide.shapes.add_table(n_rows, max(len(headers), 1), Inches(x), Inches(y), Inches(w), Inches(row_h * n_rows))
     table = shape.table
     table.horz_banding = False
-    weights = _column_weights(headers, body) or [1.0]
+    weights = _column_weights(headers, body, wrap) or [1.0]
     total_emu = Inches(w)
     for i, weight in enumerate(weights):
         table.columns[i].width = Emu(int(total_emu * weight / sum(weights)))
@@ -488,6 +502,7 @@ def _pptx_table(slide, frame: pd.DataFrame, box, labels: dict[str, str], lang: s
             cell.margin_left = cell.margin_right = Inches(0.06)
             cell.margin_top = cell.margin_bottom = Inches(0.02)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+            cell.text_frame.word_wrap = True
             cell.fill.solid()
             cell.fill.fore_color.rgb = RGBColor.from_string(_NAVY if r == 0 else (_BAND if r % 2 == 0 else _WHITE))
             paragraph = cell.text_frame.paragraphs[0]
@@ -503,7 +518,7 @@ def build_pdf(
     meta: PackMeta,
     sections: Sequence[Slide],
     *,
-    appendix_tables: Sequence[tuple[str, pd.DataFrame]] = (),
+    appendix_tables: AppendixTables = (),
     keep_figure_titles: bool = False,
     charts: Sequence[bytes | None] | None = None,
 ) -> bytes:
@@ -565,7 +580,7 @@ def build_pdf(
             assert item.table is not None  # every appendix slide holds its rows
             rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table), total=item.total_rows)
             _pdf_heading(pdf, f"{labels['appendix']}{labels['sep']}{item.table_title}", rows)
-            _pdf_table(pdf, item.table, (_MARGIN, _APPENDIX_TOP, _CONTENT_W, _BODY_BOTTOM - _APPENDIX_TOP), lang)
+            _pdf_table(pdf, item.table, (_MARGIN, _APPENDIX_TOP, _CONTENT_W, _BODY_BOTTOM - _APPENDIX_TOP), lang, wrap=item.wrap)
         _pdf_footer(pdf, meta, labels, number, len(plan))
     return bytes(pdf.output())
 
@@ -673,13 +688,13 @@ def _pdf_footer(pdf: FPDF, meta: PackMeta, labels: dict[str, str], page: int, pa
     )
 
 
-def _pdf_table(pdf: FPDF, frame: pd.DataFrame, box, lang: str) -> None:
-    headers, body, numeric = _table_cells(frame, lang)
+def _pdf_table(pdf: FPDF, frame: pd.DataFrame, box, lang: str, wrap: bool = False) -> None:
+    headers, body, numeric = _table_cells(frame, lang, wrap)
     if not headers:
         return
     x, y, w, h = box
     n_rows = len(body) + 1
-    row_h = min(0.34, h / n_rows)
+    row_h = min(0.34, h / n_rows) if not wrap else 0.3  # a wrapped cell grows by lines of this height
     size = _TABLE_PT if len(headers) <= 8 else 9
     pad_y = 0.03
     pdf.set_font("cjk", "", size)
@@ -691,7 +706,7 @@ def _pdf_table(pdf: FPDF, frame: pd.DataFrame, box, lang: str) -> None:
     heading = FontFace(family="cjk", emphasis="BOLD", color=_rgb(_WHITE), fill_color=_rgb(_NAVY), size_pt=size)
     with pdf.table(
         width=w,
-        col_widths=_column_weights(headers, body),
+        col_widths=_column_weights(headers, body, wrap),
         align="LEFT",
         line_height=row_h - 2 * pad_y,
         headings_style=heading,

@@ -121,16 +121,18 @@ def to_xlsx_bytes(
     title: str,
     number_formats: Mapping[str, str] | None = None,
     lang: str = "zh",
+    definitions: Sequence[tuple[str, str]] = (),
 ) -> bytes:
     """Return an XLSX workbook: one formatted sheet per frame, then a sheet of filters.
 
     Each data sheet has a bold filled header, frozen header row, autofilter, widths fitted to
     the content (CJK characters count double) and number formats per column (see the module
-    docstring). The last sheet ("筛选条件"/"Filters") lists the title, data-as-of and filters.
+    docstring). The last sheet ("筛选条件"/"Filters") lists the title, data-as-of and filters, then
+    the definitions (口径) of the metrics the data shows (``definitions``: label, definition).
     Text is always written as a string cell, never as a formula or a link, so no quote prefix
     is needed (and the text in the cell equals the text in the frame).
     """
-    labels = {k: t(f"export.xlsx_{k}", normalize_lang(lang)) for k in ("sheet", "title", "as_of", "name", "value")}
+    labels = {k: t(f"export.xlsx_{k}", normalize_lang(lang)) for k in ("sheet", "title", "as_of", "name", "value", "metric", "definition")}
     if isinstance(sheets, pd.DataFrame):
         sheets = {title or "Sheet1": sheets}
     formats_by_name = dict(number_formats or {})
@@ -183,6 +185,7 @@ def to_xlsx_bytes(
             data_as_of=data_as_of,
             title=title,
             header_fmt=header_fmt,
+            definitions=definitions,
         )
     return buffer.getvalue()
 
@@ -310,6 +313,7 @@ def _write_filters_sheet(
     data_as_of: str,
     title: str,
     header_fmt: object,
+    definitions: Sequence[tuple[str, str]] = (),
 ) -> None:
     sheet = writer.book.add_worksheet(name)
     bold = writer.book.add_format({"bold": True})
@@ -322,7 +326,14 @@ def _write_filters_sheet(
     for row, (key, value) in enumerate(filters, start=4):
         sheet.write_string(row, 0, clean(key))
         sheet.write_string(row, 1, clean(value))
-    left = [labels["title"], labels["as_of"], labels["name"], *(str(k) for k, _ in filters)]
+    if definitions:
+        first = 4 + len(filters) + 1
+        sheet.write_string(first, 0, labels["metric"], header_fmt)
+        sheet.write_string(first, 1, labels["definition"], header_fmt)
+        for row, (key, value) in enumerate(definitions, start=first + 1):
+            sheet.write_string(row, 0, clean(key))
+            sheet.write_string(row, 1, clean(value))
+    left = [labels["title"], labels["as_of"], labels["name"], *(str(k) for k, _ in filters), *(str(k) for k, _ in definitions)]
     right = [title, data_as_of, labels["value"], *(str(v) for _, v in filters)]
     sheet.set_column(0, 0, min(max(map(display_width, left)) + 2, _MAX_WIDTH))
     sheet.set_column(1, 1, min(max(map(display_width, right)) + 2, 100))

@@ -45,6 +45,7 @@ class View:
     data: pd.DataFrame | None = None  # the figures behind it, for CSV / XLSX export
     prepared: Any = None  # the shaped data, for what only a page draws (cards, the interactive map)
     page: str = ""  # the page that lays it out (the section's own): keys of its widgets
+    metrics: tuple[str, ...] = ()  # the registry metrics it shows (components/metrics.py): ⓘ and the pack's definitions
 
     def slide(self) -> Slide:
         """The pack's slide for this view."""
@@ -67,6 +68,10 @@ class Section(ABC, Generic[F, P]):
     options: ClassVar[tuple[str, ...]] = ("",)
     id_of_option: ClassVar[Mapping[str, str]] = {}  # registry ids of the non-default variants
     in_pack: ClassVar[bool] = False  # the default variant is on a pack when no sections are chosen
+    # The registry metrics (components/metrics.py) the view shows, and those its takeaway quotes
+    # (their formatted values appear in it: tests/components/test_metric_surfaces.py checks them).
+    metric_ids: ClassVar[tuple[str, ...]] = ()
+    takeaway_ids: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A class that sets its own ``id`` is a section: it registers itself, in definition order
@@ -132,7 +137,7 @@ class Section(ABC, Generic[F, P]):
         p = self.prepare(frames, c)
         title = self.title(c)
         if self.is_empty(p):
-            return View(self.key, title, self.empty_text(c), True, prepared=p, page=self.page)
+            return View(self.key, title, self.empty_text(c), True, prepared=p, page=self.page, metrics=self.shows())
         return View(
             self.key,
             title,
@@ -143,7 +148,12 @@ class Section(ABC, Generic[F, P]):
             data=self.data(p, c),
             prepared=p,
             page=self.page,
+            metrics=self.shows(),
         )
+
+    def shows(self) -> tuple[str, ...]:
+        """The registry metrics this variant shows (a variant may show one metric of several)."""
+        return self.metric_ids
 
     def view(self, db: Reader, c: Context) -> View:
         """Read, shape and draw this section for ``c``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,16 +42,60 @@ def _metric_name(metric: str, lang: str) -> str:
 
 
 def partners_takeaway(provinces: pd.DataFrame, c: Context) -> str:
-    """How many provinces have partners, and which has the most."""
+    """How many provinces have partners, and which has the most. One province, only one covered,
+    every one covered and none covered are sentences of their own ("1 of 1" and "0 of 34" read badly)."""
+    lang = c.lang
+    covered, total = int((provinces["partners"] > 0).sum()), len(provinces)
+    if covered == 0:
+        return t("coverage.no_partners", lang)
     top = provinces.sort_values("partners", ascending=False, kind="stable").iloc[0]
-    return t(
-        "brief.map_takeaway",
-        c.lang,
-        covered=int((provinces["partners"] > 0).sum()),
-        total=len(provinces),
-        name=c.name(top["province_code"]),
-        n=format_number(top["partners"], c.lang),
-    )
+    name, n = c.name(top["province_code"]), format_number(top["partners"], lang)
+    if total == 1:
+        return t("brief.map_single", lang, name=name, n=n)
+    if covered == 1:
+        return t("brief.map_only_one", lang, total=format_number(total, lang), name=name, n=n)
+    if covered == total:
+        return t("brief.map_all", lang, name=name, n=n)
+    return t("brief.map_takeaway", lang, covered=format_number(covered, lang), total=format_number(total, lang), name=name, n=n)
+
+
+def end_counts(counts: Mapping[str, float], lang: str) -> str:
+    """Partners by end (S, B, G) in words, ends without any left out: "院校端 2 家、政府端 1 家",
+    "2 schools, 1 government body"."""
+    phrases = {
+        "S": ("sections.n_schools_one", "sections.n_schools"),
+        "B": ("sections.n_enterprises_one", "sections.n_enterprises"),
+        "G": ("sections.n_governments_one", "sections.n_governments"),
+    }
+    parts = [
+        t(one if n == 1 else many, lang, n=format_number(n, lang)) for end, (one, many) in phrases.items() if (n := counts.get(end, 0))
+    ]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+TOP_PROVINCES = 5  # the partners bar's takeaway: the share of this many first provinces (of more)
+
+
+def partners_bar_takeaway(p: pd.DataFrame, c: Context) -> str:
+    """How concentrated partners are (the map's takeaway already says where most are): the share of
+    the first five provinces, or of the first one when there are five or fewer, and how many have
+    none (a clause left out when every province has some); one province: its partners by end."""
+    lang, total = c.lang, len(p)
+    ranked = p.sort_values("partners", ascending=False, kind="stable")
+    if total == 1:
+        row = ranked.iloc[0]
+        ends = end_counts({"S": row["schools"], "B": row["enterprises"], "G": row["governments"]}, lang)
+        return t("sections.partners_bar_single", lang, name=c.name(row["province_code"]), ends=ends)
+    none, all_partners = int((p["partners"] == 0).sum()), p["partners"].sum()
+    counts = {"none": format_number(none, lang), "total": format_number(total, lang)}
+    if total > TOP_PROVINCES:
+        share = format_percent(ranked["partners"].head(TOP_PROVINCES).sum() / all_partners, lang)
+        key = "sections.partners_bar_takeaway" if none else "sections.partners_bar_takeaway_all"
+        return t(key, lang, n=TOP_PROVINCES, share=share, **counts)
+    top = ranked.iloc[0]
+    share = format_percent(top["partners"] / all_partners, lang)
+    key = "sections.partners_bar_top" if none else "sections.partners_bar_top_all"
+    return t(key, lang, name=c.name(top["province_code"]), share=share, **counts)
 
 
 @dataclass(frozen=True)
@@ -70,6 +115,9 @@ class CoverageMap(Section[MapFrames, MapFrames]):
     takeaway_key = "brief.map_takeaway"
     empty_key = "coverage.empty"
     options = METRICS
+
+    def shows(self) -> tuple[str, ...]:
+        return ("partners",) if self.metric == "partners" else ("per_10k_leads", "partners", "leads")
 
     def title(self, c: Context) -> str:
         return t("coverage.map_title", c.lang, metric=_metric_name(self.option, c.lang))
@@ -118,11 +166,14 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
     def metric(self) -> Metric:
         return metric_of(self.option)
 
+    def shows(self) -> tuple[str, ...]:
+        return ("partners",) if self.metric == "partners" else ("per_10k_leads", "partners", "leads")
+
     def title(self, c: Context) -> str:
         return t(self.title_key, c.lang, metric=_metric_name(self.option, c.lang))
 
     def empty_text(self, c: Context) -> str:
-        return t(self.empty_key if self.option == "per_10k_leads" else "coverage.empty", c.lang)
+        return t(self.empty_key if self.option == "per_10k_leads" else "coverage.no_partners", c.lang)
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_coverage_by_province(scope=c.scope)
@@ -136,22 +187,18 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
         return bool(p["partners"].sum() == 0)
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
-        if self.option == "partners":  # how concentrated (the map's takeaway already says where most are)
-            top = p["partners"].sort_values(ascending=False).head(5).sum()
-            return t(
-                "sections.partners_bar_takeaway",
-                c.lang,
-                n=min(5, len(p)),
-                share=format_percent(top / p["partners"].sum(), c.lang),
-                none=int((p["partners"] == 0).sum()),
-            )
+        if self.option == "partners":
+            return partners_bar_takeaway(p, c)
         d = p.dropna(subset=["per_10k_leads"])
         if len(d) < 3:  # a comparison needs several provinces; say the figure instead
-            total = d["partners"].sum() / d["leads"].sum() * 10_000
-            return t("brief.per_lead_single", c.lang, scope=c.text.scope, v=format_number(total, c.lang, digits=1))
+            partners, leads = d["partners"].sum(), d["leads"].sum()
+            if partners == 0:
+                return t("brief.per_lead_single_none", c.lang, scope=c.text.scope, leads=format_number(leads, c.lang))
+            v = format_number(partners / leads * 10_000, c.lang, digits=1)
+            return t("brief.per_lead_single", c.lang, scope=c.text.scope, v=v)
         low = d[d["leads"] >= d["leads"].median()].sort_values("per_10k_leads", kind="stable").iloc[0]
         return t(
-            self.takeaway_key,
+            "brief.per_lead_none" if low["partners"] == 0 else self.takeaway_key,  # not "few partners: 0.0"
             c.lang,
             name=c.name(low["province_code"]),
             leads=format_number(low["leads"], c.lang),
@@ -191,9 +238,11 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
     title_key = "sections.new_partners"
     takeaway_key = "sections.new_partners_takeaway"
     empty_key = "sections.new_partners_empty"
+    metric_ids = ("new_partners",)
+    takeaway_ids = ("new_partners",)
 
     def load(self, db: Reader, c: Context) -> NewPartnerFrames:
-        return NewPartnerFrames(db.get_new_partners_by_end(scope=c.scope), db.get_new_partners_by_end(scope=c.scope.year_earlier()))
+        return NewPartnerFrames(db.get_new_partners_by_end(scope=c.scope), db.get_new_partners_by_end(scope=c.compared))
 
     def prepare(self, frames: NewPartnerFrames, c: Context) -> NewPartnerCounts:
         now = frames.now
@@ -206,13 +255,12 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
     def takeaway(self, p: NewPartnerCounts, c: Context) -> str:
         lang = c.lang
         return t(
-            self.takeaway_key,
+            "sections.new_partners_takeaway_one" if p.total == 1 else self.takeaway_key,
             lang,
             n=format_number(p.total, lang),
+            compare=t(f"compare.{c.filters.compare}", lang),
             delta=format_delta(p.total - p.before, lang) if p.before else "—",
-            s=format_number(p.by_end["S"], lang),
-            b=format_number(p.by_end["B"], lang),
-            g=format_number(p.by_end["G"], lang),
+            ends=end_counts(p.by_end, lang),  # an end with no new partner is left out
         )
 
     def figure(self, p: NewPartnerCounts, c: Context, title: str) -> go.Figure:
@@ -254,6 +302,7 @@ class CoverageTiers(Section[pd.DataFrame, pd.DataFrame]):
     title_key = "sections.coverage_tiers"
     takeaway_key = "brief.gaps_takeaway"
     empty_key = "coverage.no_leads"
+    metric_ids = ("gap_places", "leads")
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_coverage_by_city(scope=c.scope)
@@ -265,13 +314,13 @@ class CoverageTiers(Section[pd.DataFrame, pd.DataFrame]):
         return bool(p["leads"].sum() == 0)
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
-        county = p.set_index("tier").loc["county"]
-        return t(
-            self.takeaway_key,
-            c.lang,
-            share=format_percent(p["gap_leads"].sum() / p["leads"].sum(), c.lang),
-            county=format_percent(county["gap_share"], c.lang) if county["leads"] else "—",
-        )
+        gap_leads, leads = p["gap_leads"].sum(), p["leads"].sum()
+        if gap_leads == 0:
+            return t("coverage.no_gaps", c.lang)
+        share, county = format_percent(gap_leads / leads, c.lang), p.set_index("tier").loc["county"]
+        if county["leads"] in (0, leads):  # no county leads, or only county leads: the county clause adds nothing
+            return t("brief.gaps_takeaway_short", c.lang, share=share)
+        return t(self.takeaway_key, c.lang, share=share, county=format_percent(county["gap_share"], c.lang))
 
     def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         lang = c.lang
@@ -325,6 +374,7 @@ class TierShares(Section[pd.DataFrame, pd.DataFrame]):
     title_key = "sections.tier_shares"
     takeaway_key = "sections.tier_shares_takeaway"
     empty_key = "coverage.no_leads"
+    metric_ids = ("leads",)
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_leads_by_tier_year(scope=tier_share_scope(c))
@@ -337,6 +387,10 @@ class TierShares(Section[pd.DataFrame, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         county = p[p["tier"] == "county"].set_index("year")["share"].dropna()
+        if (county == 0).all():  # no counties in scope (or in the tiers chosen): not "from 0.0% to 0.0%"
+            return t("sections.tier_shares_no_county", c.lang)
+        if (county == 1).all():
+            return t("sections.tier_shares_all_county", c.lang)
         first, last = county.index[0], county.index[-1]
         key = self.takeaway_key if len(county) > 1 else "sections.tier_shares_one_year"
         return t(
@@ -362,8 +416,9 @@ class GapFrames:
 
 
 class CoverageGaps(Section[GapFrames, pd.DataFrame]):
-    """The places with leads and no partner, most leads first (the page lists up to 300; a slide
-    shows the first ``SLIDE_ROWS``)."""
+    """The places with leads and no partner, most leads first: every one (the page lists them all in
+    a scrollable table and exports them all; a slide shows the first ``SLIDE_ROWS``), and the
+    takeaway says exactly how many."""
 
     id = "coverage_gaps"
     in_pack = True
@@ -371,11 +426,12 @@ class CoverageGaps(Section[GapFrames, pd.DataFrame]):
     title_key = "coverage.section_gaps"
     takeaway_key = "sections.gaps_list_takeaway"
     empty_key = "coverage.no_gaps"
-    LIMIT = 300
+    metric_ids = ("gap_places", "leads")
+    takeaway_ids = ("gap_places",)
     SLIDE_ROWS = 15
 
     def load(self, db: Reader, c: Context) -> GapFrames:
-        return GapFrames(db.get_coverage_gaps(scope=c.scope, limit=self.LIMIT))
+        return GapFrames(db.get_coverage_gaps(scope=c.scope))
 
     def prepare(self, frames: GapFrames, c: Context) -> pd.DataFrame:
         lang = c.lang
@@ -388,9 +444,15 @@ class CoverageGaps(Section[GapFrames, pd.DataFrame]):
         return p.empty
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
-        n = format_number(len(p), c.lang) + ("+" if len(p) >= self.LIMIT else "")
         top = p.iloc[0]
-        return t(self.takeaway_key, c.lang, n=n, name=top["place"], province=top["province"], leads=format_number(top["leads"], c.lang))
+        return t(
+            "sections.gaps_list_takeaway_one" if len(p) == 1 else self.takeaway_key,
+            c.lang,
+            n=format_number(len(p), c.lang),
+            name=top["place"],
+            province=top["province"],
+            leads=format_number(top["leads"], c.lang),
+        )
 
     def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         lang = c.lang

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from components import metrics
 from components.charts.funnel import (
     plot_cohort_lag,
     plot_conversion_by,
@@ -51,6 +52,15 @@ class Funnel(Section[pd.DataFrame, pd.DataFrame]):
     title_key = "funnels.chart_funnel"
     takeaway_key = "brief.funnel_takeaway"
     empty_key = "funnels.empty"
+    metric_ids: ClassVar[tuple[str, ...]] = (
+        "cohort_leads",
+        "cohort_enrolled",
+        "cohort_certified",
+        "cohort_employed",
+        "enrol_rate",
+        "certify_rate",
+    )
+    takeaway_ids: ClassVar[tuple[str, ...]] = ("cohort_leads", "enrol_rate", "certify_rate")
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_funnel_by_stage(scope=c.scope, by=("channel",))
@@ -62,13 +72,13 @@ class Funnel(Section[pd.DataFrame, pd.DataFrame]):
         return p.empty or stage_totals(p)["lead"] == 0
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
-        n = stage_totals(p)
+        v = {m: now for m, (now, _) in metrics.cohort_values(p, p.iloc[0:0]).items()}
         return t(
-            self.takeaway_key,
+            "brief.funnel_no_enrolled" if stage_totals(p)["enrolled"] == 0 else self.takeaway_key,  # no "0.0%, —"
             c.lang,
-            leads=format_number(n["lead"], c.lang),
-            enrol=format_percent(n["enrolled"] / n["lead"], c.lang),
-            certify=format_percent(n["certified"] / n["enrolled"], c.lang) if n["enrolled"] else "—",
+            leads=metrics.fmt("cohort_leads", v["cohort_leads"], c.lang),
+            enrol=metrics.fmt("enrol_rate", v["enrol_rate"], c.lang),
+            certify=metrics.fmt("certify_rate", v["certify_rate"], c.lang),
         )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
@@ -85,6 +95,8 @@ class Channels(Funnel):
     in_pack = True
     title_key = "funnels.chart_step"
     takeaway_key = "brief.channels_takeaway"
+    metric_ids = ("enrol_rate",)
+    takeaway_ids = ()
 
     def is_empty(self, p: pd.DataFrame) -> bool:
         return not enrol_rates(p, "channel")
@@ -109,14 +121,9 @@ class Channels(Funnel):
 
 
 def comparison_scope(c: Context) -> tuple[Scope, dt.date]:
-    """The period a funnel is compared with, and until when its events count.
-
-    A year (or year to date) compares with the same months last year, a quarter with the one
-    before; both cohorts at the same age: the earlier one counts events only up to as long after
-    its period as the data reaches after this one."""
-    before = c.scope.previous() if "Q" in c.filters.period else c.scope.year_earlier()
-    age = c.as_of + dt.timedelta(days=1) - c.scope.end
-    return before, before.end + age
+    """The period a funnel is compared with (the cockpit's comparison rule, ``compare=``), and until
+    when its events count: both cohorts at the same age (``Context.cohort_compared``)."""
+    return c.cohort_compared()
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,20 @@ class CompareFrames:
 class Comparison:
     rows: pd.DataFrame  # stage, now, previous, change (relative), conv_now, conv_previous
     before_scope: Scope
-    refunded: float
+    cohort: dict[str, tuple[float, float]]  # registry cohort metric -> (value, previous): components.metrics.cohort_values
+
+    def refund_line(self, lang: str) -> str:
+        """The cohort's refunds in the registry's words, next to its rate then and now."""
+        (n, _), (rate, before) = self.cohort["cohort_refunded"], self.cohort["cohort_refund_rate"]
+        return t(
+            "funnels.refund_line",
+            lang,
+            refunded_label=metrics.label("cohort_refunded", lang),
+            n=metrics.fmt("cohort_refunded", n, lang),
+            rate_label=metrics.label("cohort_refund_rate", lang),
+            rate=metrics.fmt("cohort_refund_rate", rate, lang),
+            before_rate=metrics.fmt("cohort_refund_rate", before, lang),
+        )
 
 
 def compare_frame(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
@@ -161,6 +181,16 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
     title_key = "funnels.section_compare"
     takeaway_key = "sections.compare_takeaway"
     empty_key = "funnels.empty"
+    metric_ids = (
+        "cohort_leads",
+        "cohort_enrolled",
+        "cohort_certified",
+        "cohort_employed",
+        "enrol_rate",
+        "cohort_refunded",
+        "cohort_refund_rate",
+    )
+    takeaway_ids = ("enrol_rate",)
 
     def load(self, db: Reader, c: Context) -> CompareFrames:
         before, until = comparison_scope(c)
@@ -171,26 +201,23 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
         )
 
     def prepare(self, frames: CompareFrames, c: Context) -> Comparison:
-        refunded = float(frames.now.loc[frames.now["stage"] == "refunded", "learners"].sum()) if len(frames.now) else 0.0
-        return Comparison(compare_frame(frames.now, frames.before), frames.before_scope, refunded)
+        return Comparison(compare_frame(frames.now, frames.before), frames.before_scope, metrics.cohort_values(frames.now, frames.before))
+
+    def title(self, c: Context) -> str:
+        return t(self.title_key, c.lang, compare=t(f"compare.{c.filters.compare}", c.lang))
 
     def is_empty(self, p: Comparison) -> bool:
         return bool(p.rows["now"].sum() == 0)
 
     def takeaway(self, p: Comparison, c: Context) -> str:
-        lang, r = c.lang, p.rows.set_index("stage")
-        lead_change = r.loc["lead", "change"]
-
-        def enrol_rate(col: str) -> float:  # lead → enrolled, as everywhere else "enrolment rate" is said
-            return r.loc["enrolled", col] / r.loc["lead", col] if r.loc["lead", col] else float("nan")
-
-        now, before = enrol_rate("now"), enrol_rate("previous")
+        lang, lead_change = c.lang, p.rows.set_index("stage").loc["lead", "change"]
+        now, before = p.cohort["enrol_rate"]
         return t(
             self.takeaway_key,
             lang,
             previous=self.previous_text(p, lang),
             leads=format_delta(lead_change, lang, kind="percent") if lead_change == lead_change else "—",
-            enrol=format_percent(now, lang) if now == now else "—",
+            enrol=metrics.fmt("enrol_rate", now, lang),
             points=format_delta(now - before, lang, kind="points") if now == now and before == before else "—",
         )
 
@@ -231,12 +258,17 @@ class Tiers(Funnel):
     in_pack = True
     title_key = "funnels.chart_tier"
     takeaway_key = "brief.tiers_takeaway"
+    metric_ids = ("enrol_rate",)
+    takeaway_ids = ()
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_funnel_by_stage(scope=c.scope, by=("tier",))
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         rates = enrol_rates(p, "tier", min_leads=1)
+        if not {"capital", "county"} <= set(rates):  # one of the two not in scope (a city tier filter, Beijing): no "—"
+            tier = next(x for x in ("capital", "county", "prefecture") if x in rates)
+            return t("brief.tiers_one", c.lang, tier=label("tier", tier, c.lang), rate=format_percent(rates[tier], c.lang))
         return t(
             self.takeaway_key,
             c.lang,
@@ -257,6 +289,8 @@ class Provinces(Funnel):
     in_pack = False  # its parent class is on the pack; this one is not
     title_key = "funnels.chart_province"
     takeaway_key = "sections.provinces_takeaway"
+    metric_ids = ("enrol_rate",)
+    takeaway_ids = ()
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_funnel_by_province(scope=c.scope)
@@ -265,7 +299,9 @@ class Provinces(Funnel):
         rates = enrol_rates(p, "province_code")
         if len(rates) < 2:
             n = stage_totals(p)
-            return t("sections.provinces_single", c.lang, scope=c.text.scope, rate=format_percent(n["enrolled"] / n["lead"], c.lang))
+            # One province chosen: nothing was left out of a comparison, so no "fewer than 30 leads" note.
+            key = "sections.provinces_one" if len(c.scope.provinces) == 1 else "sections.provinces_single"
+            return t(key, c.lang, scope=c.text.scope, rate=format_percent(n["enrolled"] / n["lead"], c.lang))
         best, worst = max(rates, key=rates.__getitem__), min(rates, key=rates.__getitem__)
         return t(
             self.takeaway_key,
@@ -291,6 +327,9 @@ class Trend(Section[pd.DataFrame, pd.DataFrame]):
     empty_key = "funnels.empty"
     options = ("lead", "enrolled", "certified", "employed")
 
+    def shows(self) -> tuple[str, ...]:
+        return ("leads" if self.option == "lead" else self.option,)
+
     def title(self, c: Context) -> str:
         return t(self.title_key, c.lang, stage=label("stage", self.option, c.lang))
 
@@ -308,7 +347,7 @@ class Trend(Section[pd.DataFrame, pd.DataFrame]):
         (py, pm), peak = by_month.idxmax(), by_month.max()
         (ly, lm), last = by_month.index[-1], by_month.iloc[-1]
         return t(
-            self.takeaway_key,
+            "sections.trend_peak_is_last" if (py, pm) == (ly, lm) else self.takeaway_key,  # one month, or the last is the busiest
             c.lang,
             stage=label("stage", self.option, c.lang),
             peak_month=format_month(dt.date(int(py), int(pm), 1), c.lang),
@@ -354,9 +393,9 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         mean = p["total_days"].sum() / p["learners"].sum()
         fast = p[p["bucket"] == "0-30"]["learners"].sum() / p["learners"].sum()
-        return t(
-            self.takeaway_key, c.lang, stage=label("stage", self.option, c.lang), days=int(mean + 0.5), fast=format_percent(fast, c.lang)
-        )
+        days = int(mean + 0.5)
+        key = "brief.lag_takeaway_slow" if fast == 0 else "brief.lag_takeaway_one_day" if days == 1 else self.takeaway_key
+        return t(key, c.lang, stage=label("stage", self.option, c.lang), days=days, fast=format_percent(fast, c.lang))
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_cohort_lag(p, stage=self.option, title=title, lang=c.lang)

@@ -1,6 +1,6 @@
 """Investment sections: the money cards, money over time, by sector and province, and the projects
-at risk. Planned, disbursed and the execution rate come from get_kpis through ``with_execution``
-everywhere (cards, takeaways, slides): one definition."""
+at risk. Planned, committed, disbursed and the execution rate are the registry's metrics
+(components/metrics.py ``read``) everywhere (cards, takeaways, slides): one definition each."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
+from components import metrics
 from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars
 from components.context import Context
 from components.i18n import format_money, format_number, format_percent, label, t
-from components.kpi import Card
+from components.kpi import Card, DeltaColor
 from components.sections.base import Section
-from components.sections.overview import with_execution
 
 if TYPE_CHECKING:
     from data_access.reader import Reader
@@ -31,13 +31,16 @@ class Money:
     disbursed: float
     execution: float
 
+    METRICS = ("planned_yuan", "committed_yuan", "disbursed_yuan", "execution")
+
     @classmethod
     def of(cls, kpis: pd.DataFrame) -> Money:
-        v = with_execution(kpis).set_index("metric")["value"]
+        """From a registry frame (``components.metrics.read`` of ``Money.METRICS``)."""
+        v = kpis.set_index("metric")["value"]
         return cls(float(v["planned_yuan"]), float(v["committed_yuan"]), float(v["disbursed_yuan"]), float(v["execution"]))
 
     def rate(self, lang: str) -> str:
-        return format_percent(self.execution, lang) if self.execution == self.execution else "—"
+        return metrics.fmt("execution", self.execution, lang)
 
 
 @dataclass(frozen=True)
@@ -63,32 +66,31 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
     takeaway_key = "sections.investment_takeaway"
     empty_key = "investment.empty"
 
+    metric_ids = (*Money.METRICS, "projects", "at_risk_projects")
+    takeaway_ids = ("planned_yuan", "disbursed_yuan", "execution", "projects", "at_risk_projects")
+
     def load(self, db: Reader, c: Context) -> PortfolioFrames:
-        return PortfolioFrames(db.get_kpis(scope=c.scope), db.get_investment_by_project(scope=c.scope, as_of=c.as_of))
+        return PortfolioFrames(metrics.read(db, c, self.metric_ids), db.get_investment_by_project(scope=c.scope, as_of=c.as_of))
 
     def prepare(self, frames: PortfolioFrames, c: Context) -> Portfolio:
         lang, money, projects = c.lang, Money.of(frames.kpis), frames.projects
-        at_risk = int(projects["at_risk"].sum()) if len(projects) else 0
+        at_risk = int(metrics.values_of(frames.kpis)["at_risk_projects"])
+
+        def card(metric: str, value: float, note: str, color: DeltaColor = "normal") -> Card:
+            return Card(
+                metrics.label(metric, lang), metrics.fmt(metric, value, lang), None, color, note, help=metrics.definition(metric, lang)
+            )
+
         cards = (
-            Card(t("metric.planned_yuan", lang), format_money(money.planned, lang), None, "normal", t("investment.planned_note", lang)),
-            Card(
-                t("metric.committed_yuan", lang),
-                format_money(money.committed, lang),
-                None,
-                "normal",
-                t("investment.projects_n", lang, n=format_number(len(projects), lang)),
-            ),
-            Card(
-                t("metric.disbursed_yuan", lang), format_money(money.disbursed, lang), None, "normal", t("investment.disbursed_note", lang)
-            ),
-            Card(t("metric.execution", lang), money.rate(lang), None, "normal", t("investment.execution_note", lang)),
-            Card(
-                t("investment.at_risk", lang),
-                format_number(at_risk, lang),
-                None,
-                "inverse",
+            card("planned_yuan", money.planned, t("investment.planned_note", lang)),
+            card("committed_yuan", money.committed, t("investment.projects_n", lang, n=format_number(len(projects), lang))),
+            card("disbursed_yuan", money.disbursed, t("investment.disbursed_note", lang)),
+            card("execution", money.execution, t("investment.execution_note", lang)),
+            card(
+                "at_risk_projects",
+                at_risk,
                 t("investment.at_risk_note", lang, pct=format_percent(at_risk / len(projects), lang) if len(projects) else "—"),
-                help=t("investment.at_risk_help", lang),
+                "inverse",
             ),
         )
         return Portfolio(money, projects, at_risk, cards)
@@ -97,15 +99,25 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
         return p.projects.empty
 
     def takeaway(self, p: Portfolio, c: Context) -> str:
-        lang = c.lang
+        lang, n, risk = c.lang, len(p.projects), p.at_risk
+        # No "0 of 21 at risk", no "1 of 1": none, the only one and all of them say it in words.
+        key = (
+            "sections.investment_takeaway_no_risk"
+            if risk == 0
+            else "sections.investment_takeaway_only_risk"
+            if n == 1
+            else "sections.investment_takeaway_all_risk"
+            if risk == n
+            else self.takeaway_key
+        )
         return t(
-            self.takeaway_key,
+            key,
             lang,
             planned=format_money(p.money.planned, lang),
             paid=format_money(p.money.disbursed, lang),
             rate=p.money.rate(lang),
-            n=format_number(len(p.projects), lang),
-            risk=format_number(p.at_risk, lang),
+            n=metrics.fmt("projects", n, lang),
+            risk=metrics.fmt("at_risk_projects", p.at_risk, lang),
         )
 
     def table(self, p: Portfolio, c: Context) -> pd.DataFrame:
@@ -150,8 +162,13 @@ class SpendOverTime(Section[SpendFrames, Spend]):
     takeaway_key = "brief.spend_takeaway"
     empty_key = "investment.empty"
 
+    metric_ids = ("planned_yuan", "disbursed_yuan", "execution")
+    takeaway_ids = metric_ids
+
     def load(self, db: Reader, c: Context) -> SpendFrames:
-        return SpendFrames(db.get_kpis(scope=c.scope), db.get_planned_by_year(scope=c.scope), db.get_disbursed_by_month(scope=c.scope))
+        return SpendFrames(
+            metrics.read(db, c, Money.METRICS), db.get_planned_by_year(scope=c.scope), db.get_disbursed_by_month(scope=c.scope)
+        )
 
     def prepare(self, frames: SpendFrames, c: Context) -> Spend:
         return Spend(
@@ -165,8 +182,9 @@ class SpendOverTime(Section[SpendFrames, Spend]):
     def takeaway(self, p: Spend, c: Context) -> str:
         lang = c.lang
         to_date = float(p.months["planned"].iloc[-1]) if len(p.months) else 0.0
+        whole = abs(to_date - p.money.planned) < 0.5  # the period is over: its plan is all due
         return t(
-            self.takeaway_key,
+            "brief.spend_takeaway_whole" if whole else self.takeaway_key,
             lang,
             planned=format_money(p.money.planned, lang),
             to_date=format_money(to_date, lang),
@@ -192,6 +210,8 @@ class MoneyBy(Section[pd.DataFrame, pd.DataFrame]):
     empty_key = "investment.empty"
     grain = "sector"
     top = 15
+    single_key = "brief.sector_single"  # one group in scope: no "the largest ... (100.0%)"
+    metric_ids = Money.METRICS
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_investment_by(scope=c.scope, grain="sector" if self.grain == "sector" else "province")
@@ -208,14 +228,17 @@ class MoneyBy(Section[pd.DataFrame, pd.DataFrame]):
         return p.empty
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
-        top, total = p.iloc[0], p["planned_yuan"].sum()
+        """The group with the largest plan (the chart's order), with all three measures the bars show."""
+        top, total, lang = p.iloc[0], p["planned_yuan"].sum(), c.lang
         return t(
-            self.takeaway_key,
-            c.lang,
+            self.single_key if len(p) == 1 else self.takeaway_key,
+            lang,
             name=top["label"],
-            sector=top["label"],
-            planned=format_money(top["planned_yuan"], c.lang),
-            share=format_percent(top["planned_yuan"] / total, c.lang) if total else "—",
+            planned=metrics.fmt("planned_yuan", top["planned_yuan"], lang),
+            share=format_percent(top["planned_yuan"] / total, lang) if total else "—",
+            committed=metrics.fmt("committed_yuan", top["committed_yuan"], lang),
+            paid=metrics.fmt("disbursed_yuan", top["disbursed_yuan"], lang),
+            rate=metrics.fmt("execution", top["pct_executed"], lang),
         )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
@@ -230,6 +253,7 @@ class MoneyByProvince(MoneyBy):
     in_pack = False  # its parent class is on the pack; this one is not
     title_key = "investment.chart_province"
     takeaway_key = "sections.province_money_takeaway"
+    single_key = "sections.province_money_single"
     grain = "province"
     top = 12
 
@@ -248,6 +272,7 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
     title_key = "brief.risk"
     takeaway_key = "brief.risk_takeaway"
     empty_key = "investment.empty"
+    metric_ids = ("at_risk_projects", "planned_yuan", "disbursed_yuan")
 
     def load(self, db: Reader, c: Context) -> RiskFrames:
         return RiskFrames(db.get_investment_by_project(scope=c.scope, as_of=c.as_of))
@@ -260,13 +285,21 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         lang, risky = c.lang, p[p["at_risk"]]
+        n, total = len(risky), len(p)
+        if n == 0:
+            return t("brief.risk_none", lang)
+        if total == 1:  # not "1 of 1 at risk: 1 ..."; the table says why
+            return t("brief.risk_takeaway_only", lang, name=risky.iloc[0]["name_zh" if lang == "zh" else "name_en"])
+        ahead, overdue = int(risky["ahead_of_plan"].sum()), int((risky["overdue_milestones"] > 0).sum())
+        reasons = ([t("brief.risk_ahead", lang, n=format_number(ahead, lang))] if ahead else []) + (
+            [t("brief.risk_overdue", lang, n=format_number(overdue, lang))] if overdue else []
+        )  # a reason no project has is left out, not "0 ahead of plan"
         return t(
-            self.takeaway_key,
+            "brief.risk_takeaway_all" if n == total else self.takeaway_key,
             lang,
-            n=format_number(len(risky), lang),
-            total=format_number(len(p), lang),
-            ahead=format_number(int(risky["ahead_of_plan"].sum()), lang),
-            overdue=format_number(int((risky["overdue_milestones"] > 0).sum()), lang),
+            n=format_number(n, lang),
+            total=format_number(total, lang),
+            reasons=("，" if lang == "zh" else ", ").join(reasons),
         )
 
     def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
@@ -275,8 +308,8 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
             {
                 t("investment.col_code", lang): risky["code"],
                 t("investment.col_name", lang): risky["name_zh" if lang == "zh" else "name_en"],
-                t("money.planned", lang): [format_money(v, lang) for v in risky["planned_yuan"]],
-                t("money.disbursed", lang): [format_money(v, lang) for v in risky["disbursed_yuan"]],
+                metrics.label("planned_yuan", lang): [metrics.fmt("planned_yuan", v, lang) for v in risky["planned_yuan"]],
+                metrics.label("disbursed_yuan", lang): [metrics.fmt("disbursed_yuan", v, lang) for v in risky["disbursed_yuan"]],
                 t("investment.col_risk", lang): [
                     risk_text(a, o, lang) for a, o in zip(risky["ahead_of_plan"], risky["overdue_milestones"])
                 ],
@@ -289,8 +322,13 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
 
 def risk_text(ahead: bool, overdue: int, lang: str) -> str:
     """Why a project is at risk, in words: every reason that applies ("" when none does)."""
-    reasons = ([t("investment.risk_ahead", lang)] if ahead else []) + ([t("investment.risk_overdue", lang, n=overdue)] if overdue else [])
+    reasons = ([t("investment.risk_ahead", lang)] if ahead else []) + ([overdue_text(overdue, lang)] if overdue else [])
     return ("；" if lang == "zh" else "; ").join(reasons)
+
+
+def overdue_text(n: int, lang: str) -> str:
+    """The overdue-milestones reason in words, with the singular for one ("1 milestone overdue")."""
+    return t("investment.risk_overdue_one" if n == 1 else "investment.risk_overdue", lang, n=n)
 
 
 def paid_to_date_rate(projects: pd.DataFrame) -> pd.Series:
@@ -354,7 +392,7 @@ def project_life(p: pd.Series, milestones: pd.DataFrame, *, as_of: dt.date, lang
     if bool(p["ahead_of_plan"]):
         reasons.append(t("investment.reason_ahead", lang, rate=pct(paid, plan_now)))
     if overdue:
-        reasons.append(t("investment.risk_overdue", lang, n=overdue))
+        reasons.append(overdue_text(overdue, lang))
     sep = "；" if lang == "zh" else "; "
     if reasons:
         return ProjectLife(cards, False, t("investment.verdict_risk", lang, reasons=sep.join(reasons)))

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
+from components import metrics
 from components.charts.overview import plot_movers
 from components.context import Context
-from components.i18n import format_delta, format_number, format_percent, label, t
+from components.i18n import format_date, format_delta, format_number, label, t
 from components.kpi import Card, card_from
 from components.sections.base import Section
 from data_access.scope import Scope
@@ -22,23 +23,44 @@ if TYPE_CHECKING:
 
 # --- headline figures -------------------------------------------------------------------------
 
-
-def with_execution(kpis: pd.DataFrame) -> pd.DataFrame:
-    """The get_kpis frame plus an ``execution`` row: disbursed ÷ planned in the period (and a year
-    earlier). The one definition of the execution rate: cards, pack and takeaways read it here."""
-    k = kpis.set_index("metric")
-
-    def rate(col: str) -> float:
-        planned = float(k.loc["planned_yuan", col])
-        return float(k.loc["disbursed_yuan", col]) / planned if planned else float("nan")
-
-    row = pd.DataFrame([{"metric": "execution", "value": rate("value"), "previous": rate("previous"), "target": float("nan")}])
-    return pd.concat([kpis[kpis["metric"] != "execution"], row], ignore_index=True)
+# The metrics the cards show, in the registry's words (components/metrics.py).
+CARD_METRICS: tuple[str, ...] = (
+    "partners",
+    "partners_G",
+    "partners_B",
+    "partners_S",
+    "schools",
+    "active_projects",
+    "planned_yuan",
+    "committed_yuan",
+    "disbursed_yuan",
+    "execution",
+    "leads",
+    "enrolled",
+    "certified",
+    "employed",
+    "refunded",
+    "refund_rate",
+)
+# The pack's KPI table: the cards without the partner split.
+TABLE_METRICS: tuple[str, ...] = (
+    "partners",
+    "schools",
+    "active_projects",
+    "planned_yuan",
+    "disbursed_yuan",
+    "execution",
+    "leads",
+    "enrolled",
+    "certified",
+    "employed",
+    "refunded",
+)
 
 
 @dataclass(frozen=True)
 class KpiFrames:
-    kpis: pd.DataFrame  # get_kpis
+    kpis: pd.DataFrame  # components.metrics.read of CARD_METRICS
     monthly: pd.DataFrame  # get_events_by_month by province (the cards' trend lines)
     pacing: pd.DataFrame | None = None  # get_kpi_pacing, for a year-to-date view only
 
@@ -58,8 +80,9 @@ class KpiCards:
     groups: tuple[tuple[str, tuple[Card, ...]], ...]
     kpis: pd.DataFrame
 
-    def card(self, metric_label: str) -> Card:
-        return next(c for _, cards in self.groups for c in cards if c.label == metric_label)
+    def card(self, metric: str, lang: str) -> Card:
+        """The card of a registry metric."""
+        return next(c for _, cards in self.groups for c in cards if c.label == metrics.label(metric, lang))
 
 
 def spark(monthly: pd.DataFrame, stage: str) -> list[float]:
@@ -67,11 +90,24 @@ def spark(monthly: pd.DataFrame, stage: str) -> list[float]:
     return monthly[monthly["stage"] == stage].groupby(["year", "month"])["events"].sum().astype(float).tolist()
 
 
-def kpi_cards(kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str, pacing: pd.DataFrame | None = None) -> KpiCards:
-    """The Overview's cards from a get_kpis frame (pure), with the year-end projections of a
+def compared_text(c: Context) -> str:
+    """What every delta compares with, with its dates: "变化较去年同期（2025-01-01 至 2025-10-31）"."""
+    before = c.compared
+    return t(
+        "kpi.compared",
+        c.lang,
+        compare=t(f"compare.{c.filters.compare}", c.lang),
+        start=format_date(before.start, c.lang),
+        end=format_date(before.end - dt.timedelta(days=1), c.lang),
+    )
+
+
+def kpi_cards(
+    kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str, pacing: pd.DataFrame | None = None, compared: str | None = None
+) -> KpiCards:
+    """The Overview's cards from a registry frame (pure), with the year-end projections of a
     get_kpi_pacing frame on the cards of flow metrics with a target."""
-    k = with_execution(kpis)
-    v = k.set_index("metric")["value"]
+    v = kpis.set_index("metric")["value"]
     split = t(
         "overview.partner_split",
         lang,
@@ -79,54 +115,49 @@ def kpi_cards(kpis: pd.DataFrame, monthly: pd.DataFrame, lang: str, pacing: pd.D
         b=format_number(v["partners_B"], lang),
         s=format_number(v["partners_S"], lang),
     )
-    enrolled, refunded = v["enrolled"], v["refunded"]
-    execution = k[k["metric"] == "execution"].fillna({"value": 0.0, "previous": 0.0})
+
+    def card(metric: str, **kw) -> Card:
+        return card_from(kpis, metric, lang=lang, compared=compared, **kw)
+
+    refund_rate = metrics.fmt("refund_rate", v["refund_rate"], lang)
     groups = (
         (
             "overview.section_partners",
             (
-                card_from(k, "partners", lang=lang, help=split),
+                card("partners", help=split),
                 # The split by end is also in the partners card's tooltip: detail a phone leaves out.
-                *(replace(card_from(k, f"partners_{e}", lang=lang), on_phone=False) for e in ("S", "B", "G")),
-                card_from(k, "schools", lang=lang, help=t("overview.schools_help", lang)),
-                card_from(k, "active_projects", lang=lang),
+                *(replace(card(f"partners_{e}"), on_phone=False) for e in ("S", "B", "G")),
+                card("schools", help=t("overview.schools_help", lang)),
+                card("active_projects"),
             ),
         ),
         (
             "overview.section_money",
             (
-                card_from(k, "planned_yuan", lang=lang, kind="money"),
-                card_from(k, "committed_yuan", lang=lang, kind="money", help=t("overview.committed_help", lang)),
-                card_from(k, "disbursed_yuan", lang=lang, kind="money", pacing=pacing),
-                card_from(
-                    execution,
-                    "execution",
-                    lang=lang,
-                    kind="percent",
-                    label=t("metric.execution", lang),
-                    help=t("overview.execution_help", lang),
-                ),
+                card("planned_yuan"),
+                card("committed_yuan"),
+                card("disbursed_yuan", pacing=pacing),
+                card("execution"),
             ),
         ),
         (
             "overview.section_funnel",
             (
-                card_from(k, "leads", lang=lang, chart=spark(monthly, "lead"), pacing=pacing),
-                card_from(k, "enrolled", lang=lang, chart=spark(monthly, "enrolled"), pacing=pacing),
-                card_from(k, "certified", lang=lang, chart=spark(monthly, "certified"), pacing=pacing),
-                card_from(k, "employed", lang=lang, chart=spark(monthly, "employed"), pacing=pacing),
-                card_from(
-                    k,
+                card("leads", chart=spark(monthly, "lead"), pacing=pacing),
+                card("enrolled", chart=spark(monthly, "enrolled"), pacing=pacing),
+                card("certified", chart=spark(monthly, "certified"), pacing=pacing),
+                card("employed", chart=spark(monthly, "employed"), pacing=pacing),
+                card(
                     "refunded",
-                    lang=lang,
-                    inverse=True,
                     chart=spark(monthly, "refunded"),
-                    help=t("overview.refund_help", lang, rate=format_percent(refunded / enrolled, lang) if enrolled else "—"),
+                    help=f"{metrics.label('refund_rate', lang)} {refund_rate}：{metrics.definition('refund_rate', lang)}"
+                    if lang == "zh"
+                    else f"{metrics.label('refund_rate', lang)} {refund_rate}: {metrics.definition('refund_rate', lang)}",
                 ),
             ),
         ),
     )
-    return KpiCards(groups, k)
+    return KpiCards(groups, kpis)
 
 
 class Kpis(Section[KpiFrames, KpiCards]):
@@ -139,45 +170,48 @@ class Kpis(Section[KpiFrames, KpiCards]):
     takeaway_key = "brief.kpis_takeaway"
     empty_key = "empty.scope"
 
+    metric_ids = CARD_METRICS
+    takeaway_ids = ("partners", "leads")
+
     def load(self, db: Reader, c: Context) -> KpiFrames:
         pacing = db.get_kpi_pacing(scope=c.scope) if is_year_to_date(c.scope, c.as_of) else None
-        return KpiFrames(db.get_kpis(scope=c.scope), db.get_events_by_month(scope=c.scope, by=("province",)), pacing)
+        return KpiFrames(metrics.read(db, c, CARD_METRICS), db.get_events_by_month(scope=c.scope, by=("province",)), pacing)
 
     def prepare(self, frames: KpiFrames, c: Context) -> KpiCards:
-        return kpi_cards(frames.kpis, frames.monthly, c.lang, frames.pacing)
+        return kpi_cards(frames.kpis, frames.monthly, c.lang, frames.pacing, compared_text(c))
 
     def is_empty(self, p: KpiCards) -> bool:
-        return False
+        # Nothing at all in scope (no province chosen, or a period before the data): the sentence
+        # that says so, not "0 partners (0), 0 new leads, —". The cards still show their zeros.
+        return bool(pd.to_numeric(p.kpis["value"], errors="coerce").fillna(0).eq(0).all())
+
+    def empty_text(self, c: Context) -> str:
+        return t(self.empty_key if c.scope.is_empty else "empty.no_data", c.lang)
 
     def takeaway(self, p: KpiCards, c: Context) -> str:
         lang = c.lang
-        partners, leads = p.card(t("metric.partners", lang)), p.card(t("metric.leads", lang))
+        partners, leads = p.card("partners", lang), p.card("leads", lang)
         k = p.kpis.set_index("metric")
+        # A clause with nothing to say is left out: no leads, no partners (no partner end chosen:
+        # no target either), or no target to be measured against.
+        key = self.takeaway_key if leads.reached else "brief.kpis_takeaway_no_target"
+        if k.loc["leads", "value"] == 0:
+            key = "brief.kpis_takeaway_no_leads"
+        elif k.loc["partners", "value"] == 0:
+            key = "brief.kpis_takeaway_no_partners"
         return t(
-            self.takeaway_key,
+            key,
             lang,
             partners=partners.value,
             leads=leads.value,
             reached=leads.reached or "—",
+            compare=t(f"compare.{c.filters.compare}", lang),
             delta=format_delta(k.loc["partners", "value"] - k.loc["partners", "previous"], lang),
         )
 
     def table(self, p: KpiCards, c: Context) -> pd.DataFrame:
         lang = c.lang
-        shown = (
-            "partners",
-            "schools",
-            "active_projects",
-            "planned_yuan",
-            "disbursed_yuan",
-            "execution",
-            "leads",
-            "enrolled",
-            "certified",
-            "employed",
-            "refunded",
-        )
-        labels = {t(f"metric.{m}", lang) for m in shown}
+        labels = {metrics.label(m, lang) for m in TABLE_METRICS}
         cards = [card for _, group in p.groups for card in group if card.label in labels]
         paced = any(card.pacing_line for card in cards)  # a year-to-date view: the projection is a column too
         return pd.DataFrame(
@@ -185,7 +219,7 @@ class Kpis(Section[KpiFrames, KpiCards]):
                 {
                     t("brief.col_metric", lang): card.label,
                     t("brief.col_value", lang): card.value,
-                    t("brief.col_vs_last_year", lang): card.delta or "—",
+                    t(f"brief.col_vs.{c.filters.compare}", lang): card.delta or "—",
                     t("brief.col_target", lang): card.target or "—",
                     t("brief.col_reached", lang): card.reached or "—",
                     **({t("brief.col_projected", lang): card.projected or "—"} if paced else {}),
@@ -205,7 +239,7 @@ class Kpis(Section[KpiFrames, KpiCards]):
 class MoverFrames:
     key: str  # "province" or "channel"
     now: pd.DataFrame  # get_events_by_month by key, this period
-    before: pd.DataFrame  # the same a year earlier
+    before: pd.DataFrame  # the same over the comparison period (Context.compared)
 
 
 def movers_frame(now: pd.DataFrame, before: pd.DataFrame, *, key: str, stage: str, labels: dict[str, str], top: int = 8) -> pd.DataFrame:
@@ -237,15 +271,26 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
     def grain(c: Context) -> str:
         return "province" if len(c.scope.provinces) >= 3 else "channel"
 
+    @property
+    def metric(self) -> str:
+        """The registry metric the movers count (events in the period)."""
+        return "leads" if self.option == "lead" else self.option
+
+    def shows(self) -> tuple[str, ...]:
+        return (self.metric,)
+
     def title(self, c: Context) -> str:
-        by = "" if self.grain(c) == "province" else "channel_"
-        return t(f"overview.movers_{by}{self.option}", c.lang)
+        rule = c.filters.compare
+        return t(
+            f"overview.movers_title_{self.grain(c)}",
+            c.lang,
+            metric=metrics.label(self.metric, c.lang),
+            compare=t(f"compare.{rule}", c.lang),
+        )
 
     def load(self, db: Reader, c: Context) -> MoverFrames:
         key = self.grain(c)
-        return MoverFrames(
-            key, db.get_events_by_month(scope=c.scope, by=(key,)), db.get_events_by_month(scope=c.scope.year_earlier(), by=(key,))
-        )
+        return MoverFrames(key, db.get_events_by_month(scope=c.scope, by=(key,)), db.get_events_by_month(scope=c.compared, by=(key,)))
 
     def prepare(self, frames: MoverFrames, c: Context) -> pd.DataFrame:
         codes = set(frames.now.get(frames.key, [])) | set(frames.before.get(frames.key, []))
@@ -257,12 +302,12 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         top = p.iloc[0]
-        metric = "leads" if self.option == "lead" else self.option
         return t(
             self.takeaway_key,
             c.lang,
             name=top["label"],
-            stage=t(f"metric.{metric}", c.lang),
+            compare=t(f"compare.{c.filters.compare}", c.lang),
+            stage=metrics.label(self.metric, c.lang),
             change=format_delta(top["change"], c.lang),
             now=format_number(top["now"], c.lang),
         )

@@ -8,12 +8,13 @@ by a note that says what to install; data exports still work.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import metrics as registry
 from components.context import Context
 from components.export import export_filename, figure_to_bytes, to_csv_bytes, to_xlsx_bytes
 from components.export.images import ImageFormat, find_chromium
@@ -82,8 +83,10 @@ def export_menu(
     figure: go.Figure | Callable[[], go.Figure] | None,
     data: pd.DataFrame | None,
     key: str,
+    metrics: Sequence[str] = (),
 ) -> None:
-    """A small "export" popover with the figure's image formats and its data."""
+    """A small "export" popover with the figure's image formats and its data; the XLSX's filter
+    sheet names the definitions of ``metrics`` (registry ids)."""
     lang = ctx.lang
     stem = f"{t(f'nav.{page}', lang)}-{name}"
 
@@ -139,7 +142,12 @@ def export_menu(
                     item=name,
                     fmt="xlsx",
                     make=lambda: to_xlsx_bytes(
-                        {title[:31]: table}, filters=list(ctx.text.rows), title=title, lang=lang, data_as_of=format_date(ctx.as_of, lang)
+                        {title[:31]: table},
+                        filters=list(ctx.text.rows),
+                        title=title,
+                        lang=lang,
+                        data_as_of=format_date(ctx.as_of, lang),
+                        definitions=[(registry.label(m, lang), registry.definition(m, lang)) for m in metrics],
                     ),
                 ),
             )
@@ -148,4 +156,13 @@ def export_menu(
 
 def export_view(ctx: Context, view: View, *, key: str) -> None:
     """The export menu of a section's view: its figure and the data behind it (audited for the page being drawn)."""
-    export_menu(ctx, page=ctx.page or view.page, name=view.title, title=view.title, figure=view.figure, data=view.data, key=key)
+    export_menu(
+        ctx,
+        page=ctx.page or view.page,
+        name=view.title,
+        title=view.title,
+        figure=view.figure,
+        data=view.data,
+        key=key,
+        metrics=view.metrics,
+    )

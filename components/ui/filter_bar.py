@@ -20,6 +20,7 @@ import streamlit as st
 from components.filters import REGIONS, SLICES, Filters, parse_params, to_params
 from components.i18n import LANG_NAMES, LANGS, format_period, label, t, t_md
 from components.ui import state
+from data_access.scope import COMPARE_RULES, DEFAULT_COMPARE
 from data_access.untrusted import clean
 
 
@@ -140,6 +141,7 @@ def _bar(
         state.W_LANG: staged.lang,
         state.W_PROVINCE: list(staged.provinces),
         state.W_PERIOD: staged.period,
+        state.W_COMPARE: staged.compare,
         **{state.w_slice(sl.param): list(getattr(staged, sl.field)) for sl in SLICES},
     }
     for key, value in initial.items():
@@ -187,6 +189,16 @@ def _bar(
         key=state.W_PERIOD,
         format_func=lambda p: format_period(p, lang),
         on_change=now("period", state.W_PERIOD, str),
+    )
+    st.segmented_control(
+        t("filter.compare", lang),
+        COMPARE_RULES,
+        format_func=lambda r: t(f"compare.button.{r}", lang),
+        key=state.W_COMPARE,
+        required=True,
+        on_change=now("compare", state.W_COMPARE, lambda v: v or DEFAULT_COMPARE),
+        help=t("filter.compare_help", lang),
+        width="stretch",
     )
     for sl in SLICES:
         st.pills(

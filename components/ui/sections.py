@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import metrics
 from components.context import Context
 from components.export.tables import clean_frame
 from components.i18n import t
@@ -32,12 +33,24 @@ def view(ctx: Context, section: str | Section) -> View:
         return s.view(db, ctx)
 
 
-def takeaway(v: View) -> None:
-    """The one-line answer above the chart (or the sentence saying why there is nothing)."""
+def takeaway(v: View, lang: str | None = None) -> None:
+    """The one-line answer above the chart (or the sentence saying why there is nothing), with the
+    definitions of the view's metrics on its ⓘ when ``lang`` is given."""
     if v.empty:
         st.info(md(v.takeaway), icon=":material/info:")
     else:
-        st.markdown(f":material/lightbulb: {md(v.takeaway)}")
+        # The ⓘ: the definitions (口径) of the metrics the view shows.
+        st.markdown(f":material/lightbulb: {md(v.takeaway)}", help=md(metrics.help_text(v.metrics, lang)) if lang and v.metrics else None)
+
+
+def column_help(table, lang: str) -> dict:
+    """Column settings that put a metric's definition on the header of every column named by one."""
+    config = {}
+    for col in table.columns:
+        metric = metrics.by_label(str(col), lang)
+        if metric is not None:
+            config[col] = st.column_config.Column(help=md(metrics.definition(metric, lang)))
+    return config
 
 
 def show(ctx: Context, v: View, *, heading: bool = False, table_height: int | None = None) -> None:
@@ -46,12 +59,13 @@ def show(ctx: Context, v: View, *, heading: bool = False, table_height: int | No
     page = ctx.page or v.page
     if heading:
         st.subheader(md(v.title))
-    takeaway(v)
+    takeaway(v, ctx.lang)
     if v.empty:
         return
     if v.figure is not None:
         # No plotly mode bar: on a touch screen it covers the chart title; the export menu has the files.
         st.plotly_chart(v.figure, key=f"{page}_{v.id}", config=CHART_CONFIG)
     if v.table is not None and v.figure is None:
-        st.dataframe(clean_frame(v.table), hide_index=True, width="stretch", height=table_height or "auto")
+        table = clean_frame(v.table)
+        st.dataframe(table, hide_index=True, width="stretch", height=table_height or "auto", column_config=column_help(table, ctx.lang))
     export_view(ctx, v, key=f"export_{v.id}")

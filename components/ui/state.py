@@ -17,6 +17,7 @@ CONTEXT = "_context"
 W_LANG = "w_lang"
 W_PROVINCE = "w_province"
 W_PERIOD = "w_period"
+W_COMPARE = "w_compare"
 W_END = "w_end"
 W_CHANNEL = "w_channel"
 W_TIER = "w_tier"
@@ -31,7 +32,7 @@ def w_slice(param: str) -> str:
     return f"w_{param}"
 
 
-WIDGET_KEYS = (W_LANG, W_PROVINCE, W_PERIOD, W_END, W_CHANNEL, W_TIER, w_slice("programme"), w_slice("project_kind"))
+WIDGET_KEYS = (W_LANG, W_PROVINCE, W_PERIOD, W_COMPARE, W_END, W_CHANNEL, W_TIER, w_slice("programme"), w_slice("project_kind"))
 
 # Data upkeep page: the last applied upload's message (survives the rerun after Apply).
 UPKEEP_RESULT = "_upkeep_result"

@@ -58,7 +58,7 @@ def test_overview_cards_equal_the_kpi_query(app, app_db_url):
 
 def test_coverage_gap_table_lists_the_query_gaps(app, app_db_url):
     at = open_page(app, "coverage", {"province": "410000"})
-    gaps = run_query(app_db_url, queries.get_coverage_gaps, default_scope(app_db_url, ["410000"]), limit=300)
+    gaps = run_query(app_db_url, queries.get_coverage_gaps, default_scope(app_db_url, ["410000"]))
     table = at.dataframe[-1].value
     assert list(table.iloc[:, 0]) == list(gaps["name_zh"])
     assert at.get("deck_gl_json_chart"), "the map is drawn"
@@ -70,6 +70,28 @@ def test_investment_at_risk_card_equals_the_project_query(app, app_db_url):
     projects = run_query(app_db_url, queries.get_investment_by_project, scope)
     shown = {m.label: m.value for m in at.metric}
     assert shown[t("metric.committed_yuan", "zh")] == format_money(projects["committed_yuan"].sum(), "zh")
+
+
+def test_a_quarter_is_held_against_its_own_plan(app, app_db_url):
+    """The Investment page for a quarter shows the quarter's share of the plan (not the year's) and
+    an execution rate against it: the registry's figures, which docs/METRICS.md's rule defines."""
+    from components import metrics
+    from components.context import context_from_params
+    from data_access.scope import year_scope
+    from tests.app.helpers import catalogue
+
+    cat = catalogue(app_db_url)
+    quarter = f"{cat.as_of.year - 1}Q3"  # a whole quarter of a whole year
+    at = open_page(app, "investment", {"period": quarter})
+    assert_clean(at)
+    ctx, _ = context_from_params(cat, {"period": [quarter]}, cat.provinces)
+    k = run_query(app_db_url, queries.get_kpis, ctx.scope).set_index("metric")["value"]
+    year = run_query(app_db_url, queries.get_kpis, year_scope(cat.provinces, cat.as_of.year - 1)).set_index("metric")["value"]
+    planned, paid = k["planned_yuan"], k["disbursed_yuan"]
+    assert 0 < planned < 0.5 * year["planned_yuan"]  # a quarter of the year's plan, give or take the projects alive
+    shown_cards = {m.label: m.value for m in at.metric}
+    assert shown_cards[metrics.label("planned_yuan", "zh")] == format_money(planned, "zh")
+    assert shown_cards[metrics.label("execution", "zh")] == metrics.fmt("execution", paid / planned, "zh")
 
 
 def test_investment_only_at_risk_toggle_shrinks_the_table(app):

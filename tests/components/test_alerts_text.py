@@ -8,7 +8,7 @@ import re
 import pytest
 
 from components.delivery.alerts import alert_text, rule_label
-from components.i18n import clear_records, format_failures, missing_keys
+from components.i18n import clear_records, format_failures, missing_keys, t
 from data_access.alerts import RULES, Alert
 
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
@@ -114,7 +114,7 @@ def test_numbers_and_names_are_formatted_per_language():
     assert "湖北省武汉市" in alert_text(project, "zh", names=NAMES)
     text = alert_text(conversion, "en", names=NAMES)
     assert text.startswith("Hubei: ") and "25.0%" in text and "40.0%" in text and "15.0 points" in text
-    assert alert_text(kpi, "zh").startswith("线索数预计全年 4,120") and "82%" in alert_text(kpi, "zh")
+    assert alert_text(kpi, "zh").startswith(t("metric.leads", "zh") + "预计全年 4,120") and "82%" in alert_text(kpi, "zh")
     assert "¥15M" in alert_text(money_kpi, "en", names=NAMES)
     assert alert_text(city, "en", names=NAMES) == "Wuhan (Hubei): 1,234 leads this quarter and no partner yet"
 

@@ -116,7 +116,12 @@ def test_money_bars_use_one_unit_for_the_axis():
     fig = plot_money_bars(df, title="T", lang="zh")
     assert fig.layout.xaxis.title.text == "亿元"
     assert list(fig.data[0].x) == [1.0, 3.0]  # largest plan drawn last = on top
-    assert [tr.name for tr in fig.data] == [t("money.planned", "zh"), t("money.committed", "zh"), t("money.disbursed", "zh")]
+    # The legend names the registry's metrics (components/metrics.py), as the cards and columns do.
+    assert [tr.name for tr in fig.data] == [
+        t("metric.planned_yuan", "zh"),
+        t("metric.committed_yuan", "zh"),
+        t("metric.disbursed_yuan", "zh"),
+    ]
 
 
 def test_project_plan_bars_per_year():

@@ -95,8 +95,9 @@ def test_defaults_are_left_out_of_the_url():
 
 def test_period_options_stop_at_the_data_as_of_date():
     options = period_options(dt.date(2025, 2, 1), dt.date(2026, 5, 10))
-    assert options[:4] == ["2026", "2026Q2", "2026Q1", "2025"]
-    assert "2026Q3" not in options and "2024" not in options
+    # The latest year's months follow its quarters (a cut month is a period of its own).
+    assert options[:9] == ["2026", "2026Q2", "2026Q1", "2026-05", "2026-04", "2026-03", "2026-02", "2026-01", "2025"]
+    assert "2026Q3" not in options and "2024" not in options and "2026-06" not in options and "2025-12" not in options
 
 
 def test_a_period_ending_after_the_data_is_clamped_to_the_data_as_of_date():
@@ -166,8 +167,9 @@ def test_a_slice_with_nothing_chosen_says_none_and_defaults_add_nothing():
     d = _describe(Filters(period="2026", channels=(), lang="en"), lang="en", provinces=("410000", "420000"))
     assert dict(d.slices) == {t("filter.channels", "en"): t("filter.none", "en")}
     plain = _describe(Filters(period="2026", lang="en"), lang="en", provinces=("410000", "420000"))
-    assert plain.slices == () and plain.scope_and_slices == "National"  # every province of the catalogue
-    assert plain.file_part == "National_2026"
+    # Every province of the catalogue; the comparison is named on every footer and file name.
+    assert plain.slices == () and plain.scope_and_slices == "National · Compared with: vs the same period last year"
+    assert plain.file_part == "National_2026_yoy"
 
 
 def test_programme_and_project_kind_travel_in_the_url_like_the_other_slices():

@@ -14,6 +14,9 @@ import pytest
 from babel.messages.pofile import read_po
 
 from components import i18n
+
+# Code-list groups: catalogue key prefix -> the codes that need a label.
+from components import metrics as registry  # noqa: E402
 from components.i18n import (
     LANGS,
     catalogue,
@@ -31,8 +34,6 @@ from components.i18n import (
     t,
 )
 from data_access import codes  # only the test may look at the code lists
-
-# Code-list groups: catalogue key prefix -> the codes that need a label.
 from data_access.queries.kpi import METRICS as KPI_METRICS  # noqa: E402 - tests may import data_access
 
 CODE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -47,8 +48,16 @@ CODE_GROUPS: dict[str, tuple[str, ...]] = {
     "project_status": codes.PROJECT_STATUSES,
     "category": codes.DISBURSEMENT_CATEGORIES,
     "programme": codes.PROGRAMMES,
-    # Target metrics, the KPI metrics of the query layer, and the execution rate the pages derive.
-    "metric": tuple(dict.fromkeys(codes.TARGET_METRICS + KPI_METRICS + ("execution",))),
+    # Target metrics, the KPI metrics of the query layer, and the registry's metrics with their full
+    # names, definitions (components/metrics.py) and bases.
+    "metric": tuple(
+        dict.fromkeys(
+            codes.TARGET_METRICS
+            + KPI_METRICS
+            + tuple(f"{m}{part}" for m in registry.METRICS for part in ("", ".name", ".def"))
+            + tuple(f"basis.{b}" for b in registry.BASES)
+        )
+    ),
     "level": codes.AGREEMENT_LEVELS,
     "partner_status": codes.PARTNER_STATUSES,
     "agreement_kind": codes.AGREEMENT_KINDS,
@@ -198,7 +207,10 @@ DYNAMIC_KEYS: dict[str, str] = {
     r"export\.(scope|period|as_of|appendix|rows|first_rows)$": "components/export/pack.py: t(f'export.{k}')",
     r"export\.xlsx_": "components/export/tables.py: t(f'export.xlsx_{k}')",
     r"map\.metric\.": "components/charts/maps.py, components/sections/coverage.py: t(f'map.metric.{metric}')",
-    r"overview\.movers_": "components/sections/overview.py: t(f'overview.movers_{by}{option}')",
+    r"overview\.movers_title_": "components/sections/overview.py: t(f'overview.movers_title_{grain}')",
+    r"money\.": "components/charts/investment.py: a project's plan by year, t(f'money.{col}')",
+    r"compare\.": "components/filters.py, components/sections/, components/ui/filter_bar.py: t(f'compare.{rule}') and its siblings",
+    r"brief\.col_vs\.": "components/sections/overview.py: the pack's delta column, t(f'brief.col_vs.{rule}')",
     r"period\.h[12]$": "components/i18n/numbers.py: half years, t(f'period.h{n}')",
     r"subs\.(channel|dcol|error|status|weekday)\.": "pages/alerts.py: t(f'subs.status.{v}') and its siblings",
     r"upkeep\.(col|pcol|note|pnote|op|problem)\.": "components/upkeep/: t(f'upkeep.problem.{code}') and its siblings",

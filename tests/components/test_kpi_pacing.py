@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from components import metrics as registry
 from components.context import Context
 from components.filters import Filters
 from components.i18n import format_money, format_number, format_percent, t
@@ -22,8 +23,8 @@ def kpis() -> pd.DataFrame:
     from data_access.queries.kpi import METRICS
 
     values = {"leads": (3400.0, 3000.0, 4500.0), "disbursed_yuan": (9e6, 8e6, 1.2e7), "enrolled": (300.0, 280.0, float("nan"))}
-    rows = [(m, *values.get(m, (1.0, 1.0, float("nan")))) for m in METRICS]
-    return pd.DataFrame(rows, columns=["metric", "value", "previous", "target"])
+    base = {m: values.get(m, (1.0, 1.0, float("nan"))) for m in METRICS}
+    return registry.frame_of(base, [*METRICS, "execution", "refund_rate"])  # what components.metrics.read returns
 
 
 def pacing() -> pd.DataFrame:
@@ -67,7 +68,7 @@ def test_the_card_shows_the_projected_year_end_and_its_share_of_target(lang):
 
 
 def test_money_is_projected_in_the_cards_money_format():
-    card = card_from(kpis(), "disbursed_yuan", lang="zh", kind="money", pacing=pacing())
+    card = card_from(kpis(), "disbursed_yuan", lang="zh", pacing=pacing())
     assert card.pacing_line is not None and format_money(1.1e7, "zh") in card.pacing_line
 
 

@@ -9,6 +9,7 @@ import inspect
 import pandas as pd
 import pytest
 
+from components import metrics as registry
 from components.context import Context
 from components.filters import Filters
 from components.i18n import catalogue, format_money, format_number, format_percent, t
@@ -16,7 +17,7 @@ from components.sections import PACK_DEFAULT, SECTIONS, Section
 from components.sections.coverage import CoverageBars, CoverageGaps, CoverageTiers, tier_summary, with_per_lead
 from components.sections.funnels import Channels, FunnelCompare, Lag, Trend, compare_frame, enrol_rates
 from components.sections.investment import Money, Risk, SpendFrames, SpendOverTime
-from components.sections.overview import KpiFrames, Kpis, MoverFrames, Movers, movers_frame, with_execution
+from components.sections.overview import KpiFrames, Kpis, MoverFrames, Movers, movers_frame
 from data_access import codes, queries
 from data_access.reader import Reader
 from data_access.scope import Scope
@@ -96,17 +97,18 @@ def test_a_variant_keeps_its_class_and_refuses_an_unknown_option():
 
 
 def kpi_frame(**values) -> pd.DataFrame:
+    """A registry frame (components.metrics.read's shape) of the get_kpis metrics and the rates made of them."""
     from data_access.queries.kpi import METRICS
 
-    rows = [(m, *values.get(m, (0.0, 0.0, float("nan")))) for m in METRICS]
-    return pd.DataFrame(rows, columns=["metric", "value", "previous", "target"])
+    base = {m: values.get(m, (0.0, 0.0, float("nan"))) for m in METRICS}
+    return registry.frame_of(base, [*METRICS, "execution", "refund_rate"])
 
 
-def test_execution_is_disbursed_over_planned_now_and_a_year_earlier():
-    k = with_execution(kpi_frame(planned_yuan=(200.0, 100.0, float("nan")), disbursed_yuan=(50.0, 80.0, float("nan"))))
+def test_execution_is_disbursed_over_planned_now_and_in_the_comparison_period():
+    k = kpi_frame(planned_yuan=(200.0, 100.0, float("nan")), disbursed_yuan=(50.0, 80.0, float("nan")))
     row = k.set_index("metric").loc["execution"]
     assert row["value"] == 0.25 and row["previous"] == 0.8
-    no_plan = with_execution(kpi_frame()).set_index("metric").loc["execution"]
+    no_plan = kpi_frame().set_index("metric").loc["execution"]
     assert no_plan["value"] != no_plan["value"]  # NaN, not 0 %: there is no plan to execute
 
 
@@ -156,7 +158,7 @@ def test_movers_go_by_channel_below_three_provinces():
     now = pd.DataFrame(rows, columns=["year", "month", "stage", "channel", "events"])
     before = now.assign(events=[10, 5])
     view = Movers().view_of(MoverFrames("channel", now, before), c)
-    assert Movers.grain(c) == "channel" and view.title == t("overview.movers_channel_lead", "zh")
+    assert Movers.grain(c) == "channel" and view.title == "各渠道新增线索变化（较去年同期）"
     assert list(view.prepared["label"]) == [t("channel.online", "zh")]
     assert "+20" in view.takeaway
 
@@ -336,7 +338,8 @@ def test_deltas_are_honest_no_comparison_without_a_year_before_and_no_change_is_
     assert flat.delta_color == "off"
     rise = card_from(k, "enrolled", lang="en")
     assert rise.delta == "+10 (+20.0%)" and rise.delta_color == "normal"
-    assert card_from(k, "enrolled", lang="en", inverse=True).delta_color == "inverse"
+    k = kpi_frame(refunded=(60.0, 50.0, float("nan")))
+    assert card_from(k, "refunded", lang="en").delta_color == "inverse"  # the registry: up is bad for refunds
 
 
 def test_tier_shares_fill_every_tier_and_sum_to_one_per_year():
@@ -363,7 +366,7 @@ def test_new_partners_count_the_period_by_end_against_last_year():
     before = pd.DataFrame({"end": ["S"], "kind": ["university"], "partners": [6]})
     view = NewPartners().view_of(NewPartnerFrames(now, before), ctx(lang="en"))
     assert view.prepared.total == 9 and view.prepared.by_end == {"S": 5, "B": 4, "G": 0}
-    assert view.takeaway.startswith("9 new partners signed (+3 vs last year)")
+    assert view.takeaway.startswith("9 new partners signed (+3 vs the same period last year)")
     assert NewPartners().view_of(NewPartnerFrames(now.iloc[0:0], before), ctx()).empty
 
 

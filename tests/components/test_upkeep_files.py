@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pytest
 
+from components.i18n import t
 from components.upkeep.text import problem_text, targets_template
 from data_access import upkeep
 
@@ -144,6 +145,6 @@ def test_history_rows_read_in_words_and_in_the_metrics_unit():
     )
     frame = changes_frame(rows, REF.provinces, "zh")
     assert frame.values.tolist() == [
-        ["2027", "河南省", "计划投入", "修改", "1,000 万元", "1,280 万元"],
-        ["2027", "全国", "线索数", "新增", "—", "15,000"],
+        ["2027", "河南省", t("metric.planned_yuan", "zh"), "修改", "1,000 万元", "1,280 万元"],
+        ["2027", "全国", t("metric.leads", "zh"), "新增", "—", "15,000"],
     ]
