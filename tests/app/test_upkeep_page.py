@@ -83,7 +83,7 @@ def test_an_admins_upload_is_previewed_applied_and_shown_on_the_overview_card(si
     at.button(key="upkeep_apply").click().run()
     assert_clean(at)
     assert any(t("upkeep.applied", "zh", id=1, inserted=0, changed=1, ended=0) == s.value for s in at.success)
-    assert f"年度目标 {format_number(NEW_TARGET, 'zh')}" in henan_overview_captions(app)  # the next view: new target
+    assert f"本期目标 {format_number(NEW_TARGET, 'zh')}" in henan_overview_captions(app)  # the next view: the year's new target
     # the same file again: nothing to change
     at.switch_page("pages/upkeep.py").run()
     at.file_uploader[0].set_value(filled([(year, "河南省 (410000)", "线索数 (leads)", NEW_TARGET, "个")])).run()

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from components.commands import main
 from components.delivery.channels import RobotAudience
-from components.i18n import format_number
+from components.i18n import format_number, t
 from data_access import access, config, queries, schema, subscriptions
 from data_access.scope import Scope
 from tests.components.test_delivery import Receiver, smtp_server  # noqa: F401 (a fixture)
@@ -114,13 +114,14 @@ def test_due_digests_reach_every_channel_once_and_a_failed_one_is_retried(world,
     pdf_text = "\n".join(page.extract_text() for page in pages).replace("\x00", "")  # fpdf2 CJK: UTF-16 runs
     body = mail.get_body(("plain",)).get_content()
     leads = hubei_leads(engine)
-    assert re.search(rf"线索数\s+{leads} ·", body), body
+    label = t("metric.leads", "zh")  # the registry's label, as on the Overview's card
+    assert re.search(rf"{label}\s+{leads} ·", body), body
     assert "湖北" in body and "湖北" in pdf_text and len(pages) >= 2
     for other in ("河南", "湖南", "广东", "北京"):  # a regional manager's digest names no other province
         assert other not in body and other not in pdf_text
 
     wecom = receivers["wecom"].only()["json"]["markdown"]["content"]
-    assert f"线索数：**{leads} · " in wecom and "province=420000" in wecom and "河南" not in wecom
+    assert f"{label}：**{leads} · " in wecom and "province=420000" in wecom and "河南" not in wecom
 
     ding = receivers["dingtalk"].only()
     stamp, sign = ding["query"]["timestamp"][0], ding["query"]["sign"][0]

@@ -561,7 +561,7 @@ def test_an_admin_uploads_a_filled_template_in_the_browser_and_the_overview_show
         page.get_by_role("button", name=t("upkeep.apply", "zh")).click()
         page.get_by_text(t("upkeep.applied", "zh", id=1, inserted=0, changed=1, ended=0)).wait_for(timeout=TIMEOUT)
         goto(page, base, f"?province={HENAN_CODE}")
-        assert f"年度目标 {format_number(value, 'zh')}" in main_text(page)
+        assert f"本期目标 {format_number(value, 'zh')}" in main_text(page)  # the year view: the year's target
     with config.make_engine(url).connect() as conn:
         rows = conn.execute(schema.data_upload.select()).all()
         assert [(r.actor, r.file_name, r.source) for r in rows] == [(ADMIN, "targets.xlsx", "page")]
