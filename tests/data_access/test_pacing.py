@@ -206,7 +206,8 @@ def test_the_projection_starts_from_the_kpi_cards_year_to_date(seeded):
     with seeded["sqlite"].connect() as conn:
         everywhere = tuple(queries.get_province_catalogue(conn)["province_code"])
         for provinces, basis in ((everywhere, "own"), (("420000",), "national")):
-            scope = Scope(provinces, dt.date(2026, 1, 1), dt.date(2026, 9, 16))
+            # 2026 seen on 15 September, as the app builds it: the year's plans and targets (plan_end).
+            scope = Scope(provinces, dt.date(2026, 1, 1), dt.date(2026, 9, 16), plan_end=dt.date(2027, 1, 1))
             kpis = queries.get_kpis(conn, scope=scope).set_index("metric")
             paced = queries.get_kpi_pacing(conn, scope=scope).set_index("metric")
             assert set(paced.index) == set(PACED_METRICS)
