@@ -15,7 +15,7 @@ run: venv system-deps  ## install, create/seed the embedded database if missing,
 	$(PY) -m components.cli serve --server.port $(PORT)
 
 test: venv system-deps  ## the whole test suite, what CI runs: every tier (unit, apptest, server, browser) on SQLite, PostgreSQL and MariaDB, on JOBS workers (docs/TESTING.md)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --durations=25
 
 check: lint types check-tests  ## the inner loop, under 2 minutes: ruff (lint + format), mypy, the unit and data-layer tests on SQLite only, the Overview's AppTests; no server, no browser (docs/TESTING.md); the same checks as .pre-commit-config.yaml
 

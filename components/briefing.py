@@ -39,7 +39,7 @@ def definitions(views: Sequence[View], lang: str) -> pd.DataFrame:
         [
             {
                 t("brief.col_metric", lang): metrics.label(m, lang),
-                t("brief.col_basis", lang): metrics.basis_text(metrics.get(m).basis, lang),
+                t("brief.col_basis", lang): metrics.basis_text(metrics.get(m).basis, lang, short=True),
                 t("brief.col_definition", lang): metrics.definition(m, lang),
             }
             for m in dict.fromkeys(shown)

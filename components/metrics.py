@@ -153,9 +153,9 @@ def fmt(metric: str, value: float | None, lang: str) -> str:
     return format_number(value, lang)
 
 
-def basis_text(basis: str, lang: str) -> str:
-    """What a basis counts, in words (the definitions appendix and docs/METRICS.md)."""
-    return t(f"metric.basis.{basis}", lang)
+def basis_text(basis: str, lang: str, *, short: bool = False) -> str:
+    """What a basis counts, in words (docs/METRICS.md), or its name (``short``: the pack's appendix)."""
+    return t(f"metric.basis.{basis}.short" if short else f"metric.basis.{basis}", lang)
 
 
 def help_text(metrics: Iterable[str], lang: str) -> str:

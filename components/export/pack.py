@@ -45,7 +45,7 @@ from .images import ExportUnavailable, figure_to_bytes, image_session
 from .tables import clean_frame, display_width, format_cell, infer_number_format
 
 ROWS_PER_SLIDE = 15
-WRAPPED_ROWS_PER_SLIDE = 6  # an appendix of sentences (the definitions): each row wraps over lines
+WRAPPED_ROWS_PER_SLIDE = 10  # an appendix of sentences (the definitions): a row wraps over two lines at most
 
 # Latin and east-asian typeface of every run. YaHei is on every Windows PC that opens the deck;
 # LibreOffice and Macs substitute a CJK face for it.
@@ -396,8 +396,13 @@ def _pptx_heading(slide, title: str, takeaway: str, labels: dict[str, str]) -> N
         _pptx_text(slide, _TAKEAWAY_BOX, takeaway, _TAKEAWAY_PT, _TEXT, labels, anchor=MSO_ANCHOR.TOP)
 
 
+def _right_width(width_in: float) -> float:
+    """The footer's right box: as wide as its text (the page number must never be cut), 3.2 in at least."""
+    return min(max(3.2, width_in + 0.15), _CONTENT_W / 2)
+
+
 def _pptx_footer(slide, meta: PackMeta, labels: dict[str, str], page: int, pages: int) -> None:
-    right_w = 3.2
+    right_w = _right_width(_estimate_width_in(_footer_right(meta, page, pages), _FOOTER_PT))
     left_w = _CONTENT_W - right_w
     left = _footer_left(meta, labels, lambda t: _estimate_width_in(t, _FOOTER_PT) <= left_w - 0.1)
     _pptx_rect(slide, (_MARGIN, _FOOTER_RULE_Y, _CONTENT_W, 0.01), _RULE)
@@ -677,9 +682,9 @@ def _pdf_heading(pdf: FPDF, title: str, takeaway: str) -> None:
 
 
 def _pdf_footer(pdf: FPDF, meta: PackMeta, labels: dict[str, str], page: int, pages: int) -> None:
-    right_w = 3.2
-    left_w = _CONTENT_W - right_w
     pdf.set_font("cjk", "", _FOOTER_PT)
+    right_w = _right_width(pdf.get_string_width(_footer_right(meta, page, pages)))
+    left_w = _CONTENT_W - right_w
     left = _footer_left(meta, labels, lambda t: pdf.get_string_width(t) <= left_w - 0.05)
     _pdf_rect(pdf, (_MARGIN, _FOOTER_RULE_Y, _CONTENT_W, 0.01), _RULE)
     _pdf_text(pdf, (_MARGIN, _FOOTER_BOX_Y, left_w, _FOOTER_BOX_H), left, _FOOTER_PT, _MUTED)
@@ -713,7 +718,7 @@ def _pdf_table(pdf: FPDF, frame: pd.DataFrame, box, lang: str, wrap: bool = Fals
         cell_fill_color=_rgb(_BAND),
         cell_fill_mode="EVEN_ROWS",
         text_align=tuple("RIGHT" if n else "LEFT" for n in numeric),
-        wrapmode=WrapMode.CHAR,
+        wrapmode=WrapMode.WORD if wrap and lang == "en" else WrapMode.CHAR,  # sentences: English breaks between words
         padding=(pad_y, 0.06),
         borders_layout="HORIZONTAL_LINES",
     ) as table:

@@ -128,7 +128,8 @@ def kpi_cards(
                 # The split by end is also in the partners card's tooltip: detail a phone leaves out.
                 *(replace(card(f"partners_{e}"), on_phone=False) for e in ("S", "B", "G")),
                 card("schools", help=t("overview.schools_help", lang)),
-                card("active_projects"),
+                # Projects are the Investment page's subject: a phone's Overview leaves this card out.
+                replace(card("active_projects"), on_phone=False),
             ),
         ),
         (

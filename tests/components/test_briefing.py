@@ -12,12 +12,13 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
+from components import metrics
 from components.briefing import pack_meta
 from components.context import Context
 from components.export import build_pdf, build_pptx
 from components.export.images import find_chromium
 from components.filters import Filters
-from components.i18n import format_number, label
+from components.i18n import format_number, label, t
 from components.sections import SECTIONS, build_views
 from components.ui.exports import export_frame
 from data_access import access, config, reader
@@ -127,7 +128,14 @@ def test_cli_builds_a_pack_end_to_end(db_url, tmp_path, need_chromium):
     done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     deck = Presentation(str(out))
-    assert len(deck.slides) == 4
+    # Title, three sections, then the 口径说明 appendix: every metric the slides show, with its definition.
+    appendix = list(deck.slides)[4:]
+    assert appendix and all(
+        any(t("brief.definitions", "en") in sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in appendix
+    )
+    defined = {row.cells[0].text for s in appendix for sh in s.shapes if sh.has_table for row in list(sh.table.rows)[1:]}
+    shown = {m for sid in ("kpis", "funnel", "spend") for m in SECTIONS[sid].shows()}
+    assert defined == {metrics.label(m, "en") for m in shown}
     footer_text = " ".join(sh.text_frame.text for sh in deck.slides[1].shapes if sh.has_text_frame)
     assert "Hubei" in footer_text and "31 Oct 2026" in footer_text
     # Every report run is audited like a download in the app: who (cli:<os user>), what, which scope.

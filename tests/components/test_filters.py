@@ -168,7 +168,7 @@ def test_a_slice_with_nothing_chosen_says_none_and_defaults_add_nothing():
     assert dict(d.slices) == {t("filter.channels", "en"): t("filter.none", "en")}
     plain = _describe(Filters(period="2026", lang="en"), lang="en", provinces=("410000", "420000"))
     # Every province of the catalogue; the comparison is named on every footer and file name.
-    assert plain.slices == () and plain.scope_and_slices == "National · Compared with: vs the same period last year"
+    assert plain.slices == () and plain.scope_and_slices == "National · Compared with: vs same period last year"
     assert plain.file_part == "National_2026_yoy"
 
 

@@ -55,7 +55,7 @@ CODE_GROUPS: dict[str, tuple[str, ...]] = {
             codes.TARGET_METRICS
             + KPI_METRICS
             + tuple(f"{m}{part}" for m in registry.METRICS for part in ("", ".name", ".def"))
-            + tuple(f"basis.{b}" for b in registry.BASES)
+            + tuple(f"basis.{b}{part}" for b in registry.BASES for part in ("", ".short"))
         )
     ),
     "level": codes.AGREEMENT_LEVELS,

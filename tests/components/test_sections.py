@@ -366,7 +366,7 @@ def test_new_partners_count_the_period_by_end_against_last_year():
     before = pd.DataFrame({"end": ["S"], "kind": ["university"], "partners": [6]})
     view = NewPartners().view_of(NewPartnerFrames(now, before), ctx(lang="en"))
     assert view.prepared.total == 9 and view.prepared.by_end == {"S": 5, "B": 4, "G": 0}
-    assert view.takeaway.startswith("9 new partners signed (+3 vs the same period last year)")
+    assert view.takeaway.startswith("9 new partners signed (+3 vs same period last year)")
     assert NewPartners().view_of(NewPartnerFrames(now.iloc[0:0], before), ctx()).empty
 
 
