@@ -54,7 +54,8 @@ def production_problem(argv: list[str], env) -> str | None:
 
 
 def serve(argv: list[str]) -> None:
-    """Start Streamlit on app.py with its legacy pages/ mode off.
+    """Start Streamlit on app.py with its legacy pages/ mode off, quiet on an intranet, and with
+    links that survive sign-in (:func:`extend_server`).
 
     Streamlit turns on a v1 multipage mode for any app with a ``pages/`` folder until the first
     script run calls ``st.navigation``; a deep link as the first request after a start would run
@@ -69,5 +70,41 @@ def serve(argv: list[str]) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    extend_server()
     sys.argv = ["streamlit", "run", str(APP), *argv]
     cli.main()
+
+
+def _no_address() -> None:
+    return None
+
+
+def extend_server() -> None:
+    """Streamlit's web server as the cockpit needs it (docs/OPERATIONS.md, "Quiet on an intranet").
+
+    - Links survive sign-in, and a deep link's page knows the app's base URL: one middleware,
+      innermost in Streamlit's stack (components/commands/web.py).
+    - No outbound connection: Streamlit looks up the machine's public address (an HTTP request to
+      checkip.amazonaws.com) and its LAN address (a UDP socket towards 8.8.8.8) to print "Network
+      URL" / "External URL" at start and, later, whenever a websocket arrives from another origin
+      than the page's (which any web page can cause), to accept one from those addresses. On an
+      intranet the first fails ("Did not auto detect external IP") and is tried again each time.
+      ``browser.serverAddress`` in .streamlit/config.toml makes Streamlit print that address
+      instead; here the lookups are answered "unknown", so they never leave the machine. The
+      cockpit is opened through its own host name, same origin, and needs neither.
+    """
+    from starlette.middleware import Middleware
+    from streamlit import config, net_util
+    from streamlit.web.server.starlette import starlette_app
+
+    from components.commands.web import LinkMiddleware
+
+    streamlit_middleware = starlette_app.create_streamlit_middleware
+
+    def middleware() -> list[Middleware]:
+        base_path = config.get_option("server.baseUrlPath") or ""
+        return [*streamlit_middleware(), Middleware(LinkMiddleware, base_path=base_path)]
+
+    starlette_app.create_streamlit_middleware = middleware
+    net_util.get_external_ip = _no_address
+    net_util.get_internal_ip = _no_address

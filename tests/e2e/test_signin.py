@@ -4,8 +4,9 @@ One app server (module scope) runs on a copy of the seeded database with three u
 an executive, a Henan regional manager and a disabled Henan manager; the mock provider also
 knows a stranger who is not in the database. Every user signs in through the provider in a browser
 context of their own (the Henan manager's is shared by the tests that use it; each test opens a
-new page, so a new Streamlit session). Sign-in always lands on "/", so tests open their page after
-it. Expected values come from the database (data_access), not from the screen. Two more
+new page, so a new Streamlit session). Sign-in lands on the page it started from ("/" for most
+tests, which open their page after it; a link opened while signed out comes back to its page and
+filters). Expected values come from the database (data_access), not from the screen. Two more
 short-lived servers check that mandatory sign-in fails closed.
 """
 
@@ -315,6 +316,43 @@ def test_a_link_to_another_province_is_dropped_for_a_regional_manager(henan_page
     assert f"province={HUBEI_CODE}" not in page.url
 
 
+def test_a_link_opened_while_signed_out_lands_on_its_page_and_filters_after_sign_in(browser, sso):
+    """A link pasted into a chat and opened by someone not signed in: after the provider, the same
+    page with the same filters, not the Overview (components/commands/web.py)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from components.context import context_from_params, read_catalogue
+
+    base, url = sso
+    engine = config.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            cat = read_catalogue(conn)
+    finally:
+        engine.dispose()
+    period = next(p for p in cat.periods if "Q" in p)  # a quarter: never the default period
+    params = {"province": [HUBEI_CODE], "period": [period], "lang": ["en"]}
+    ctx, dropped = context_from_params(cat, params, cat.provinces, actor=EXEC, role="executive")
+    assert dropped == []
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{base}/funnels?province={HUBEI_CODE}&period={period}&lang=en")
+        page.get_by_role("button", name=t("auth.sign_in", "en")).click()
+        page.wait_for_url("**/oauth2/authorize**")
+        page.get_by_placeholder("sub").fill(EXEC)
+        page.get_by_role("button", name="Authorize").click()
+        page.wait_for_url(re.compile(rf"^{re.escape(base)}/funnels\?"))
+        page.get_by_text(EXEC).first.wait_for()
+        settle(page)
+        assert parse_qs(urlsplit(page.url).query) == params
+        assert page.locator("h1").first.inner_text().strip() == t("funnels.title", "en")
+        assert ctx.text.line in main_text(page)
+    finally:
+        context.close()
+
+
 def test_a_regional_managers_csv_holds_only_henan_and_is_audited(henan_page, sso):
     base, url = sso
     henan, hubei = short(name_zh(url, HENAN_CODE)), short(name_zh(url, HUBEI_CODE))
@@ -329,7 +367,9 @@ def test_a_regional_managers_csv_holds_only_henan_and_is_audited(henan_page, sso
     data = Path(info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     assert len(rows) >= 2, data  # a header and data
-    assert {row[0] for row in rows[1:]} == {HENAN_CODE}, data  # one row per province in scope: the grant
+    # One province in scope: the map is its cities; every row is of the grant's province.
+    column = rows[0].index(t("col.province_code", "zh")) if t("col.province_code", "zh") in rows[0] else 0
+    assert {row[column] for row in rows[1:]} == {HENAN_CODE}, data
     assert any(henan in cell for row in rows[1:] for cell in row)
     assert not any(hubei in cell or HUBEI_CODE in cell for row in rows for cell in row)
 
