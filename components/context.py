@@ -102,6 +102,7 @@ class Context:
     role: str = "executive"
     audit: Callable[..., None] | None = field(default=None, compare=False)
     page: str = ""  # the page being drawn ("" outside the app)
+    region_of: Mapping[str, str] = field(default_factory=dict, compare=False)  # every province's region group (Catalogue.region_of)
 
     def name(self, code: str) -> str:
         """A province's name in the language (its code when unknown)."""
@@ -130,7 +131,16 @@ class Context:
 def context_for(cat: Catalogue, filters: Filters, allowed: Sequence[str], **who: Any) -> Context:
     """The Context of parsed ``filters`` within ``allowed`` (``who``: actor, role, audit, page)."""
     scope = filter_scope(filters, tuple(allowed), cat.as_of)
-    return Context(scope=scope, filters=filters, lang=filters.lang, as_of=cat.as_of, names=cat.names, allowed=tuple(allowed), **who)
+    return Context(
+        scope=scope,
+        filters=filters,
+        lang=filters.lang,
+        as_of=cat.as_of,
+        names=cat.names,
+        allowed=tuple(allowed),
+        region_of=cat.region_of,
+        **who,
+    )
 
 
 def context_from_params(

@@ -17,6 +17,7 @@ their named figures through it (a Reader in, one row per metric out: value, prev
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,11 +26,12 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from components.i18n import format_money, format_number, format_percent, t
-from data_access import codes
+from data_access import codes, periods
 
 if TYPE_CHECKING:
     from components.context import Context
     from data_access.reader import Reader
+    from data_access.scope import Scope
 
 Basis = Literal["events", "cohort", "stock", "money"]
 Unit = Literal["number", "money", "percent", "decimal"]
@@ -76,6 +78,7 @@ def _m(*metrics: Metric) -> dict[str, Metric]:
 
 KPIS = "get_kpis"
 FUNNEL = "get_funnel_by_stage"
+AGREEMENTS = "get_agreements_by_expiry"
 METRICS: Mapping[str, Metric] = _m(
     # --- partners: stocks at the end of the period ------------------------------------------------
     Metric("partners", "stock", "number", KPIS, plan="year_end", target_slices=True),
@@ -86,6 +89,10 @@ METRICS: Mapping[str, Metric] = _m(
     Metric("new_partners", "events", "number", "get_new_partners_by_end"),
     Metric("per_10k_leads", "stock", "decimal", KPIS, of=("partners", "leads")),
     Metric("gap_places", "events", "number", "get_coverage_gaps", inverse=True),
+    # --- agreements coming due: a state at the end of the period, over the next DUE_MONTHS months --
+    Metric("agreements_due", "stock", "number", AGREEMENTS, compare="none"),
+    Metric("agreements_due_value", "stock", "money", AGREEMENTS, compare="none"),
+    Metric("agreements_due_idle", "stock", "number", AGREEMENTS, compare="none", inverse=True),
     # --- money ------------------------------------------------------------------------------------
     Metric("active_projects", "stock", "number", KPIS, plan="year_end", target_slices=True),
     Metric("planned_yuan", "money", "money", KPIS, plan="period", target_slices=True),
@@ -114,6 +121,27 @@ METRICS: Mapping[str, Metric] = _m(
 # The funnel stage each cohort metric counts.
 COHORT_STAGE = {"cohort_leads": "lead", "cohort_enrolled": "enrolled", "cohort_certified": "certified", "cohort_employed": "employed"}
 COHORT_STAGE["cohort_refunded"] = codes.REFUNDED
+# Agreements coming due: the horizon of the registry's figures (the pack's and the digests'; the
+# Coverage page's widget may show 3 or 12 months instead), and the metrics read from one frame.
+DUE_MONTHS = 6
+AGREEMENT_METRICS = ("agreements_due", "agreements_due_value", "agreements_due_idle")
+
+
+def due_within_days(scope: Scope, months: int = DUE_MONTHS) -> int:
+    """The days from the last day of the scope's period (the data-as-of date for the current one) to
+    the same day ``months`` calendar months later: the window of get_agreements_by_expiry."""
+    last = scope.end - dt.timedelta(days=1)
+    return (periods.months_after(last, months) - last).days
+
+
+def agreement_values(due: pd.DataFrame) -> dict[str, float]:
+    """The agreement metrics of a get_agreements_by_expiry frame: how many, their value (yuan), and
+    how many of them belong to partners that brought no enrolment in the last 12 months."""
+    return {
+        "agreements_due": float(len(due)),
+        "agreements_due_value": float(due["value_yuan"].sum()) if len(due) else 0.0,
+        "agreements_due_idle": float((due["enrolled_12m"] == 0).sum()) if len(due) else 0.0,
+    }
 
 
 def get(metric: str) -> Metric:
@@ -231,6 +259,9 @@ def read(db: Reader, c: Context, metrics: Sequence[str]) -> pd.DataFrame:
     if "gap_places" in need:
         now_g, then_g = len(db.get_coverage_gaps(scope=c.scope)), len(db.get_coverage_gaps(scope=c.compared))
         values["gap_places"] = (float(now_g), float(then_g), float("nan"))
+    if need & set(AGREEMENT_METRICS):
+        due = db.get_agreements_by_expiry(scope=c.scope, within_days=due_within_days(c.scope))
+        values.update({m: (v, float("nan"), float("nan")) for m, v in agreement_values(due).items()})
     if need & {"projects", "at_risk_projects"}:
         alive = db.get_investment_by_project(scope=c.scope, as_of=c.as_of)
         values["projects"] = (float(len(alive)), float("nan"), float("nan"))
@@ -244,14 +275,18 @@ def values_of(frame: pd.DataFrame) -> dict[str, float]:
 
 
 __all__ = [
+    "AGREEMENT_METRICS",
     "BASES",
     "COLUMNS",
+    "DUE_MONTHS",
     "METRICS",
     "Metric",
+    "agreement_values",
     "basis_text",
     "by_label",
     "cohort_values",
     "definition",
+    "due_within_days",
     "fmt",
     "frame_of",
     "get",

@@ -1,6 +1,6 @@
 """Alert rules: what is slipping in a scope as of a date, for the digests (docs/ALERTS.md).
 
-Four rules, each read through the typed query functions (no SQL of its own), each cut to the
+Five rules, each read through the typed query functions (no SQL of its own), each cut to the
 scope's provinces and slices. The rules look at "now", so their periods come from ``as_of`` (the
 data-as-of date), not from the scope's period:
 
@@ -16,6 +16,9 @@ data-as-of date), not from the scope's period:
   ``kpi_projected_below_pct`` % of its annual target.
 - ``city_without_partner``: a city or county with more than ``city_leads_min`` leads in the
   quarter of ``as_of`` (to ``as_of``) and no partner.
+- ``agreements_expiring``: an agreement of a partner in scope that expires within
+  ``agreements_expiring_days`` days after ``as_of`` and has not been renewed (the Coverage page's
+  agreements coming due, over the alert's window).
 
 No streamlit; wording lives in components/delivery/alerts.py and the catalogues.
 """
@@ -31,13 +34,14 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from data_access import codes
+from data_access.queries.agreements import get_agreements_by_expiry
 from data_access.queries.coverage import get_coverage_gaps
 from data_access.queries.funnel import get_funnel_by_stage
 from data_access.queries.investment import AHEAD_TOLERANCE, get_investment_by_project
 from data_access.queries.pacing import get_kpi_pacing
 from data_access.scope import Scope
 
-RULES: tuple[str, ...] = ("project_at_risk", "conversion_drop", "kpi_below_pace", "city_without_partner")
+RULES: tuple[str, ...] = ("project_at_risk", "conversion_drop", "kpi_below_pace", "city_without_partner", "agreements_expiring")
 SEVERITIES: tuple[str, ...] = ("high", "medium")
 ENV_PREFIX = "COCKPIT_ALERT_"
 
@@ -56,6 +60,8 @@ class Thresholds:
     - ``kpi_projected_below_pct`` [90.0]: a projection below this % of the target fires.
     - ``city_leads_min`` [50]: a city with more than this many leads this quarter and no partner fires.
     - ``risk_window_days`` [7]: "newly" at risk = at risk at ``as_of`` and not this many days before.
+    - ``agreements_expiring_days`` [90]: an agreement expiring within this many days after ``as_of``
+      and not renewed fires (a quarter: time to negotiate a renewal; 0 turns the rule off).
 
     Settings: ``[alerts]`` in .streamlit/secrets.toml, each key overridden by
     ``COCKPIT_ALERT_<KEY>`` in the environment (``from_settings``).
@@ -67,7 +73,8 @@ class Thresholds:
     z: float = 2.58
     kpi_projected_below_pct: float = 90.0
     city_leads_min: int = 50
-    risk_window_days: int = 7  # last, so the fields of the agreed API keep their positions
+    risk_window_days: int = 7  # after the others, so the fields of the agreed API keep their positions
+    agreements_expiring_days: int = 90
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -113,7 +120,7 @@ class Alert:
     """One thing that needs a leader: which rule, a stable key, where, how bad, and raw values.
 
     ``key`` is stable across runs ("project:123", "conversion:campus:enrolled", "kpi:leads",
-    "city:420100"): a runner can tell a new alert from one already sent. ``province_code`` is None
+    "city:420100", "agreement:597"): a runner can tell a new alert from one already sent. ``province_code`` is None
     only for an item of a multi-province scope as a whole. ``params`` holds raw values as strings
     (codes, numbers, names from the data), never formatted text: components/delivery/alerts.py words them.
     """
@@ -320,11 +327,47 @@ def city_alerts(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds: T
     ]
 
 
+# An agreement expiring this soon is high severity: a month is little time to negotiate a renewal.
+AGREEMENT_URGENT_DAYS = 30
+
+
+def agreement_alerts(conn: Connection, *, scope: Scope, as_of: dt.date, thresholds: Thresholds = Thresholds()) -> list[Alert]:
+    """Agreements of partners in scope expiring within ``agreements_expiring_days`` days after
+    ``as_of`` and not renewed (get_agreements_by_expiry: no other agreement of the same partner and
+    kind runs past the expiry). One alert per agreement, in the partner's province; severity high
+    when it expires within ``AGREEMENT_URGENT_DAYS`` days. The rule is a state, not a change: an
+    agreement is named in every digest until it is renewed, ended or expired."""
+    due = get_agreements_by_expiry(conn, scope=_year_to_date(scope, as_of), as_of=as_of, within_days=thresholds.agreements_expiring_days)
+    return [
+        Alert(
+            "agreements_expiring",
+            f"agreement:{int(r.agreement_id)}",
+            str(r.province_code),
+            "high" if r.days_left <= AGREEMENT_URGENT_DAYS else "medium",
+            (
+                ("agreement_id", str(int(r.agreement_id))),
+                ("kind", str(r.kind)),
+                ("expires_on", r.expires_on.isoformat()),
+                ("days_left", str(int(r.days_left))),
+                ("value_yuan", _num(round(r.value_yuan, 2))),
+                ("partner_id", str(int(r.partner_id))),
+                ("partner_name_zh", str(r.partner_name_zh)),
+                ("partner_name_en", str(r.partner_name_en)),
+                ("partner_kind", str(r.partner_kind)),
+                ("leads_12m", str(int(r.leads_12m))),
+                ("enrolled_12m", str(int(r.enrolled_12m))),
+            ),
+        )
+        for r in due.itertuples(index=False)
+    ]
+
+
 _RULES = {
     "project_at_risk": project_alerts,
     "conversion_drop": conversion_alerts,
     "kpi_below_pace": kpi_alerts,
     "city_without_partner": city_alerts,
+    "agreements_expiring": agreement_alerts,
 }
 
 

@@ -55,4 +55,12 @@ def period_amount(by_year: Mapping[int, float], start: dt.date, end: dt.date) ->
     return sum(float(by_year.get(y, 0.0)) * s for y, s in year_shares(start, end).items())
 
 
-__all__ = ["RULE_EN", "RULE_ZH", "period_amount", "year_share", "year_shares"]
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (earlier when negative), the month's last day
+    when it is shorter: 31 October + 6 months is 30 April, 31 August − 6 months is 28 February."""
+    m = day.year * 12 + day.month - 1 + months
+    year, month = divmod(m, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+__all__ = ["RULE_EN", "RULE_ZH", "months_after", "period_amount", "year_share", "year_shares"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -49,8 +49,8 @@ class Reader:
     def get_coverage_by_province(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_coverage_by_province, scope=scope)
 
-    def get_coverage_by_city(self, *, scope: Scope) -> pd.DataFrame:
-        return self._run(queries.get_coverage_by_city, scope=scope)
+    def get_coverage_by_city(self, *, scope: Scope, grain: Literal["place", "prefecture"] = "place") -> pd.DataFrame:
+        return self._run(queries.get_coverage_by_city, scope=scope, grain=grain)
 
     def get_coverage_gaps(self, *, scope: Scope, limit: int | None = None) -> pd.DataFrame:
         return self._run(queries.get_coverage_gaps, scope=scope, limit=limit)
@@ -63,6 +63,9 @@ class Reader:
 
     def get_new_partners_by_end(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_new_partners_by_end, scope=scope)
+
+    def get_agreements_by_expiry(self, *, scope: Scope, as_of: dt.date | None = None, within_days: int | None = None) -> pd.DataFrame:
+        return self._run(queries.get_agreements_by_expiry, scope=scope, as_of=as_of, within_days=within_days)
 
     def get_leads_by_tier_year(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_leads_by_tier_year, scope=scope)
@@ -87,6 +90,9 @@ class Reader:
 
     def get_funnel_by_province(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_funnel_by_province, scope=scope)
+
+    def get_funnel_by_city(self, *, scope: Scope, by: Sequence[str] = ("channel",)) -> pd.DataFrame:
+        return self._run(queries.get_funnel_by_city, scope=scope, by=tuple(by))
 
     def get_cohort_lag(self, *, scope: Scope, stages: Sequence[str] = ("enrolled", "certified")) -> pd.DataFrame:
         return self._run(queries.get_cohort_lag, scope=scope, stages=tuple(stages))

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from components.charts.maps import Metric, coverage_deck, coverage_legend, province_from_selection
+from components.charts.maps import Metric, city_deck, city_legend, coverage_deck, coverage_legend, province_from_selection
 from components.charts.palette import KIND_COLORS
 from components.export.tables import clean_frame
-from components.i18n import label, t
+from components.i18n import format_date, label, t
 from components.sections import SECTIONS
 from components.ui.context import page_header
 from components.ui.exports import export_view
@@ -32,31 +32,49 @@ if coverage_map.empty:
 takeaway(coverage_map, lang)
 
 map_col, bar_col = st.columns([3, 2])
+# One province in scope (chosen in the filter bar, or by a click on this map or the bars): the map
+# shows its cities instead of the country (city_map is empty otherwise, and says how to get there).
+city_map = view(ctx, SECTIONS["city_map"].variant(metric))
 with map_col:
     provinces, points = coverage_map.prepared.provinces, coverage_map.prepared.points
     # HTML of our own: every text in it is escaped (the colours are our palette's hex codes).
     chips = " ".join(f"<span style='color:{html(KIND_COLORS[k])}'>●</span> {html(label('kind', k, lang))}" for k in KIND_COLORS)
     st.markdown(chips, unsafe_allow_html=True)
-    deck = coverage_deck(
-        provinces, points, metric=metric, lang=lang, selected=scope.provinces if set(scope.provinces) != set(ctx.allowed) else ()
-    )
-    # A new key per scope: Streamlit keeps a map selection (and fades everything else) until the
-    # widget is replaced, and a click has just narrowed the scope.
-    event = st.pydeck_chart(
-        deck,
-        height=560,
-        on_select="rerun",
-        selection_mode="single-object",
-        key=f"coverage_map_{'_'.join(scope.provinces)[:60]}_{len(scope.provinces)}",
-    )
-    legend = coverage_legend(provinces, metric=metric, lang=lang)
+    event = None
+    if city_map.empty:
+        deck = coverage_deck(
+            provinces, points, metric=metric, lang=lang, selected=scope.provinces if set(scope.provinces) != set(ctx.allowed) else ()
+        )
+        # A new key per scope: Streamlit keeps a map selection (and fades everything else) until the
+        # widget is replaced, and a click has just narrowed the scope.
+        event = st.pydeck_chart(
+            deck,
+            height=560,
+            on_select="rerun",
+            selection_mode="single-object",
+            key=f"coverage_map_{'_'.join(scope.provinces)[:60]}_{len(scope.provinces)}",
+        )
+        legend = coverage_legend(provinces, metric=metric, lang=lang)
+    else:
+        cities, code = city_map.prepared.cities, city_map.prepared.province
+        st.markdown(f"**{md(city_map.title)}**")
+        takeaway(city_map, lang)
+        st.pydeck_chart(
+            city_deck(cities, city_map.prepared.points, province_code=code, metric=metric, lang=lang), height=560, key=f"city_map_{code}"
+        )
+        legend = city_legend(cities, province_code=code, metric=metric, lang=lang)
     st.markdown(
         f"<small>{html(t(f'map.metric.{metric}', lang))}{'：' if lang == 'zh' else ':'}</small> "
         + " ".join(f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend),
         unsafe_allow_html=True,
     )
     st.caption(t("coverage.map_note", lang))
-    export_view(ctx, coverage_map, key="export_map")
+    if city_map.empty:
+        st.caption(md(city_map.takeaway))  # how to see a province's cities
+        export_view(ctx, coverage_map, key="export_map")
+    else:
+        st.caption(t("coverage.city_map_note", lang))
+        export_view(ctx, city_map, key="export_city_map")
     clicked = province_from_selection(event)
     if clicked and clicked in ctx.allowed and scope.provinces != (clicked,):
         request_provinces([clicked])
@@ -79,6 +97,23 @@ if set(scope.provinces) != set(ctx.allowed):
 new_partners = view(ctx, "new_partners")
 st.subheader(md(new_partners.title))
 show(ctx, new_partners)
+
+# Agreements coming due: the pack's 6 months by default, 3 or 12 at a click (the same section). Its
+# heading names the months chosen, so it is written into a slot above the widget once they are known.
+due_heading = st.container()
+months = st.segmented_control(
+    t("agreements.horizon", lang),
+    ["3", "6", "12"],
+    key="coverage_agreements_months",
+    format_func=lambda m: t("agreements.months", lang, n=int(m)),
+    default=SECTIONS["agreements_due"].option,
+    required=True,
+)
+due = view(ctx, SECTIONS["agreements_due"].variant(months))
+due_heading.subheader(md(due.title))
+show(ctx, due, table_height=360 if len(due.prepared.rows) > 10 else None)
+if not due.empty:
+    st.caption(t("agreements.note", lang, date=format_date(due.prepared.as_of, lang)))
 
 st.subheader(t("coverage.section_gaps", lang))
 st.markdown(t("coverage.gaps_intro", lang))

@@ -4,10 +4,13 @@ import datetime as dt
 
 import streamlit as st
 
+from components.export.tables import clean_frame
 from components.i18n import format_date, label, t, t_md
 from components.sections import SECTIONS
+from components.sections.funnels import MIN_LEADS, city_channel_table
 from components.ui.context import page_header
-from components.ui.sections import show, view
+from components.ui.exports import export_view
+from components.ui.sections import column_help, show, takeaway, view
 from data_access.untrusted import md
 
 ctx = page_header("funnels")
@@ -36,12 +39,28 @@ show(ctx, compare)
 if not compare.empty:
     st.caption(md(compare.prepared.refund_line(lang)))
 
+refunds = view(ctx, "refunds_channels")
+st.subheader(md(refunds.title))
+show(ctx, refunds)
+
 st.subheader(t("funnels.section_where", lang))
 left, right = st.columns(2)
 with left:
     show(ctx, view(ctx, "tiers"))
 with right:
     show(ctx, view(ctx, "funnel_provinces"))
+
+# Inside one province: every city × channel, the worst first (a hint how to get there otherwise).
+cities = view(ctx, "city_channels")
+st.subheader(md(cities.title))
+if cities.empty:
+    st.caption(md(cities.takeaway))
+else:
+    takeaway(cities, lang)
+    rows = clean_frame(city_channel_table(cities.prepared.rows, lang))
+    st.dataframe(rows, hide_index=True, width="stretch", height=360 if len(rows) > 10 else "auto", column_config=column_help(rows, lang))
+    st.caption(t_md("funnels.city_note", lang, n=MIN_LEADS))
+    export_view(ctx, cities, key="export_city_channels")
 
 st.subheader(t("funnels.section_trend", lang))
 stage = st.segmented_control(

@@ -22,7 +22,7 @@ class MoneyColumn(TypedDict):
     """What the three money columns share (typed, so that ``**money`` is checked against NumberColumn)."""
 
     format: str
-    width: Literal["small"]
+    width: Literal["medium"]
 
 
 class SelectboxStart(TypedDict, total=False):
@@ -64,8 +64,14 @@ table = (projects[projects["at_risk"]] if only_risk else projects).sort_values("
 div, unit = money_unit_scale(list(projects["committed_yuan"]), lang)
 shown = pd.DataFrame(
     {
+        # What a leader reads first — which project, why it is at risk, where it stands — comes first,
+        # so that it needs no horizontal scrolling on a 1,440 px laptop; the money follows.
         "code": table["code"],
         "name": table[name_col].map(clean),  # a grid cell is drawn as typed, but bidi marks would still reorder it
+        "risk": [
+            f"⚠ {text}" if text else "" for text in map(risk_text, table["ahead_of_plan"], table["overdue_milestones"], [lang] * len(table))
+        ],
+        "status": [label("project_status", s, lang) for s in table["status"]],
         "sector": [label("sector", s, lang) for s in table["sector"]],
         "province": table["province_name_zh" if lang == "zh" else "province_name_en"].map(clean),
         "planned": table["planned_yuan"] / div,
@@ -74,13 +80,9 @@ shown = pd.DataFrame(
         # The rate the "paid ahead of plan" flag is based on: paid to date ÷ planned to date (one decimal,
         # as every rate in the cockpit), not the period's rate a flag would seem to contradict.
         "to_date": paid_to_date_rate(table) * 100,
-        "status": [label("project_status", s, lang) for s in table["status"]],
-        "risk": [
-            f"⚠ {text}" if text else "" for text in map(risk_text, table["ahead_of_plan"], table["overdue_milestones"], [lang] * len(table))
-        ],
     }
 )
-money: MoneyColumn = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "small"}
+money: MoneyColumn = {"format": "%,.1f" if div > 1 else "%,.0f", "width": "medium"}  # "small" cut the headers
 
 
 def money_column(metric: str):  # noqa: ANN201 (a ColumnConfig)

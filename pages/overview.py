@@ -2,11 +2,15 @@
 
 import streamlit as st
 
+from components import metrics
+from components.export.tables import clean_frame
 from components.i18n import t
 from components.kpi import render_cards
+from components.sections import SECTIONS
 from components.ui.context import page_header
 from components.ui.exports import export_view
-from components.ui.sections import show, takeaway, view
+from components.ui.sections import column_help, show, takeaway, view
+from data_access.untrusted import md
 
 ctx = page_header("overview")
 lang = ctx.lang
@@ -26,3 +30,24 @@ left, right = st.columns(2)
 for col, section in ((left, "movers"), (right, "movers_enrolled")):
     with col:
         show(ctx, view(ctx, section))
+
+# Region against region (within one region: its provinces), on a card metric chosen here.
+st.subheader(t("overview.section_regions", lang))
+growth_metric = st.segmented_control(
+    t("overview.growth_metric", lang),
+    list(SECTIONS["region_growth"].options),
+    key="overview_growth_metric",
+    format_func=lambda m: metrics.label(m, lang),
+    default="leads",
+    required=True,
+)
+growth = view(ctx, SECTIONS["region_growth"].variant(growth_metric))
+if growth.empty:
+    st.caption(md(growth.takeaway))
+else:
+    chart, numbers = st.columns([3, 2])  # the chart carries the title
+    with chart:
+        show(ctx, growth)
+    with numbers:
+        table = clean_frame(growth.table)
+        st.dataframe(table, hide_index=True, width="stretch", column_config=column_help(table, lang))

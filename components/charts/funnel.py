@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts._layout import styled
-from components.charts.palette import CHANNEL_COLORS, STAGE_COLORS, TIER_COLORS
+from components.charts.palette import CHANNEL_COLORS, NEUTRAL, STAGE_COLORS, TIER_COLORS
 from components.i18n import format_number, format_percent, label, t
 from data_access.codes import STAGES
 from data_access.untrusted import html
@@ -203,3 +203,41 @@ def plot_tier_shares(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return styled(fig, title=title, height=340)
+
+
+def plot_refund_rates(df: pd.DataFrame, *, title: str, now_name: str, before_name: str, lang: str) -> go.Figure:
+    """Refund rate per channel, this period (channel colour) beside the comparison period (grey).
+
+    ``df``: one row per channel with ``channel``, ``label``, ``rate_now``, ``rate_before``,
+    ``refunded_now``, ``enrolled_now`` (refunds_by_channel in components/sections/funnels.py).
+    """
+    d = df.iloc[::-1]  # the highest rate on top
+    names = [html(x) for x in d["label"]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=names,
+            x=d["rate_before"],
+            orientation="h",
+            name=before_name,
+            marker_color=NEUTRAL,
+            hovertemplate="%{y}: %{x:.1%}<extra>%{fullData.name}</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=names,
+            x=d["rate_now"],
+            orientation="h",
+            name=now_name,
+            marker_color=[CHANNEL_COLORS.get(c, NEUTRAL) for c in d["channel"]],
+            text=[format_percent(v, lang) if v == v else "—" for v in d["rate_now"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[[format_number(r, lang), format_number(e, lang)] for r, e in zip(d["refunded_now"], d["enrolled_now"])],
+            hovertemplate="%{y}: %{x:.1%} (%{customdata[0]} / %{customdata[1]})<extra>%{fullData.name}</extra>",
+        )
+    )
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+    return styled(fig, title=title, height=max(260, 56 * len(d) + 100))

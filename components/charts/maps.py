@@ -19,6 +19,7 @@ them: a GeoJSON feature for the province layer, a data row for the partner layer
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -36,16 +37,21 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from components.charts import palette
-from components.charts.boundaries import china_outline_extras, province_geojson, province_shapes_for_plotly
+from components.charts.boundaries import china_outline_extras, city_geojson, province_geojson, province_shapes_for_plotly
 from components.i18n import format_date, format_number, label, normalize_lang, t
 from data_access.untrusted import html
 
 __all__ = [
+    "CITY_LAYER",
     "INITIAL_VIEW",
     "PARTNER_LAYER",
     "PROVINCE_LAYER",
     "TOOLTIP_FIELDS",
     "Metric",
+    "city_deck",
+    "city_legend",
+    "city_static_figure",
+    "city_view",
     "coverage_deck",
     "coverage_legend",
     "coverage_static_figure",
@@ -58,6 +64,7 @@ Metric = Literal["partners", "per_10k_leads"]
 
 PROVINCE_LAYER = "provinces"
 PARTNER_LAYER = "partners"
+CITY_LAYER = "cities"
 # Every pickable layer carries exactly these fields, already formatted, translated and
 # HTML-escaped (the tooltip template is HTML and names come from the database): a tooltip
 # template field that a layer lacks would show literally ("{title}").
@@ -328,20 +335,7 @@ def coverage_deck(
         views=[pdk.View(type="MapView", controller={"dragRotate": False, "touchRotate": False})],
         map_style=None,
         map_provider=None,
-        tooltip={
-            "html": "<b>{title}</b><br/>{line1}<br/>{line2}<br/>{line3}",
-            "style": {
-                "backgroundColor": "#FFFFFF",
-                "color": palette.TEXT,
-                "fontFamily": palette.FONT_FAMILY,
-                "fontSize": "13px",
-                "lineHeight": "1.5",
-                "border": f"1px solid {palette.GRID}",
-                "borderRadius": "4px",
-                "boxShadow": "0 2px 6px rgba(0,0,0,0.12)",
-                "padding": "6px 10px",
-            },
-        },
+        tooltip=copy.deepcopy(_TOOLTIP),
     )
     # No basemap, and none fetched: with map_style=None Streamlit's front end substitutes Carto's
     # positron style from basemaps.cartocdn.com (seen by tests/e2e/test_offline.py). A style with
@@ -351,6 +345,20 @@ def coverage_deck(
     return deck
 
 
+_TOOLTIP = {
+    "html": "<b>{title}</b><br/>{line1}<br/>{line2}<br/>{line3}",
+    "style": {
+        "backgroundColor": "#FFFFFF",
+        "color": palette.TEXT,
+        "fontFamily": palette.FONT_FAMILY,
+        "fontSize": "13px",
+        "lineHeight": "1.5",
+        "border": f"1px solid {palette.GRID}",
+        "borderRadius": "4px",
+        "boxShadow": "0 2px 6px rgba(0,0,0,0.12)",
+        "padding": "6px 10px",
+    },
+}
 # A map style with no sources and no layers, as a data: URL (the front end expects a string style).
 EMPTY_MAP_STYLE = "data:application/json," + urllib.parse.quote(json.dumps({"version": 8, "sources": {}, "layers": []}))
 
@@ -459,6 +467,272 @@ def _jitter(partner_id: object, lat: float) -> tuple[float, float]:
     dlat = km * math.sin(angle) / _KM_PER_DEGREE
     dlon = km * math.cos(angle) / (_KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.2))
     return dlon, dlat
+
+
+# ---- one province's cities --------------------------------------------------------------------
+
+# The city deck's size on the Coverage page (the map column of a wide layout), for its zoom.
+_CITY_DECK_PX = (620, 520)
+_DECK_TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
+
+
+def city_view(province_code: str, *, size: tuple[int, int] = _CITY_DECK_PX) -> dict[str, float]:
+    """The longitude, latitude and zoom that fit a province's cities into a deck of ``size`` px
+    (width, height), with a small margin; the whole country's view for a province without cities."""
+    features = city_geojson(province_code)["features"]
+    if not features:
+        return dict(INITIAL_VIEW)
+    bounds = shapely.total_bounds(shapely.from_geojson([json.dumps(f["geometry"]) for f in features]))
+    (x0, y0, x1, y1), (w, h) = bounds, size
+    my0, my1 = _mercator(np.array([y0, y1]))
+    fit = min(w * 360 / (_DECK_TILE_PX * max(x1 - x0, 0.01)), h * 360 / (_DECK_TILE_PX * max(my1 - my0, 0.01)))
+    middle = float(np.degrees(2 * np.arctan(np.exp(np.radians((my0 + my1) / 2))) - np.pi / 2))  # the Mercator middle
+    return {"longitude": round(float(x0 + x1) / 2, 3), "latitude": round(middle, 3), "zoom": round(math.log2(fit) - 0.15, 2)}
+
+
+@lru_cache(maxsize=64)
+def _neighbours(province_code: str, size: tuple[int, int] = _CITY_DECK_PX) -> tuple[str, ...]:
+    """The other provinces that show in the city deck's first view (grey, for orientation): only
+    those, so the deck does not carry the whole country's boundaries."""
+    view = city_view(province_code, size=size)
+    half = [px / 2 * 360 / (_DECK_TILE_PX * 2 ** view["zoom"]) for px in size]  # degrees of longitude / Mercator y
+    y = float(_mercator(np.array([view["latitude"]]))[0])
+    lat0, lat1 = (float(np.degrees(2 * np.arctan(np.exp(np.radians(v))) - np.pi / 2)) for v in (y - half[1], y + half[1]))
+    box = shapely.box(view["longitude"] - half[0], lat0, view["longitude"] + half[0], lat1)
+    features = province_geojson(DECK_TOLERANCE)["features"]
+    shapes = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    return tuple(
+        f["properties"]["code"]
+        for f, g in zip(features, shapes, strict=True)
+        if f["properties"]["code"] != province_code and shapely.intersects(box, g)
+    )
+
+
+def _city_frame(cities: pd.DataFrame, features: list[dict[str, Any]]) -> pd.DataFrame:
+    """The cities frame indexed by code; a city on the map without a row has no partners or leads."""
+    d = cities.assign(city_code=cities["city_code"].astype(str)).set_index("city_code")
+    missing = [f["properties"]["code"] for f in features if f["properties"]["code"] not in d.index]
+    if missing:
+        d = pd.concat([d, pd.DataFrame({"partners": 0, "leads": 0}, index=pd.Index(missing, name="city_code"))])
+    return d
+
+
+def city_legend(cities: pd.DataFrame, *, province_code: str, metric: Metric, lang: str) -> list[tuple[str, str]]:
+    """The city deck's colour classes as (hex colour, label), the "no data" grey last."""
+    return coverage_legend(_city_frame(cities, city_geojson(province_code)["features"]), metric=metric, lang=lang)
+
+
+def city_deck(cities: pd.DataFrame, points: pd.DataFrame, *, province_code: str, metric: Metric, lang: str) -> pdk.Deck:
+    """One province's prefecture-level cities coloured by ``metric``, with its partner points on top.
+
+    ``cities``: get_coverage_by_city(grain="prefecture") of the province (city_code, name_zh,
+    name_en, partners, leads); ``points``: get_partner_points. Layers, bottom to top:
+    ``provinces_context`` (the neighbouring provinces, grey, for orientation), ``cities``
+    (pickable: a tooltip per city, properties ``code``, ``name``, ``value`` and the tooltip fields),
+    ``maritime_boundary``, ``partners`` (as on the national map). Colour classes as the national
+    map's (:func:`coverage_legend` on the same frame gives the legend). The view fits the province.
+    """
+    lang = normalize_lang(lang)
+    features = city_geojson(province_code)["features"]
+    d = _city_frame(cities, features)
+    values, per_10k = metric_values(d, metric), metric_values(d, "per_10k_leads")
+    bins = _bins(values, metric, lang)
+    shown = []
+    for feature in features:
+        code = feature["properties"]["code"]
+        row, value, ratio = d.loc[code], values[code], per_10k[code]
+        i = bins.index(value)
+        name = _name_or(row, lang, code)
+        feature["properties"] = {
+            "code": code,
+            "name": name,
+            "value": None if _missing(value) else float(value),
+            "fill": palette.hex_to_rgb(palette.NO_DATA if i is None else bins.colors[i]),
+            **{
+                k: html(v)
+                for k, v in {
+                    "title": name,
+                    "line1": t("map.tooltip.partners_n", lang, n=format_number(row["partners"], lang)),
+                    "line2": t("map.tooltip.leads", lang, leads=format_number(row["leads"], lang)),
+                    "line3": t("map.tooltip.per_10k_leads", lang, value=format_number(ratio, lang, digits=1)),
+                }.items()
+            },
+        }
+        shown.append(feature)
+    view, near = city_view(province_code), set(_neighbours(province_code))
+    around = [
+        {**f, "properties": {"code": f["properties"]["code"], "fill": palette.hex_to_rgb(palette.NO_DATA)}}
+        for f in province_geojson(DECK_TOLERANCE)["features"]
+        if f["properties"]["code"] in near
+    ]
+    layers = [_province_layer("provinces_context", around, pickable=False), _province_layer(CITY_LAYER, shown, pickable=True)]
+    extras = china_outline_extras()
+    if extras is not None:
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                data=extras,
+                id="maritime_boundary",
+                pickable=False,
+                stroked=True,
+                filled=False,
+                get_line_color=palette.hex_to_rgb(_MARITIME),
+                get_line_width=1.5,
+                line_width_units=_PIXELS,
+                line_cap_rounded=True,
+            )
+        )
+    layers.append(
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=_partner_records(points, lang),
+            id=PARTNER_LAYER,
+            pickable=True,
+            auto_highlight=True,
+            get_position="position",
+            get_fill_color="fill",
+            get_radius="radius",
+            radius_units=_PIXELS,
+            radius_min_pixels=3,
+            radius_max_pixels=12,
+            stroked=True,
+            get_line_color=palette.hex_to_rgb(_WHITE),
+            line_width_units=_PIXELS,
+            get_line_width=1,
+        )
+    )
+    deck = _CompactDeck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(**view, min_zoom=3, max_zoom=11, pitch=0, bearing=0),
+        views=[pdk.View(type="MapView", controller={"dragRotate": False, "touchRotate": False})],
+        map_style=None,
+        map_provider=None,
+        tooltip=copy.deepcopy(_TOOLTIP),
+    )
+    deck.map_style = EMPTY_MAP_STYLE
+    return deck
+
+
+def _label_color(i: int | None, classes: int) -> str:
+    return _WHITE if i is not None and classes > 1 and i >= classes / 2 else palette.TEXT
+
+
+def _name_or(row: Any, lang: str, code: str) -> str:
+    """A city's name in the language; its code when the frame has no name for it."""
+    zh, en = row.get("name_zh"), row.get("name_en")
+    name = zh if lang == "zh" else en
+    return str(name) if not _missing(name) else (str(zh) if not _missing(zh) else code)
+
+
+def city_static_figure(
+    cities: pd.DataFrame, *, province_code: str, metric: Metric, lang: str, title: str, caption: str | None = None
+) -> go.Figure:
+    """The city choropleth as a plotly figure for PNG/SVG/PDF export and the pack: one filled
+    trace per city (largest first, so a city inside another is drawn on top), a discrete legend
+    of the same classes as the deck, city names at their points, the boundary credit below."""
+    lang = normalize_lang(lang)
+    features = city_geojson(province_code)["features"]
+    d = _city_frame(cities, features)
+    values = metric_values(d, metric)
+    bins = _bins(values, metric, lang)
+    colors, names = (*bins.colors, palette.NO_DATA), (*bins.labels, t("map.legend.no_data", lang))
+    shapes = []
+    for feature in features:
+        code = feature["properties"]["code"]
+        geometry = shapely.from_geojson(json.dumps(feature["geometry"]))
+        i = bins.index(values[code])
+        shapes.append((shapely.area(geometry), code, geometry, len(bins.colors) if i is None else i))
+    traces: list[go.Scatter] = []
+    for _, code, geometry, k in sorted(shapes, key=lambda x: -x[0]):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for part in shapely.get_parts(geometry):
+            ring = shapely.get_coordinates(part.exterior)
+            xs += [*ring[:, 0].tolist(), None]
+            ys += [*_mercator(ring[:, 1]).tolist(), None]
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=colors[k],
+                line={"color": _PROVINCE_BORDER, "width": 0.6},
+                showlegend=False,
+                hoverinfo="skip",
+                name=code,
+            )
+        )
+    used = {k for *_, k in shapes}
+    for k, (color, name) in enumerate(zip(colors, names, strict=True)):
+        if k == len(bins.colors) and k not in used:
+            continue
+        traces.append(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={"symbol": "square", "size": 14, "color": color, "line": {"color": _PROVINCE_BORDER, "width": 1}},
+                name=name,
+                legendrank=k,
+                showlegend=True,
+                hoverinfo="skip",
+            )
+        )
+    labelled = d[d["lon"].notna()] if "lon" in d else d.iloc[0:0]
+    if len(labelled):
+        traces.append(
+            go.Scatter(
+                x=labelled["lon"].astype(float),
+                y=_mercator(labelled["lat"].astype(float).to_numpy()),
+                mode="text",
+                text=[html(_name_or(row, lang, str(code))) for code, row in labelled.iterrows()],
+                # White on the darker half of the classes, dark text on the lighter ones.
+                textfont={"size": 10, "color": [_label_color(bins.index(values[code]), len(bins.colors)) for code in labelled.index]},
+                showlegend=False,
+                hoverinfo="skip",
+                name="labels",
+            )
+        )
+    credit = t("map.caption.boundaries", lang)
+    fig = go.Figure(data=traces)
+    fig.update_layout(
+        title={"text": title, "x": 0.02, "xanchor": "left", "font": {"size": 20, "color": palette.TEXT}},
+        font={"family": palette.FONT_FAMILY, "color": palette.TEXT, "size": 13},
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
+        margin={"l": 20, "r": 20, "t": 60, "b": 50},
+        xaxis={"visible": False, "fixedrange": True, "constrain": "domain"},
+        yaxis={"visible": False, "fixedrange": True, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
+        legend={
+            "title": {"text": t(f"map.metric.{metric}", lang)},
+            "x": 1.0,
+            "xanchor": "left",
+            "y": 0.0,
+            "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "bordercolor": palette.GRID,
+            "borderwidth": 1,
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        showlegend=True,
+        annotations=[
+            {
+                "text": f"{caption}　{credit}" if caption else credit,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "yshift": -8,
+                "showarrow": False,
+                "font": {"size": 11, "color": palette.NEUTRAL},
+            }
+        ],
+    )
+    return fig
 
 
 # ---- reading a selection back ----------------------------------------------------------------

@@ -45,3 +45,41 @@ def plot_movers(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
         range=[lo - 0.18 * span * (lo < 0), hi + 0.18 * span * (hi > 0)],
     )
     return styled(fig, title=title, height=max(220, 34 * len(d) + 80), legend=False)
+
+
+def plot_growth(df: pd.DataFrame, *, title: str, lang: str, value_text: list[str] | None = None) -> go.Figure:
+    """Horizontal bars of growth, fastest at the top: ``label``, ``growth`` (relative change, NaN
+    when there is nothing to compare with: no bar, "—"), ``now`` and ``before``. Growth in blue,
+    decline in vermillion. ``value_text``: the figures as the metric writes them (hover), one per row."""
+    d = df.iloc[::-1]
+    values = (
+        value_text[::-1]
+        if value_text is not None
+        else [f"{format_number(b, lang)} → {format_number(n, lang)}" for b, n in zip(d["before"], d["now"])]
+    )
+    names = [html(lab) for lab in d["label"]]
+    growth = d["growth"].astype(float)
+    fig = go.Figure(
+        go.Bar(
+            x=growth.fillna(0.0),
+            y=names,
+            orientation="h",
+            marker_color=[CHANNEL_COLORS["campus"] if not g < 0 else RISK_COLOR for g in growth],
+            text=[format_delta(g, lang, kind="percent") if g == g else "—" for g in growth],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=[f"{name}<br>{html(v)}" for name, v in zip(names, values)],
+            hoverinfo="text",
+        )
+    )
+    finite = growth.dropna()
+    span = float(finite.abs().max()) if len(finite) and finite.abs().max() > 0 else 0.01
+    lo, hi = min(float(finite.min()) if len(finite) else 0.0, 0.0), max(float(finite.max()) if len(finite) else 0.0, 0.0)
+    fig.update_xaxes(
+        zeroline=True,
+        zerolinewidth=1,
+        zerolinecolor="#9AA5B1",
+        showticklabels=False,
+        range=[lo - 0.25 * span * (lo < 0), hi + 0.25 * span * (hi > 0)],
+    )
+    return styled(fig, title=title, height=max(220, 34 * len(d) + 80), legend=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.i18n import format_money, format_number, format_percent, label, normalize_lang, t
+from components.i18n import format_date, format_money, format_number, format_percent, label, normalize_lang, t
 
 if TYPE_CHECKING:  # the Alert type only; at run time an alert is read by its attributes
     from data_access.alerts import Alert
@@ -107,5 +107,19 @@ def alert_text(alert: Alert, lang: str, *, names: Mapping[str, tuple[str, str]] 
             city=_name(p.get("city_code"), names, lang, p.get("name_zh", ""), p.get("name_en", "")),
             province=_name(alert.province_code, names, lang),
             leads=format_number(_float(alert, "leads"), lang),
+        )
+    if alert.rule == "agreements_expiring":
+        days, value, enrolled = int(_float(alert, "days_left")), _float(alert, "value_yuan"), int(_float(alert, "enrolled_12m") or 0)
+        worth = t("alerts.agreement.value", lang, value=format_money(value, lang)) if value > 0 else t("alerts.agreement.framework", lang)
+        return t(
+            "alerts.agreement",
+            lang,
+            where=_where(alert, lang, names),
+            partner=(p.get("partner_name_zh") if lang == "zh" else p.get("partner_name_en")) or p.get("partner_id", ""),
+            kind=label("agreement_kind", p.get("kind"), lang),
+            date=format_date(p.get("expires_on"), lang),
+            days=t("alerts.agreement.days_one" if days == 1 else "alerts.agreement.days", lang, n=format_number(days, lang)),
+            value=worth,
+            activity=t("alerts.agreement.idle" if enrolled == 0 else "alerts.agreement.enrolled", lang, n=format_number(enrolled, lang)),
         )
     return t("alerts.unknown", lang, rule=alert.rule, key=alert.key)

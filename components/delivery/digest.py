@@ -36,8 +36,13 @@ def figures(kpis: View, lang: str) -> list[tuple[str, str]]:
 
 
 def ordered(alerts: Sequence[Alert]) -> list[Alert]:
-    """High severity first, then by rule and key: the same order in every channel."""
-    return sorted(alerts, key=lambda a: (a.severity != "high", a.rule, a.key))
+    """High severity first, then in the order of the rules (``data_access.alerts.RULES``, as
+    ``evaluate`` sorts them: projects at risk before agreements coming due, so a national digest's
+    first lines are not all renewals), then by key: the same order in every channel."""
+    from data_access.alerts import RULES  # a tuple of rule names (deferred: a pure module imports no rules at load)
+
+    rank = {rule: i for i, rule in enumerate(RULES)}
+    return sorted(alerts, key=lambda a: (a.severity != "high", rank.get(a.rule, len(rank)), a.rule, a.key))
 
 
 def link(base_url: str, params: Mapping[str, Sequence[str]]) -> str:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from data_access.reader import Reader
 
 # The topic modules in pack order; within one, its sections in the order they are defined.
-TOPICS = ("overview", "coverage", "investment", "funnels")
+TOPICS = ("overview", "coverage", "agreements", "investment", "funnels")
 for _topic in TOPICS:
     importlib.import_module(f"components.sections.{_topic}")  # defining a section registers it
 _ordered = sorted(REGISTERED, key=lambda cls: (TOPICS.index(cls.__module__.rsplit(".", 1)[-1]), REGISTERED.index(cls)))

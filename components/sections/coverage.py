@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from components.charts.coverage import plot_new_partners, plot_province_bars
 from components.charts.funnel import plot_tier_shares
-from components.charts.maps import Metric, coverage_static_figure, province_colors
+from components.charts.maps import Metric, city_static_figure, coverage_static_figure, province_colors
 from components.context import Context
 from components.i18n import format_date, format_delta, format_number, format_percent, label, t
 from components.sections.base import Section
@@ -215,6 +215,89 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
 
 
 @dataclass(frozen=True)
+class CityMapFrames:
+    province: str  # the one province in scope ("" when the scope is not exactly one province)
+    cities: pd.DataFrame  # get_coverage_by_city(grain="prefecture")
+    points: pd.DataFrame  # get_partner_points
+
+
+def one_province(c: Context) -> str:
+    """The province of a scope of exactly one province, else "" (the views inside a province)."""
+    return c.scope.provinces[0] if len(c.scope.provinces) == 1 else ""
+
+
+class CityMap(Section[CityMapFrames, CityMapFrames]):
+    """Inside one province: its prefecture-level cities coloured by partners (or partners per
+    10,000 leads), with its partners as points. The page draws the interactive deck from the
+    prepared frames; the pack and exports the static figure. Only for a scope of one province."""
+
+    id = "city_map"
+    page = "coverage"
+    title_key = "coverage.city_map_title"
+    takeaway_key = "coverage.city_map_takeaway"
+    empty_key = "coverage.city_map_hint"
+    options = METRICS
+
+    @property
+    def metric(self) -> Metric:
+        return metric_of(self.option)
+
+    def shows(self) -> tuple[str, ...]:
+        return ("partners",) if self.metric == "partners" else ("per_10k_leads", "partners", "leads")
+
+    def title(self, c: Context) -> str:
+        code = one_province(c)
+        if not code:
+            return t("coverage.city_map_title_none", c.lang)
+        return t(self.title_key, c.lang, province=c.name(code), metric=_metric_name(self.option, c.lang))
+
+    def empty_text(self, c: Context) -> str:
+        # Not one province: how to get there; one province with nothing in its cities: say so.
+        return t("coverage.city_map_empty" if one_province(c) else self.empty_key, c.lang)
+
+    def load(self, db: Reader, c: Context) -> CityMapFrames:
+        code = one_province(c)
+        if not code:
+            return CityMapFrames("", pd.DataFrame(), pd.DataFrame())
+        return CityMapFrames(code, db.get_coverage_by_city(scope=c.scope, grain="prefecture"), db.get_partner_points(scope=c.scope))
+
+    def prepare(self, frames: CityMapFrames, c: Context) -> CityMapFrames:
+        if not frames.province:
+            return frames
+        return CityMapFrames(frames.province, with_per_lead(frames.cities), frames.points)
+
+    def is_empty(self, p: CityMapFrames) -> bool:
+        return not p.province or p.cities.empty or bool(p.cities["partners"].sum() == 0 and p.cities["leads"].sum() == 0)
+
+    def takeaway(self, p: CityMapFrames, c: Context) -> str:
+        lang, cities = c.lang, p.cities
+        covered, total = int((cities["partners"] > 0).sum()), len(cities)
+        top = cities.sort_values(["partners", "leads"], ascending=False, kind="stable").iloc[0]
+        name, n = top["name_zh" if lang == "zh" else "name_en"], format_number(top["partners"], lang)
+        if total == 1:  # a municipality is one city
+            return t("coverage.city_map_single" if covered else "coverage.city_map_single_none", lang, name=name, n=n)
+        if covered == 0:
+            return t("coverage.city_map_no_partners", lang, province=c.name(p.province), n=format_number(total, lang))
+        key = "coverage.city_map_all" if covered == total else self.takeaway_key
+        return t(
+            key, lang, province=c.name(p.province), covered=format_number(covered, lang), total=format_number(total, lang), name=name, n=n
+        )
+
+    def figure(self, p: CityMapFrames, c: Context, title: str) -> go.Figure:
+        return city_static_figure(
+            p.cities,
+            province_code=p.province,
+            metric=self.metric,
+            lang=c.lang,
+            title=title,
+            caption=t("app.data_as_of", c.lang, date=format_date(c.as_of, c.lang)),
+        )
+
+    def data(self, p: CityMapFrames, c: Context) -> pd.DataFrame:
+        return p.cities.drop(columns=["lon", "lat"])
+
+
+@dataclass(frozen=True)
 class NewPartnerFrames:
     now: pd.DataFrame  # get_new_partners_by_end, this period
     before: pd.DataFrame  # the same dates a year earlier
@@ -338,13 +421,13 @@ class CoverageTiers(Section[pd.DataFrame, pd.DataFrame]):
         return p
 
 
-YEARS_OF_SINKING = 4  # the tier-share chart: this many calendar years up to the period's last
+FIRST_YEAR = dt.date(2000, 1, 1)  # the tier-share chart reads every year with leads up to the period's last
 
 
 def tier_share_scope(c: Context) -> Scope:
-    """The scope's slices over the calendar years up to the period's last (the trend needs years)."""
-    last = (c.scope.end - dt.timedelta(days=1)).year
-    return c.scope.with_period(dt.date(last - YEARS_OF_SINKING + 1, 1, 1), c.scope.end)
+    """The scope's slices over every calendar year up to the period's last (the trend needs years;
+    the query returns only the years with leads, so the chart starts with the data)."""
+    return c.scope.with_period(FIRST_YEAR, c.scope.end)
 
 
 def tier_shares(df: pd.DataFrame) -> pd.DataFrame:

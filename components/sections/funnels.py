@@ -16,13 +16,14 @@ from components.charts.funnel import (
     plot_conversion_by,
     plot_funnel,
     plot_monthly_by_channel,
+    plot_refund_rates,
     plot_step_conversion_by_channel,
     stage_totals,
 )
 from components.context import Context
 from components.i18n import format_date, format_delta, format_month, format_number, format_percent, label, t
 from components.sections.base import Section
-from data_access.codes import STAGES, TIERS
+from data_access.codes import CHANNELS, STAGES, TIERS
 
 if TYPE_CHECKING:
     from data_access.reader import Reader
@@ -251,6 +252,110 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
         return p.rows
 
 
+# A channel with fewer enrolments than this says nothing about its refund rate.
+MIN_ENROLLED = 30
+
+
+def refunds_by_channel(now: pd.DataFrame, before: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Per channel: refunds and enrolments in the period and in the comparison period (events,
+    get_events_by_month frames by channel), the refund rate of each (the registry's ``refund_rate``
+    per channel) and the change in points. Highest rate this period first; channels with no
+    enrolment in either period left out."""
+
+    def counts(frame: pd.DataFrame, stage: str) -> pd.Series:
+        return frame[frame["stage"] == stage].groupby("channel")["events"].sum() if len(frame) else pd.Series(dtype=float)
+
+    d = pd.DataFrame(
+        {
+            "refunded_now": counts(now, "refunded"),
+            "enrolled_now": counts(now, "enrolled"),
+            "refunded_before": counts(before, "refunded"),
+            "enrolled_before": counts(before, "enrolled"),
+        }
+    ).fillna(0.0)
+    d = d[(d["enrolled_now"] > 0) | (d["enrolled_before"] > 0)]
+    d["rate_now"] = d["refunded_now"] / d["enrolled_now"].where(d["enrolled_now"] > 0)
+    d["rate_before"] = d["refunded_before"] / d["enrolled_before"].where(d["enrolled_before"] > 0)
+    d["change"] = d["rate_now"] - d["rate_before"]
+    d = d.rename_axis("channel").reset_index()
+    d["label"] = [labels.get(c, c) for c in d["channel"]]
+    return d.sort_values("rate_now", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class RefundFrames:
+    now: pd.DataFrame  # get_events_by_month by channel, this period
+    before: pd.DataFrame  # the same over the comparison period
+
+
+class RefundsByChannel(Section[RefundFrames, pd.DataFrame]):
+    """The refund rate (期内退费率: refunds ÷ enrolments, both events of the period) per channel,
+    this period against the comparison period."""
+
+    id = "refunds_channels"
+    page = "funnels"
+    title_key = "funnels.refunds_title"
+    takeaway_key = "funnels.refunds_takeaway"
+    empty_key = "funnels.refunds_empty"
+    metric_ids = ("refund_rate", "refunded", "enrolled")
+    takeaway_ids = ("refund_rate",)
+
+    def load(self, db: Reader, c: Context) -> RefundFrames:
+        return RefundFrames(
+            db.get_events_by_month(scope=c.scope, by=("channel",)), db.get_events_by_month(scope=c.compared, by=("channel",))
+        )
+
+    def prepare(self, frames: RefundFrames, c: Context) -> pd.DataFrame:
+        return refunds_by_channel(frames.now, frames.before, {ch: label("channel", ch, c.lang) for ch in CHANNELS})
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty or p["enrolled_now"].sum() == 0
+
+    def title(self, c: Context) -> str:
+        return t(self.title_key, c.lang, compare=t(f"compare.{c.filters.compare}", c.lang))
+
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
+        lang = c.lang
+        total = p["refunded_now"].sum() / p["enrolled_now"].sum()
+        sized = p[p["enrolled_now"] >= MIN_ENROLLED].dropna(subset=["rate_now"])
+        overall = metrics.fmt("refund_rate", total, lang)
+        if len(sized) < 2:  # one channel (or too few enrolments to rank): say the figure
+            return t("funnels.refunds_takeaway_one", lang, rate=overall, label=metrics.label("refund_rate", lang))
+        top = sized.iloc[0]
+        change = top["change"]
+        return t(
+            self.takeaway_key,
+            lang,
+            label=metrics.label("refund_rate", lang),
+            rate=overall,
+            channel=top["label"],
+            channel_rate=metrics.fmt("refund_rate", top["rate_now"], lang),
+            compare=t(f"compare.{c.filters.compare}", lang),
+            points=format_delta(change, lang, kind="points") if change == change else "—",
+        )
+
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
+        return plot_refund_rates(
+            p, title=title, now_name=t("funnels.col_now_period", c.lang), before_name=t("funnels.col_before_period", c.lang), lang=c.lang
+        )
+
+    def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        lang = c.lang
+        return pd.DataFrame(
+            {
+                t("funnels.col_channel", lang): p["label"],
+                metrics.label("enrolled", lang): [metrics.fmt("enrolled", v, lang) for v in p["enrolled_now"]],
+                metrics.label("refunded", lang): [metrics.fmt("refunded", v, lang) for v in p["refunded_now"]],
+                metrics.label("refund_rate", lang): [metrics.fmt("refund_rate", v, lang) for v in p["rate_now"]],
+                t("funnels.col_refund_rate_before", lang): [metrics.fmt("refund_rate", v, lang) for v in p["rate_before"]],
+                t("funnels.col_rate_change", lang): [format_delta(v, lang, kind="points") if v == v else "—" for v in p["change"]],
+            }
+        )
+
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return p
+
+
 class Tiers(Funnel):
     """Conversion by city tier: capital, prefecture, county."""
 
@@ -375,8 +480,13 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
     options = ("enrolled", "certified")
     id_of_option = {"certified": "lag_certified"}
 
+    def stage(self, c: Context) -> str:
+        """The stage inside a sentence: "Days from lead to enrolled" (English lower-cases the label)."""
+        stage = label("stage", self.option, c.lang)
+        return stage.lower() if c.lang == "en" else stage
+
     def title(self, c: Context) -> str:
-        return t(self.title_key, c.lang, stage=label("stage", self.option, c.lang))
+        return t(self.title_key, c.lang, stage=self.stage(c))
 
     def empty_text(self, c: Context) -> str:
         return t(self.empty_key, c.lang, stage=label("stage", self.option, c.lang))
@@ -395,7 +505,7 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
         fast = p[p["bucket"] == "0-30"]["learners"].sum() / p["learners"].sum()
         days = int(mean + 0.5)
         key = "brief.lag_takeaway_slow" if fast == 0 else "brief.lag_takeaway_one_day" if days == 1 else self.takeaway_key
-        return t(key, c.lang, stage=label("stage", self.option, c.lang), days=days, fast=format_percent(fast, c.lang))
+        return t(key, c.lang, stage=self.stage(c), days=days, fast=format_percent(fast, c.lang))
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_cohort_lag(p, stage=self.option, title=title, lang=c.lang)
@@ -404,4 +514,120 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
         return p
 
 
-__all__ = ["Channels", "Funnel", "FunnelCompare", "Lag", "Provinces", "Tiers", "Trend", "comparison_scope"]
+def city_channel_rates(cities: pd.DataFrame, lang: str, *, min_leads: int = MIN_LEADS) -> pd.DataFrame:
+    """Per city and channel of a get_funnel_by_city frame: leads, enrolled, the enrolment rate and
+    whether it is ranked (at least ``min_leads`` leads, the rule of every conversion ranking on the
+    Funnels page: 0 of 2 says nothing). Ranked rows first, worst rate first (more leads first among
+    equals); the others after them, most leads first. Columns: city_code, name_zh, name_en, city
+    (the name in ``lang``), channel, leads, enrolled, enrol_rate, ranked."""
+    cols = ["city_code", "name_zh", "name_en", "city", "channel", "leads", "enrolled", "enrol_rate", "ranked"]
+    if cities.empty:
+        return pd.DataFrame(columns=cols)
+    d = cities.assign(
+        city=cities["name_zh" if lang == "zh" else "name_en"],
+        enrol_rate=cities["enrolled"] / cities["leads"].where(cities["leads"] > 0),
+        ranked=cities["leads"] >= min_leads,
+    )
+    ranked = d[d["ranked"]].sort_values(["enrol_rate", "leads", "city_code"], ascending=[True, False, True], kind="stable")
+    rest = d[~d["ranked"]].sort_values(["leads", "city_code"], ascending=[False, True], kind="stable")
+    return pd.concat([ranked, rest])[cols].reset_index(drop=True)
+
+
+def city_channel_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """city_channel_rates rows for reading: city, channel, and the registry's labels and formats."""
+    return pd.DataFrame(
+        {
+            t("funnels.col_city", lang): list(rows["city"]),
+            t("funnels.col_channel", lang): [label("channel", x, lang) for x in rows["channel"]],
+            metrics.label("cohort_leads", lang): [metrics.fmt("cohort_leads", v, lang) for v in rows["leads"]],
+            metrics.label("cohort_enrolled", lang): [metrics.fmt("cohort_enrolled", v, lang) for v in rows["enrolled"]],
+            metrics.label("enrol_rate", lang): [metrics.fmt("enrol_rate", v, lang) for v in rows["enrol_rate"]],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class CityFrames:
+    province: str  # the one province in scope ("" when the scope is not exactly one province)
+    cities: pd.DataFrame  # get_funnel_by_city by channel
+
+
+@dataclass(frozen=True)
+class CityRates:
+    province: str
+    rows: pd.DataFrame  # city_channel_rates
+
+
+class CityChannels(Section[CityFrames, CityRates]):
+    """Inside one province: the period's leads, enrolled so far and the enrolment rate per city and
+    channel, the worst first (among those with at least ``MIN_LEADS`` leads). The page lists every
+    row and the export holds them all; a slide shows the first ``SLIDE_ROWS``."""
+
+    id = "city_channels"
+    page = "funnels"
+    title_key = "funnels.city_title"
+    takeaway_key = "funnels.city_takeaway"
+    empty_key = "funnels.city_hint"
+    metric_ids = ("cohort_leads", "cohort_enrolled", "enrol_rate")
+    takeaway_ids = ("enrol_rate",)
+    SLIDE_ROWS = 15
+
+    def title(self, c: Context) -> str:
+        code = c.scope.provinces[0] if len(c.scope.provinces) == 1 else ""
+        return t(self.title_key, c.lang, province=c.name(code)) if code else t("funnels.city_title_none", c.lang)
+
+    def empty_text(self, c: Context) -> str:
+        return t("funnels.empty" if len(c.scope.provinces) == 1 else self.empty_key, c.lang)
+
+    def load(self, db: Reader, c: Context) -> CityFrames:
+        if len(c.scope.provinces) != 1:
+            return CityFrames("", pd.DataFrame())
+        return CityFrames(c.scope.provinces[0], db.get_funnel_by_city(scope=c.scope, by=("channel",)))
+
+    def prepare(self, frames: CityFrames, c: Context) -> CityRates:
+        return CityRates(frames.province, city_channel_rates(frames.cities, c.lang))
+
+    def is_empty(self, p: CityRates) -> bool:
+        return not p.province or p.rows.empty or bool(p.rows["leads"].sum() == 0)
+
+    def takeaway(self, p: CityRates, c: Context) -> str:
+        lang, rows = c.lang, p.rows
+        overall = metrics.fmt("enrol_rate", rows["enrolled"].sum() / rows["leads"].sum(), lang)
+        ranked = rows[rows["ranked"]]
+        if ranked.empty:
+            return t("funnels.city_takeaway_small", lang, province=c.name(p.province), n=MIN_LEADS, rate=overall)
+        worst = ranked.iloc[0]
+        return t(
+            self.takeaway_key,
+            lang,
+            province=c.name(p.province),
+            city=worst["city"],
+            channel=label("channel", worst["channel"], lang),
+            enrolled=metrics.fmt("cohort_enrolled", worst["enrolled"], lang),
+            leads=metrics.fmt("cohort_leads", worst["leads"], lang),
+            rate=metrics.fmt("enrol_rate", worst["enrol_rate"], lang),
+            overall=overall,
+        )
+
+    def table(self, p: CityRates, c: Context) -> pd.DataFrame:
+        ranked = p.rows[p.rows["ranked"]]
+        return city_channel_table((ranked if len(ranked) else p.rows).head(self.SLIDE_ROWS), c.lang)
+
+    def data(self, p: CityRates, c: Context) -> pd.DataFrame:
+        return p.rows.drop(columns=["city"])
+
+
+__all__ = [
+    "Channels",
+    "CityChannels",
+    "Funnel",
+    "FunnelCompare",
+    "Lag",
+    "Provinces",
+    "RefundsByChannel",
+    "Tiers",
+    "Trend",
+    "city_channel_rates",
+    "city_channel_table",
+    "comparison_scope",
+]

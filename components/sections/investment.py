@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from components import metrics
 from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars
 from components.context import Context
-from components.i18n import format_money, format_number, format_percent, label, t
+from components.i18n import format_date, format_money, format_number, format_percent, label, t
 from components.kpi import Card, DeltaColor
 from components.sections.base import Section
 
@@ -340,6 +340,22 @@ def paid_to_date_rate(projects: pd.DataFrame) -> pd.Series:
 
 STATUS_ORDER = {"active": 0, "planning": 1, "suspended": 2, "completed": 3}
 
+# An ended project, or one ending within ENDING_WITHIN_DAYS days of the data date, that has paid less
+# than UNDERSPEND_BELOW of its plan to date is underspent, and its verdict says so. Why 85 %: at the
+# end of a project its whole plan is due, and what may honestly still be unpaid is a final payment
+# held back until acceptance (尾款, commonly 5-10 %) plus the 5 % a plan is allowed to miss by, the
+# tolerance "ahead of plan" gives the other way (AHEAD_TOLERANCE); below that, money planned was not
+# spent. Why 90 days: a quarter of payments (the demo pays quarterly) is the last chance to catch up.
+UNDERSPEND_BELOW = 0.85
+ENDING_WITHIN_DAYS = 90
+
+
+def _day(value: object) -> dt.date | None:
+    """A DATE cell as a date (None when missing)."""
+    if value is None or value != value:  # None or NaN
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
 
 @dataclass(frozen=True)
 class ProjectLife:
@@ -353,8 +369,9 @@ class ProjectLife:
 def project_life(p: pd.Series, milestones: pd.DataFrame, *, as_of: dt.date, lang: str) -> ProjectLife:
     """The drill-down's answer for one row of get_investment_by_project over all years (pure).
 
-    On track means: not suspended, not paid ahead of plan, and no milestone overdue; the verdict
-    names every reason it is not.
+    On track means: not suspended, not paid ahead of plan, no milestone overdue, and not ended (or
+    ending within ``ENDING_WITHIN_DAYS`` days) with less than ``UNDERSPEND_BELOW`` of its plan to
+    date paid; the verdict names every reason it is not, with the figures.
     """
     committed, planned = float(p["committed_yuan"]), float(p["planned_yuan"])
     paid, plan_now = float(p["disbursed_to_date_yuan"]), float(p["planned_to_date_yuan"])
@@ -391,6 +408,18 @@ def project_life(p: pd.Series, milestones: pd.DataFrame, *, as_of: dt.date, lang
         reasons.append(t("investment.reason_suspended", lang))
     if bool(p["ahead_of_plan"]):
         reasons.append(t("investment.reason_ahead", lang, rate=pct(paid, plan_now)))
+    end = _day(p.get("end_on"))
+    if end is not None and plan_now > 0 and paid < plan_now * UNDERSPEND_BELOW and end <= as_of + dt.timedelta(days=ENDING_WITHIN_DAYS):
+        reasons.append(
+            t(
+                "investment.reason_under_ended" if end < as_of else "investment.reason_under_ending",
+                lang,
+                rate=pct(paid, plan_now),
+                paid=format_money(paid, lang),
+                planned=format_money(plan_now, lang),
+                date=format_date(end, lang),
+            )
+        )
     if overdue:
         reasons.append(overdue_text(overdue, lang))
     sep = "；" if lang == "zh" else "; "

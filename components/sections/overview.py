@@ -4,6 +4,7 @@ the biggest movers against last year."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components import metrics
-from components.charts.overview import plot_movers
+from components.charts.overview import plot_growth, plot_movers
 from components.context import Context
 from components.i18n import format_date, format_delta, format_number, label, t
 from components.kpi import Card, card_from
@@ -321,3 +322,153 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
         return p.reset_index(names=f"{key}_code" if key == "province" else key)[
             [f"{key}_code" if key == "province" else key, "label", "before", "now", "change"]
         ]
+
+
+# --- region against region --------------------------------------------------------------------
+
+# The card metrics a region can be compared on: counts and money that add up over provinces, each
+# read for every province by one grouped query per period (rates do not add up; stocks other than
+# partners and money other than plan and payments have no province grain in one query).
+GROWTH_METRICS: tuple[str, ...] = ("leads", "enrolled", "certified", "employed", "partners", "disbursed_yuan", "planned_yuan")
+_STAGE_OF = {"leads": "lead", "enrolled": "enrolled", "certified": "certified", "employed": "employed"}
+# The fastest grower is named among groups with at least this much to grow from (a count: a
+# province that went from 2 partners to 5 has not "grown 150 %" in any sense a leader acts on).
+MIN_BASE = 30
+
+
+@dataclass(frozen=True)
+class GrowthFrames:
+    grain: str  # "region", "province", or "" (one province: nothing to compare)
+    now: pd.DataFrame  # the metric's grouped query by province, this period
+    before: pd.DataFrame  # the same over the comparison period (Context.compared)
+
+
+def province_values(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """province_code -> the metric's value from its grouped query's frame: get_events_by_month by
+    province (flows), get_coverage_by_province (partners) or get_investment_by province (money)."""
+    if frame.empty:
+        return pd.Series(dtype="float64")
+    if metric in _STAGE_OF:
+        part = frame[frame["stage"] == _STAGE_OF[metric]]
+        return part.groupby("province")["events"].sum().astype("float64")
+    return frame.groupby("province_code")[metric].sum().astype("float64")
+
+
+def growth_frame(
+    now: pd.Series, before: pd.Series, *, provinces: Sequence[str], group_of: Mapping[str, str], labels: Mapping[str, str]
+) -> pd.DataFrame:
+    """Per group (a region, or a province as its own group): the metric now and in the comparison
+    period summed over the group's ``provinces``, the change, the growth (change / before; NaN
+    with nothing before) and the number of provinces; fastest growth first, NaN last. Index: the
+    group codes."""
+    d = pd.DataFrame({"now": now, "before": before}).reindex(list(provinces)).fillna(0.0)
+    d["group"] = [group_of.get(p, p) for p in d.index]
+    g = d.groupby("group").agg(now=("now", "sum"), before=("before", "sum"), provinces=("now", "size"))
+    g["change"] = g["now"] - g["before"]
+    g["growth"] = g["change"] / g["before"].where(g["before"] > 0)
+    g["label"] = [labels.get(x, x) for x in g.index]
+    return g.sort_values(["growth", "now"], ascending=[False, False], na_position="last", kind="stable")
+
+
+class RegionGrowth(Section[GrowthFrames, pd.DataFrame]):
+    """The region groups side by side on one card metric, this period against the comparison period,
+    fastest growth first; within one region group, its provinces."""
+
+    id = "region_growth"
+    page = "overview"
+    title_key = "overview.growth_title_region"
+    takeaway_key = "overview.growth_takeaway"
+    empty_key = "overview.growth_empty"
+    options = GROWTH_METRICS
+
+    def shows(self) -> tuple[str, ...]:
+        return (self.option,)
+
+    @staticmethod
+    def grain(c: Context) -> str:
+        """By region group when the scope spans two or more, by province within one; "" for one province."""
+        if len(c.scope.provinces) < 2:
+            return ""
+        return "region" if len({c.region_of.get(p, p) for p in c.scope.provinces}) > 1 else "province"
+
+    def title(self, c: Context) -> str:
+        key = "overview.growth_title_province" if self.grain(c) == "province" else self.title_key
+        return t(key, c.lang, metric=metrics.label(self.option, c.lang), compare=t(f"compare.{c.filters.compare}", c.lang))
+
+    def empty_text(self, c: Context) -> str:
+        # One province: nothing to set it against (say how to get a comparison); else no figures.
+        return t("overview.growth_one" if len(c.scope.provinces) == 1 else self.empty_key, c.lang)
+
+    def load(self, db: Reader, c: Context) -> GrowthFrames:
+        grain = self.grain(c)
+        if not grain:
+            return GrowthFrames("", pd.DataFrame(), pd.DataFrame())
+
+        def read(scope: Scope) -> pd.DataFrame:
+            if self.option in _STAGE_OF:
+                return db.get_events_by_month(scope=scope, by=("province",))
+            if self.option == "partners":
+                return db.get_coverage_by_province(scope=scope)
+            return db.get_investment_by(scope=scope, grain="province")
+
+        return GrowthFrames(grain, read(c.scope), read(c.compared))
+
+    def prepare(self, frames: GrowthFrames, c: Context) -> pd.DataFrame:
+        if not frames.grain:
+            return pd.DataFrame(columns=["now", "before", "provinces", "change", "growth", "label"])
+        if frames.grain == "region":
+            group_of = {p: c.region_of.get(p, p) for p in c.scope.provinces}
+            labels = {r: label("region", r, c.lang) for r in set(group_of.values())}
+        else:
+            group_of, labels = {p: p for p in c.scope.provinces}, {p: c.name(p) for p in c.scope.provinces}
+        now, before = province_values(frames.now, self.option), province_values(frames.before, self.option)
+        return growth_frame(now, before, provinces=c.scope.provinces, group_of=group_of, labels=labels)
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return len(p) < 2 or bool((p["now"] == 0).all() and (p["before"] == 0).all())
+
+    def leader(self, p: pd.DataFrame) -> pd.Series | None:
+        """The fastest grower the takeaway names: among groups with something to grow from (at least
+        ``MIN_BASE`` for a count, when any group has that much)."""
+        compared = p.dropna(subset=["growth"])
+        if metrics.get(self.option).unit == "number" and (compared["before"] >= MIN_BASE).any():
+            compared = compared[compared["before"] >= MIN_BASE]
+        return None if compared.empty else compared.iloc[0]
+
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
+        lang, m = c.lang, self.option
+        top = self.leader(p)
+        if top is None:  # nothing in the comparison period anywhere: no growth to rank
+            return t("overview.growth_no_base", lang, metric=metrics.label(m, lang), compare=t(f"compare.{c.filters.compare}", lang))
+        key = self.takeaway_key if top["growth"] > 0 else "overview.growth_takeaway_none_grew"
+        return t(
+            key,
+            lang,
+            name=top["label"],
+            metric=metrics.label(m, lang),
+            growth=format_delta(top["growth"], lang, kind="percent"),
+            now=metrics.fmt(m, top["now"], lang),
+            before=metrics.fmt(m, top["before"], lang),
+            compare=t(f"compare.{c.filters.compare}", lang),
+        )
+
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
+        m, lang = self.option, c.lang
+        text = [f"{metrics.fmt(m, b, lang)} → {metrics.fmt(m, n, lang)}" for b, n in zip(p["before"], p["now"])]
+        return plot_growth(p, title=title, lang=lang, value_text=text)
+
+    def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        m, lang = self.option, c.lang
+        group = t("overview.growth_col_province" if self.grain(c) == "province" else "overview.growth_col_region", lang)
+        return pd.DataFrame(
+            {
+                group: list(p["label"]),
+                metrics.label(m, lang): [metrics.fmt(m, v, lang) for v in p["now"]],
+                t("overview.growth_col_before", lang): [metrics.fmt(m, v, lang) for v in p["before"]],
+                t("overview.growth_col_growth", lang): [format_delta(v, lang, kind="percent") if v == v else "—" for v in p["growth"]],
+            }
+        )
+
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        key = "province_code" if self.grain(c) == "province" else "region"
+        return p.reset_index(names=key)[[key, "label", "provinces", "before", "now", "change", "growth"]]

@@ -195,7 +195,7 @@ def partners_template(
         columns=columns,
         guide_title=t("upkeep.guide.ptitle", lang),
         guide_body=t("upkeep.guide.pbody", lang),
-        example_title=t("upkeep.guide.example", lang),
+        example_title=t("upkeep.guide.example", lang, sheet=t("upkeep.sheet.partners", lang)),
         examples=examples,
         freeze_cols=1,
         guide_height=90,

@@ -210,7 +210,7 @@ def targets_template(provinces: Mapping[str, tuple[str, str]], *, year: int, lan
         columns=columns,
         guide_title=t("upkeep.guide.title", lang),
         guide_body=t("upkeep.guide.body", lang),
-        example_title=t("upkeep.guide.example", lang),
+        example_title=t("upkeep.guide.example", lang, sheet=t("upkeep.sheet.targets", lang)),
         examples=examples,
     )
 

@@ -5,6 +5,7 @@ the columns each returns are listed in its docstring. ``SCOPED_QUERIES`` lists t
 walks it to prove that none ignores the scope).
 """
 
+from data_access.queries.agreements import get_agreements_by_expiry
 from data_access.queries.coverage import (
     get_coverage_by_city,
     get_coverage_by_province,
@@ -17,6 +18,7 @@ from data_access.queries.freshness import SummaryStatus, data_as_of, get_data_fr
 from data_access.queries.funnel import (
     get_cohort_lag,
     get_events_by_month,
+    get_funnel_by_city,
     get_funnel_by_province,
     get_funnel_by_stage,
     get_leads_by_tier_year,
@@ -40,6 +42,7 @@ SCOPED_QUERIES = (
     get_partner_points,
     get_partner_counts_by_end,
     get_new_partners_by_end,
+    get_agreements_by_expiry,
     get_leads_by_tier_year,
     get_investment_by_project,
     get_investment_by,
@@ -48,6 +51,7 @@ SCOPED_QUERIES = (
     get_project_detail,
     get_funnel_by_stage,
     get_funnel_by_province,
+    get_funnel_by_city,
     get_cohort_lag,
     get_events_by_month,
     get_kpis,

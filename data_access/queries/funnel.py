@@ -261,6 +261,54 @@ def get_funnel_by_province(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     return out[["province_code", "name_zh", "name_en", "stage", "learners"]]
 
 
+# The dimensions get_funnel_by_city may add to the city: learner columns.
+CITY_DIMENSIONS = ("channel", "programme")
+
+
+def prefecture_of(place) -> sa.ColumnElement:
+    """The prefecture-level unit of a city row: its parent for a county under a prefecture, the row
+    itself for a capital, a prefecture or a county under the province (仙桃, Hainan's counties)."""
+    return sa.func.coalesce(place.c.parent_code, place.c.code)
+
+
+def get_funnel_by_city(conn: Connection, *, scope: Scope, by: Sequence[str] = ("channel",)) -> pd.DataFrame:
+    """The period's lead cohort per prefecture-level city and ``by`` (a subset of channel,
+    programme): its leads and how many of them have enrolled so far (the cohort reading of
+    get_funnel_by_stage: the same learners, the same events, at the city grain).
+
+    A lead counts in the prefecture-level unit of its place (a county's leads in its city's;
+    ``prefecture_of``). Raw tables: the cohort summary has no city grain; the scope's provinces,
+    channels, city tiers (of the lead's place) and programmes apply.
+    Columns: city_code, name_zh, name_en, province_code, tier (of the city), lon, lat, the ``by``
+    columns, leads, enrolled. One row per city and ``by`` value with leads, by city code then ``by``.
+    """
+    by = tuple(by)
+    unknown = [d for d in by if d not in CITY_DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown city funnel dimensions {unknown}; use {list(CITY_DIMENSIONS)}")
+    place, city = c.alias("place"), c.alias("prefecture")
+    enrolled = fe.alias("enrolled")
+    dims = [lr.c[d] for d in by]
+    keys = [city.c.code, city.c.name_zh, city.c.name_en, city.c.province_code, city.c.tier, city.c.lon, city.c.lat]
+    stmt = (
+        sa.select(*keys, *dims, sa.func.count().label("leads"), sa.func.count(enrolled.c.id).label("enrolled"))
+        .select_from(
+            lr.join(place, place.c.code == lr.c.city_code)
+            .join(city, city.c.code == prefecture_of(place))
+            # Enrolment events counted as get_funnel_by_stage counts them (learner ⋈ funnel_event rows).
+            .outerjoin(enrolled, sa.and_(enrolled.c.learner_id == lr.c.id, enrolled.c.stage == "enrolled"))
+        )
+        .where(
+            *slices(scope, lr.c.province_code, lr.c.channel, place.c.tier, lr.c.programme),
+            Split.raw(lr.c.lead_on, (scope.start, scope.end)),
+        )
+        .group_by(*keys, *dims)
+        .order_by(city.c.code, *dims)
+    )
+    columns = ["city_code", "name_zh", "name_en", "province_code", "tier", "lon", "lat", *by, "leads", "enrolled"]
+    return to_int(frame(conn, stmt, columns), ["leads", "enrolled"])
+
+
 def lead_parts(conn: Connection, scope: Scope, raw: Part, summary: Part) -> list[sa.Select]:
     """The selects whose union counts the period's leads (learners by lead date): ``summary`` over
     summary_leads for whole months, ``raw`` over learner for the cut ones."""

@@ -108,7 +108,8 @@ def test_investment_drill_down_shows_the_chosen_project(app, app_db_url):
     projects = run_query(app_db_url, queries.get_investment_by_project, default_scope(app_db_url, ["420000"]))
     first = int(projects.sort_values("planned_yuan", ascending=False).iloc[0]["project_id"])
     box.set_value(first).run()
-    assert_clean(at)
+    # The verdict may warn (this project ends within 90 days well short of its plan: issue 23).
+    assert_clean(at, warnings=(t("investment.verdict_risk", "zh", reasons="")[:4],))
     detail = run_query(app_db_url, queries.get_project_detail, default_scope(app_db_url, ["420000"]), project_id=first)
     payments = at.dataframe[-1].value
     assert len(payments) == len(detail.payments)

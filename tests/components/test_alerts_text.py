@@ -127,3 +127,42 @@ def test_every_rule_has_a_label_in_both_languages():
     for rule in RULES:
         assert rule_label(rule, "zh") != rule_label(rule, "en")
         assert not CJK.search(rule_label(rule, "en"))
+
+
+def agreement_alert(days: int, value: str, enrolled: str, severity: str = "medium") -> Alert:
+    return Alert(
+        "agreements_expiring",
+        "agreement:597",
+        "420000",
+        severity,
+        (
+            ("agreement_id", "597"),
+            ("kind", "industry_college"),
+            ("expires_on", "2027-01-15"),
+            ("days_left", str(days)),
+            ("value_yuan", value),
+            ("partner_id", "1"),
+            ("partner_name_zh", "汉口学院"),
+            ("partner_name_en", "Hankou University"),
+            ("partner_kind", "university"),
+            ("leads_12m", "120"),
+            ("enrolled_12m", enrolled),
+        ),
+    )
+
+
+def test_an_expiring_agreement_reads_with_its_date_days_value_and_activity():
+    alert = agreement_alert(76, "5900000", "35")
+    zh, en = alert_text(alert, "zh", names=NAMES), alert_text(alert, "en", names=NAMES)
+    assert zh == "湖北省：汉口学院（共建产业学院）2027年1月15日到期（还有 76 天），合同金额 590 万元；近 12 个月带来报名 35 人"
+    assert en == (
+        "Hubei: Hankou University (Industry college) expires on 15 Jan 2027 (in 76 days), contract value ¥5.9M; "
+        "35 enrolled through this partner in the last 12 months"
+    )
+    for a in (alert, agreement_alert(1, "0", "0", "high")):
+        for lang in ("zh", "en"):
+            text = alert_text(a, lang, names=NAMES)
+            assert "\n" not in text and "{" not in text and bool(CJK.search(text)) == (lang == "zh")
+    framework = alert_text(agreement_alert(1, "0", "0", "high"), "en", names=NAMES)
+    assert "(in 1 day)" in framework and "without a contract value" in framework and "no enrolment" in framework
+    assert "0 元" not in alert_text(agreement_alert(1, "0", "0"), "zh", names=NAMES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import math
 
 import pandas as pd
 import pytest
@@ -399,3 +400,143 @@ def test_risk_text_gives_every_reason():
 
     assert risk_text(True, 2, "en") == f"{t('investment.risk_ahead', 'en')}; {t('investment.risk_overdue', 'en', n=2)}"
     assert risk_text(False, 0, "zh") == ""
+
+
+def test_refunds_by_channel_are_refunds_over_enrolments_of_the_period_per_channel():
+    from components.sections.funnels import RefundFrames, RefundsByChannel, refunds_by_channel
+
+    def ev(rows):
+        return pd.DataFrame(rows, columns=["year", "month", "stage", "channel", "events"])
+
+    now = ev([(2026, 1, "enrolled", "online", 40), (2026, 2, "enrolled", "online", 60), (2026, 2, "refunded", "online", 12)])
+    now = pd.concat([now, ev([(2026, 1, "enrolled", "campus", 50), (2026, 1, "refunded", "campus", 1)])])
+    before = ev([(2025, 1, "enrolled", "online", 80), (2025, 1, "refunded", "online", 4), (2025, 3, "enrolled", "branch", 10)])
+    d = refunds_by_channel(now, before, {"online": "线上"}).set_index("channel")
+    assert list(d.index) == ["online", "campus", "branch"]  # highest rate first; a channel enrolling only before comes last
+    assert d.loc["online", "rate_now"] == pytest.approx(0.12) and d.loc["online", "rate_before"] == pytest.approx(0.05)
+    assert d.loc["online", "change"] == pytest.approx(0.07) and d.loc["online", "label"] == "线上"
+    assert math.isnan(d.loc["branch", "rate_now"])  # nobody enrolled this period: no rate, not 0 %
+    view = RefundsByChannel().view_of(RefundFrames(now, before), ctx())
+    assert view.takeaway.startswith("全渠道期内退费率 8.7%")  # (12 + 1) ÷ (100 + 50): the registry's refund_rate
+    assert "线上：12.0%" in view.takeaway and "+7.0 个百分点" in view.takeaway
+
+
+# --- a project's verdict sees underspend (issue 23) ---------------------------------------------
+
+
+def life_row(*, paid: float, plan: float, end_on: dt.date | None, status: str = "completed") -> pd.Series:
+    """One project of get_investment_by_project over all years (the drill-down's row)."""
+    return pd.Series(
+        {
+            "committed_yuan": plan,
+            "planned_yuan": plan,
+            "disbursed_to_date_yuan": paid,
+            "planned_to_date_yuan": plan,
+            "status": status,
+            "ahead_of_plan": False,
+            "end_on": end_on,
+        }
+    )
+
+
+def test_an_ended_project_that_paid_clearly_less_than_its_plan_says_so_with_the_figures():
+    from components.sections.investment import project_life
+
+    # Hankou University's digital-economy college of the demo: ended 2024, 8,715,791 of 12,500,000 paid.
+    row = life_row(paid=8_715_791.0, plan=12_500_000.0, end_on=dt.date(2024, 12, 31))
+    overdue = pd.DataFrame({"due_on": [dt.date(2024, 12, 31)], "done_on": [None]})
+    life = project_life(row, overdue, as_of=dt.date(2026, 10, 31), lang="zh")
+    assert not life.on_track
+    assert life.verdict == "需要关注：已结束，累计拨付为计划的 69.7%（872 万元 / 1,250 万元）；里程碑逾期 1 项。"
+    en = project_life(row, overdue.iloc[0:0], as_of=dt.date(2026, 10, 31), lang="en")
+    assert en.verdict == "Needs attention: ended having paid 69.7% of its plan (¥8.72M of ¥12.5M)."
+
+
+def test_the_underspend_rule_holds_below_85_percent_for_ended_and_ending_projects_only():
+    from components.sections.investment import ENDING_WITHIN_DAYS, UNDERSPEND_BELOW, project_life
+
+    as_of, none = dt.date(2026, 10, 31), pd.DataFrame({"due_on": [], "done_on": []})
+    assert (UNDERSPEND_BELOW, ENDING_WITHIN_DAYS) == (0.85, 90)
+    ended = dt.date(2025, 12, 31)
+    assert project_life(life_row(paid=850.0, plan=1000.0, end_on=ended), none, as_of=as_of, lang="en").on_track  # at the bar: fine
+    assert not project_life(life_row(paid=849.0, plan=1000.0, end_on=ended), none, as_of=as_of, lang="en").on_track
+    # Ending within 90 days: said with its date and "of the plan to date".
+    ending = project_life(
+        life_row(paid=600.0, plan=1000.0, end_on=as_of + dt.timedelta(days=60), status="active"), none, as_of=as_of, lang="en"
+    )
+    assert ending.verdict == "Needs attention: ends on 30 Dec 2026 having paid only 60.0% of the plan to date (¥600 of ¥1K)."
+    zh = project_life(life_row(paid=600.0, plan=1000.0, end_on=as_of, status="active"), none, as_of=as_of, lang="zh")
+    assert "将于 2026年10月31日 结束" in zh.verdict  # its last day is today: ending, not ended
+    # Ending later, or without an end date or a plan to date: the running rules only.
+    later = life_row(paid=600.0, plan=1000.0, end_on=as_of + dt.timedelta(days=ENDING_WITHIN_DAYS + 1), status="active")
+    assert project_life(later, none, as_of=as_of, lang="en").on_track
+    assert project_life(life_row(paid=0.0, plan=0.0, end_on=ended), none, as_of=as_of, lang="en").on_track
+    assert project_life(life_row(paid=600.0, plan=1000.0, end_on=None), none, as_of=as_of, lang="en").on_track
+
+
+# --- agreements coming due (issue 23) -----------------------------------------------------------
+
+
+def due_frame(rows: list[tuple]) -> pd.DataFrame:
+    """A get_agreements_by_expiry frame: (partner zh, partner en, kind, province, expires_on, value_yuan, enrolled_12m)."""
+    cols = [
+        "agreement_id", "kind", "signed_on", "expires_on", "days_left", "value_yuan", "partner_id", "partner_name_zh",
+        "partner_name_en", "partner_kind", "end", "agreement_level", "province_code", "province_name_zh", "province_name_en",
+        "city_name_zh", "city_name_en", "tier", "leads_12m", "enrolled_12m",
+    ]  # fmt: skip
+    names = {"410000": ("河南省", "Henan"), "420000": ("湖北省", "Hubei")}
+    out = [
+        (i + 1, kind, dt.date(2022, 1, 1), expires, (expires - dt.date(2026, 10, 31)).days, value, i + 1, zh, en, "university", "S",
+         "core", province, *names[province], "武汉市", "Wuhan", "capital", enrolled * 3, enrolled)
+        for i, (zh, en, kind, province, expires, value, enrolled) in enumerate(rows)
+    ]  # fmt: skip
+    return pd.DataFrame(out, columns=cols)
+
+
+DUE = [
+    ("汉口学院", "Hankou University", "industry_college", "420000", dt.date(2027, 1, 15), 5_900_000.0, 35),
+    ("河南大学", "Henan University", "practice_base", "410000", dt.date(2026, 12, 1), 1_200_000.0, 0),
+    ("武汉职业学院", "Wuhan Vocational College", "channel", "420000", dt.date(2027, 3, 1), 0.0, 4),
+]
+
+
+def test_agreements_due_say_how_many_what_they_are_worth_the_largest_and_the_idle_ones():
+    from components.sections.agreements import AgreementsDue
+
+    view = AgreementsDue().view_of(due_frame(DUE), ctx())
+    assert view.takeaway == (
+        "未来 6 个月（至 2027年4月30日）有 3 份协议到期，金额 710 万元；金额最大的是汉口学院（共建产业学院，590 万元，2027年1月15日到期）；"
+        "其中 1 份的合作单位近 12 个月没有带来报名。"
+    )
+    assert view.prepared.values == {"agreements_due": 3.0, "agreements_due_value": 7_100_000.0, "agreements_due_idle": 1.0}
+    assert view.prepared.values == registry.agreement_values(due_frame(DUE))  # the registry's own reading
+    assert list(view.table.iloc[:, 0]) == ["汉口学院", "河南大学", "武汉职业学院"]  # the query's order: biggest value first
+    assert list(view.table.iloc[:, 4]) == ["590 万元", "120 万元", "0 元"] and list(view.table.iloc[:, 6]) == ["35", "0", "4"]
+    assert view.metrics == registry.AGREEMENT_METRICS and "partner" not in view.data.columns
+    en = AgreementsDue().variant("12").view_of(due_frame(DUE), ctx(lang="en"))
+    assert en.title == "Agreements expiring in the next 12 months"
+    assert en.takeaway.startswith(
+        "3 agreements expire in the next 12 months (by 31 Oct 2027), worth ¥7.1M; the largest is Hankou University"
+    )
+
+
+def test_one_agreement_a_framework_only_list_and_every_partner_idle_read_as_sentences_of_their_own():
+    from components.sections.agreements import AgreementsDue
+
+    one = AgreementsDue().view_of(due_frame(DUE[1:2]), ctx(lang="en"))
+    assert one.takeaway == (
+        "1 agreement expires in the next 6 months (by 30 Apr 2027), worth ¥1.2M; its partner brought no enrolment in the last 12 months."
+    )
+    framework = AgreementsDue().view_of(due_frame([DUE[2], DUE[2]]), ctx())
+    assert framework.takeaway == "未来 6 个月（至 2027年4月30日）有 2 份协议到期，均为框架协议（无合同金额）。"
+    idle = [(*row[:6], 0) for row in DUE]
+    assert AgreementsDue().view_of(due_frame(idle), ctx()).takeaway.endswith("；这些合作单位近 12 个月都没有带来报名。")
+    empty = AgreementsDue().variant("3").view_of(due_frame([]), ctx())
+    assert empty.empty and empty.takeaway == "未来 3 个月（至 2027年1月31日）没有未续签的协议到期。"
+
+
+def test_the_agreement_window_counts_calendar_months_from_the_period_s_last_day():
+    scope = Scope(("420000",), dt.date(2026, 1, 1), dt.date(2026, 11, 1))  # data to 31 October
+    assert registry.due_within_days(scope) == (dt.date(2027, 4, 30) - dt.date(2026, 10, 31)).days
+    assert registry.due_within_days(scope, 12) == 365
+    assert registry.due_within_days(Scope(("420000",), dt.date(2025, 1, 1), dt.date(2026, 1, 1)), 3) == 90  # to 31 March

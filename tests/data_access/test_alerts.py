@@ -3,12 +3,14 @@ built for it inside a rolled-back transaction, the demo baseline yields exactly 
 small or insignificant falls stay quiet, and a scope never sees another province's alert.
 
 The demo baseline (the seeded database as it is, as of its data-as-of date) is quiet for the
-conversion and city rules. It legitimately holds the two others, so those are checked against
+conversion and city rules. It legitimately holds the three others, so those are checked against
 the condition computed independently:
 - projects: the seed leaves milestones that fell due in the last days of the data open (their
   projects are newly at risk); no project crosses its plan in that week;
 - KPIs: the seed's targets are a stretch of 2–25 % over what the data achieves, so the
-  stretchiest ones project below 90 % of target.
+  stretchiest ones project below 90 % of target;
+- agreements: the seed's agreements run 3 or 5 years from their signature, so some expire in the
+  90 days after the data date.
 """
 
 from __future__ import annotations
@@ -421,7 +423,8 @@ def henan_situations(c, as_of: dt.date) -> set[str]:
     city = partnerless_city(c, HENAN)
     add_learners(c, city=city, channel="online", lead_on=as_of - dt.timedelta(days=5), stages=("lead",), n=120)
     stretch_target(c, HENAN, as_of.year, "certified", 10)
-    return {f"project:{pid}", "conversion:campus:enrolled", f"city:{city}", "kpi:certified"}
+    agreement = expiring_agreement(c, HENAN, as_of, days=20, value_yuan=800_000)
+    return {f"project:{pid}", "conversion:campus:enrolled", f"city:{city}", "kpi:certified", f"agreement:{agreement}"}
 
 
 def test_a_hubei_scope_never_yields_another_provinces_alert(conn):
@@ -431,7 +434,7 @@ def test_a_hubei_scope_never_yields_another_provinces_alert(conn):
     assert henan_keys <= {a.key for a in henan} and {a.province_code for a in henan} == {HENAN}  # they do fire
     hubei = evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of)
     assert {a.province_code for a in hubei} <= {HUBEI}
-    assert not {a.key for a in hubei if a.rule in ("project_at_risk", "city_without_partner")} & henan_keys
+    assert not {a.key for a in hubei if a.rule in ("project_at_risk", "city_without_partner", "agreements_expiring")} & henan_keys
     assert "conversion:campus:enrolled" not in keys(hubei, "conversion_drop")
     # Hubei's KPI figures are Hubei's own (Henan's certified target was raised tenfold, Hubei's not).
     ytd = scope_of([HUBEI], as_of).with_period(dt.date(as_of.year, 1, 1), as_of + dt.timedelta(days=1))
@@ -454,3 +457,128 @@ def test_alerts_come_sorted_high_first_with_stable_keys(conn):
     assert ranks == sorted(ranks) and all(a.rule in alerts.RULES for a in first)
     assert all(isinstance(k, str) and isinstance(v, str) for a in first for k, v in a.params)
     assert not any(math.isnan(float(v)) for a in first for k, v in a.params if k in ("share", "projected"))
+
+
+# --------------------------------------------------------------------------- agreements expiring
+
+
+def expiring_agreement(c, province: str, as_of: dt.date, *, days: int, value_yuan: int, kind: str = "practice_base") -> int:
+    """A new agreement of an active partner of ``province`` (one without any agreement of ``kind``),
+    signed two years before ``as_of`` and expiring ``days`` days after it; returns its id."""
+    pt, ag = schema.partner, schema.agreement
+    pid = (
+        c.execute(
+            sa.select(pt.c.id)
+            .join(schema.city, schema.city.c.code == pt.c.city_code)
+            .where(
+                schema.city.c.province_code == province,
+                pt.c.status == "active",
+                pt.c.since <= as_of - dt.timedelta(days=730),
+                pt.c.id.not_in(sa.select(ag.c.partner_id).where(ag.c.kind == kind)),
+            )
+            .order_by(pt.c.id)
+        )
+        .scalars()
+        .first()
+    )
+    assert pid is not None, f"the demo has an active partner in {province} without a {kind} agreement"
+    aid = next_id(c, ag)
+    c.execute(
+        ag.insert().values(
+            id=aid,
+            partner_id=pid,
+            kind=kind,
+            signed_on=as_of - dt.timedelta(days=730),
+            expires_on=as_of + dt.timedelta(days=days),
+            value_fen=value_yuan * 100,
+        )
+    )
+    return aid
+
+
+def test_the_demo_agreement_alerts_are_the_agreements_expiring_within_90_days(conn):
+    # From the raw tables: agreements signed by the data date, expiring in the 90 days after it, of
+    # partners not ended, with no agreement of the same partner and kind running longer.
+    as_of = data_date(conn)
+    ag, pt = schema.agreement, schema.partner
+    renewal = ag.alias("later")
+    longer = sa.select(renewal.c.id).where(
+        renewal.c.partner_id == ag.c.partner_id,
+        renewal.c.kind == ag.c.kind,
+        renewal.c.id != ag.c.id,
+        renewal.c.signed_on <= as_of,
+        sa.or_(renewal.c.expires_on.is_(None), renewal.c.expires_on > ag.c.expires_on),
+    )
+    rows = conn.execute(
+        sa.select(ag.c.id, ag.c.expires_on)
+        .join(pt, pt.c.id == ag.c.partner_id)
+        .where(
+            pt.c.status != "ended",
+            ag.c.signed_on <= as_of,
+            ag.c.expires_on > as_of,
+            ag.c.expires_on <= as_of + dt.timedelta(days=90),
+            ~sa.exists(longer),
+        )
+    ).all()
+    expected = {f"agreement:{i}": (dt.date.fromisoformat(e) if isinstance(e, str) else e) for i, e in rows}
+    found = [a for a in evaluate(conn, scope=scope_of(everywhere(conn), as_of), as_of=as_of) if a.rule == "agreements_expiring"]
+    assert expected, "the demo has agreements expiring in the 90 days after its data date"
+    assert {a.key for a in found} == set(expected)
+    for a in found:
+        days = (expected[a.key] - as_of).days
+        assert (a.param("expires_on"), int(a.param("days_left"))) == (expected[a.key].isoformat(), days)
+        assert a.severity == ("high" if days <= alerts.AGREEMENT_URGENT_DAYS else "medium")
+
+
+def test_an_agreement_expiring_soon_fires_high_and_one_within_the_window_medium(conn):
+    as_of = data_date(conn)
+    soon = expiring_agreement(conn, HUBEI, as_of, days=20, value_yuan=1_200_000)
+    later = expiring_agreement(conn, HUBEI, as_of, days=75, value_yuan=0, kind="industry_college")
+    beyond = expiring_agreement(conn, HUBEI, as_of, days=91, value_yuan=300_000, kind="joint_school")
+    found = evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of)
+    hit = by_key(found, f"agreement:{soon}")
+    assert (hit.rule, hit.province_code, hit.severity, hit.param("days_left"), hit.param("value_yuan")) == (
+        "agreements_expiring",
+        HUBEI,
+        "high",
+        "20",
+        "1200000",
+    )
+    assert by_key(found, f"agreement:{later}").severity == "medium"
+    assert f"agreement:{beyond}" not in keys(found, "agreements_expiring")
+    # The window is a setting; 0 days turns the rule off.
+    wider = evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of, thresholds=Thresholds(agreements_expiring_days=120))
+    assert f"agreement:{beyond}" in keys(wider, "agreements_expiring")
+    off = evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of, thresholds=Thresholds(agreements_expiring_days=0))
+    assert keys(off, "agreements_expiring") == set()
+
+
+def test_a_renewed_agreement_or_an_ended_partner_stays_quiet(conn):
+    as_of = data_date(conn)
+    renewed = expiring_agreement(conn, HUBEI, as_of, days=40, value_yuan=500_000)
+    ended = expiring_agreement(conn, HUBEI, as_of, days=50, value_yuan=500_000, kind="joint_school")
+    ag = schema.agreement
+    pid_renewed, pid_ended = (conn.execute(sa.select(ag.c.partner_id).where(ag.c.id == i)).scalar_one() for i in (renewed, ended))
+    before = keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of), "agreements_expiring")
+    assert {f"agreement:{renewed}", f"agreement:{ended}"} <= before
+    conn.execute(
+        ag.insert().values(
+            id=next_id(conn, ag),
+            partner_id=pid_renewed,
+            kind="practice_base",
+            signed_on=as_of - dt.timedelta(days=3),
+            expires_on=as_of + dt.timedelta(days=3 * 365),
+            value_fen=60_000_000,
+        )
+    )
+    after = keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of), "agreements_expiring")
+    assert f"agreement:{renewed}" not in after and f"agreement:{ended}" in after  # a renewal of one kind only
+    conn.execute(schema.partner.update().where(schema.partner.c.id == pid_ended).values(status="ended"))
+    assert f"agreement:{ended}" not in keys(evaluate(conn, scope=scope_of([HUBEI], as_of), as_of=as_of), "agreements_expiring")
+
+
+def test_the_agreement_window_is_a_setting_checked_like_the_others():
+    t = Thresholds.from_settings({"alerts": {"agreements_expiring_days": 60}}, {"COCKPIT_ALERT_AGREEMENTS_EXPIRING_DAYS": "45"})
+    assert (Thresholds().agreements_expiring_days, t.agreements_expiring_days) == (90, 45)
+    with pytest.raises(ValueError, match="alerts.agreements_expiring_days must be an integer"):
+        Thresholds.from_settings({"alerts": {"agreements_expiring_days": 30.5}}, {})
