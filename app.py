@@ -25,9 +25,12 @@ FAVICON = Path(__file__).resolve().parent / "components" / "assets" / "favicon.p
 # On a phone (≤ 640 px) Streamlit stacks every column: fifteen cards would fill 2,700 px before the
 # first chart. Each card group becomes one two-column grid instead (kpi.render_cards keys it
 # "cards_…"), with smaller figures, no trend line and compact headings (tests/e2e/test_phone.py).
+# Containers keyed "desktop_only_…" are left out on a phone, "phone_only_…" everywhere else.
 METRIC_CSS = """<style>
 [data-testid='stMetricValue']{font-size:1.75rem}
+[class*='st-key-phone_only_']{display:none!important}
 @media (max-width: 640px) {
+  [class*='st-key-phone_only_']{display:flex!important}
   [class*='st-key-cards_']{display:grid!important;grid-template-columns:1fr 1fr;gap:0.5rem}
   [class*='st-key-cards_'] > div, [class*='st-key-cards_'] [data-testid='stHorizontalBlock']{display:contents!important}
   [class*='st-key-cards_'] [data-testid='stColumn']{width:auto!important;min-width:0!important}

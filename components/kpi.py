@@ -37,6 +37,9 @@ class Card:
     on_phone: bool = True  # False: a detail card left out of the compact phone grid
     pacing_line: str | None = None  # the projected year-end against the target (year-to-date views only)
     projected: str | None = None  # the projection in a table cell (the pack's column)
+    metric: str = ""  # the registry id
+    share: float | None = None  # value / target (what ``reached`` writes); None without a target
+    projected_share: float | None = None  # the projected year-end / the target (what ``pacing_line`` writes)
 
 
 def _fmt(value: float, kind: str, lang: str) -> str:
@@ -94,9 +97,10 @@ def card_from(
     else:
         delta = format_delta(value - previous, lang, kind="money" if kind == "money" else "number")
         delta += f" ({format_delta((value - previous) / previous, lang, kind='percent')})"
-    target_line = target_text = reached = None
+    target_line = target_text = reached = share = None
     if not math.isnan(target) and target > 0:
-        target_text, reached = _fmt(target, kind, lang), format_percent(value / target, lang, digits=0)
+        share = value / target
+        target_text, reached = _fmt(target, kind, lang), format_percent(share, lang, digits=0)
         key = "kpi.target_line_year_end" if m.plan == "year_end" else "kpi.target_line"
         target_line = t(key, lang, target=target_text, pct=reached)
     color: DeltaColor = "off" if delta is None or value == previous else "inverse" if m.inverse else "normal"
@@ -114,6 +118,9 @@ def card_from(
         reached=reached,
         pacing_line=paced[0] if paced else None,
         projected=paced[1] if paced else None,
+        metric=metric,
+        share=share,
+        projected_share=float(pacing.set_index("metric").loc[metric, "share"]) if paced and pacing is not None else None,
     )
 
 

@@ -17,6 +17,10 @@ lang = ctx.lang
 
 kpis = view(ctx, "kpis")
 takeaway(kpis, lang)
+# A phone sees where each target stands in one chart before the cards (within its first screen and
+# a half: tests/e2e/test_phone.py); a laptop has room for the cards' own target lines.
+with st.container(key="phone_only_targets"):
+    show(ctx, view(ctx, "targets"))
 for heading, cards in kpis.prepared.groups:
     st.subheader(t(heading, lang))
     render_cards(cards, lang=lang, key=heading.split(".")[-1])

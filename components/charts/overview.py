@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts._layout import styled
-from components.charts.palette import CHANNEL_COLORS, RISK_COLOR
-from components.i18n import format_delta, format_number
+from components.charts.palette import CHANNEL_COLORS, NEUTRAL, RISK_COLOR, TEXT
+from components.i18n import format_delta, format_number, format_percent
 from data_access.untrusted import html
 
 
@@ -83,3 +83,48 @@ def plot_growth(df: pd.DataFrame, *, title: str, lang: str, value_text: list[str
         range=[lo - 0.25 * span * (lo < 0), hi + 0.25 * span * (hi > 0)],
     )
     return styled(fig, title=title, height=max(220, 34 * len(d) + 80), legend=False)
+
+
+def plot_target_progress(df: pd.DataFrame, *, title: str, lang: str, reached_name: str, projected_name: str) -> go.Figure:
+    """Horizontal bars of how much of each target is reached, first row at the top: ``label``,
+    ``share`` (value / target), ``hover`` (the card's words) and ``projected`` (the projected
+    year-end / the target, NaN where there is no projection), drawn as a diamond, vermillion when
+    it falls short. A line at 100 %. The legend names the two marks (``reached_name``,
+    ``projected_name``) when any projection is drawn."""
+    d = df.iloc[::-1]
+    names = [html(lab) for lab in d["label"]]
+    hover = [f"{name}<br>{html(h)}" for name, h in zip(names, d["hover"])]
+    fig = go.Figure(
+        go.Bar(
+            x=d["share"],
+            y=names,
+            orientation="h",
+            name=reached_name,
+            marker_color=CHANNEL_COLORS["campus"],
+            # Inside the bar's end (outside a bar too short for it): the diamonds sit past the ends.
+            text=[format_percent(v, lang, digits=0) for v in d["share"]],
+            textposition="auto",
+            insidetextanchor="end",
+            cliponaxis=False,
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
+    projected = d["projected"].astype(float)
+    paced = bool(projected.notna().any())
+    if paced:
+        fig.add_trace(
+            go.Scatter(
+                x=projected,
+                y=names,
+                mode="markers",
+                name=projected_name,
+                marker=dict(symbol="diamond", size=11, color=[RISK_COLOR if v < 1 else TEXT for v in projected.fillna(1.0)]),
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    top = max(1.0, float(d["share"].max()), float(projected.max()) if paced else 0.0)
+    fig.add_vline(x=1.0, line_width=1, line_dash="dot", line_color=NEUTRAL)
+    fig.update_xaxes(range=[0, top * 1.18], tickformat=".0%", dtick=0.25)
+    return styled(fig, title=title, height=max(220, 30 * len(d) + (110 if paced else 80)), legend=paced)

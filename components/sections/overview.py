@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components import metrics
-from components.charts.overview import plot_growth, plot_movers
+from components.charts.overview import plot_growth, plot_movers, plot_target_progress
 from components.context import Context
-from components.i18n import format_date, format_delta, format_number, label, t
+from components.i18n import format_date, format_delta, format_number, format_percent, label, t
 from components.kpi import Card, card_from
 from components.sections.base import Section
 from data_access.scope import Scope
@@ -232,6 +232,75 @@ class Kpis(Section[KpiFrames, KpiCards]):
 
     def data(self, p: KpiCards, c: Context) -> pd.DataFrame:
         return p.kpis
+
+
+class Targets(Kpis):
+    """How far along each target of the cards is, as one chart (the same cards, so the same figures):
+    on a phone it comes before the cards, so where the year stands is on the first screen."""
+
+    id = "targets"
+    in_pack = False  # the pack's KPI table says the same
+    title_key = "overview.targets_title"
+    takeaway_key = "overview.targets_takeaway"
+    empty_key = "overview.targets_empty"
+
+    metric_ids = ("partners", "schools", "planned_yuan", "disbursed_yuan", "leads", "enrolled", "certified", "employed")
+    takeaway_ids = ()
+
+    @staticmethod
+    def _targeted(p: KpiCards) -> list[Card]:
+        """The cards with a target, in card order; the partner split and the projects are detail."""
+        return [card for _, cards in p.groups for card in cards if card.share is not None and card.on_phone]
+
+    def is_empty(self, p: KpiCards) -> bool:
+        return not self._targeted(p)
+
+    def empty_text(self, c: Context) -> str:
+        return t(self.empty_key, c.lang)
+
+    def takeaway(self, p: KpiCards, c: Context) -> str:
+        ranked = sorted(self._targeted(p), key=lambda card: card.share or 0.0)
+        worst, best = ranked[0], ranked[-1]
+        if len(ranked) == 1:
+            return t("overview.targets_takeaway_single", c.lang, name=worst.label, pct=worst.reached)
+        key = "overview.targets_takeaway_paced" if worst.pacing_line else self.takeaway_key
+        projected = format_percent(worst.projected_share, c.lang, digits=0) if worst.projected_share is not None else ""
+        return t(key, c.lang, worst=worst.label, worst_pct=worst.reached, projected=projected, best=best.label, best_pct=best.reached)
+
+    def frame(self, p: KpiCards) -> pd.DataFrame:
+        cards = self._targeted(p)
+        return pd.DataFrame(
+            {
+                "label": [card.label for card in cards],
+                "share": [card.share for card in cards],
+                "projected": [card.projected_share if card.projected_share is not None else float("nan") for card in cards],
+                "hover": [" · ".join(filter(None, (card.value, card.target_line, card.pacing_line))) for card in cards],
+            }
+        )
+
+    def figure(self, p: KpiCards, c: Context, title: str) -> go.Figure:
+        return plot_target_progress(
+            self.frame(p),
+            title=title,
+            lang=c.lang,
+            reached_name=t("brief.col_reached", c.lang),
+            projected_name=t("brief.col_projected", c.lang),
+        )
+
+    def table(self, p: KpiCards, c: Context) -> pd.DataFrame:
+        lang = c.lang
+        return pd.DataFrame(
+            [
+                {
+                    t("brief.col_metric", lang): card.label,
+                    t("brief.col_value", lang): card.value,
+                    t("brief.col_target", lang): card.target or "—",
+                    t("brief.col_reached", lang): card.reached or "—",
+                    t("brief.col_projected", lang): card.projected or "—",
+                }
+                for card in self._targeted(p)
+            ]
+        )
 
 
 # --- movers -----------------------------------------------------------------------------------

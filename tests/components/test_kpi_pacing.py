@@ -123,3 +123,39 @@ def test_the_section_reads_the_projection_only_for_a_year_to_date():
     db = _Recording()
     assert Kpis().load(db, context("zh", end=dt.date(2026, 4, 1))).pacing is None  # type: ignore[arg-type]
     assert "get_kpi_pacing" not in db.calls
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_targets_chart_is_the_cards_targets_and_names_the_furthest_behind(lang):
+    from components.sections.overview import Targets
+
+    monthly = pd.DataFrame(columns=["year", "month", "stage", "province", "events"])
+    view = Targets().view_of(KpiFrames(kpis(), monthly, pacing()), context(lang))
+    cards = {c.label: c for _, group in view.prepared.groups for c in group}
+    # Only leads (3,400 of 4,500) and disbursed (9 of 12 M) have targets in this frame.
+    bars = view.figure.data[0]
+    assert list(bars.y)[::-1] == [t("metric.disbursed_yuan", lang), t("metric.leads", lang)]  # card order, top down
+    assert list(bars.x)[::-1] == pytest.approx([0.75, 3400 / 4500])
+    assert list(bars.text)[::-1] == [cards[label].reached for label in bars.y[::-1]]
+    diamonds = view.figure.data[1]
+    assert list(diamonds.x)[::-1] == pytest.approx([1.1e7 / 1.2e7, 4120 / 4500])
+    # Disbursed (75 %) is further behind than leads (75.6 %): the sentence names it, with its projection.
+    disbursed, leads = cards[t("metric.disbursed_yuan", lang)], cards[t("metric.leads", lang)]
+    projected = format_percent(1.1e7 / 1.2e7, lang, digits=0)
+    words = dict(worst=disbursed.label, worst_pct=disbursed.reached, best=leads.label, best_pct=leads.reached)
+    assert view.takeaway == t("overview.targets_takeaway_paced", lang, projected=projected, **words)
+    assert projected in view.takeaway and disbursed.reached == format_percent(0.75, lang, digits=0)
+    assert set(view.table[t("brief.col_reached", lang)]) == {cards[t("metric.leads", lang)].reached, cards[t("metric.disbursed_yuan", lang)].reached}
+    # Not a year to date: the bars alone, no projection in the legend or the sentence.
+    plain = Targets().view_of(KpiFrames(kpis(), monthly), context(lang, end=dt.date(2026, 4, 1)))
+    assert len(plain.figure.data) == 1 and not plain.figure.layout.showlegend
+    assert plain.takeaway == t("overview.targets_takeaway", lang, **words)
+
+
+def test_no_targets_no_chart():
+    from components.sections.overview import Targets
+
+    monthly = pd.DataFrame(columns=["year", "month", "stage", "province", "events"])
+    untargeted = kpis().assign(target=float("nan"))
+    view = Targets().view_of(KpiFrames(untargeted, monthly), context("zh"))
+    assert view.empty and view.takeaway == t("overview.targets_empty", "zh")

@@ -244,7 +244,8 @@ def assert_renders(page, name: str, what: str, lang: str = "zh") -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, f"{what}: an exception box"
     assert t("error.db_unavailable", lang)[:8] not in text, f"{what}: database unavailable"
     assert page.inner_text("h1").strip() == t(f"{name}.title", lang), f"{what}: not the page"
-    page.locator(FIGURES).first.wait_for(timeout=TIMEOUT)  # charts draw once their script bundle is in
+    # The first visible one: a phone-only chart (display: none on a laptop) comes first on the Overview.
+    page.locator(FIGURES).filter(visible=True).first.wait_for(timeout=TIMEOUT)  # charts draw once their script bundle is in
     assert EXEC in page.inner_text('[data-testid="stSidebar"]'), f"{what}: not signed in"
 
 
