@@ -2,9 +2,11 @@
 
 Usage: python bench/screenshots.py [--out docs/screenshots] [--params "province=420000"]
 Starts the app (components.cli serve) on the configured database on a free port, opens each page at
-1440 px wide and saves ``<page>-<lang>.png``, and the Overview and Coverage on a phone (390 px wide,
-touch; a tall viewport, since Streamlit scrolls its main block) as ``<page>-phone-zh.png``. Not part
-of the test suite.
+1440 px wide and saves the whole page (Streamlit scrolls its main block: the viewport is made as tall
+as the page, up to 7,000 px) as ``<page>-<lang>.png``; then the views inside one province (Hubei:
+its cities on the Coverage map, its city × channel table on Funnels, 2026Q4) as
+``<page>-hubei-<lang>.png``; and the Overview, Coverage, Investment and Hubei's Funnels on a phone
+(390 px wide, touch) as ``<name>-phone-<lang>.png``. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -17,15 +19,42 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import running_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# name -> (path, extra query string)
 PAGES = {
-    "overview": ("", 2000),
-    "coverage": ("coverage", 1900),
-    "investment": ("investment", 2500),
-    "funnels": ("funnels", 3000),
-    "reports": ("reports", 1500),
-    "upkeep": ("upkeep", 1100),
-    "alerts": ("alerts", 1400),
+    "overview": ("", ""),
+    "coverage": ("coverage", ""),
+    "investment": ("investment", ""),
+    "funnels": ("funnels", ""),
+    "reports": ("reports", ""),
+    "upkeep": ("upkeep", ""),
+    "alerts": ("alerts", ""),
+    "coverage-hubei": ("coverage", "province=420000"),
+    "funnels-hubei": ("funnels", "province=420000&period=2026Q4"),
 }
+PHONE = ("overview", "coverage", "investment", "funnels-hubei")
+TALLEST = 7000
+
+
+def settle_and_shoot(page, target: Path, *, width: int) -> None:
+    """Wait for the script to finish and the charts to draw, grow the viewport to the page, shoot."""
+    page.wait_for_selector("h1", timeout=60_000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
+    page.wait_for_timeout(4000)
+    height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(int(height) + 40, TALLEST)})
+    page.wait_for_timeout(2500)  # the map and the charts redraw at the new size
+    page.screenshot(path=str(target))
+    shrink(target)
+    print(target)
+
+
+def shrink(target: Path) -> None:
+    """256 colours, optimised: a page is mostly flat colour, and the repository keeps every retake."""
+    from PIL import Image
+
+    with Image.open(target) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(target, optimize=True)
 
 
 def main() -> None:
@@ -39,28 +68,22 @@ def main() -> None:
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-            for name, (path, height) in PAGES.items():
+            for name, (path, params) in PAGES.items():
                 for lang in ("zh", "en"):
-                    page = browser.new_page(viewport={"width": 1440, "height": height})
-                    query = "&".join(x for x in (f"lang={lang}", args.params) if x)
+                    page = browser.new_page(viewport={"width": 1440, "height": 900})
+                    query = "&".join(x for x in (f"lang={lang}", params, args.params) if x)
                     page.goto(f"{base}/{path}?{query}")
-                    page.wait_for_selector("h1", timeout=60_000)
-                    page.wait_for_timeout(8000 if name == "coverage" else 4000)
-                    target = args.out / f"{name}-{lang}.png"
-                    page.screenshot(path=str(target))
-                    print(target)
+                    settle_and_shoot(page, args.out / f"{name}-{lang}.png", width=1440)
                     page.close()
-            for name in ("overview", "coverage"):
-                path, _ = PAGES[name]
-                context = browser.new_context(viewport={"width": 390, "height": 2600}, is_mobile=True, has_touch=True)
-                page = context.new_page()
-                page.goto(f"{base}/{path}?{args.params}")
-                page.wait_for_selector("h1", timeout=60_000)
-                page.wait_for_timeout(8000 if name == "coverage" else 5000)
-                target = args.out / f"{name}-phone-zh.png"
-                page.screenshot(path=str(target))
-                print(target)
-                context.close()
+            for name in PHONE:
+                path, params = PAGES[name]
+                for lang in ("zh", "en"):
+                    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+                    page = context.new_page()
+                    query = "&".join(x for x in (f"lang={lang}", params, args.params) if x)
+                    page.goto(f"{base}/{path}?{query}")
+                    settle_and_shoot(page, args.out / f"{name}-phone-{lang}.png", width=390)
+                    context.close()
             browser.close()
 
 
