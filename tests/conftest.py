@@ -156,10 +156,21 @@ def dialect(request) -> str:
     return request.param
 
 
+# The app tests' data: the embedded default's seed, fewer learners.
+APP_LEARNERS, APP_SEED = 20_000, 42
+
+
 @pytest.fixture(scope="session")
-def app_db_url(tmp_path_factory) -> str:
-    """A seeded SQLite database for the app tests (the embedded default's seed, fewer learners)."""
+def app_sqlite_url(tmp_path_factory) -> str:
+    """A seeded SQLite database for the app tests."""
     path = tmp_path_factory.mktemp("appdb") / "cockpit.db"
     url = f"sqlite:///{path}"
-    seed_database(config.make_engine(url), learners=20_000, seed=42, progress=False)
+    seed_database(config.make_engine(url), learners=APP_LEARNERS, seed=APP_SEED, progress=False)
     return url
+
+
+@pytest.fixture(scope="session")
+def app_db_url(app_sqlite_url) -> str:
+    """The database the app tests run on: SQLite (a module may override this fixture to run its
+    tests on every dialect: tests/app/conftest.py, ``app_db_url_every_dialect``)."""
+    return app_sqlite_url

@@ -24,6 +24,8 @@ from streamlit.testing.v1 import app_test as app_test_module
 
 from components.i18n import clear_records
 from data_access import engine
+from data_access.seed import seed_database
+from tests.conftest import APP_LEARNERS, APP_SEED, DIALECTS, server_engine, wipe
 
 APP = "../../app.py"
 
@@ -88,3 +90,34 @@ def app(app_db_url, monkeypatch):
         return at
 
     return make
+
+
+# The views whose SQL differs by dialect are checked on all three, each seeded like the SQLite app
+# database (the same seed: the same figures).
+@pytest.fixture(scope="session")
+def app_server_urls() -> dict[str, str]:
+    """URLs of server test databases ``…_app`` seeded like app_db_url (lazily, once per worker)."""
+
+    class Lazy(dict):
+        def __missing__(self, dialect: str) -> str:
+            engine = server_engine(dialect, "_app")
+            wipe(engine)
+            seed_database(engine, learners=APP_LEARNERS, seed=APP_SEED, progress=False)
+            url = engine.url.render_as_string(hide_password=False)
+            engine.dispose()
+            self[dialect] = url
+            return url
+
+    return Lazy()
+
+
+@pytest.fixture(params=DIALECTS)
+def app_db_url_every_dialect(request, app_sqlite_url, app_server_urls) -> str:
+    """The app tests' database on each dialect in turn. A module runs on all three by overriding
+    app_db_url with it (``app`` then opens the app on it):
+
+        @pytest.fixture
+        def app_db_url(app_db_url_every_dialect):
+            return app_db_url_every_dialect
+    """
+    return app_sqlite_url if request.param == "sqlite" else app_server_urls[request.param]

@@ -6,10 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from components import metrics
 from components.i18n import format_number, t
 from data_access import queries
 from tests.app.helpers import assert_clean, default_scope, open_directly, run_query, shown
+
+
+@pytest.fixture
+def app_db_url(app_db_url_every_dialect):
+    """These views on SQLite, PostgreSQL and MariaDB (their SQL differs by dialect)."""
+    return app_db_url_every_dialect
+
 
 PAGE = "pages/coverage.py"
 

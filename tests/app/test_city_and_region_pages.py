@@ -4,13 +4,25 @@ the page shows equals what the query layer returns for that scope."""
 
 from __future__ import annotations
 
+import base64
+import json
+
+import numpy as np
 import pandas as pd
+import pytest
 
 from components import metrics
 from components.i18n import format_number, label, t
 from components.sections.funnels import MIN_LEADS
-from data_access import queries
+from data_access import config, queries
 from tests.app.helpers import assert_clean, catalogue, default_scope, open_directly, run_query, shown
+
+
+@pytest.fixture
+def app_db_url(app_db_url_every_dialect):
+    """These views on SQLite, PostgreSQL and MariaDB (their SQL differs by dialect)."""
+    return app_db_url_every_dialect
+
 
 HUBEI = "420000"
 
@@ -105,3 +117,55 @@ def test_overview_of_one_province_says_how_to_compare(app):
     assert_clean(at)
     assert t("overview.growth_one", "zh") in texts(at)
     assert not any(t("overview.growth_col_region", "zh") in d.value.columns for d in at.dataframe)
+
+
+def plotly_figures(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def values(array) -> list:
+    """A trace's array as the browser reads it: plotly's JSON writes numbers as base64 of a typed
+    array ({"dtype": "f8", "bdata": …}), text as a list."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
+    return list(array)
+
+
+def test_funnels_page_shows_each_channels_refund_rate_this_period_and_a_year_earlier(app, app_db_url):
+    at = open_directly(app({}), "pages/funnels.py")
+    assert_clean(at)
+    scope = default_scope(app_db_url)
+    now = run_query(app_db_url, queries.get_events_by_month, scope, by=("channel",))
+    before = run_query(app_db_url, queries.get_events_by_month, scope.year_earlier(), by=("channel",))
+
+    def rates(df: pd.DataFrame) -> pd.Series:
+        counts = df.pivot_table(index="channel", columns="stage", values="events", aggfunc="sum", fill_value=0)
+        return counts["refunded"] / counts["enrolled"]
+
+    a, b = rates(now), rates(before)
+    name_now, name_before = t("funnels.col_now_period", "zh"), t("funnels.col_before_period", "zh")
+    fig = next(f for f in plotly_figures(at) if any(tr.get("name") == name_now for tr in f["data"]))
+    bars = {tr["name"]: dict(zip(values(tr["y"]), values(tr["x"]))) for tr in fig["data"]}
+    assert bars[name_now] == pytest.approx({label("channel", ch, "zh"): a[ch] for ch in a.index})
+    assert bars[name_before] == pytest.approx({label("channel", ch, "zh"): b[ch] for ch in b.index})
+    overall = metrics.fmt(
+        "refund_rate", now.loc[now["stage"] == "refunded", "events"].sum() / now.loc[now["stage"] == "enrolled", "events"].sum(), "zh"
+    )
+    assert any(overall in x and metrics.label("refund_rate", "zh") in x for x in texts_list(at))
+
+
+def texts_list(at) -> list[str]:
+    return [shown(x.value) for x in [*at.markdown, *at.caption, *at.info]]
+
+
+def test_overview_targets_chart_is_each_targets_share_reached(app, app_db_url):
+    at = open_directly(app({}), "pages/overview.py")
+    assert_clean(at)
+    scope = default_scope(app_db_url)
+    with config.make_engine(app_db_url).connect() as conn:
+        kpis = queries.get_kpis(conn, scope=scope).set_index("metric")
+    fig = next(f for f in plotly_figures(at) if f["layout"].get("title", {}).get("text") == t("overview.targets_title", "zh"))
+    shares = dict(zip(values(fig["data"][0]["y"]), values(fig["data"][0]["x"])))
+    for metric in ("leads", "enrolled", "disbursed_yuan", "partners"):
+        row = kpis.loc[metric]
+        assert shares[metrics.label(metric, "zh")] == pytest.approx(row["value"] / row["target"]), metric
