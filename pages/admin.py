@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.export import export_filename, to_csv_bytes
 from components.export.tables import clean_frame
-from components.i18n import format_date, label, t, t_md
+from components.i18n import format_date, label, t, t_md, tn
 from components.ui.context import page_context
 from components.ui.exports import audited
 from data_access import access, codes
@@ -144,7 +144,7 @@ with tab_audit:
     if rows.empty:
         st.info(t("admin.audit_empty", lang))
     else:
-        st.caption(t("admin.audit_count", lang, n=len(rows)))
+        st.caption(tn("admin.audit_count", len(rows), lang))
         st.dataframe(
             clean_frame(rows),
             hide_index=True,

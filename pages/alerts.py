@@ -13,7 +13,7 @@ from components.delivery.alerts import alert_text, rule_label
 from components.delivery.channels import DeliveryError, configured_robots, resolve_robot
 from components.delivery.digest import ordered
 from components.export.tables import clean_frame
-from components.i18n import LANG_NAMES, format_date, t, t_md
+from components.i18n import LANG_NAMES, format_date, t, t_md, tn
 from components.sections import PACK_DEFAULT, SECTIONS
 from components.ui.auth import read_secrets
 from components.ui.context import page_context
@@ -67,7 +67,7 @@ with tab_now:
     if not found:
         st.success(t("digest.no_alerts", lang), icon=":material/task_alt:")
     else:
-        st.markdown(t("subs.now_count", lang, n=len(found)))
+        st.markdown(tn("subs.now_count", len(found), lang))
         with st.container(border=True):
             for a in found:  # a list to read, not error boxes: nothing here went wrong
                 st.markdown(

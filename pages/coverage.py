@@ -5,7 +5,7 @@ import streamlit as st
 from components.charts.maps import Metric, city_deck, city_legend, coverage_deck, coverage_legend, province_from_selection
 from components.charts.palette import KIND_COLORS
 from components.export.tables import clean_frame
-from components.i18n import format_date, label, t
+from components.i18n import format_date, label, t, tn
 from components.sections import SECTIONS
 from components.ui.context import page_header
 from components.ui.exports import export_view
@@ -105,7 +105,7 @@ months = st.segmented_control(
     t("agreements.horizon", lang),
     ["3", "6", "12"],
     key="coverage_agreements_months",
-    format_func=lambda m: t("agreements.months", lang, n=int(m)),
+    format_func=lambda m: tn("agreements.months", int(m), lang),
     default=SECTIONS["agreements_due"].option,
     required=True,
 )

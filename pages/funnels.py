@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from components.export.tables import clean_frame
-from components.i18n import format_date, label, t, t_md
+from components.i18n import format_date, label, t, t_md, tn
 from components.sections import SECTIONS
 from components.sections.funnels import MIN_LEADS, city_channel_table
 from components.ui.context import page_header
@@ -59,7 +59,7 @@ else:
     takeaway(cities, lang)
     rows = clean_frame(city_channel_table(cities.prepared.rows, lang))
     st.dataframe(rows, hide_index=True, width="stretch", height=360 if len(rows) > 10 else "auto", column_config=column_help(rows, lang))
-    st.caption(t_md("funnels.city_note", lang, n=MIN_LEADS))
+    st.caption(tn("funnels.city_note", MIN_LEADS, lang))
     export_view(ctx, cities, key="export_city_channels")
 
 st.subheader(t("funnels.section_trend", lang))

@@ -9,7 +9,7 @@ import streamlit as st
 from components.briefing import appendix, pack_meta
 from components.export import ExportError, ExportUnavailable, build_pdf, build_pptx, export_filename, render_charts
 from components.export.pack import rows_per_slide
-from components.i18n import format_number, t, t_md
+from components.i18n import format_number, t, tn
 from components.sections import PACK_DEFAULT, SECTIONS, build_views
 from components.ui.context import page_header
 from components.ui.exports import audited
@@ -54,7 +54,7 @@ built: BuiltPack | None = st.session_state.get("reports_built")
 left, right = st.columns(2)
 if left.button(t("reports.build", lang), type="primary", icon=":material/slideshow:", key="reports_build"):
     try:
-        with st.spinner(t_md("reports.building", lang, n=sum(s.figure is not None for s in sections))):
+        with st.spinner(tn("reports.building", sum(s.figure is not None for s in sections), lang)):
             t0 = time.perf_counter()
             meta = pack_meta(ctx)
             charts = render_charts(sections)  # once, for both files
@@ -75,14 +75,7 @@ if left.button(t("reports.build", lang), type="primary", icon=":material/slidesh
 slide_count = len(sections) + 1 + sum(-(-len(a.frame) // rows_per_slide(a.wrap)) for a in appendix(views, lang))  # title, sections, 口径
 if built and built["key"] == key:
     name = t("brief.pack_title", lang)
-    st.success(
-        t_md(
-            "reports.ready",
-            lang,
-            seconds=f"{built['seconds']:.1f}",
-            slides=format_number(slide_count, lang),
-        )
-    )
+    st.success(tn("reports.ready", slide_count, lang, seconds=format_number(built["seconds"], lang, digits=1)))
     a, b = st.columns(2)
     pack = ",".join(chosen)
     # The lambdas bind the bytes as a default (mypy cannot infer a lambda with a default against Callable[[], bytes]).

@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.export import export_filename
 from components.export.tables import clean_frame
-from components.i18n import format_number, t, t_md
+from components.i18n import format_number, t, t_md, tn
 from components.ui import state
 from components.ui.context import page_context
 from components.ui.exports import audited
@@ -94,10 +94,10 @@ with tab_upload:
             )
         bar.empty()
         if not plan.ok:
-            st.error(t_md("upkeep.summary_problems", lang, n=format_number(plan.problem_count, lang)), icon=":material/error:")
+            st.error(tn("upkeep.summary_problems", plan.problem_count, lang), icon=":material/error:")
             st.dataframe(clean_frame(problems_frame(plan.problems, lang, kind)), hide_index=True, width="stretch")
             if plan.problem_count > len(plan.problems):
-                st.caption(t_md("upkeep.more_problems", lang, n=format_number(plan.problem_count - len(plan.problems), lang)))
+                st.caption(tn("upkeep.more_problems", plan.problem_count - len(plan.problems), lang))
         elif not plan.changes:
             st.info(t("upkeep.nothing_to_do", lang), icon=":material/task_alt:")
         else:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from components.charts._layout import styled
 from components.charts.palette import CHANNEL_COLORS, NEUTRAL, STAGE_COLORS, TIER_COLORS
-from components.i18n import format_number, format_percent, label, t
+from components.i18n import format_number, format_percent, label, t, tn
 from data_access.codes import STAGES
 from data_access.untrusted import html
 
@@ -160,7 +160,7 @@ def plot_cohort_lag(df: pd.DataFrame, *, stage: str, title: str, lang: str) -> g
     channels = [c for c in CHANNEL_COLORS if c in set(d["channel"])]
     totals = d.groupby("channel")["learners"].sum()
     means = d.groupby("channel")["total_days"].sum() / totals
-    names = [f"{label('channel', c, lang)} · {t('funnel.mean_days', lang, days=int(means[c] + 0.5))}" for c in channels]
+    names = [f"{label('channel', c, lang)} · {tn('funnel.mean_days', int(means[c] + 0.5), lang)}" for c in channels]
     for bucket, color in zip(LAG_BUCKETS, LAG_COLORS):
         part = d[d["bucket"] == bucket].set_index("channel")["learners"].reindex(channels, fill_value=0)
         share = part / totals.reindex(channels)

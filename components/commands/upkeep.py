@@ -15,7 +15,7 @@ def import_(argv: list[str]) -> int:
     import sqlalchemy as sa
     from sqlalchemy.exc import SQLAlchemyError
 
-    from components.i18n import t
+    from components.i18n import t, tn
     from components.upkeep.partners import partner_labels
     from components.upkeep.text import metric_labels, preview_text, problem_text
     from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_apply, upkeep_partners
@@ -76,8 +76,8 @@ def import_(argv: list[str]) -> int:
             for p in plan.problems:
                 print(visible(problem_text(p, lang, args.kind)), file=sys.stderr)
             if plan.problem_count > len(plan.problems):
-                print(t("upkeep.more_problems", lang, n=plan.problem_count - len(plan.problems)), file=sys.stderr)
-            print(t("upkeep.summary_problems", lang, n=plan.problem_count), file=sys.stderr)
+                print(tn("upkeep.more_problems", plan.problem_count - len(plan.problems), lang), file=sys.stderr)
+            print(tn("upkeep.summary_problems", plan.problem_count, lang), file=sys.stderr)
             return 2
         for line in preview_text(plan, ref.provinces, lang, cities=ref.cities).splitlines():
             print(visible(line))

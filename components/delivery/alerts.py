@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.i18n import format_date, format_money, format_number, format_percent, label, normalize_lang, t
+from components.i18n import format_date, format_money, format_number, format_percent, label, normalize_lang, t, tn
 
 if TYPE_CHECKING:  # the Alert type only; at run time an alert is read by its attributes
     from data_access.alerts import Alert
@@ -58,16 +58,15 @@ def alert_text(alert: Alert, lang: str, *, names: Mapping[str, tuple[str, str]] 
         city = _name(p.get("city_code"), names, lang, p.get("city_name_zh", ""), p.get("city_name_en", ""))
         project = (p.get("name_zh") if lang == "zh" else p.get("name_en")) or p.get("code", "")
         ahead, overdue = p.get("ahead_of_plan") == "1", int(_float(alert, "overdue_milestones") or 0)
-        key = "alerts.project.both" if ahead and overdue else "alerts.project.ahead" if ahead else "alerts.project.overdue"
-        return t(
-            key,
-            lang,
-            project=project,
-            place=", ".join(x for x in (city, province) if x) if lang == "en" else f"{province}{city}",
-            paid=format_money(_float(alert, "disbursed_to_date_yuan"), lang),
-            planned=format_money(_float(alert, "planned_to_date_yuan"), lang),
-            n=format_number(overdue, lang),
-        )
+        words = {
+            "project": project,
+            "place": ", ".join(x for x in (city, province) if x) if lang == "en" else f"{province}{city}",
+            "paid": format_money(_float(alert, "disbursed_to_date_yuan"), lang),
+            "planned": format_money(_float(alert, "planned_to_date_yuan"), lang),
+        }
+        if ahead and not overdue:
+            return t("alerts.project.ahead", lang, **words)
+        return tn("alerts.project.both" if ahead else "alerts.project.overdue", overdue, lang, **words)
     if alert.rule == "conversion_drop":
         return t(
             "alerts.conversion",
@@ -101,12 +100,12 @@ def alert_text(alert: Alert, lang: str, *, names: Mapping[str, tuple[str, str]] 
             high=format_percent(_float(alert, "high_share"), lang, 0),
         )
     if alert.rule == "city_without_partner":
-        return t(
+        return tn(
             "alerts.city",
+            _float(alert, "leads"),
             lang,
             city=_name(p.get("city_code"), names, lang, p.get("name_zh", ""), p.get("name_en", "")),
             province=_name(alert.province_code, names, lang),
-            leads=format_number(_float(alert, "leads"), lang),
         )
     if alert.rule == "agreements_expiring":
         days, value, enrolled = int(_float(alert, "days_left")), _float(alert, "value_yuan"), int(_float(alert, "enrolled_12m") or 0)
@@ -118,7 +117,7 @@ def alert_text(alert: Alert, lang: str, *, names: Mapping[str, tuple[str, str]] 
             partner=(p.get("partner_name_zh") if lang == "zh" else p.get("partner_name_en")) or p.get("partner_id", ""),
             kind=label("agreement_kind", p.get("kind"), lang),
             date=format_date(p.get("expires_on"), lang),
-            days=t("alerts.agreement.days_one" if days == 1 else "alerts.agreement.days", lang, n=format_number(days, lang)),
+            due_in=tn("alerts.agreement.days", days, lang),
             value=worth,
             activity=t("alerts.agreement.idle" if enrolled == 0 else "alerts.agreement.enrolled", lang, n=format_number(enrolled, lang)),
         )

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from components.delivery.alerts import alert_text
 from components.delivery.channels import Digest
-from components.i18n import format_date, format_number, t
+from components.i18n import format_date, t, tn
 
 if TYPE_CHECKING:
     from components.context import Context
@@ -57,7 +57,7 @@ def build(ctx: Context, kpis: View, alerts: Sequence[Alert], *, url: str, schedu
     shown = ordered(alerts)
     lines = [alert_text(a, lang, names=ctx.names) for a in shown[:MAX_ALERTS]]
     if len(shown) > MAX_ALERTS:
-        lines.append(t("digest.more_alerts", lang, n=format_number(len(shown) - MAX_ALERTS, lang)))
+        lines.append(tn("digest.more_alerts", len(shown) - MAX_ALERTS, lang))
     return Digest(
         title=t("digest.title", lang, schedule=t(f"digest.schedule.{schedule}", lang)),
         scope_line=f"{ctx.text.line} · {t('app.data_as_of', lang, date=format_date(ctx.as_of, lang))}",

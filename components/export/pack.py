@@ -38,7 +38,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from components.i18n import normalize_lang, t
+from components.i18n import normalize_lang, t, tn
 from data_access.untrusted import clean
 
 from .images import ExportUnavailable, figure_to_bytes, image_session
@@ -73,7 +73,7 @@ _TYPOGRAPHY = {
 
 def _labels(lang: str) -> dict[str, str]:
     """Words printed on every slide, from the translation catalogue."""
-    words = {k: t(f"export.{k}", lang) for k in ("scope", "period", "as_of", "appendix", "rows", "first_rows")}
+    words = {k: t(f"export.{k}", lang) for k in ("scope", "period", "as_of", "appendix", "rows")}
     return {**words, **_TYPOGRAPHY[lang]}
 
 
@@ -357,7 +357,7 @@ def build_pptx(
                 note_h = 0.3 if len(s.table) > ROWS_PER_SLIDE else 0
                 _pptx_table(slide, shown, (x, y, w, h - note_h), labels, lang)
                 if note_h:
-                    note = labels["first_rows"].format(shown=len(shown), total=len(s.table))
+                    note = tn("export.first_rows", len(s.table), lang, shown=len(shown))
                     _pptx_text(slide, (x, y + h - note_h, w, note_h), note, 10, _MUTED, labels)
             if s.notes:
                 slide.notes_slide.notes_text_frame.text = s.notes
@@ -579,7 +579,7 @@ def build_pdf(
                 note_h = 0.3 if len(s.table) > ROWS_PER_SLIDE else 0
                 _pdf_table(pdf, s.table.iloc[:ROWS_PER_SLIDE], (x, y, w, h - note_h), lang)
                 if note_h:
-                    note = labels["first_rows"].format(shown=ROWS_PER_SLIDE, total=len(s.table))
+                    note = tn("export.first_rows", len(s.table), lang, shown=ROWS_PER_SLIDE)
                     _pdf_text(pdf, (x, y + h - note_h, w, note_h), note, 10, _MUTED)
         else:
             assert item.table is not None  # every appendix slide holds its rows

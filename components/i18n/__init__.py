@@ -3,6 +3,14 @@
 Text: ``t("app.title", lang)``, ``t("app.data_as_of", lang, date=...)``,
 ``label("stage", "lead", lang)``. Keys are dotted and live in
 ``locales/{zh,en}/LC_MESSAGES/messages.po``; add a key by appending the same msgid to both files.
+
+Counts: ``tn("investment.risk_overdue", n, lang)`` -> "1 milestone overdue", "3 milestones overdue"
+(里程碑逾期 3 项). A text that counts a noun ("{n} projects", "in {n} days") is a plural entry,
+``msgid`` and ``msgid_plural`` both the key, ``msgstr[0]`` and ``msgstr[1]`` in English and only
+``msgstr[0]`` in Chinese; ``tn`` picks the form for ``n`` by Babel's CLDR plural rule and fills
+``{n}`` (``format_number(n)``, or the caller's ``n=`` text). Never a ``_one`` twin key chosen in
+code, never "(s)"; tests/components/test_plurals.py checks every message that counts. A label
+placed inside an English sentence goes through ``in_sentence`` ("Days from lead to enrolled").
 Numbers: ``format_money`` (万元/亿元 in Chinese, ¥K/M/B in English), ``money_unit_scale``,
 ``format_number``, ``format_percent``, ``format_delta``, ``format_date``, ``format_month``,
 ``format_period``.
@@ -25,13 +33,16 @@ from .catalog import (
     catalogue,
     clear_records,
     format_failures,
+    in_sentence,
     is_missing,
     label,
     missing_keys,
     normalize_lang,
+    plurals,
     po_path,
     t,
     t_md,
+    tn,
 )
 from .numbers import (
     DASH,
@@ -64,13 +75,16 @@ __all__ = [
     "format_number",
     "format_percent",
     "format_period",
+    "in_sentence",
     "is_missing",
     "label",
     "missing_keys",
     "money_unit",
     "money_unit_scale",
     "normalize_lang",
+    "plurals",
     "po_path",
     "t",
     "t_md",
+    "tn",
 ]

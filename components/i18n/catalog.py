@@ -4,6 +4,13 @@ The catalogues are gettext ``.po`` files under ``locales/<lang>/LC_MESSAGES/mess
 with Babel at first use and kept in memory (no compile step, no ``.mo`` files). Their msgids are
 stable dotted keys ("stage.lead", "app.title"), so renaming English wording never breaks a lookup.
 
+A message that counts something is a gettext plural entry: ``msgid`` and ``msgid_plural`` both the
+key, one ``msgstr[i]`` per form of the language (English two, "1 milestone" / "2 milestones";
+Chinese one, "里程碑逾期 {n} 项"). ``tn(key, n, lang)`` picks the form for the number ``n`` with
+Babel's CLDR plural rule of the language and formats it with ``{n}`` available; ``t`` reads only the
+ordinary entries. The ``Plural-Forms`` header of each file states the same rule for translators and
+tools (a test checks the two agree).
+
 A lookup never raises: a page with a missing string must still render. Missing keys and
 placeholder mistakes are recorded instead, so tests can run the pages and then assert that
 ``missing_keys()`` and ``format_failures()`` are empty.
@@ -14,10 +21,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
+from babel import Locale
 from babel.messages.pofile import read_po
+from babel.plural import PluralRule
 
 from data_access.untrusted import md
 
@@ -29,13 +40,16 @@ __all__ = [
     "catalogue",
     "clear_records",
     "format_failures",
+    "in_sentence",
     "is_missing",
     "label",
     "missing_keys",
     "normalize_lang",
+    "plurals",
     "po_path",
     "t",
     "t_md",
+    "tn",
 ]
 
 log = logging.getLogger(__name__)
@@ -49,6 +63,9 @@ BABEL_LOCALES: Mapping[str, str] = MappingProxyType({"zh": "zh_Hans_CN", "en": "
 LANG_NAMES: Mapping[str, str] = MappingProxyType({"zh": "中文", "en": "English"})
 
 _LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+# CLDR's plural categories in the order gettext numbers the forms (babel.plural.to_gettext's order):
+# a language's msgstr[i] are its categories in this order, "other" always last.
+_CATEGORY_ORDER = ("zero", "one", "two", "few", "many", "other")
 
 # Process-wide records of mistakes (not per-user data): keys asked for but absent, and keys whose
 # text could not be formatted with the arguments given. Sets because a page rerun repeats them.
@@ -80,22 +97,41 @@ def po_path(lang: str) -> Path:
     return _LOCALES_DIR / normalize_lang(lang) / "LC_MESSAGES" / "messages.po"
 
 
-@functools.cache
-def catalogue(lang: str) -> Mapping[str, str]:
-    """All translated messages of a language, key -> text, read once per process.
+class _Catalogue(NamedTuple):
+    messages: Mapping[str, str]  # key -> text
+    plurals: Mapping[str, tuple[str, ...]]  # key -> one text per plural form, in gettext's order
+    rule: PluralRule  # the language's CLDR plural rule, from Babel: number -> category
+    categories: tuple[str, ...]  # the category of each form: ("one", "other") in English
 
-    Fuzzy and empty entries are left out, as gettext would, so they show up as missing.
-    """
-    lang = normalize_lang(lang)
+
+@functools.cache
+def _read(lang: str) -> _Catalogue:
+    """The ``.po`` of a language read once per process. Fuzzy entries, and entries with an empty
+    form, are left out, as gettext would, so they show up as missing."""
     with po_path(lang).open("rb") as fh:
         cat = read_po(fh, locale=BABEL_LOCALES[lang], domain="messages")
-    messages = {
-        msg.id: msg.string
-        for msg in cat
-        # The header has an empty id; plural entries (tuple ids) are not used by this app.
-        if msg.id and isinstance(msg.id, str) and isinstance(msg.string, str) and msg.string and not msg.fuzzy
-    }
-    return MappingProxyType(messages)
+    messages, plurals = {}, {}
+    for msg in cat:
+        if not msg.id or msg.fuzzy:  # the header has an empty id
+            continue
+        if isinstance(msg.id, str) and isinstance(msg.string, str) and msg.string:
+            messages[msg.id] = msg.string
+        elif isinstance(msg.id, tuple) and isinstance(msg.string, tuple) and msg.string and all(msg.string):
+            plurals[msg.id[0]] = tuple(msg.string)
+    rule = Locale.parse(BABEL_LOCALES[lang]).plural_form
+    categories = tuple(c for c in _CATEGORY_ORDER if c in rule.tags or c == "other")
+    return _Catalogue(MappingProxyType(messages), MappingProxyType(plurals), rule, categories)
+
+
+def catalogue(lang: str) -> Mapping[str, str]:
+    """All ordinary translated messages of a language, key -> text (plural entries: ``plurals``)."""
+    return _read(normalize_lang(lang)).messages
+
+
+def plurals(lang: str) -> Mapping[str, tuple[str, ...]]:
+    """All plural entries of a language, key -> its forms in gettext's order (English: the form for
+    one, then the form for other numbers; Chinese: the one form)."""
+    return _read(normalize_lang(lang)).plurals
 
 
 def t(key: str, lang: str, /, **kwargs: object) -> str:
@@ -107,20 +143,75 @@ def t(key: str, lang: str, /, **kwargs: object) -> str:
     lang = normalize_lang(lang)
     text = catalogue(lang).get(key) if isinstance(key, str) else None
     if text is None:
-        key = str(key)
-        if key not in _missing:
-            log.warning("i18n: no %s text for key %r", lang, key)
-            _missing.add(key)
-        return key
+        return _missing_key(key, lang)
     if not kwargs:
         return text
+    return _format(text, key, lang, kwargs)
+
+
+def tn(key: str, n: float | Decimal, lang: str, /, **kwargs: object) -> str:
+    """The plural entry ``key`` in ``lang``, in the form for the number ``n``, formatted like ``t``.
+
+    The form follows Babel's CLDR plural rule of the language: English "one" for exactly 1 (not 0,
+    not 21, not 1.5), "other" for the rest; Chinese has one form. ``{n}`` shows ``n`` through
+    ``format_number`` unless the caller passes its own display text, e.g. ``n=metrics.fmt(...)``:
+    the number picks the form, the keyword is what the reader sees, so pass the number as displayed
+    (rounded). An unknown key returns the key and is recorded, as ``t`` does. A missing ``n`` (None,
+    NaN) takes the last form ("other") and shows "—", as ``label`` does; any other ``n`` that is no
+    number takes the last form too and is recorded as a format failure. Never raises.
+    """
+    lang = normalize_lang(lang)
+    forms = plurals(lang).get(key) if isinstance(key, str) else None
+    if forms is None:
+        return _missing_key(key, lang)
+    count = _count(n)
+    if count is None and not is_missing(n):
+        _format_failed(key, lang, f"n={n!r} is not a number")
+    cat = _read(lang)
+    text = forms[-1] if count is None else forms[min(cat.categories.index(cat.rule(count)), len(forms) - 1)]
+    if "n" not in kwargs:
+        from .numbers import format_number  # here, not at the top: numbers imports this module
+
+        digits = max(0, -int(count.as_tuple().exponent)) if isinstance(count, Decimal) else 0
+        kwargs = {"n": n if count is None and not is_missing(n) else format_number(count, lang, digits=digits), **kwargs}
+    return _format(text, key, lang, kwargs)
+
+
+def _count(n: object) -> int | Decimal | None:
+    """``n`` as Babel's plural rule takes it: an int for a whole number (numpy's and 2.0 too), a
+    Decimal of its shortest text otherwise (1.5 -> "other"); None for a missing value or no number."""
+    if isinstance(n, (bool, str, bytes)) or is_missing(n):  # the number, not its text
+        return None
+    try:
+        value = Decimal(n) if isinstance(n, int) else Decimal(str(n))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if not value.is_finite():
+        return None
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+def _missing_key(key: object, lang: str) -> str:
+    key = str(key)
+    if key not in _missing:
+        hint = " (a plural entry: use tn)" if key in plurals(lang) else " (not a plural entry: use t)" if key in catalogue(lang) else ""
+        log.warning("i18n: no %s text for key %r%s", lang, key, hint)
+        _missing.add(key)
+    return key
+
+
+def _format(text: str, key: str, lang: str, kwargs: Mapping[str, object]) -> str:
     try:
         return text.format(**kwargs)
     except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
-        if key not in _format_failures:
-            log.warning("i18n: cannot format %s text for %r: %r", lang, key, exc)
-            _format_failures.add(key)
+        _format_failed(key, lang, repr(exc))
         return text
+
+
+def _format_failed(key: str, lang: str, why: str) -> None:
+    if key not in _format_failures:
+        log.warning("i18n: cannot format %s text for %r: %s", lang, key, why)
+        _format_failures.add(key)
 
 
 def t_md(key: str, lang: str, /, **kwargs: object) -> str:
@@ -143,13 +234,25 @@ def label(group: str, code: object, lang: str) -> str:
     return t(f"{group}.{code}", lang)
 
 
+def in_sentence(text: str, lang: str) -> str:
+    """A label placed inside an English sentence, its first letter lower-cased: "Days from lead to
+    enrolled", "…; cohort refund rate 3.1%". A label that starts with an acronym ("YoY", "AI") and
+    Chinese text are returned as they are."""
+    if normalize_lang(lang) != "en" or not text:
+        return text
+    first = text.split(" ", 1)[0]
+    if any(ch.isupper() for ch in first[1:]):
+        return text
+    return text[0].lower() + text[1:]
+
+
 def missing_keys() -> frozenset[str]:
     """Keys looked up since start (or the last ``clear_records``) that no catalogue had."""
     return frozenset(_missing)
 
 
 def format_failures() -> frozenset[str]:
-    """Keys whose text could not be formatted with the arguments passed to ``t``."""
+    """Keys whose text could not be formatted with the arguments passed to ``t`` or ``tn``."""
     return frozenset(_format_failures)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from components import metrics
 from components.context import Context
-from components.i18n import format_date, format_money, format_number, label, t
+from components.i18n import format_date, format_money, format_number, label, t, tn
 from components.sections.base import Section
 from data_access import periods
 
@@ -67,10 +67,10 @@ class AgreementsDue(Section[pd.DataFrame, DueAgreements]):
         return int(self.option)
 
     def title(self, c: Context) -> str:
-        return t(self.title_key, c.lang, months=self.months)
+        return tn(self.title_key, self.months, c.lang)
 
     def empty_text(self, c: Context) -> str:
-        return t(self.empty_key, c.lang, months=self.months, until=format_date(self.until(c), c.lang))
+        return tn(self.empty_key, self.months, c.lang, until=format_date(self.until(c), c.lang))
 
     def until(self, c: Context) -> dt.date:
         """The last day of the window: ``months`` calendar months after the period's last day."""
@@ -98,16 +98,18 @@ class AgreementsDue(Section[pd.DataFrame, DueAgreements]):
         lang, v = c.lang, p.values
         sep = "；" if lang == "zh" else "; "
         words = {
-            "months": p.months,
+            "window": tn("agreements.months", p.months, lang),  # "6 months": the count of its own noun
             "until": format_date(p.until, lang),
             "n": metrics.fmt("agreements_due", v["agreements_due"], lang),
             "value": metrics.fmt("agreements_due_value", v["agreements_due_value"], lang),
         }
         one = p.count == 1
         if v["agreements_due_value"] > 0:
-            head = t("sections.agreements_due_takeaway_one" if one else self.takeaway_key, lang, **words)
+            head = tn(self.takeaway_key, p.count, lang, **words)
+        elif one:  # "a framework agreement" / "为框架协议": one agreement is worded apart in Chinese too
+            head = t("sections.agreements_due_framework_one", lang, **words)
         else:
-            head = t("sections.agreements_due_framework_one" if one else "sections.agreements_due_framework", lang, **words)
+            head = tn("sections.agreements_due_framework", p.count, lang, **words)
         clauses = [head]
         top = p.rows.iloc[0]
         if not one and top["value_yuan"] > 0:

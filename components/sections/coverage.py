@@ -14,7 +14,7 @@ from components.charts.coverage import plot_new_partners, plot_province_bars
 from components.charts.funnel import plot_tier_shares
 from components.charts.maps import Metric, city_static_figure, coverage_static_figure, province_colors
 from components.context import Context
-from components.i18n import format_date, format_delta, format_number, format_percent, label, t
+from components.i18n import format_date, format_delta, format_number, format_percent, label, t, tn
 from components.sections.base import Section
 from data_access.codes import TIERS
 from data_access.scope import Scope
@@ -53,23 +53,17 @@ def partners_takeaway(provinces: pd.DataFrame, c: Context) -> str:
     if total == 1:
         return t("brief.map_single", lang, name=name, n=n)
     if covered == 1:
-        return t("brief.map_only_one", lang, total=format_number(total, lang), name=name, n=n)
+        return tn("brief.map_only_one", total, lang, name=name, top=n)
     if covered == total:
         return t("brief.map_all", lang, name=name, n=n)
-    return t("brief.map_takeaway", lang, covered=format_number(covered, lang), total=format_number(total, lang), name=name, n=n)
+    return tn("brief.map_takeaway", total, lang, covered=format_number(covered, lang), name=name, top=n)
 
 
 def end_counts(counts: Mapping[str, float], lang: str) -> str:
     """Partners by end (S, B, G) in words, ends without any left out: "院校端 2 家、政府端 1 家",
     "2 schools, 1 government body"."""
-    phrases = {
-        "S": ("sections.n_schools_one", "sections.n_schools"),
-        "B": ("sections.n_enterprises_one", "sections.n_enterprises"),
-        "G": ("sections.n_governments_one", "sections.n_governments"),
-    }
-    parts = [
-        t(one if n == 1 else many, lang, n=format_number(n, lang)) for end, (one, many) in phrases.items() if (n := counts.get(end, 0))
-    ]
+    phrases = {"S": "sections.n_schools", "B": "sections.n_enterprises", "G": "sections.n_governments"}
+    parts = [tn(key, n, lang) for end, key in phrases.items() if (n := counts.get(end, 0))]
     return ("、" if lang == "zh" else ", ").join(parts)
 
 
@@ -91,7 +85,7 @@ def partners_bar_takeaway(p: pd.DataFrame, c: Context) -> str:
     if total > TOP_PROVINCES:
         share = format_percent(ranked["partners"].head(TOP_PROVINCES).sum() / all_partners, lang)
         key = "sections.partners_bar_takeaway" if none else "sections.partners_bar_takeaway_all"
-        return t(key, lang, n=TOP_PROVINCES, share=share, **counts)
+        return tn(key, TOP_PROVINCES, lang, share=share, **counts)
     top = ranked.iloc[0]
     share = format_percent(top["partners"] / all_partners, lang)
     key = "sections.partners_bar_top" if none else "sections.partners_bar_top_all"
@@ -277,11 +271,9 @@ class CityMap(Section[CityMapFrames, CityMapFrames]):
         if total == 1:  # a municipality is one city
             return t("coverage.city_map_single" if covered else "coverage.city_map_single_none", lang, name=name, n=n)
         if covered == 0:
-            return t("coverage.city_map_no_partners", lang, province=c.name(p.province), n=format_number(total, lang))
+            return tn("coverage.city_map_no_partners", total, lang, province=c.name(p.province))
         key = "coverage.city_map_all" if covered == total else self.takeaway_key
-        return t(
-            key, lang, province=c.name(p.province), covered=format_number(covered, lang), total=format_number(total, lang), name=name, n=n
-        )
+        return tn(key, total, lang, province=c.name(p.province), covered=format_number(covered, lang), name=name, top=n)
 
     def figure(self, p: CityMapFrames, c: Context, title: str) -> go.Figure:
         return city_static_figure(
@@ -337,10 +329,10 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
 
     def takeaway(self, p: NewPartnerCounts, c: Context) -> str:
         lang = c.lang
-        return t(
-            "sections.new_partners_takeaway_one" if p.total == 1 else self.takeaway_key,
+        return tn(
+            self.takeaway_key,
+            p.total,
             lang,
-            n=format_number(p.total, lang),
             compare=t(f"compare.{c.filters.compare}", lang),
             delta=format_delta(p.total - p.before, lang) if p.before else "—",
             ends=end_counts(p.by_end, lang),  # an end with no new partner is left out
@@ -528,14 +520,10 @@ class CoverageGaps(Section[GapFrames, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         top = p.iloc[0]
-        return t(
-            "sections.gaps_list_takeaway_one" if len(p) == 1 else self.takeaway_key,
-            c.lang,
-            n=format_number(len(p), c.lang),
-            name=top["place"],
-            province=top["province"],
-            leads=format_number(top["leads"], c.lang),
-        )
+        words = {"name": top["place"], "province": top["province"], "leads": format_number(top["leads"], c.lang)}
+        if len(p) == 1:  # "Only X has leads but no partner": a sentence of its own in both languages
+            return t("sections.gaps_list_takeaway_one", c.lang, **words)
+        return tn(self.takeaway_key, len(p), c.lang, **words)
 
     def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         lang = c.lang

@@ -21,7 +21,7 @@ from components.charts.funnel import (
     stage_totals,
 )
 from components.context import Context
-from components.i18n import format_date, format_delta, format_month, format_number, format_percent, label, t
+from components.i18n import format_date, format_delta, format_month, format_number, format_percent, in_sentence, label, t, tn
 from components.sections.base import Section
 from data_access.codes import CHANNELS, STAGES, TIERS
 
@@ -74,10 +74,14 @@ class Funnel(Section[pd.DataFrame, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         v = {m: now for m, (now, _) in metrics.cohort_values(p, p.iloc[0:0]).items()}
-        return t(
-            "brief.funnel_no_enrolled" if stage_totals(p)["enrolled"] == 0 else self.takeaway_key,  # no "0.0%, —"
+        leads = metrics.fmt("cohort_leads", v["cohort_leads"], c.lang)
+        if stage_totals(p)["enrolled"] == 0:  # no "0.0%, —"
+            return t("brief.funnel_no_enrolled", c.lang, leads=leads)
+        return tn(
+            self.takeaway_key,
+            v["cohort_leads"],
             c.lang,
-            leads=metrics.fmt("cohort_leads", v["cohort_leads"], c.lang),
+            n=leads,
             enrol=metrics.fmt("enrol_rate", v["enrol_rate"], c.lang),
             certify=metrics.fmt("certify_rate", v["certify_rate"], c.lang),
         )
@@ -148,7 +152,7 @@ class Comparison:
             lang,
             refunded_label=metrics.label("cohort_refunded", lang),
             n=metrics.fmt("cohort_refunded", n, lang),
-            rate_label=metrics.label("cohort_refund_rate", lang),
+            rate_label=in_sentence(metrics.label("cohort_refund_rate", lang), lang),  # after "; "
             rate=metrics.fmt("cohort_refund_rate", rate, lang),
             before_rate=metrics.fmt("cohort_refund_rate", before, lang),
         )
@@ -482,8 +486,7 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
 
     def stage(self, c: Context) -> str:
         """The stage inside a sentence: "Days from lead to enrolled" (English lower-cases the label)."""
-        stage = label("stage", self.option, c.lang)
-        return stage.lower() if c.lang == "en" else stage
+        return in_sentence(label("stage", self.option, c.lang), c.lang)
 
     def title(self, c: Context) -> str:
         return t(self.title_key, c.lang, stage=self.stage(c))
@@ -504,8 +507,8 @@ class Lag(Section[pd.DataFrame, pd.DataFrame]):
         mean = p["total_days"].sum() / p["learners"].sum()
         fast = p[p["bucket"] == "0-30"]["learners"].sum() / p["learners"].sum()
         days = int(mean + 0.5)
-        key = "brief.lag_takeaway_slow" if fast == 0 else "brief.lag_takeaway_one_day" if days == 1 else self.takeaway_key
-        return t(key, c.lang, stage=self.stage(c), days=days, fast=format_percent(fast, c.lang))
+        key = "brief.lag_takeaway_slow" if fast == 0 else self.takeaway_key
+        return tn(key, days, c.lang, stage=self.stage(c), fast=format_percent(fast, c.lang))
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
         return plot_cohort_lag(p, stage=self.option, title=title, lang=c.lang)
@@ -595,16 +598,17 @@ class CityChannels(Section[CityFrames, CityRates]):
         overall = metrics.fmt("enrol_rate", rows["enrolled"].sum() / rows["leads"].sum(), lang)
         ranked = rows[rows["ranked"]]
         if ranked.empty:
-            return t("funnels.city_takeaway_small", lang, province=c.name(p.province), n=MIN_LEADS, rate=overall)
+            return tn("funnels.city_takeaway_small", MIN_LEADS, lang, province=c.name(p.province), rate=overall)
         worst = ranked.iloc[0]
-        return t(
+        return tn(
             self.takeaway_key,
+            worst["leads"],
             lang,
             province=c.name(p.province),
             city=worst["city"],
             channel=label("channel", worst["channel"], lang),
             enrolled=metrics.fmt("cohort_enrolled", worst["enrolled"], lang),
-            leads=metrics.fmt("cohort_leads", worst["leads"], lang),
+            n=metrics.fmt("cohort_leads", worst["leads"], lang),
             rate=metrics.fmt("enrol_rate", worst["enrol_rate"], lang),
             overall=overall,
         )

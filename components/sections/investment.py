@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from components import metrics
 from components.charts.investment import cumulative_spend_frame, plot_cumulative_spend, plot_money_bars
 from components.context import Context
-from components.i18n import format_date, format_money, format_number, format_percent, label, t
+from components.i18n import format_date, format_money, format_number, format_percent, label, t, tn
 from components.kpi import Card, DeltaColor
 from components.sections.base import Section
 
@@ -83,7 +83,7 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
 
         cards = (
             card("planned_yuan", money.planned, t("investment.planned_note", lang)),
-            card("committed_yuan", money.committed, t("investment.projects_n", lang, n=format_number(len(projects), lang))),
+            card("committed_yuan", money.committed, tn("investment.projects_n", len(projects), lang)),
             card("disbursed_yuan", money.disbursed, t("investment.disbursed_note", lang)),
             card("execution", money.execution, t("investment.execution_note", lang)),
             card(
@@ -100,24 +100,19 @@ class InvestmentSummary(Section[PortfolioFrames, Portfolio]):
 
     def takeaway(self, p: Portfolio, c: Context) -> str:
         lang, n, risk = c.lang, len(p.projects), p.at_risk
+        money = {"planned": format_money(p.money.planned, lang), "paid": format_money(p.money.disbursed, lang), "rate": p.money.rate(lang)}
         # No "0 of 21 at risk", no "1 of 1": none, the only one and all of them say it in words.
-        key = (
-            "sections.investment_takeaway_no_risk"
-            if risk == 0
-            else "sections.investment_takeaway_only_risk"
-            if n == 1
-            else "sections.investment_takeaway_all_risk"
-            if risk == n
-            else self.takeaway_key
-        )
-        return t(
-            key,
+        if risk == 0:
+            return t("sections.investment_takeaway_no_risk", lang, **money)
+        if n == 1:
+            return t("sections.investment_takeaway_only_risk", lang, **money)
+        return tn(
+            "sections.investment_takeaway_all_risk" if risk == n else self.takeaway_key,
+            n,
             lang,
-            planned=format_money(p.money.planned, lang),
-            paid=format_money(p.money.disbursed, lang),
-            rate=p.money.rate(lang),
             n=metrics.fmt("projects", n, lang),
-            risk=metrics.fmt("at_risk_projects", p.at_risk, lang),
+            risk=metrics.fmt("at_risk_projects", risk, lang),
+            **money,
         )
 
     def table(self, p: Portfolio, c: Context) -> pd.DataFrame:
@@ -285,8 +280,8 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         lang, risky = c.lang, p[p["at_risk"]]
-        n, total = len(risky), len(p)
-        if n == 0:
+        risk, total = len(risky), len(p)
+        if risk == 0:
             return t("brief.risk_none", lang)
         if total == 1:  # not "1 of 1 at risk: 1 ..."; the table says why
             return t("brief.risk_takeaway_only", lang, name=risky.iloc[0]["name_zh" if lang == "zh" else "name_en"])
@@ -294,11 +289,11 @@ class Risk(Section[RiskFrames, pd.DataFrame]):
         reasons = ([t("brief.risk_ahead", lang, n=format_number(ahead, lang))] if ahead else []) + (
             [t("brief.risk_overdue", lang, n=format_number(overdue, lang))] if overdue else []
         )  # a reason no project has is left out, not "0 ahead of plan"
-        return t(
-            "brief.risk_takeaway_all" if n == total else self.takeaway_key,
+        return tn(
+            "brief.risk_takeaway_all" if risk == total else self.takeaway_key,
+            total,
             lang,
-            n=format_number(n, lang),
-            total=format_number(total, lang),
+            risk=format_number(risk, lang),
             reasons=("，" if lang == "zh" else ", ").join(reasons),
         )
 
@@ -327,8 +322,8 @@ def risk_text(ahead: bool, overdue: int, lang: str) -> str:
 
 
 def overdue_text(n: int, lang: str) -> str:
-    """The overdue-milestones reason in words, with the singular for one ("1 milestone overdue")."""
-    return t("investment.risk_overdue_one" if n == 1 else "investment.risk_overdue", lang, n=n)
+    """The overdue-milestones reason in words, "1 milestone overdue", "3 milestones overdue"."""
+    return tn("investment.risk_overdue", n, lang)
 
 
 def paid_to_date_rate(projects: pd.DataFrame) -> pd.Series:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -172,8 +172,8 @@ class Kpis(Section[KpiFrames, KpiCards]):
     takeaway_key = "brief.kpis_takeaway"
     empty_key = "empty.scope"
 
-    metric_ids = CARD_METRICS
-    takeaway_ids = ("partners", "leads")
+    metric_ids: ClassVar[tuple[str, ...]] = CARD_METRICS
+    takeaway_ids: ClassVar[tuple[str, ...]] = ("partners", "leads")
 
     def load(self, db: Reader, c: Context) -> KpiFrames:
         pacing = db.get_kpi_pacing(scope=c.scope) if is_year_to_date(c.scope, c.as_of) else None
@@ -245,7 +245,7 @@ class Targets(Kpis):
     empty_key = "overview.targets_empty"
 
     metric_ids = ("partners", "schools", "planned_yuan", "disbursed_yuan", "leads", "enrolled", "certified", "employed")
-    takeaway_ids = ()
+    takeaway_ids = ()  # its sentence quotes shares of targets, not the metrics' values
 
     @staticmethod
     def _targeted(p: KpiCards) -> list[Card]:

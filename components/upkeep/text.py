@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from components.i18n import format_money, format_number, t
+from components.i18n import format_money, format_number, t, tn
 from components.upkeep.partners import MONEY_UNIT_CHOICES, change_row
 from components.upkeep.template import Column, template
 from data_access import codes
@@ -179,7 +179,7 @@ def preview_text(
             f"{_target_value(c.key, (c.after or {}).get('value'), lang)}"
         )
     if len(plan.changes) > limit:
-        lines.append("  " + t("upkeep.more_changes", lang, n=format_number(len(plan.changes) - limit, lang)))
+        lines.append("  " + tn("upkeep.more_changes", len(plan.changes) - limit, lang))
     return "\n".join(lines)
 
 

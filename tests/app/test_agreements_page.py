@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from components import metrics
-from components.i18n import format_number, t
+from components.i18n import format_number, t, tn
 from data_access import queries
 from tests.app.helpers import assert_clean, default_scope, open_directly, run_query, shown
 
@@ -45,7 +45,7 @@ def test_the_coverage_page_lists_the_agreements_coming_due_in_six_months(app, ap
     assert_clean(at)
     due = due_of(app_db_url, None, 6)
     assert len(due) > 1, "the seeded data has agreements coming due"
-    assert t("sections.agreements_due", "zh", months=6) in [s.value for s in at.subheader]
+    assert tn("sections.agreements_due", 6, "zh") in [s.value for s in at.subheader]
     table = agreements_table(at)
     assert list(table[t("agreements.col_partner", "zh")]) == list(due["partner_name_zh"])  # biggest value first
     text = page_text(at)
@@ -59,9 +59,9 @@ def test_the_horizon_widget_shows_another_window_and_one_province_its_own(app, a
     at.segmented_control(key="coverage_agreements_months").set_value("12").run()
     assert_clean(at)
     due = due_of(app_db_url, ["420000"], 12)
-    assert t("sections.agreements_due", "zh", months=12) in [s.value for s in at.subheader]
+    assert tn("sections.agreements_due", 12, "zh") in [s.value for s in at.subheader]
     if due.empty:
-        assert t("sections.agreements_due_empty", "zh", months=12, until="")[:8] in page_text(at)
+        assert tn("sections.agreements_due_empty", 12, "zh", until="")[:8] in page_text(at)
     else:
         assert list(agreements_table(at)[t("agreements.col_partner", "zh")]) == list(due["partner_name_zh"])
         assert set(due["province_code"]) == {"420000"}

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from components import metrics
-from components.i18n import format_number, label, t
+from components.i18n import format_number, label, t, tn
 from components.sections.funnels import MIN_LEADS
 from data_access import config, queries
 from tests.app.helpers import assert_clean, catalogue, default_scope, open_directly, run_query, shown
@@ -63,14 +63,14 @@ def test_coverage_page_of_one_province_maps_its_cities(app, app_db_url):
     cities = run_query(app_db_url, queries.get_coverage_by_city, default_scope(app_db_url, [HUBEI]), grain="prefecture")
     covered = int((cities["partners"] > 0).sum())
     top = cities.sort_values(["partners", "leads"], ascending=False, kind="stable").iloc[0]
-    expected = t(
+    expected = tn(
         "coverage.city_map_takeaway",
+        len(cities),
         "zh",
         province="湖北省",
-        total=format_number(len(cities), "zh"),
         covered=format_number(covered, "zh"),
         name=top["name_zh"],
-        n=format_number(top["partners"], "zh"),
+        top=format_number(top["partners"], "zh"),
     )
     assert expected in texts(at)
     decks = at.get("deck_gl_json_chart")

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from components.i18n import format_number, t
+from components.i18n import format_number, t, tn
 from components.upkeep.text import targets_template
 from data_access import access, config, schema, upkeep
 from tests.app.helpers import as_of, assert_clean, open_directly
@@ -104,7 +104,7 @@ def test_an_admins_upload_is_previewed_applied_and_shown_on_the_overview_card(si
 def test_an_analyst_cannot_change_another_provinces_targets_on_the_page(signed_in, engine, app_db_url):
     at = signed_in("upkeep.henan@corp.cn")
     at.file_uploader[0].set_value(filled([(2027, "湖北省 (420000)", "leads", 5, "")])).run()
-    assert_clean(at, errors=(t("upkeep.summary_problems", "zh", n=1),))
+    assert_clean(at, errors=(tn("upkeep.summary_problems", 1, "zh"),))
     assert not [b for b in at.button if b.key == "upkeep_apply"]
     with engine.connect() as conn:
         assert (
@@ -206,6 +206,6 @@ def test_an_analyst_cannot_add_a_partner_in_another_province_on_the_page(signed_
         "",
     )
     at.file_uploader[0].set_value(partners_file(engine, [row])).run()
-    assert_clean(at, errors=(t("upkeep.summary_problems", "zh", n=1),))
+    assert_clean(at, errors=(tn("upkeep.summary_problems", 1, "zh"),))
     assert not [b for b in at.button if b.key == "upkeep_apply"]
     assert "武汉市" in "\n".join(df.value.to_string() for df in at.dataframe)

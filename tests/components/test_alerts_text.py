@@ -3,6 +3,7 @@ through components.i18n, no catalogue key missing, no Chinese in English."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -117,6 +118,20 @@ def test_numbers_and_names_are_formatted_per_language():
     assert alert_text(kpi, "zh").startswith(t("metric.leads", "zh") + "预计全年 4,120") and "82%" in alert_text(kpi, "zh")
     assert "¥15M" in alert_text(money_kpi, "en", names=NAMES)
     assert alert_text(city, "en", names=NAMES) == "Wuhan (Hubei): 1,234 leads this quarter and no partner yet"
+
+
+def test_counts_take_the_singular_for_one_in_english():
+    project, city = ALERTS[0], ALERTS[4]
+
+    def with_param(alert: Alert, **changed: str) -> Alert:
+        return dataclasses.replace(alert, params=tuple((k, changed.get(k, v)) for k, v in alert.params))
+
+    assert alert_text(project, "en", names=NAMES).endswith(", and 2 milestones overdue")
+    assert alert_text(with_param(project, overdue_milestones="1"), "en", names=NAMES).endswith(", and 1 milestone overdue")
+    only_overdue = with_param(project, overdue_milestones="1", ahead_of_plan="0")
+    assert alert_text(only_overdue, "en", names=NAMES).endswith("(Wuhan, Hubei): 1 milestone overdue")
+    assert alert_text(with_param(city, leads="1"), "en", names=NAMES) == "Wuhan (Hubei): 1 lead this quarter and no partner yet"
+    assert "(s)" not in alert_text(project, "en", names=NAMES)
 
 
 def test_without_names_a_province_reads_as_its_code_and_a_city_as_its_own_name():

@@ -31,6 +31,7 @@ from components.i18n import (
     money_unit,
     money_unit_scale,
     normalize_lang,
+    plurals,
     t,
 )
 from data_access import codes  # only the test may look at the code lists
@@ -97,6 +98,11 @@ def _raw_catalogue(lang: str):
         return read_po(fh)
 
 
+def _texts(lang: str) -> dict[str, tuple[str, ...]]:
+    """Every message of a language, ordinary and plural, key -> its texts (a plural entry's forms)."""
+    return {**{k: (v,) for k, v in catalogue(lang).items()}, **plurals(lang)}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_records():
     i18n.clear_records()
@@ -111,11 +117,17 @@ def test_catalogues_have_the_same_keys():
     zh, en = set(catalogue("zh")), set(catalogue("en"))
     assert zh - en == set(), "keys only in zh"
     assert en - zh == set(), "keys only in en"
+    # a plural entry in one language is a plural entry in the other (tests/components/test_plurals.py)
+    assert set(plurals("zh")) == set(plurals("en"))
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_entry_is_empty_or_fuzzy(lang):
-    bad = [m.id for m in _raw_catalogue(lang) if m.id and (not m.string or not m.string.strip() or m.fuzzy)]
+    def empty(string) -> bool:
+        forms = string if isinstance(string, tuple) else (string,)
+        return not forms or any(not f or not f.strip() for f in forms)
+
+    bad = [m.id for m in _raw_catalogue(lang) if m.id and (empty(m.string) or m.fuzzy)]
     assert bad == []
 
 
@@ -128,7 +140,7 @@ def test_no_msgid_is_duplicated(lang):
 
 def test_keys_are_dotted_identifiers():
     pattern = re.compile(r"[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)+")
-    assert [k for k in catalogue("zh") if not pattern.fullmatch(k)] == []
+    assert [k for k in _texts("zh") if not pattern.fullmatch(k)] == []
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -166,19 +178,26 @@ def test_labels_within_a_group_are_distinct():
 def test_chinese_catalogue_has_no_untranslated_english():
     untranslated = [
         (key, text)
-        for key, text in catalogue("zh").items()
+        for key, texts in _texts("zh").items()
+        for text in texts
         if re.search(r"[A-Za-z]", string.Formatter().vformat(text, (), _Blank())) and not CJK.search(text) and text not in ZH_ASCII_ALLOWED
     ]
     assert untranslated == []
 
 
 def test_english_catalogue_has_no_chinese():
-    assert [(k, v) for k, v in catalogue("en").items() if CJK.search(v)] == []
+    assert [(k, v) for k, texts in _texts("en").items() for v in texts if CJK.search(v)] == []
 
 
 def test_placeholders_are_the_same_in_both_languages():
-    zh, en = catalogue("zh"), catalogue("en")
-    assert [k for k in zh if _placeholders(zh[k]) != _placeholders(en.get(k, ""))] == []
+    """Of a plural entry, the placeholders of all its forms together: an English form for one may
+    leave ``{n}`` out ("The only project is at risk")."""
+    zh, en = _texts("zh"), _texts("en")
+
+    def used(texts: tuple[str, ...]) -> set[str]:
+        return set().union(*(_placeholders(x) for x in texts))
+
+    assert [k for k in zh if used(zh[k]) != used(en.get(k, ("",)))] == []
 
 
 def test_catalogue_is_read_once_and_cached():
@@ -204,7 +223,7 @@ DYNAMIC_KEYS: dict[str, str] = {
     r"auth\.refused\.": "components/ui/auth.py: t(f'auth.refused.{outcome}') and its '_help'",
     r"col\.": "components/ui/exports.py: an exported table's column headers, t(f'col.{col}')",
     r"digest\.schedule\.": "components/delivery/digest.py, pages/alerts.py: t(f'digest.schedule.{schedule}')",
-    r"export\.(scope|period|as_of|appendix|rows|first_rows)$": "components/export/pack.py: t(f'export.{k}')",
+    r"export\.(scope|period|as_of|appendix|rows)$": "components/export/pack.py: t(f'export.{k}')",
     r"export\.xlsx_": "components/export/tables.py: t(f'export.xlsx_{k}')",
     r"map\.metric\.": "components/charts/maps.py, components/sections/coverage.py: t(f'map.metric.{metric}')",
     r"overview\.movers_title_": "components/sections/overview.py: t(f'overview.movers_title_{grain}')",
@@ -221,7 +240,7 @@ DYNAMIC_KEYS: dict[str, str] = {
 
 def _code_strings() -> tuple[set[str], set[str]]:
     """Every string literal of the code outside tests/ (keys are used as literals: ``t("a.b")``,
-    ``title_key = "a.b"``), and the shape of every f-string key of a t()/t_md() call
+    ``title_key = "a.b"``), and the shape of every f-string key of a t()/t_md()/tn() call
     (``t(f"subs.status.{v}")`` -> "subs.status.{}")."""
     literals, shapes = set(), set()
     files = [ROOT / "app.py", *(p for d in ("pages", "components", "data_access", "bench", "deploy") for p in (ROOT / d).rglob("*.py"))]
@@ -231,7 +250,7 @@ def _code_strings() -> tuple[set[str], set[str]]:
                 literals.add(node.value)
             elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                if name in ("t", "t_md"):
+                if name in ("t", "t_md", "tn"):
                     shapes.add("".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.args[0].values))
     return literals, shapes
 
@@ -240,7 +259,7 @@ def test_every_key_of_the_catalogue_is_used_by_the_code():
     literals, _ = _code_strings()
     unused = [
         key
-        for key in catalogue("zh")
+        for key in _texts("zh")
         if key not in literals and key.split(".", 1)[0] not in CODE_GROUPS and not any(re.match(pattern, key) for pattern in DYNAMIC_KEYS)
     ]
     assert not unused, f"keys no code uses (delete them from both catalogues, or say where they are built): {unused}"
@@ -253,7 +272,7 @@ def test_the_dynamic_keys_are_still_built_by_the_code():
     _, shapes = _code_strings()
     built = [re.compile(re.escape(s).replace(r"\{\}", ".*")) for s in shapes if s.replace("{}", "") != "."]
     for pattern in DYNAMIC_KEYS:
-        keys = [k for k in catalogue("zh") if re.match(pattern, k)]
+        keys = [k for k in _texts("zh") if re.match(pattern, k)]
         assert keys, f"{pattern}: no key of the catalogue"
         assert [k for k in keys if not any(b.fullmatch(k) for b in built)] == [], f"{pattern}: keys no f-string builds"
 
@@ -360,6 +379,14 @@ def test_label_of_a_missing_code_is_a_dash_and_not_recorded():
 def test_label_of_an_unknown_code_is_recorded():
     label("stage", "no_such_stage", "zh")
     assert "stage.no_such_stage" in i18n.missing_keys()
+
+
+def test_a_label_inside_an_english_sentence_is_lower_cased_but_not_an_acronym_or_chinese():
+    assert i18n.in_sentence(label("stage", "enrolled", "en"), "en") == "enrolled"
+    assert i18n.in_sentence("Cohort refund rate", "en-US") == "cohort refund rate"
+    assert i18n.in_sentence("YoY growth", "en") == "YoY growth" and i18n.in_sentence("AI", "en") == "AI"
+    assert i18n.in_sentence(label("stage", "enrolled", "zh"), "zh") == label("stage", "enrolled", "zh")
+    assert i18n.in_sentence("", "en") == ""
 
 
 # ---- money ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from components import metrics as registry
 from components.context import Context
 from components.filters import Filters
-from components.i18n import catalogue, format_money, format_number, format_percent, t
+from components.i18n import catalogue, format_money, format_number, format_percent, plurals, t, tn
 from components.sections import PACK_DEFAULT, SECTIONS, Section
 from components.sections.coverage import CoverageBars, CoverageGaps, CoverageTiers, tier_summary, with_per_lead
 from components.sections.funnels import Channels, FunnelCompare, Lag, Trend, compare_frame, enrol_rates
@@ -41,7 +41,7 @@ def registration_problems(section: Section) -> list[str]:
         if not getattr(section, attr, None):
             problems.append(f"no {attr}")
     for lang in ("zh", "en"):
-        known = catalogue(lang)
+        known = {*catalogue(lang), *plurals(lang)}  # a takeaway that counts is a plural entry
         for attr in ("title_key", "takeaway_key", "empty_key"):
             key = getattr(section, attr, None)
             if key and key not in known:
@@ -327,6 +327,10 @@ def test_lag_takeaway_is_the_mean_days_and_the_share_within_thirty():
     view = Lag().view_of(df, ctx(lang="en"))
     assert "23 days" in view.takeaway and format_percent(0.75, "en") in view.takeaway
     assert Lag("certified").view_of(df, ctx()).empty
+    # the stage inside English sentences is lower-case; one day on average is "1 day"
+    assert view.title == "Days from lead to enrolled" and view.takeaway.startswith("From lead to enrolled: 23 days")
+    one_day = Lag().view_of(df.assign(total_days=[3, 1]), ctx(lang="en"))
+    assert one_day.takeaway.startswith("From lead to enrolled: 1 day on average;")
 
 
 def test_deltas_are_honest_no_comparison_without_a_year_before_and_no_change_is_grey():
@@ -398,7 +402,8 @@ def test_a_project_over_its_whole_life_gets_a_verdict_that_names_every_reason():
 def test_risk_text_gives_every_reason():
     from components.sections.investment import risk_text
 
-    assert risk_text(True, 2, "en") == f"{t('investment.risk_ahead', 'en')}; {t('investment.risk_overdue', 'en', n=2)}"
+    assert risk_text(True, 2, "en") == f"{t('investment.risk_ahead', 'en')}; {tn('investment.risk_overdue', 2, 'en')}"
+    assert risk_text(False, 1, "en") == "1 milestone overdue" and risk_text(False, 3, "en") == "3 milestones overdue"
     assert risk_text(False, 0, "zh") == ""
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from components.i18n import catalogue, t, t_md
+from components.i18n import catalogue, plurals, t, t_md
 from data_access.untrusted import MARKDOWN, ZERO_WIDTH_SPACE, clean, has_invisible, html, md, robot, unsafe_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,8 +199,8 @@ def test_unsafe_name_lets_ordinary_names_through(value):
 
 
 def test_t_md_escapes_the_arguments_and_keeps_the_template():
-    plain = t("brief.map_takeaway", "zh", covered=3, total=34, name=LINK, n="12")
-    escaped = t_md("brief.map_takeaway", "zh", covered=3, total=34, name=LINK, n="12")
+    plain = t("brief.map_all", "zh", name=LINK, n="12")
+    escaped = t_md("brief.map_all", "zh", name=LINK, n="12")
     assert LINK in plain and LINK not in escaped
     assert unescape(escaped) == plain
     # the template keeps its own Markdown (a code span), only the argument is escaped
@@ -214,12 +214,13 @@ def test_section_texts_hold_no_markdown_of_their_own():
     from components.sections import SECTIONS
 
     keys = {k for s in SECTIONS.values() for k in (s.title_key, s.takeaway_key, s.empty_key)}
-    keys |= {k for k in catalogue("zh") if k.startswith(("brief.", "sections.")) and "takeaway" in k}
+    keys |= {k for k in (*catalogue("zh"), *plurals("zh")) if k.startswith(("brief.", "sections.")) and "takeaway" in k}
     syntax = re.compile(r"\*\*|__|`|\[|\]\(|!\[|<[a-z/]|:[a-z]+\[|:material/|\$|~~")
     for lang in ("zh", "en"):
         for key in sorted(keys):
-            text = re.sub(r"\{[a-z_]+\}", "", catalogue(lang).get(key, ""))
-            assert not syntax.search(text), f"{lang} {key}: {text}"
+            for form in plurals(lang).get(key, (catalogue(lang).get(key, ""),)):  # every form of a plural entry
+                text = re.sub(r"\{[a-z_]+\}", "", form)
+                assert not syntax.search(text), f"{lang} {key}: {text}"
 
 
 # --- the walk over the source --------------------------------------------------------------------
@@ -319,8 +320,8 @@ def safe(node: ast.expr | None) -> bool:
         return all(safe(e) for e in node.elts)
     if isinstance(node, ast.Call):
         name = _call_name(node.func)
-        if name == "t":  # catalogue text: safe when every argument is
-            return all(safe(k.value) for k in node.keywords) and all(safe(a) for a in node.args[2:])
+        if name in ("t", "tn"):  # catalogue text: safe when every argument is (tn's count is a number)
+            return all(safe(k.value) for k in node.keywords) and all(safe(a) for a in node.args[2 if name == "t" else 3 :])
         return name in SAFE_CALLS or (name or "").startswith(SAFE_PREFIXES)
     return False
 
@@ -393,6 +394,7 @@ def test_the_walk_finds_the_sinks_it_checks():
     good = ast.parse(
         'st.markdown(f"**{md(p[name])}**")\nst.caption(t_md("k", lang, name=x))\n'
         'st.caption(t("k", lang, name=md(x), n=format_number(n, lang)))\nst.info(t("k", lang))\n'
+        'st.caption(tn("k", count, lang, name=md(x)))\n'
     )
     assert [node for _, _, node in sink_calls(good) if not safe(node)] == []
 
