@@ -10,7 +10,7 @@ from components.sections import SECTIONS
 from components.ui.context import page_header
 from components.ui.exports import export_view
 from components.ui.filter_bar import request_provinces
-from components.ui.sections import show, takeaway, view
+from components.ui.sections import column_help, show, takeaway, view
 from data_access.untrusted import html, md
 
 ctx = page_header("coverage")
@@ -83,7 +83,11 @@ with map_col:
 with bar_col:
     bars = view(ctx, SECTIONS["coverage_per_lead"].variant(metric))
     takeaway(bars, lang)
-    if not bars.empty:
+    if not city_map.empty:  # one province: its cities ranked, not a chart of one bar
+        cities = clean_frame(city_map.table)
+        st.markdown(f"**{md(t('coverage.city_rank_title', lang, province=ctx.name(city_map.prepared.province)))}**")
+        st.dataframe(cities, hide_index=True, width="stretch", height=520, column_config=column_help(cities, lang))
+    elif not bars.empty and bars.figure is not None:
         bar_event = st.plotly_chart(bars.figure, key="coverage_bar", on_select="rerun", selection_mode="points")
         export_view(ctx, bars, key="export_bars")
         customdata = [pt.get("customdata") for pt in (bar_event.selection.points if bar_event else [])]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
+from components import metrics
 from components.charts.coverage import plot_new_partners, plot_province_bars
 from components.charts.funnel import plot_tier_shares
 from components.charts.maps import Metric, city_static_figure, coverage_static_figure, province_colors
@@ -199,7 +200,9 @@ class CoverageBars(Section[pd.DataFrame, pd.DataFrame]):
             v=format_number(low["per_10k_leads"], c.lang, digits=1),
         )
 
-    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
+    def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure | None:
+        if len(p) < 2:  # one bar says no more than the sentence (inside a province: the cities' table)
+            return None
         return plot_province_bars(
             p, metric=self.metric, title=title, lang=c.lang, colors=province_colors(p, metric=self.metric, lang=c.lang)
         )
@@ -283,6 +286,17 @@ class CityMap(Section[CityMapFrames, CityMapFrames]):
             lang=c.lang,
             title=title,
             caption=t("app.data_as_of", c.lang, date=format_date(c.as_of, c.lang)),
+        )
+
+    def table(self, p: CityMapFrames, c: Context) -> pd.DataFrame:
+        """The cities ranked on the map's metric (beside the map on the page and on the slide)."""
+        lang = c.lang
+        d = p.cities.sort_values([self.metric, "leads", "city_code"], ascending=[False, False, True], na_position="last")
+        return pd.DataFrame(
+            {
+                t("funnels.col_city", lang): list(d["name_zh" if lang == "zh" else "name_en"]),
+                **{metrics.label(m, lang): [metrics.fmt(m, v, lang) for v in d[m]] for m in ("partners", "leads", "per_10k_leads")},
+            }
         )
 
     def data(self, p: CityMapFrames, c: Context) -> pd.DataFrame:

@@ -76,6 +76,14 @@ def test_coverage_page_of_one_province_maps_its_cities(app, app_db_url):
     decks = at.get("deck_gl_json_chart")
     assert len(decks) == 1 and '"id":"cities"' in decks[0].proto.json
     assert t("coverage.city_map_hint", "zh") not in texts(at)
+    # Beside the map, every city ranked by partners (not a bar chart of one province).
+    ranked = next(d.value for d in at.dataframe if t("funnels.col_city", "zh") in d.value.columns)
+    order = cities.sort_values(["partners", "leads", "city_code"], ascending=[False, False, True])
+    assert list(ranked[t("funnels.col_city", "zh")]) == list(order["name_zh"])
+    assert list(ranked[metrics.label("partners", "zh")]) == [format_number(v, "zh") for v in order["partners"]]
+    assert list(ranked[metrics.label("leads", "zh")]) == [format_number(v, "zh") for v in order["leads"]]
+    bars = t("coverage.bar_title", "zh", metric=t("map.metric.partners", "zh"))
+    assert not [el for el in at.get("plotly_chart") if bars in el.proto.spec]
 
 
 def test_coverage_page_at_the_national_scope_keeps_the_country_and_says_how_to_see_cities(app):
