@@ -114,6 +114,12 @@ class Context:
         """The scope every delta compares with (the cockpit's one rule, ``filters.compare``)."""
         return self.scope.compared(self.filters.compare)
 
+    @property
+    def compare_words(self) -> str:
+        """What the deltas compare with, in a sentence's words ("较去年同期" / "vs same period last year"):
+        the scope line's (``text.compare``), so sentences, titles and footers say it the same way."""
+        return self.text.compare
+
     def cohort_compared(self) -> tuple[Scope, dt.date]:
         """The comparison scope for a cohort metric, and until when its events count: the earlier
         cohort is followed as long after its period as the data reaches after this one (equal age)."""

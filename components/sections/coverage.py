@@ -347,7 +347,7 @@ class NewPartners(Section[NewPartnerFrames, NewPartnerCounts]):
             self.takeaway_key,
             p.total,
             lang,
-            compare=t(f"compare.{c.filters.compare}", lang),
+            compare=c.compare_words,
             delta=format_delta(p.total - p.before, lang) if p.before else "—",
             ends=end_counts(p.by_end, lang),  # an end with no new partner is left out
         )

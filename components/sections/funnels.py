@@ -209,7 +209,7 @@ class FunnelCompare(Section[CompareFrames, Comparison]):
         return Comparison(compare_frame(frames.now, frames.before), frames.before_scope, metrics.cohort_values(frames.now, frames.before))
 
     def title(self, c: Context) -> str:
-        return t(self.title_key, c.lang, compare=t(f"compare.{c.filters.compare}", c.lang))
+        return t(self.title_key, c.lang, compare=c.compare_words)
 
     def is_empty(self, p: Comparison) -> bool:
         return bool(p.rows["now"].sum() == 0)
@@ -316,7 +316,7 @@ class RefundsByChannel(Section[RefundFrames, pd.DataFrame]):
         return p.empty or p["enrolled_now"].sum() == 0
 
     def title(self, c: Context) -> str:
-        return t(self.title_key, c.lang, compare=t(f"compare.{c.filters.compare}", c.lang))
+        return t(self.title_key, c.lang, compare=c.compare_words)
 
     def takeaway(self, p: pd.DataFrame, c: Context) -> str:
         lang = c.lang
@@ -334,7 +334,7 @@ class RefundsByChannel(Section[RefundFrames, pd.DataFrame]):
             rate=overall,
             channel=top["label"],
             channel_rate=metrics.fmt("refund_rate", top["rate_now"], lang),
-            compare=t(f"compare.{c.filters.compare}", lang),
+            compare=c.compare_words,
             points=format_delta(change, lang, kind="points") if change == change else "—",
         )
 

@@ -97,7 +97,7 @@ def compared_text(c: Context) -> str:
     return t(
         "kpi.compared",
         c.lang,
-        compare=t(f"compare.{c.filters.compare}", c.lang),
+        compare=c.compare_words,
         start=format_date(before.start, c.lang),
         end=format_date(before.end - dt.timedelta(days=1), c.lang),
     )
@@ -207,7 +207,7 @@ class Kpis(Section[KpiFrames, KpiCards]):
             partners=partners.value,
             leads=leads.value,
             reached=leads.reached or "—",
-            compare=t(f"compare.{c.filters.compare}", lang),
+            compare=c.compare_words,
             delta=format_delta(k.loc["partners", "value"] - k.loc["partners", "previous"], lang),
         )
 
@@ -351,13 +351,7 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
         return (self.metric,)
 
     def title(self, c: Context) -> str:
-        rule = c.filters.compare
-        return t(
-            f"overview.movers_title_{self.grain(c)}",
-            c.lang,
-            metric=metrics.label(self.metric, c.lang),
-            compare=t(f"compare.{rule}", c.lang),
-        )
+        return t(f"overview.movers_title_{self.grain(c)}", c.lang, metric=metrics.label(self.metric, c.lang), compare=c.compare_words)
 
     def load(self, db: Reader, c: Context) -> MoverFrames:
         key = self.grain(c)
@@ -377,7 +371,7 @@ class Movers(Section[MoverFrames, pd.DataFrame]):
             self.takeaway_key,
             c.lang,
             name=top["label"],
-            compare=t(f"compare.{c.filters.compare}", c.lang),
+            compare=c.compare_words,
             stage=metrics.label(self.metric, c.lang),
             change=format_delta(top["change"], c.lang),
             now=format_number(top["now"], c.lang),
@@ -462,7 +456,7 @@ class RegionGrowth(Section[GrowthFrames, pd.DataFrame]):
 
     def title(self, c: Context) -> str:
         key = "overview.growth_title_province" if self.grain(c) == "province" else self.title_key
-        return t(key, c.lang, metric=metrics.label(self.option, c.lang), compare=t(f"compare.{c.filters.compare}", c.lang))
+        return t(key, c.lang, metric=metrics.label(self.option, c.lang), compare=c.compare_words)
 
     def empty_text(self, c: Context) -> str:
         # One province: nothing to set it against (say how to get a comparison); else no figures.
@@ -508,7 +502,7 @@ class RegionGrowth(Section[GrowthFrames, pd.DataFrame]):
         lang, m = c.lang, self.option
         top = self.leader(p)
         if top is None:  # nothing in the comparison period anywhere: no growth to rank
-            return t("overview.growth_no_base", lang, metric=metrics.label(m, lang), compare=t(f"compare.{c.filters.compare}", lang))
+            return t("overview.growth_no_base", lang, metric=metrics.label(m, lang), compare=c.compare_words)
         key = self.takeaway_key if top["growth"] > 0 else "overview.growth_takeaway_none_grew"
         return t(
             key,
@@ -518,7 +512,7 @@ class RegionGrowth(Section[GrowthFrames, pd.DataFrame]):
             growth=format_delta(top["growth"], lang, kind="percent"),
             now=metrics.fmt(m, top["now"], lang),
             before=metrics.fmt(m, top["before"], lang),
-            compare=t(f"compare.{c.filters.compare}", lang),
+            compare=c.compare_words,
         )
 
     def figure(self, p: pd.DataFrame, c: Context, title: str) -> go.Figure:
