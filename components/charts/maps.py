@@ -24,7 +24,7 @@ import hashlib
 import json
 import math
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -269,22 +269,7 @@ def coverage_deck(
         _province_layer("provinces_context", context, pickable=False),
         _province_layer(PROVINCE_LAYER, in_frame, pickable=True),
     ]
-    extras = china_outline_extras()
-    if extras is not None:
-        layers.append(
-            pdk.Layer(
-                "GeoJsonLayer",
-                data=extras,
-                id="maritime_boundary",
-                pickable=False,
-                stroked=True,
-                filled=False,
-                get_line_color=palette.hex_to_rgb(_MARITIME),
-                get_line_width=1.5,
-                line_width_units=_PIXELS,
-                line_cap_rounded=True,
-            )
-        )
+    layers.extend(_maritime_layers())
     if outlined:
         for layer_id, color, width in (("selected_halo", _WHITE, 5), ("selected_outline", _SELECTED, 2.5)):
             layers.append(
@@ -301,25 +286,7 @@ def coverage_deck(
                     line_joint_rounded=True,
                 )
             )
-    layers.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            data=_partner_records(points, lang),
-            id=PARTNER_LAYER,
-            pickable=True,
-            auto_highlight=True,
-            get_position="position",
-            get_fill_color="fill",
-            get_radius="radius",
-            radius_units=_PIXELS,
-            radius_min_pixels=3,
-            radius_max_pixels=12,
-            stroked=True,
-            get_line_color=palette.hex_to_rgb(_WHITE),
-            line_width_units=_PIXELS,
-            get_line_width=1,
-        )
-    )
+    layers.append(_partner_layer(points, lang))
     deck = _CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(
@@ -416,6 +383,48 @@ def _province_tooltip(row: Any, per_10k: float, lang: str) -> dict[str, str]:
             "line3": t("map.tooltip.per_10k_leads", lang, value=format_number(per_10k, lang, digits=1)),
         }.items()
     }
+
+
+def _maritime_layers() -> list[pdk.Layer]:
+    """The South China Sea boundary line (every map of China carries it; none if the data lacks it)."""
+    extras = china_outline_extras()
+    if extras is None:
+        return []
+    return [
+        pdk.Layer(
+            "GeoJsonLayer",
+            data=extras,
+            id="maritime_boundary",
+            pickable=False,
+            stroked=True,
+            filled=False,
+            get_line_color=palette.hex_to_rgb(_MARITIME),
+            get_line_width=1.5,
+            line_width_units=_PIXELS,
+            line_cap_rounded=True,
+        )
+    ]
+
+
+def _partner_layer(points: pd.DataFrame, lang: str) -> pdk.Layer:
+    """The partners as dots coloured by kind, white-rimmed, 3–12 px (the country's map and a province's)."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=_partner_records(points, lang),
+        id=PARTNER_LAYER,
+        pickable=True,
+        auto_highlight=True,
+        get_position="position",
+        get_fill_color="fill",
+        get_radius="radius",
+        radius_units=_PIXELS,
+        radius_min_pixels=3,
+        radius_max_pixels=12,
+        stroked=True,
+        get_line_color=palette.hex_to_rgb(_WHITE),
+        line_width_units=_PIXELS,
+        get_line_width=1,
+    )
 
 
 def _partner_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -566,41 +575,8 @@ def city_deck(cities: pd.DataFrame, points: pd.DataFrame, *, province_code: str,
         if f["properties"]["code"] in near
     ]
     layers = [_province_layer("provinces_context", around, pickable=False), _province_layer(CITY_LAYER, shown, pickable=True)]
-    extras = china_outline_extras()
-    if extras is not None:
-        layers.append(
-            pdk.Layer(
-                "GeoJsonLayer",
-                data=extras,
-                id="maritime_boundary",
-                pickable=False,
-                stroked=True,
-                filled=False,
-                get_line_color=palette.hex_to_rgb(_MARITIME),
-                get_line_width=1.5,
-                line_width_units=_PIXELS,
-                line_cap_rounded=True,
-            )
-        )
-    layers.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            data=_partner_records(points, lang),
-            id=PARTNER_LAYER,
-            pickable=True,
-            auto_highlight=True,
-            get_position="position",
-            get_fill_color="fill",
-            get_radius="radius",
-            radius_units=_PIXELS,
-            radius_min_pixels=3,
-            radius_max_pixels=12,
-            stroked=True,
-            get_line_color=palette.hex_to_rgb(_WHITE),
-            line_width_units=_PIXELS,
-            get_line_width=1,
-        )
-    )
+    layers.extend(_maritime_layers())
+    layers.append(_partner_layer(points, lang))
     deck = _CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(**view, min_zoom=3, max_zoom=11, pitch=0, bearing=0),
@@ -663,22 +639,7 @@ def city_static_figure(
                 name=code,
             )
         )
-    used = {k for *_, k in shapes}
-    for k, (color, name) in enumerate(zip(colors, names, strict=True)):
-        if k == len(bins.colors) and k not in used:
-            continue
-        traces.append(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker={"symbol": "square", "size": 14, "color": color, "line": {"color": _PROVINCE_BORDER, "width": 1}},
-                name=name,
-                legendrank=k,
-                showlegend=True,
-                hoverinfo="skip",
-            )
-        )
+    traces += _legend_swatches(colors, names, no_data=len(bins.colors), used={k for *_, k in shapes}, grouped=False)
     labelled = d[d["lon"].notna()] if "lon" in d else d.iloc[0:0]
     if len(labelled):
         traces.append(
@@ -717,22 +678,46 @@ def city_static_figure(
             "itemdoubleclick": False,
         },
         showlegend=True,
-        annotations=[
-            {
-                "text": f"{caption}　{credit}" if caption else credit,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 0,
-                "xanchor": "left",
-                "yanchor": "top",
-                "yshift": -8,
-                "showarrow": False,
-                "font": {"size": 11, "color": palette.NEUTRAL},
-            }
-        ],
+        annotations=[_source_note(caption, credit)],
     )
     return fig
+
+
+def _legend_swatches(colors: Sequence[str], names: Sequence[str], *, no_data: int, used: set[int], grouped: bool) -> list[go.Scatter]:
+    """The legend of a static map: square swatches (a fill trace's own legend mark is a thin bar).
+    Every class is listed even when no area falls in it; "no data" (class ``no_data``) only when
+    some area has none. ``grouped``: each swatch toggles its class's areas (legendgroup)."""
+    return [
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"symbol": "square", "size": 14, "color": color, "line": {"color": _PROVINCE_BORDER, "width": 1}},
+            name=name,
+            legendrank=k,
+            showlegend=True,
+            hoverinfo="skip",
+            **({"legendgroup": f"class{k}"} if grouped else {}),
+        )
+        for k, (color, name) in enumerate(zip(colors, names, strict=True))
+        if not (k == no_data and k not in used)
+    ]
+
+
+def _source_note(caption: str | None, credit: str) -> dict[str, object]:
+    """The line under a static map: the caption (the data date) and where the boundaries come from."""
+    return {
+        "text": f"{caption}　{credit}" if caption else credit,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "yshift": -8,
+        "showarrow": False,
+        "font": {"size": 11, "color": palette.NEUTRAL},
+    }
 
 
 # ---- reading a selection back ----------------------------------------------------------------
@@ -837,24 +822,7 @@ def coverage_static_figure(
                     hoverinfo="skip",
                 )
             )
-    # The legend: square swatches (a fill trace's own legend mark is a thin bar). Every class
-    # is listed even when no province falls in it; "no data" only when some province has none.
-    for k, (color, name) in enumerate(zip(colors, names, strict=True)):
-        if k == len(bins.colors) and k not in used:
-            continue
-        traces.append(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker={"symbol": "square", "size": 14, "color": color, "line": {"color": _PROVINCE_BORDER, "width": 1}},
-                name=name,
-                legendgroup=f"class{k}",
-                legendrank=k,
-                showlegend=True,
-                hoverinfo="skip",
-            )
-        )
+    traces += _legend_swatches(colors, names, no_data=len(bins.colors), used=used, grouped=True)
     extras = china_outline_extras()
     if extras is not None:
         xs, ys = [], []
@@ -906,20 +874,7 @@ def coverage_static_figure(
             "itemdoubleclick": False,
         },
         showlegend=True,
-        annotations=[
-            {
-                "text": f"{caption}　{credit}" if caption else credit,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 0,
-                "xanchor": "left",
-                "yanchor": "top",
-                "yshift": -8,
-                "showarrow": False,
-                "font": {"size": 11, "color": palette.NEUTRAL},
-            }
-        ],
+        annotations=[_source_note(caption, credit)],
     )
     return fig
 
