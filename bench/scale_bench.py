@@ -92,7 +92,7 @@ def database(dialect: str, events: int, seed: int, pg_server: str, data_dir: Pat
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # our own constant name
         admin.dispose()
         url = f"{pg_server}/{name}"
-    engine = config.make_engine(url, statement_timeout_s=3600)
+    engine = config.bulk_engine(url)
     have = _seeded_as(engine)
     if have.get("learners") == str(learners_for(events)) and have.get("seed") == str(seed) and "summary_refreshed_at" in have:
         engine.dispose()
@@ -199,7 +199,7 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
 
 def naive(url: str, page: str, start: dt.date, end: dt.date) -> None:
     """What a Streamlit user would write: read the tables, filter and group in pandas."""
-    engine = config.make_engine(url, statement_timeout_s=3600)
+    engine = config.bulk_engine(url)
     with engine.connect() as conn:
         if page in ("overview", "funnels"):
             fe = pd.read_sql("SELECT * FROM funnel_event", conn, parse_dates=["occurred_on"])

@@ -36,7 +36,7 @@ def ensure_database(url: str | None = None, *, progress: bool = False) -> Status
     """Check (and for the embedded default, create) the database behind ``url``."""
     url = url or config.database_url()
     try:
-        engine = config.make_engine(url)
+        engine = config.bulk_engine(url)  # it may seed, migrate and refresh
         if config.is_embedded(url):
             from data_access.seed import existing_rows, seed_database  # only the embedded default is seeded here
 

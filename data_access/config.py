@@ -84,8 +84,11 @@ def is_embedded(url: str) -> bool:
 
 def make_engine(url: str | URL, *, statement_timeout_s: float | None = None) -> Engine:
     """An engine with short connect timeouts (a database that is down fails fast), a statement
-    timeout on every connection, and the pool settings above."""
+    timeout on every connection (``statement_timeout_s``, default STATEMENT_TIMEOUT_S; 0: none,
+    see ``bulk_engine``), and the pool settings above."""
     timeout = STATEMENT_TIMEOUT_S if statement_timeout_s is None else statement_timeout_s
+    if timeout < 0:
+        raise ValueError(f"statement_timeout_s must be >= 0 (0: no timeout), not {timeout}")
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     kwargs: dict = {"pool_pre_ping": True, "echo": ECHO_SQL}
@@ -102,14 +105,28 @@ def make_engine(url: str | URL, *, statement_timeout_s: float | None = None) -> 
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         # read_timeout is the client's last resort (a server that stops answering at all).
-        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, "read_timeout": int(timeout) + 30}
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, **({"read_timeout": int(timeout) + 30} if timeout else {})}
     engine = sa.create_engine(parsed, **kwargs)
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        sa.event.listen(engine, "before_cursor_execute", _sqlite_deadline(timeout))
+        if timeout:
+            sa.event.listen(engine, "before_cursor_execute", _sqlite_deadline(timeout))
     elif backend in ("mysql", "mariadb"):
         sa.event.listen(engine, "connect", _mysql_timeout(timeout))
+        sa.event.listen(engine, "checkin", _mysql_restore(timeout))
     return engine
+
+
+def bulk_engine(url: str | URL) -> Engine:
+    """An engine for bulk work — the seed, the refresh, imports, digests, migrations: no statement
+    timeout on any dialect (PostgreSQL ``statement_timeout = 0``, MariaDB ``max_statement_time = 0``,
+    SQLite no deadline). The interactive deadline (STATEMENT_TIMEOUT_S) is for a page's queries: a
+    statement of a loader at 10 M rows may rightly take minutes (tests/data_access/test_bulk_work.py)."""
+    return make_engine(url, statement_timeout_s=0)
+
+
+def _is_mariadb(conn) -> bool:
+    return "mariadb" in str(conn.exec_driver_sql("SELECT VERSION()").scalar_one()).lower()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -117,6 +134,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
+
+
+def _mysql_restore(timeout_s: float):
+    """A connection for_bulk_work lifted the timeout on goes back to the pool with it again."""
+    set_timeout = _mysql_timeout(timeout_s)
+
+    def on_checkin(dbapi_conn, record) -> None:
+        if dbapi_conn is not None and record.info.pop(BULK_WORK, False):
+            set_timeout(dbapi_conn, record)
+
+    return on_checkin
 
 
 def _sqlite_deadline(timeout_s: float):
@@ -170,7 +198,8 @@ BULK_WORK = "cockpit_bulk_work"
 
 
 def for_bulk_work(conn) -> None:
-    """Mark a connection as the seed's or the refresh's: on SQLite no statement deadline (building
+    """Mark a connection of the app's engine for bulk work in this transaction (an import from the
+    upkeep page; the loaders use ``bulk_engine`` and call this too): on SQLite no statement deadline (building
     an index on 10 M rows takes longer than any page query may) and a 1 GiB page cache (their
     B-trees are far bigger than the default 2 MiB cache, which rereads pages for every insert).
     The app's own connections keep both defaults, so its memory follows its results, not the
@@ -180,3 +209,7 @@ def for_bulk_work(conn) -> None:
         conn.exec_driver_sql("PRAGMA cache_size=-1048576")
     elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL statement_timeout = 0")  # this transaction only
+    elif conn.dialect.name in ("mysql", "mariadb"):
+        # For this session; the engine puts its timeout back when the connection returns to the pool.
+        conn.connection.info[BULK_WORK] = True
+        conn.exec_driver_sql("SET SESSION max_statement_time = 0" if _is_mariadb(conn) else "SET SESSION max_execution_time = 0")

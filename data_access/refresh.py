@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url or config.database_url()
     try:
         report = refresh(
-            config.make_engine(url, statement_timeout_s=3600),
+            config.bulk_engine(url),
             since=args.since,
             full=args.full,
             log=(lambda s: print(s, file=sys.stderr)) if args.verbose else None,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import access
+from data_access import access, config
 from data_access.engine import DataUnavailable, describe, engine
 
 
@@ -105,8 +105,16 @@ def digest_run(fn: Callable, *, write: bool = False, **kwargs):
 
 def upkeep_run(fn: Callable, *, write: bool = False, **kwargs):
     """Run a data_access.upkeep function on a fresh connection (``write``: in one transaction that
-    commits at the end, or rolls back whole on any error)."""
-    return _admin(fn, write=write, **kwargs)
+    commits at the end, or rolls back whole on any error, without a page's statement deadline: an
+    import of 10,000 partners is bulk work, config.for_bulk_work)."""
+    if not write:
+        return _admin(fn, **kwargs)
+
+    def bulk(conn, **kw):
+        config.for_bulk_work(conn)
+        return fn(conn, **kw)
+
+    return _admin(bulk, write=True, **kwargs)
 
 
 def bind_identity(*, email: str, issuer: str, subject: str) -> bool:

@@ -144,7 +144,7 @@ def digest(argv: list[str]) -> int:
     url = args.database_url or config.database_url()
     failed = 0
     try:
-        engine = config.make_engine(url)
+        engine = config.bulk_engine(url)  # a digest's views, for every subscription due, without a page's deadline
         with engine.connect() as conn:
             todo = subscriptions.due(conn, now)
             cat = read_catalogue(conn)

@@ -52,7 +52,7 @@ def import_(argv: list[str]) -> int:
     if not status.ok:
         print(f"import: {status.message}", file=sys.stderr)
         return 1
-    engine = config.make_engine(url)
+    engine = config.bulk_engine(url)
     try:
         with engine.connect() as conn:
             region_of = dict(conn.execute(sa.select(schema.province.c.code, schema.province.c.region)).all())

@@ -30,7 +30,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = app_config.make_engine(_url())
+    engine = app_config.bulk_engine(_url())
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

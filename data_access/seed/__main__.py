@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--learners must be >= 0")
     url = args.database_url or config.database_url()
     try:
-        engine = config.make_engine(url)
+        engine = config.bulk_engine(url)
         report = seed_database(
             engine, learners=args.learners, seed=args.seed, until=args.until, replace=args.replace, progress=not args.quiet
         )
