@@ -339,7 +339,7 @@ class _CompactDeck(pdk.Deck):
     """
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
 
 
 def _province_layer(layer_id: str, features: list[dict[str, Any]], *, pickable: bool) -> pdk.Layer:
