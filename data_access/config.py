@@ -99,7 +99,7 @@ def make_engine(url: str | URL, *, statement_timeout_s: float | None = None) -> 
     if backend == "postgresql":
         kwargs["connect_args"] = {
             "connect_timeout": CONNECT_TIMEOUT_S,
-            "options": f"-c statement_timeout={int(timeout * 1000)}",
+            "options": f"-c statement_timeout={_ms(timeout)}",
         }
     elif backend in ("mysql", "mariadb"):
         if "charset" not in parsed.query:
@@ -123,6 +123,12 @@ def bulk_engine(url: str | URL) -> Engine:
     SQLite no deadline). The interactive deadline (STATEMENT_TIMEOUT_S) is for a page's queries: a
     statement of a loader at 10 M rows may rightly take minutes (tests/data_access/test_bulk_work.py)."""
     return make_engine(url, statement_timeout_s=0)
+
+
+def _ms(timeout_s: float) -> int:
+    """A timeout in whole milliseconds for the servers: 0 stays 0 (none), any other at least 1 ms
+    (rounding a tiny timeout down to 0 would switch it off)."""
+    return 0 if timeout_s == 0 else max(1, round(timeout_s * 1000))
 
 
 def _is_mariadb(conn) -> bool:
@@ -169,9 +175,9 @@ def _mysql_timeout(timeout_s: float):
         cur.execute("SELECT VERSION()")
         mariadb = "mariadb" in str(cur.fetchone()[0]).lower()
         if mariadb:
-            cur.execute(f"SET SESSION max_statement_time = {float(timeout_s):.3f}")  # a float of ours, not user input
+            cur.execute(f"SET SESSION max_statement_time = {_ms(timeout_s) / 1000:.3f}")  # a number of ours, not user input
         else:
-            cur.execute(f"SET SESSION max_execution_time = {int(timeout_s * 1000)}")
+            cur.execute(f"SET SESSION max_execution_time = {_ms(timeout_s)}")
         cur.close()
 
     return on_connect
