@@ -115,6 +115,13 @@ class Context:
         return self.scope.compared(self.filters.compare)
 
     @property
+    def view_key(self) -> str:
+        """What a built view depends on, as text (the key of the per-process view cache): the scope,
+        the filters, the language and the data date. Not the user: views are the scope's, and the
+        scope holds only provinces the user may see."""
+        return repr((self.scope, self.filters, self.lang, self.as_of))
+
+    @property
     def compare_words(self) -> str:
         """What the deltas compare with, in a sentence's words ("较去年同期" / "vs same period last year"):
         the scope line's (``text.compare``), so sentences, titles and footers say it the same way."""

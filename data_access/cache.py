@@ -73,6 +73,32 @@ class _suppress_no_session:
         return exc_type is not None and issubclass(exc_type, (AttributeError, KeyError, RuntimeError))
 
 
+class reads:
+    """``with reads() as times:`` — the read times this run notes inside the block, in ``times``
+    (a view built once and shared keeps the ages of its figures with it)."""
+
+    def __enter__(self) -> list[dt.datetime]:
+        self._start = len(_noted())
+        self.times: list[dt.datetime] = []
+        return self.times
+
+    def __exit__(self, *exc) -> None:
+        self.times.extend(_noted()[self._start :])
+
+
+def _noted() -> list[dt.datetime]:
+    with _suppress_no_session():
+        return st.session_state.setdefault(READ_TIMES, [])
+    return []
+
+
+def noted(times) -> None:
+    """Note read times of figures drawn in this run that were read in an earlier one."""
+    with _suppress_no_session():
+        seen = st.session_state.setdefault(READ_TIMES, [])
+        seen.extend(x for x in times if x not in seen)
+
+
 def oldest_read() -> dt.datetime | None:
     """When the oldest figure drawn in this run was read from the database."""
     times = st.session_state.get(READ_TIMES) or []

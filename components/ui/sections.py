@@ -20,17 +20,38 @@ from components.export.tables import clean_frame
 from components.i18n import t
 from components.sections import SECTIONS, Section, View
 from components.ui.exports import export_view
+from data_access import cache
 from data_access.cache import db
+from data_access.engine import data_version
 from data_access.untrusted import md
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
+# Built views kept per process: 7 pages × ~6 views × a few dozen scopes in use at once.
+VIEW_ENTRIES = 1024
 
 
 def view(ctx: Context, section: str | Section) -> View:
-    """The section (a registry id, or a variant a widget picked) computed for this run."""
+    """The section (a registry id, or a variant a widget picked) for this run's context.
+
+    Built once per (section, option, context) and data version, then shared by every session and
+    rerun in this process until it is as old as a cached query may be: a widget that changes one
+    view reruns the page, and every other view of it costs a lookup instead of its takeaway, table
+    and figure again (issue 24: 70–270 ms a warm page). The times its figures were read from the
+    database come with it (the outage notice says how old they are).
+    """
     s = SECTIONS[section] if isinstance(section, str) else section
     with st.spinner(t("common.loading", ctx.lang)):
-        return s.view(db, ctx)
+        built, read_at = _built(type(s).__name__, s.option, ctx.view_key, data_version(), _section=s, _ctx=ctx)
+    cache.noted(read_at)
+    return built
+
+
+@st.cache_resource(ttl=cache.TTL_S, max_entries=VIEW_ENTRIES, show_spinner=False)
+def _built(kind: str, option: str, ctx_key: str, version: int, *, _section: Section, _ctx: Context) -> tuple[View, tuple]:
+    """The view and the read times of its queries (a failure raises and is not kept)."""
+    with cache.reads() as read_at:
+        built = _section.view(db, _ctx)
+    return built, tuple(read_at)
 
 
 def takeaway(v: View, lang: str | None = None) -> None:
