@@ -117,9 +117,11 @@ class Context:
     @property
     def view_key(self) -> str:
         """What a built view depends on, as text (the key of the per-process view cache): the scope,
-        the filters, the language and the data date. Not the user: views are the scope's, and the
-        scope holds only provinces the user may see."""
-        return repr((self.scope, self.filters, self.lang, self.as_of))
+        the filters, the language and the data date — and the provinces the viewer may see, so that
+        viewers of different reach never share a view even if a section comes to word a scope by
+        them (none does today; the cost is a few more entries). Not who the viewer is: a view holds
+        only its scope's figures."""
+        return repr((self.scope, self.filters, self.allowed, self.lang, self.as_of))
 
     @property
     def compare_words(self) -> str:

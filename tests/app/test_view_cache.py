@@ -58,3 +58,21 @@ def test_a_kept_view_brings_its_read_times(app):
     assert read_first
     at.run()
     assert sorted(set(at.session_state[cache.READ_TIMES])) == sorted(set(read_first))
+
+
+def test_a_view_is_kept_apart_for_viewers_who_may_see_other_provinces():
+    """Two viewers of the same scope whose allowed provinces differ (an executive who chose Henan, a
+    Henan manager) do not share views; two executives do."""
+    import datetime as dt
+
+    from components.context import Context
+    from components.filters import Filters
+    from data_access.scope import Scope
+
+    scope = Scope(("410000",), dt.date(2026, 1, 1), dt.date(2026, 11, 1))
+    common = dict(scope=scope, filters=Filters(period="2026"), lang="zh", as_of=dt.date(2026, 10, 31), names={})
+    executive = Context(**common, allowed=("410000", "420000"), actor="boss@corp.cn")
+    manager = Context(**common, allowed=("410000",), actor="henan@corp.cn")
+    another_executive = Context(**common, allowed=("410000", "420000"), actor="deputy@corp.cn", role="executive")
+    assert executive.view_key != manager.view_key
+    assert executive.view_key == another_executive.view_key  # who looks does not matter
