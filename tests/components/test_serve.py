@@ -55,3 +55,21 @@ def test_production_with_a_complete_sign_in_is_allowed(tmp_path):
     assert production_problem([f"--secrets.files={path}"], {"COCKPIT_ENV": "production"}) is None
     # Outside production nothing is checked here (the app itself still fails closed on a broken [auth]).
     assert production_problem(["--secrets.files", str(tmp_path / "absent.toml")], {}) is None
+
+
+def test_the_server_warms_up_what_the_first_page_needs_before_it_listens():
+    """warm_up (run by serve before Streamlit starts listening, so before it reports healthy) leaves
+    the map's boundaries and both catalogues in memory: the first page reads neither from disk."""
+    from components.charts import boundaries
+    from components.charts.maps import DECK_TOLERANCE
+    from components.commands.serve import warm_up
+    from components.i18n import catalog
+
+    boundaries._province_geojson_text.cache_clear()
+    catalog._read.cache_clear()
+    warm_up()
+    assert boundaries._province_geojson_text.cache_info().currsize >= 1
+    assert catalog._read.cache_info().currsize == 2
+    before = boundaries._province_geojson_text.cache_info().hits
+    boundaries.province_geojson(DECK_TOLERANCE)  # what the Coverage map asks for
+    assert boundaries._province_geojson_text.cache_info().hits == before + 1
