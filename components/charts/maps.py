@@ -287,29 +287,8 @@ def coverage_deck(
                 )
             )
     layers.append(_partner_layer(points, lang))
-    deck = _CompactDeck(
-        layers=layers,
-        initial_view_state=pdk.ViewState(
-            longitude=INITIAL_VIEW["longitude"],
-            latitude=INITIAL_VIEW["latitude"],
-            zoom=float(zoom),
-            min_zoom=1.5,
-            max_zoom=10,
-            pitch=0,
-            bearing=0,
-        ),
-        # A flat map: rotating it only confuses a reader of a country map.
-        views=[pdk.View(type="MapView", controller={"dragRotate": False, "touchRotate": False})],
-        map_style=None,
-        map_provider=None,
-        tooltip=copy.deepcopy(_TOOLTIP),
-    )
-    # No basemap, and none fetched: with map_style=None Streamlit's front end substitutes Carto's
-    # positron style from basemaps.cartocdn.com (seen by tests/e2e/test_offline.py). A style with
-    # no sources and no layers, inlined as a data: URL, draws nothing and loads nothing. (A dict
-    # style breaks Streamlit's front end, which calls mapStyle.includes(...).)
-    deck.map_style = EMPTY_MAP_STYLE
-    return deck
+    view = dict(longitude=INITIAL_VIEW["longitude"], latitude=INITIAL_VIEW["latitude"], zoom=float(zoom))
+    return _flat_deck(layers, pdk.ViewState(**view, min_zoom=1.5, max_zoom=10, pitch=0, bearing=0))
 
 
 _TOOLTIP = {
@@ -383,6 +362,24 @@ def _province_tooltip(row: Any, per_10k: float, lang: str) -> dict[str, str]:
             "line3": t("map.tooltip.per_10k_leads", lang, value=format_number(per_10k, lang, digits=1)),
         }.items()
     }
+
+
+def _flat_deck(layers: list[pdk.Layer], view_state: pdk.ViewState) -> pdk.Deck:
+    """A deck of these layers with the partners' tooltip, flat (rotating only confuses a reader of a
+    map) and without a basemap, none fetched: with map_style=None Streamlit's front end substitutes
+    Carto's positron style from basemaps.cartocdn.com (seen by tests/e2e/test_offline.py). A style
+    with no sources and no layers, inlined as a data: URL, draws nothing and loads nothing. (A dict
+    style breaks Streamlit's front end, which calls mapStyle.includes(...).)"""
+    deck = _CompactDeck(
+        layers=layers,
+        initial_view_state=view_state,
+        views=[pdk.View(type="MapView", controller={"dragRotate": False, "touchRotate": False})],
+        map_style=None,
+        map_provider=None,
+        tooltip=copy.deepcopy(_TOOLTIP),
+    )
+    deck.map_style = EMPTY_MAP_STYLE
+    return deck
 
 
 def _maritime_layers() -> list[pdk.Layer]:
@@ -577,16 +574,7 @@ def city_deck(cities: pd.DataFrame, points: pd.DataFrame, *, province_code: str,
     layers = [_province_layer("provinces_context", around, pickable=False), _province_layer(CITY_LAYER, shown, pickable=True)]
     layers.extend(_maritime_layers())
     layers.append(_partner_layer(points, lang))
-    deck = _CompactDeck(
-        layers=layers,
-        initial_view_state=pdk.ViewState(**view, min_zoom=3, max_zoom=11, pitch=0, bearing=0),
-        views=[pdk.View(type="MapView", controller={"dragRotate": False, "touchRotate": False})],
-        map_style=None,
-        map_provider=None,
-        tooltip=copy.deepcopy(_TOOLTIP),
-    )
-    deck.map_style = EMPTY_MAP_STYLE
-    return deck
+    return _flat_deck(layers, pdk.ViewState(**view, min_zoom=3, max_zoom=11, pitch=0, bearing=0))
 
 
 def _label_color(i: int | None, classes: int) -> str:
