@@ -18,33 +18,10 @@ def plot_movers(df: pd.DataFrame, *, title: str, lang: str) -> go.Figure:
     Rises in blue, falls in vermillion; biggest movement at the top.
     """
     d = df.assign(_abs=df["change"].abs()).sort_values("_abs", ascending=True)
-    colors = [CHANNEL_COLORS["campus"] if c >= 0 else RISK_COLOR for c in d["change"]]
-    text = [format_delta(c, lang) for c in d["change"]]
     names = [html(lab) for lab in d["label"]]
     hover = [f"{name}<br>{format_number(b, lang)} → {format_number(n, lang)}" for name, b, n in zip(names, d["before"], d["now"])]
-    fig = go.Figure(
-        go.Bar(
-            x=d["change"],
-            y=names,
-            orientation="h",
-            marker_color=colors,
-            text=text,
-            textposition="outside",
-            cliponaxis=False,
-            hovertext=hover,
-            hoverinfo="text",
-        )
-    )
-    span = float(d["change"].abs().max() or 1)
-    lo, hi = min(float(d["change"].min()), 0.0), max(float(d["change"].max()), 0.0)
-    fig.update_xaxes(
-        zeroline=True,
-        zerolinewidth=1,
-        zerolinecolor="#9AA5B1",
-        showticklabels=False,
-        range=[lo - 0.18 * span * (lo < 0), hi + 0.18 * span * (hi > 0)],
-    )
-    return styled(fig, title=title, height=max(220, 34 * len(d) + 80), legend=False)
+    text = [format_delta(c, lang) for c in d["change"]]
+    return _signed_bars(d["change"].astype(float), names, text, hover, title=title, pad=0.18)
 
 
 def plot_growth(df: pd.DataFrame, *, title: str, lang: str, value_text: list[str] | None = None) -> go.Figure:
@@ -59,30 +36,39 @@ def plot_growth(df: pd.DataFrame, *, title: str, lang: str, value_text: list[str
     )
     names = [html(lab) for lab in d["label"]]
     growth = d["growth"].astype(float)
+    text = [format_delta(g, lang, kind="percent") if g == g else "—" for g in growth]
+    hover = [f"{name}<br>{html(v)}" for name, v in zip(names, values)]
+    return _signed_bars(growth, names, text, hover, title=title, pad=0.25)
+
+
+def _signed_bars(x: pd.Series, names: list[str], text: list[str], hover: list[str], *, title: str, pad: float) -> go.Figure:
+    """Horizontal bars in the given order (the last on top) around a zero line: rises blue, falls
+    vermillion, the figure outside each bar; NaN draws no bar. ``pad``: room left beyond the longest
+    bar for its figure, as a share of it. No ticks: the bars carry their figures."""
     fig = go.Figure(
         go.Bar(
-            x=growth.fillna(0.0),
+            x=x.fillna(0.0),
             y=names,
             orientation="h",
-            marker_color=[CHANNEL_COLORS["campus"] if not g < 0 else RISK_COLOR for g in growth],
-            text=[format_delta(g, lang, kind="percent") if g == g else "—" for g in growth],
+            marker_color=[CHANNEL_COLORS["campus"] if not v < 0 else RISK_COLOR for v in x],
+            text=text,
             textposition="outside",
             cliponaxis=False,
-            hovertext=[f"{name}<br>{html(v)}" for name, v in zip(names, values)],
+            hovertext=hover,
             hoverinfo="text",
         )
     )
-    finite = growth.dropna()
-    span = float(finite.abs().max()) if len(finite) and finite.abs().max() > 0 else 0.01
+    finite = x.dropna()
+    span = float(finite.abs().max()) if len(finite) else 0.0
     lo, hi = min(float(finite.min()) if len(finite) else 0.0, 0.0), max(float(finite.max()) if len(finite) else 0.0, 0.0)
     fig.update_xaxes(
         zeroline=True,
         zerolinewidth=1,
         zerolinecolor="#9AA5B1",
         showticklabels=False,
-        range=[lo - 0.25 * span * (lo < 0), hi + 0.25 * span * (hi > 0)],
+        range=[lo - pad * span * (lo < 0), hi + pad * span * (hi > 0)],
     )
-    return styled(fig, title=title, height=max(220, 34 * len(d) + 80), legend=False)
+    return styled(fig, title=title, height=max(220, 34 * len(names) + 80), legend=False)
 
 
 def plot_target_progress(df: pd.DataFrame, *, title: str, lang: str, reached_name: str, projected_name: str) -> go.Figure:
