@@ -143,29 +143,29 @@ def _province_geojson_text(tolerance: float, cache_dir: Path) -> str:
     except OSError:
         pass
     paths = _index_paths(provider, level="省", kind="陆地")
-    codes = [Path(path).stem for path in paths]
-    raw = np.array([_read_geometry(provider, path) for path in paths], dtype=object)
-    # Snap to the output grid *before* simplifying: the provinces are snapped alike along
-    # shared borders (the coverage stays valid), and coverage_simplify only drops vertices, so
-    # the result needs no further rounding, which would break validity.
-    snapped = shapely.set_precision(raw, _GRID)
-    simplified = shapely.coverage_simplify(snapped, tolerance)
-    oriented = shapely.orient_polygons(simplified, exterior_cw=True)
+    text = _simplified_collection([Path(path).stem for path in paths], [_read_geometry(provider, path) for path in paths], tolerance)
+    _write_atomically(cache_file, text)
+    return text
+
+
+def _simplified_collection(codes: list[str], geometries: list[shapely.Geometry], tolerance: float) -> str:
+    """Areas that share borders as one compact GeoJSON FeatureCollection, in the given order: a
+    MultiPolygon per code (``properties == {"code": ...}``), outer rings clockwise, simplified together.
+
+    Snapped to the output grid *before* simplifying: neighbours are snapped alike along shared
+    borders (the coverage stays valid), and coverage_simplify only drops vertices, so the result
+    needs no further rounding, which would break validity. An area simplified away is left out."""
+    snapped = shapely.set_precision(np.array(geometries, dtype=object), _GRID)
+    oriented = shapely.orient_polygons(shapely.coverage_simplify(snapped, tolerance), exterior_cw=True)
     features = []
     for code, geometry in zip(codes, oriented, strict=True):
         geometry = shapely.transform(geometry, lambda xy: np.round(xy, 3))  # float noise only
+        if geometry.is_empty:
+            continue
         if geometry.geom_type == "Polygon":
             geometry = shapely.MultiPolygon([geometry])
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"code": code},
-                "geometry": json.loads(shapely.to_geojson(geometry)),
-            }
-        )
-    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
-    _write_atomically(cache_file, text)
-    return text
+        features.append({"type": "Feature", "properties": {"code": code}, "geometry": json.loads(shapely.to_geojson(geometry))})
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
 
 
 def _city_key(stem: str) -> str:
@@ -186,21 +186,11 @@ def _city_geojson_text(province_code: str, cache_dir: Path) -> str:
     paths = [path for path in _index_paths(provider, level="市", kind="陆地") if Path(path).stem.startswith(prefix)]
     if not province_code.isdigit() or len(province_code) != 6 or not paths:
         return json.dumps({"type": "FeatureCollection", "features": []})
-    codes = [_city_key(Path(path).stem) for path in paths]
-    raw = np.array([_read_geometry(provider, path) for path in paths], dtype=object)
-    x0, y0, x1, y1 = shapely.total_bounds(raw)
+    raw = [_read_geometry(provider, path) for path in paths]
+    x0, y0, x1, y1 = shapely.total_bounds(np.array(raw, dtype=object))
     tolerance = max(round(max(x1 - x0, y1 - y0) / _CITY_MAP_PX, 4), 2 * _GRID)
-    simplified = shapely.coverage_simplify(shapely.set_precision(raw, _GRID), tolerance)
-    oriented = shapely.orient_polygons(simplified, exterior_cw=True)
-    features = []
-    for code, geometry in sorted(zip(codes, oriented, strict=True), key=lambda pair: pair[0]):
-        geometry = shapely.transform(geometry, lambda xy: np.round(xy, 3))
-        if geometry.is_empty:
-            continue
-        if geometry.geom_type == "Polygon":
-            geometry = shapely.MultiPolygon([geometry])
-        features.append({"type": "Feature", "properties": {"code": code}, "geometry": json.loads(shapely.to_geojson(geometry))})
-    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    pairs = sorted(zip([_city_key(Path(path).stem) for path in paths], raw, strict=True), key=lambda pair: pair[0])
+    text = _simplified_collection([code for code, _ in pairs], [geometry for _, geometry in pairs], tolerance)
     _write_atomically(cache_file, text)
     return text
 
