@@ -48,10 +48,10 @@ def _fmt(value: float, kind: str, lang: str) -> str:
     )
 
 
-def pacing_text(pacing: pd.DataFrame | None, metric: str, *, lang: str, kind: str = "number") -> tuple[str, str] | None:
-    """(the card's pacing line, the same for a table cell) for ``metric`` from a get_kpi_pacing frame:
-    "预计全年 4,120 · 目标的 92%（88%–96%）". None when the metric has no projection or no target,
-    or the year is complete (the value is the year-end already)."""
+def pacing_text(pacing: pd.DataFrame | None, metric: str, *, lang: str, kind: str = "number") -> tuple[str, str, float] | None:
+    """(the card's pacing line, the same for a table cell, the projection's share of the target) for
+    ``metric`` from a get_kpi_pacing frame: "预计全年 4,120 · 目标的 92%（88%–96%）". None when the
+    metric has no projection or no target, or the year is complete (the value is the year-end already)."""
     if pacing is None or pacing.empty or metric not in set(pacing["metric"]):
         return None
     row = pacing.set_index("metric").loc[metric]
@@ -61,7 +61,7 @@ def pacing_text(pacing: pd.DataFrame | None, metric: str, *, lang: str, kind: st
     value = _fmt(float(row["value"]), kind, lang)
     pct = {k: format_percent(float(row[k]), lang, digits=0) for k in ("share", "low_share", "high_share")}
     parts = dict(value=value, pct=pct["share"], low=pct["low_share"], high=pct["high_share"])
-    return t("kpi.pacing_line", lang, **parts), t("kpi.pacing_cell", lang, **parts)
+    return t("kpi.pacing_line", lang, **parts), t("kpi.pacing_cell", lang, **parts), float(row["share"])
 
 
 def card_from(
@@ -120,7 +120,7 @@ def card_from(
         projected=paced[1] if paced else None,
         metric=metric,
         share=share,
-        projected_share=float(pacing.set_index("metric").loc[metric, "share"]) if paced and pacing is not None else None,
+        projected_share=paced[2] if paced else None,
     )
 
 
