@@ -54,8 +54,7 @@ def _run(fn: Callable, /, *, scope: Scope, **kwargs):
             )
             raise QueryTimeout(describe(exc)) from exc
         raise DataUnavailable(describe(exc)) from exc
-    with _suppress_no_session():
-        st.session_state.setdefault(READ_TIMES, []).append(read_at)
+    _noted().append(read_at)
     return value
 
 
@@ -87,6 +86,7 @@ class reads:
 
 
 def _noted() -> list[dt.datetime]:
+    """This run's read times (a list that is kept nowhere outside a script run: the report command, tests)."""
     with _suppress_no_session():
         return st.session_state.setdefault(READ_TIMES, [])
     return []
@@ -94,9 +94,8 @@ def _noted() -> list[dt.datetime]:
 
 def noted(times) -> None:
     """Note read times of figures drawn in this run that were read in an earlier one."""
-    with _suppress_no_session():
-        seen = st.session_state.setdefault(READ_TIMES, [])
-        seen.extend(x for x in times if x not in seen)
+    seen = _noted()
+    seen.extend(x for x in times if x not in seen)
 
 
 def oldest_read() -> dt.datetime | None:
