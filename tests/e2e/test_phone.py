@@ -8,6 +8,7 @@ as laid out (the chart's top must be above one and a half screen heights)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 PHONE = {"width": 390, "height": 844}
 
@@ -60,9 +61,12 @@ def test_the_overview_reads_on_a_phone(phone, server, lang):
 def test_a_laptop_leaves_the_phone_chart_to_the_cards(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(f"{server}/?lang=zh")
-    page.locator('[data-testid="stPlotlyChart"]').filter(visible=True).first.wait_for(timeout=60_000)
+    # The whole run drawn (the app's style sheet with it: before it lands every container shows).
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    page.locator('[data-testid="stMetricValue"]').nth(14).wait_for(timeout=60_000)
     phone_only = page.locator("[class*='st-key-phone_only_targets']")
-    assert phone_only.count() == 1 and not phone_only.is_visible()
+    assert phone_only.count() == 1
+    expect(phone_only).to_be_hidden(timeout=10_000)
     first = page.evaluate(MEASURE_JS)
     assert first["visible"] == 15 and max(first["perRow"]) == 4, first  # every card, at most four to a row
     page.close()
