@@ -28,7 +28,7 @@ types: venv  ## mypy (pyproject.toml: check_untyped_defs on); CI runs it
 
 check-tests: venv  ## the fast tests of make check
 	COCKPIT_TEST_DIALECTS=sqlite $(PY) -m pytest -q -n $(JOBS) --dist loadfile -m "not server and not browser" \
-		tests/components tests/data_access $(CHECK_APPTESTS)
+		tests/components tests/data_access tests/ask $(CHECK_APPTESTS)
 
 venv: $(VENV)/.installed
 

@@ -13,6 +13,7 @@ from components.context import EVERYTHING, Catalogue, context_for
 from components.filters import dropped_text, to_params
 from components.i18n import format_date, t, t_md
 from components.ui import auth, outage
+from components.ui.ask import follow_switch, render_ask
 from components.ui.context import set_page_context
 from components.ui.filter_bar import render_filter_bar
 from data_access import access, cache, engine, runners
@@ -172,7 +173,10 @@ try:
     if user is not None and user.is_admin:  # other roles have no admin page: its URL falls back to the overview
         pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:", url_path="admin"))
     page = st.navigation(pages, position="top")
-    set_page_context(dataclasses.replace(ctx, audit=audit, page=page.url_path or "overview"))
+    follow_switch()  # "continue on the page" under an answer
+    page_ctx = dataclasses.replace(ctx, audit=audit, page=page.url_path or "overview")
+    set_page_context(page_ctx)
+    render_ask(page_ctx, cat)  # the question box, first on every page (docs/ASK.md)
     page.run()
     if not health.ok:  # everything above came from the cache: say so, and keep looking
         outage.render_stale_notice(outage_slot, lang, cache.oldest_read(), health.down_since)

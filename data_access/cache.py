@@ -120,6 +120,16 @@ def summary_status() -> queries.SummaryStatus:
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
+def place_catalogue() -> pd.DataFrame:
+    """All cities and counties (public reference data, not scoped): the places a question may name."""
+    try:
+        with engine().connect() as conn:
+            return queries.get_place_catalogue(conn)
+    except SQLAlchemyError as exc:
+        raise DataUnavailable(describe(exc)) from exc
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
 def province_catalogue() -> pd.DataFrame:
     """All provinces (public reference data, not scoped)."""
     try:

@@ -132,3 +132,9 @@ def record_sign_in_refused(*, email: str, reason: str, issuer: str, subject: str
         item=email,
         detail=f"{reason}: iss={issuer[:400] or '-'} sub={subject[:400] or '-'}",
     )
+
+
+def asked(fn: Callable, *, write: bool = False, **kwargs):
+    """Run a data_access.asked function (the questions typed, the synonyms added) on a fresh
+    connection; writes commit at once. Never cached: a synonym added is understood on the next question."""
+    return _admin(fn, write=write, **kwargs)

@@ -232,6 +232,36 @@ audit_log = sa.Table(
 
 ACCESS_TABLES: tuple[sa.Table, ...] = (app_user, app_user_grant, audit_log)
 
+# --- Ask the cockpit (migration 0008, docs/ASK.md): every typed question with what it was read as,
+# and the synonyms admins add from the questions not understood (each addition audited).
+ASK_STATUS_COMMENT = "answered|not_understood|ambiguous|out_of_scope|no_data|unsupported|refused"
+ASK_KIND_COMMENT = "what it stands for: metric|province|region|place|channel|tier|programme|project_kind|sector|end|partner"
+ask_question = sa.Table(
+    "ask_question",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("asked_at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Column("actor", sa.String(254), nullable=False, comment="e-mail, cli:<os user>, or demo"),
+    sa.Column("lang", sa.String(2), nullable=False, server_default="zh"),
+    sa.Column("text", sa.String(400), nullable=False, comment="the question as typed (cut at 400 characters)"),
+    sa.Column("parse", sa.String(4000), nullable=False, server_default="", comment="what it was read as (JSON)"),
+    sa.Column("status", sa.String(16), nullable=False, comment=ASK_STATUS_COMMENT),
+    sa.Column("unknown", sa.String(400), nullable=False, server_default="", comment="the words not understood, separated by spaces"),
+    sa.Column("page", sa.String(32), nullable=False, server_default="", comment="where it was asked: a page, or cli"),
+    sa.Index(None, "asked_at"),
+    sa.Index(None, "status", "asked_at"),
+)
+ask_synonym = sa.Table(
+    "ask_synonym",
+    metadata,
+    sa.Column("term", sa.String(64), primary_key=True, comment="the word as users type it (lower case)"),
+    sa.Column("kind", sa.String(16), nullable=False, comment=ASK_KIND_COMMENT),
+    sa.Column("code", sa.String(32), nullable=False, comment="the metric id, adcode, place code, code or partner id"),
+    sa.Column("added_by", sa.String(254), nullable=False),
+    sa.Column("added_at", sa.DateTime, nullable=False, comment="UTC"),
+)
+ASK_TABLES: tuple[sa.Table, ...] = (ask_question, ask_synonym)
+
 # --- Data upkeep (migration 0005): every upload of targets or partners applied from Excel, and
 # one change row per key it inserted, changed or ended (docs/SCHEMA.md §7). History is never
 # deleted: a revert is a new upload whose changes restore the earlier values.

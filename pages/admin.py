@@ -5,13 +5,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from components.ask.vocab import SYNONYM_KINDS
 from components.export import export_filename, to_csv_bytes
 from components.export.tables import clean_frame
 from components.i18n import format_date, label, t, t_md, tn
+from components.ui.ask import admin_vocabulary
 from components.ui.context import page_context
 from components.ui.exports import audited
-from data_access import access, codes
+from data_access import access, asked, codes
 from data_access import runners as data
+from data_access.untrusted import md
 
 ctx = page_context()
 lang = ctx.lang
@@ -36,7 +39,7 @@ def grants_text(user: access.User) -> str:
     return " · ".join(parts)
 
 
-tab_users, tab_audit = st.tabs([t("admin.users", lang), t("admin.audit", lang)])
+tab_users, tab_audit, tab_ask = st.tabs([t("admin.users", lang), t("admin.audit", lang), t("admin.ask", lang)])
 
 with tab_users:
     people = data.users()
@@ -160,3 +163,71 @@ with tab_audit:
             key="admin_audit_csv",
             on_click="ignore",
         )
+
+with tab_ask:
+    # Questions typed into the box and not understood, and the words added for them (docs/ASK.md).
+    st.markdown(t("admin.ask_intro", lang))
+    missed = data.asked(asked.get_questions, status="not_understood")
+    partly = data.asked(asked.get_questions, status="answered")
+    partly = partly[partly["unknown"].astype(str).str.len() > 0]
+    words = asked.unknown_words(pd.concat([missed, partly], ignore_index=True))
+    if words.empty:
+        st.info(t("admin.ask_none", lang))
+    else:
+        st.caption(tn("admin.ask_words", len(words), lang))
+        st.dataframe(
+            clean_frame(
+                words.rename(
+                    columns={
+                        "word": t("admin.ask_col_word", lang),
+                        "times": t("admin.ask_col_times", lang),
+                        "example": t("admin.ask_col_example", lang),
+                    }
+                )
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with st.expander(t("admin.ask_recent", lang)):
+        recent = data.asked(asked.get_questions, limit=200)
+        st.dataframe(
+            clean_frame(recent.assign(status=[t(f"ask.status.{x}", lang) for x in recent["status"]])), hide_index=True, width="stretch"
+        )
+
+    st.subheader(t("admin.ask_add", lang))
+    vocab = admin_vocabulary(ctx)
+    a, b, c = st.columns([2, 2, 3])
+    term = a.text_input(
+        t("admin.ask_term", lang),
+        key="admin_ask_term",
+        max_chars=asked.TERM_MAX,
+        placeholder=words["word"].iloc[0] if not words.empty else "",
+    )
+    kind = b.selectbox(t("admin.ask_kind", lang), SYNONYM_KINDS, key="admin_ask_kind", format_func=lambda k: t(f"admin.ask_kind.{k}", lang))
+    options = sorted(
+        {e.code for entries in vocab.terms.values() for e in entries if e.kind == kind},
+        key=lambda code: vocab.name(kind, code, lang) if kind != "metric" else code,
+    )
+    code = c.selectbox(
+        t("admin.ask_means", lang),
+        options,
+        key="admin_ask_code",
+        format_func=lambda x: md(vocab.name(kind, x, lang) if kind != "metric" else f"{t(f'metric.{x}', lang)} ({x})"),
+    )
+    if st.button(t("admin.ask_save", lang), key="admin_ask_save", icon=":material/add:", disabled=not term.strip()):
+        try:
+            stored = data.asked(
+                asked.add_synonym, write=True, term=term, kind=kind, code=code, actor=ctx.actor, kinds=SYNONYM_KINDS, known=set(vocab.terms)
+            )
+            st.success(t_md("admin.ask_saved", lang, term=stored))
+        except asked.SynonymRefused as exc:
+            st.error(t(f"admin.ask_refused.{exc}", lang), icon=":material/block:")
+    synonyms = data.asked(asked.get_synonyms)
+    if not synonyms.empty:
+        st.dataframe(clean_frame(synonyms), hide_index=True, width="stretch")
+        gone = st.selectbox(
+            t("admin.ask_remove", lang), [""] + list(synonyms["term"]), key="admin_ask_gone", format_func=lambda x: md(x) or "—"
+        )
+        if gone and st.button(t("admin.ask_remove_do", lang), key="admin_ask_remove"):
+            data.asked(asked.delete_synonym, write=True, term=gone, actor=ctx.actor)
+            st.rerun()

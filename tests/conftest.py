@@ -45,7 +45,7 @@ DIALECTS = ("sqlite", "postgresql", "mariadb")
 # The dialects this run tests: all three unless COCKPIT_TEST_DIALECTS names fewer.
 SELECTED_DIALECTS = tuple(d for d in DIALECTS if d in os.environ.get("COCKPIT_TEST_DIALECTS", ",".join(DIALECTS)).split(","))
 TESTS = Path(__file__).resolve().parent
-TIER_OF_FOLDER = {"components": "unit", "data_access": "unit", "app": "apptest", "e2e": "server"}
+TIER_OF_FOLDER = {"components": "unit", "data_access": "unit", "ask": "unit", "app": "apptest", "e2e": "server"}
 BROWSER_FIXTURES = frozenset({"browser", "chromium_path", "chromium_session", "need_chromium"})
 # Small but realistic: enough learners for every stage and channel to appear.
 TEST_LEARNERS = 4000

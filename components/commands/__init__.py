@@ -15,6 +15,7 @@ per command: serve.py, report.py, users.py, upkeep.py, digest.py.
   python -m components.cli import targets|partners FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
   python -m components.cli digest --due [--dry-run] [--now 2026-12-07T08:05+08:00]
   python -m components.cli metrics [--write]     docs/METRICS.md from the metric registry
+  python -m components.cli ask "河南今年报名多少，比去年呢？" [--as EMAIL] [--lang en] [--json]
 
 ``report`` takes the same values as the URL (README, "Links and filters"), reads the database
 configured for the app (DATABASE_URL, .streamlit/secrets.toml or the embedded default), and
@@ -25,13 +26,15 @@ the actor ``cli:<os user>``. ``import`` validates a targets workbook in full, pr
 applies it in one transaction; exit 0 applied (or nothing to change), 2 any invalid row (nothing
 written), 1 database unreachable. ``digest --due`` sends what is due and exits: 0 all sent (or
 none due), 4 some deliveries failed (recorded, retried on later runs), 1 database unreachable.
+``ask`` answers a typed question as the box on every page does (docs/ASK.md): exit 0 answered,
+3 not understood (or ambiguous, out of scope, no data), 2 bad arguments, 1 database unreachable.
 """
 
 from __future__ import annotations
 
 import sys
 
-COMMANDS = ("serve", "report", "users", "import", "digest", "metrics")
+COMMANDS = ("serve", "report", "users", "import", "digest", "metrics", "ask")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             from components.commands.metrics_doc import metrics_doc
 
             return metrics_doc(argv[1:])
+        if argv[0] == "ask":
+            from components.commands.ask import ask
+
+            return ask(argv[1:])
         if argv[0] == "digest":
             from components.commands.digest import digest
 

@@ -32,6 +32,11 @@ def _apply(new: Filters) -> None:
         st.session_state.pop(key, None)  # re-initialised from the filters on the next run
 
 
+def open_with(new: Filters) -> None:
+    """From a page (an answer's "continue on the page"): these filters on every page from the next run on."""
+    _apply(new)
+
+
 def request_provinces(codes: Sequence[str]) -> None:
     """From a page (map or bar click): filter every page to these provinces on the next run."""
     st.session_state[state.PENDING_PROVINCES] = tuple(codes)

@@ -12,6 +12,11 @@ APPLY_NOW = "_apply_now"
 PENDING_PROVINCES = "_pending_provinces"
 # The per-run context a page reads: scope, filters, language, data-as-of (components.context.Context).
 CONTEXT = "_context"
+# The run's Catalogue (provinces, data dates): the question box and the admin page's synonyms.
+CATALOGUE = "_catalogue"
+# The question asked in the box (text, chips dropped, stored yet) and a page an answer asked to open.
+QUESTION = "_ask_question"
+ASK_SWITCH = "_ask_switch"
 
 # Widget keys of the shared filter bar.
 W_LANG = "w_lang"

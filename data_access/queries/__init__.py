@@ -6,6 +6,7 @@ walks it to prove that none ignores the scope).
 """
 
 from data_access.queries.agreements import get_agreements_by_expiry
+from data_access.queries.ask import get_ask_names
 from data_access.queries.coverage import (
     get_coverage_by_city,
     get_coverage_by_province,
@@ -33,7 +34,7 @@ from data_access.queries.investment import (
 )
 from data_access.queries.kpi import get_kpis
 from data_access.queries.pacing import get_kpi_pacing, get_kpi_series_by_month
-from data_access.queries.reference import get_province_catalogue
+from data_access.queries.reference import get_place_catalogue, get_province_catalogue
 
 SCOPED_QUERIES = (
     get_coverage_by_province,
@@ -58,11 +59,13 @@ SCOPED_QUERIES = (
     get_data_freshness,
     get_kpi_series_by_month,
     get_kpi_pacing,
+    get_ask_names,
 )
 
 __all__ = [f.__name__ for f in SCOPED_QUERIES] + [
     "ProjectDetail",
     "data_as_of",
+    "get_place_catalogue",
     "get_province_catalogue",
     "get_summary_status",
     "SummaryStatus",

@@ -13,8 +13,8 @@ from typing import cast
 import numpy as np
 
 from data_access import codes
+from data_access.placenames import short_name_zh as short_name
 from data_access.places import Place, Province
-from data_access.places import short_name_zh as short_name
 from data_access.seed import business as biz
 
 UNIV_SUFFIX = (

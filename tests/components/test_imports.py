@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # data_access.periods: the one pro-rating rule of plans and targets (pure date arithmetic).
-VOCABULARY = {"data_access.codes", "data_access.scope", "data_access.untrusted", "data_access.periods"}
+# data_access.placenames: place names without their suffixes (the question parser's short names).
+VOCABULARY = {"data_access.codes", "data_access.scope", "data_access.untrusted", "data_access.periods", "data_access.placenames"}
 # components/ folders whose modules draw with streamlit or wire the app (the rest must be pure):
 # ui/ (the Streamlit floor), commands/ and cli.py (the command line).
 UI_FOLDERS = {"ui", "commands"}

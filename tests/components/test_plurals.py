@@ -51,6 +51,14 @@ NOT_COUNTING: dict[str, str] = {
     "map.tooltip.leads": _LABEL_AND_VALUE,
     "map.tooltip.since_projects": _LABEL_AND_VALUE,  # … · projects: {projects}
     "filter.all_provinces": _LABEL_AND_VALUE,  # All provinces ({n})
+    "ask.breakdown": _LABEL_AND_VALUE,  # … leads by channel (5, highest first): …
+    "ask.breakdown_low": _LABEL_AND_VALUE,
+    "ask.rank_one.top.value": _LABEL_AND_VALUE,  # … is Henan 344 (of 34)
+    "ask.rank_one.bottom.value": _LABEL_AND_VALUE,
+    "ask.rank_one.top.growth": _LABEL_AND_VALUE,
+    "ask.rank_one.bottom.growth": _LABEL_AND_VALUE,
+    "ask.chip.rank_n.top": _LABEL_AND_VALUE,  # top 5
+    "ask.chip.rank_n.bottom": _LABEL_AND_VALUE,
     "filter.apply": _LABEL_AND_VALUE,  # Apply ({n} changed)
     "funnels.refund_line": _LABEL_AND_VALUE,  # {refunded_label}: {n}; …
     "brief.kpis_takeaway": _LABEL_AND_VALUE,  # Partners: {partners} (…); new leads: {leads}, …
