@@ -46,9 +46,9 @@ def reanswer(p: Parse, *, db: Reader, cat: Catalogue, allowed: Sequence[str], vo
 
 def warm() -> None:
     """Load the segmenter's dictionary (≈0.5 s once per process): the server calls it before it listens."""
-    from components.ask.parse import segment
+    from components.ask.vocab import tokenizer
 
-    segment("预热", Vocabulary())
+    tokenizer()
 
 
 __all__ = ["MAX_CHARS", "Answer", "Parse", "Vocabulary", "ask", "reanswer", "understand", "vocabulary", "warm"]

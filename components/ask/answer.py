@@ -110,6 +110,7 @@ class Answer:
     notices: tuple[str, ...] = ()
     options: tuple[tuple[str, str], ...] = ()  # an ambiguous place's readings: (place code, words)
     breakdown: str = ""
+    compare: str = "yoy"  # the rule the previous figures compare with (the chart's second bar)
 
     @property
     def answered(self) -> bool:
@@ -126,8 +127,10 @@ class Answer:
 
         if not self.answered or self.rows.empty or len(set(self.rows["metric"])) > 1 and not self.breakdown:
             return None
+        compared = t(f"ask.bar.compared.{self.compare}", self.lang)
+        metric = str(self.rows["metric"].iloc[0])
         return plot_answer(
-            self.rows, metric=str(self.rows["metric"].iloc[0]), by_growth=self.parse.rank_by == "growth", title=self.title(), lang=self.lang
+            self.rows, metric=metric, by_growth=self.parse.rank_by == "growth", title=self.title(), lang=self.lang, compared=compared
         )
 
     def title(self) -> str:
@@ -364,6 +367,7 @@ def _done(
         params=link,
         notices=tuple(notices),
         breakdown=breakdown,
+        compare=ctx.filters.compare,
     )
 
 

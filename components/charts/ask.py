@@ -18,7 +18,7 @@ from data_access.untrusted import html
 MAX_BARS = 25  # a national city ranking has 300+ cities: the chart shows the first ones, the table all
 
 
-def plot_answer(rows: pd.DataFrame, *, metric: str, by_growth: bool, title: str, lang: str) -> go.Figure | None:
+def plot_answer(rows: pd.DataFrame, *, metric: str, by_growth: bool, title: str, lang: str, compared: str = "") -> go.Figure | None:
     """Bars of an answer's ``rows`` (member, name, metric, value, previous, growth), in their order
     (the first at the top). By growth: the signed growth bars of the Overview. One row with a
     comparison: this period and the compared one."""
@@ -34,7 +34,7 @@ def plot_answer(rows: pd.DataFrame, *, metric: str, by_growth: bool, title: str,
         if math.isnan(float(r["previous"])):
             names, values, colours = [html(r["name"])], [float(r["value"])], [CHANNEL_COLORS["campus"]]
         else:
-            names = [t("ask.bar.compared", lang), t("ask.bar.now", lang)]
+            names = [html(compared), t("ask.bar.now", lang)]
             values, colours = [float(r["previous"]), float(r["value"])], [NEUTRAL, CHANNEL_COLORS["campus"]]
     else:
         ordered = d.iloc[::-1]

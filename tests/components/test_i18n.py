@@ -235,7 +235,7 @@ DYNAMIC_KEYS: dict[str, str] = {
     r"upkeep\.(col|pcol|note|pnote|op|problem)\.": "components/upkeep/: t(f'upkeep.problem.{code}') and its siblings",
     r"upkeep\.(count_|error\.|hcol\.|kind\.|source\.)": "pages/upkeep.py, components/commands/upkeep.py",
     r"upkeep\.p?template_(button|help)$": "pages/upkeep.py: t(f'upkeep.{prefix}template_button')",
-    r"ask\.(dim|dims|unsupported|status|chip\.compare|chip\.rank|chip\.rank_n|rank_one|rank_n|example)\.": (
+    r"ask\.(dim|dims|unsupported|status|chip\.compare|chip\.rank|chip\.rank_n|rank_one|rank_n|example|bar\.compared)\.": (
         "components/ask/, components/ui/ask.py: t(f'ask.dim.{dim}') and its siblings"
     ),
     r"admin\.ask_(kind|refused)\.": "pages/admin.py: t(f'admin.ask_kind.{k}'), t(f'admin.ask_refused.{reason}')",

@@ -60,6 +60,7 @@ def test_production_with_a_complete_sign_in_is_allowed(tmp_path):
 def test_the_server_warms_up_what_the_first_page_needs_before_it_listens():
     """warm_up (run by serve before Streamlit starts listening, so before it reports healthy) leaves
     the map's boundaries and both catalogues in memory: the first page reads neither from disk."""
+    from components.ask import vocab
     from components.charts import boundaries
     from components.charts.maps import DECK_TOLERANCE
     from components.commands.serve import warm_up
@@ -67,9 +68,12 @@ def test_the_server_warms_up_what_the_first_page_needs_before_it_listens():
 
     boundaries._province_geojson_text.cache_clear()
     catalog._read.cache_clear()
+    vocab._TOKENIZER = None  # rebuilt (and every vocabulary word added again) on first use
+    vocab._PRIOR.clear()
     warm_up()
     assert boundaries._province_geojson_text.cache_info().currsize >= 1
     assert catalog._read.cache_info().currsize == 2
     before = boundaries._province_geojson_text.cache_info().hits
     boundaries.province_geojson(DECK_TOLERANCE)  # what the Coverage map asks for
     assert boundaries._province_geojson_text.cache_info().hits == before + 1
+    assert vocab._TOKENIZER is not None and vocab._TOKENIZER.initialized  # the question box's dictionary
