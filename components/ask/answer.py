@@ -26,7 +26,7 @@ from components.ask.parse import Parse
 from components.ask.vocab import Vocabulary
 from components.context import Catalogue, Context, context_from_params
 from components.filters import SLICES, period_span, to_params
-from components.i18n import format_date, format_delta, format_period, label, t, tn
+from components.i18n import format_date, format_delta, format_percent, format_period, label, t, tn
 from data_access import codes
 
 if TYPE_CHECKING:
@@ -293,10 +293,11 @@ def answer(p: Parse, *, db: Reader, cat: Catalogue, allowed: Sequence[str], voca
     where = _where(p, cities, ctx, cat, vocab, lang)
     metric_ids = tuple(p.metrics) or HEADLINE
 
-    def narrowed(**override: list[str]) -> Context:
-        """The context of these filters with some parameters replaced (a breakdown's member): the
-        link path again, so a member's figure is the page's figure for that filter."""
-        sub, _ = context_from_params(cat, {**params, **override}, allowed, **who)
+    def narrowed(drop: Sequence[str] = (), **override: list[str]) -> Context:
+        """The context of these filters with some parameters replaced (a breakdown's member) or
+        dropped (the whole a share is of): the link path again, so each figure is the page's."""
+        kept = {k: v for k, v in params.items() if k not in drop}
+        sub, _ = context_from_params(cat, {**kept, **override}, allowed, **who)
         if custom is not None:
             start, end, span_end = custom
             sub = dataclasses.replace(sub, scope=sub.scope.with_period(start, end, plan_end=span_end if span_end > end else None))
@@ -325,6 +326,10 @@ def answer(p: Parse, *, db: Reader, cat: Catalogue, allowed: Sequence[str], voca
         return _by_slice(metric_ids, **base)
     if p.breakdown in ("province", "region"):
         return _by_place(metric_ids, **base)
+    if p.breakdown in ("month", "quarter"):
+        return _by_time(metric_ids, **base)
+    if p.share and (p.slices or p.provinces or p.regions):
+        return _share(metric_ids, **base)
     frame = registry.read(db, ctx, list(metric_ids))
     rows = pd.DataFrame(
         {
@@ -338,8 +343,112 @@ def answer(p: Parse, *, db: Reader, cat: Catalogue, allowed: Sequence[str], voca
     rows["growth"] = [_growth(m, v, pr) for m, v, pr in zip(rows["metric"], rows["value"], rows["previous"])]
     sep = "；" if lang == "zh" else "; "
     body = sep.join(_clause(m, v, pr, ctx, lang) for m, v, pr in zip(rows["metric"], rows["value"], rows["previous"]))
+    if p.target:
+        body += _target_clause(frame, lang)
     sentence = t("ask.single", lang, where=where, when=when, body=body)
     return _done(p, sentence, rows, metric_ids, ctx, notices, lang, page=_page_of(metric_ids[0], ""))
+
+
+def _target_clause(frame: pd.DataFrame, lang: str) -> str:
+    """ "；期内报名的本期目标 4,723，已完成 73.9%" for each metric with a target; or that there is none."""
+    parts = []
+    for r in frame.itertuples(index=False):
+        if _is_nan(float(r.target)) or not r.target:
+            continue
+        metric = str(r.metric)
+        parts.append(
+            t(
+                "ask.target",
+                lang,
+                metric=registry.label(metric, lang),
+                target=registry.fmt(metric, float(r.target), lang),
+                share=format_percent(float(r.value) / float(r.target), lang),
+            )
+        )
+    sep = "；" if lang == "zh" else "; "
+    return sep + (sep.join(parts) if parts else t("ask.no_target", lang))
+
+
+MONTHLY = ("leads", "enrolled", "certified", "employed", "disbursed_yuan")
+
+
+def _by_time(metric_ids, *, p, ctx, db, lang, where, when, vocab, notices, cat, narrowed) -> Answer:
+    """Month by month (or quarter by quarter) within the period, each against the same month a year
+    earlier: the KPI cards' own monthly counts (get_kpi_series_by_month)."""
+    metric = metric_ids[0]
+    if metric not in MONTHLY:
+        return _unsupported(p, "time", lang, ctx, notices, _page_of(metric, ""))
+    series = db.get_kpi_series_by_month(scope=ctx.scope)
+    series = series[series["metric"] == metric]
+    value = {(int(r.year), int(r.month)): float(r.value) for r in series.itertuples(index=False)}
+    start, end = ctx.scope.start, ctx.scope.end - dt.timedelta(days=1)
+    months = [
+        (y, m)
+        for y in range(start.year, end.year + 1)
+        for m in range(1, 13)
+        if (start.year, start.month) <= (y, m) <= (end.year, end.month)
+    ]
+    rows_out: list[tuple[str, str, str, float, float]] = []
+    if p.breakdown == "quarter":
+        quarters: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for y, m in months:
+            quarters.setdefault((y, (m - 1) // 3 + 1), []).append((y, m))
+        for (y, q), ms in quarters.items():
+            now = sum(value.get(k, 0.0) for k in ms)
+            before = sum(value.get((k[0] - 1, k[1]), 0.0) for k in ms)
+            rows_out.append((f"{y}Q{q}", format_period(f"{y}Q{q}", lang), metric, now, before))
+    else:
+        for y, m in months:
+            label_ = format_period(f"{y}-{m:02d}", lang)
+            rows_out.append((f"{y}-{m:02d}", label_, metric, value.get((y, m), 0.0), value.get((y - 1, m), 0.0)))
+    rows = pd.DataFrame(rows_out, columns=["member", "name", "metric", "value", "previous"])
+    rows["growth"] = [_growth(metric, v, pr) for v, pr in zip(rows["value"], rows["previous"])]
+    shown = _ranked(rows, p) if p.rank else rows
+    dim = p.breakdown
+    if p.rank:
+        sentence = _breakdown_sentence(p, shown, metric, dim, where, when, ctx, lang, len(rows))
+    else:
+        sep = "、" if lang == "zh" else "; "
+        items = sep.join(t("ask.item", lang, name=r.name, value=registry.fmt(metric, r.value, lang)) for r in rows.itertuples())
+        sentence = t(
+            "ask.over_time", lang, where=where, when=when, metric=registry.label(metric, lang), dim=t(f"ask.dim.{dim}", lang), items=items
+        )
+    return _done(p, sentence, shown, (metric,), ctx, notices, lang, page=_page_of(metric, ""), breakdown=dim)
+
+
+def _share(metric_ids, *, p, ctx, db, lang, where, when, vocab, notices, cat, narrowed) -> Answer:
+    """A slice's or a province's part of the whole: the figure with those filters over the figure
+    without them (线上报名占比 → online ÷ every channel, in the places asked; 河南占全国 → Henan ÷
+    the asker's provinces)."""
+    metric = metric_ids[0]
+    if registry.get(metric).unit == "percent":
+        return _unsupported(p, "share", lang, ctx, notices, _page_of(metric, ""))
+    part = registry.read(db, ctx, [metric]).set_index("metric").loc[metric]
+    # The whole of a slice is its place with every slice (online in Henan: of Henan's); the whole of
+    # a place is every province the asker may see.
+    whole_ctx = narrowed(drop=[sl.param for sl in SLICES] if p.slices else ["province", "region"])
+    whole = registry.read(db, whole_ctx, [metric]).set_index("metric").loc[metric]
+    part_v, whole_v = float(part["value"]), float(whole["value"])
+    share = part_v / whole_v if whole_v else float("nan")
+    rows = pd.DataFrame(
+        [
+            ("part", where + "".join(f" · {v}" for _, v in ctx.text.slices), metric, part_v, float(part["previous"])),
+            ("whole", t("ask.whole", lang), metric, whole_v, float(whole["previous"])),
+        ],
+        columns=["member", "name", "metric", "value", "previous"],
+    )
+    rows["growth"] = float("nan")
+    sentence = t(
+        "ask.share",
+        lang,
+        part=rows.iloc[0]["name"],
+        when=when,
+        metric=registry.label(metric, lang),
+        value=registry.fmt(metric, part_v, lang),
+        whole=registry.fmt(metric, whole_v, lang),
+        share=format_percent(share, lang),
+    )
+    return _done(p, sentence, rows, (metric,), ctx, notices, lang, page=_page_of(metric, ""), breakdown="share")
 
 
 def _done(

@@ -62,6 +62,8 @@ class Parse:
     ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (word, candidate place codes)
     unknown: tuple[str, ...] = ()
     corrected: tuple[tuple[str, str], ...] = ()  # (typed, read as)
+    target: bool = False  # 目标 / 完成率 / on track: the answer says where the target stands
+    share: bool = False  # 占比 / share: the slice's or province's part of the whole
     refused: str = ""  # "too_long" · "empty": not read at all
     length: int = 0  # characters typed (a refused question keeps only its first MAX_CHARS)
 
@@ -677,7 +679,7 @@ def _assemble(text: str, items: list[_Item], unknown: list[str], found: _Found, 
     which_at: list[int] = []
     each_at: list[int] = []
     ranks: list[tuple[int, str, str, bool]] = []  # (pos, direction, sense, weak)
-    growth = decline = overview = ordered = money = cohort = rate_word = False
+    growth = decline = overview = ordered = money = cohort = rate_word = target = share = False
     corrected = [(it.text if not it.corrected else it.text, it.corrected) for it in items if it.corrected]
 
     def add(lst: list[str], x: str) -> None:
@@ -731,6 +733,8 @@ def _assemble(text: str, items: list[_Item], unknown: list[str], found: _Found, 
         money = money or "money" in kinds
         cohort = cohort or "cohort" in kinds
         rate_word = rate_word or "rate" in kinds
+        target = target or "target" in kinds
+        share = share or "share" in kinds
 
     # Places: a name shared by several places is asked about, unless the province named settles it.
     cities: list[str] = []
@@ -753,6 +757,8 @@ def _assemble(text: str, items: list[_Item], unknown: list[str], found: _Found, 
         "partner": partners,
         "project": projects,
         **{dim: slices.get(fld, []) for dim, fld in SLICE_FIELDS.items()},
+        "month": [],
+        "quarter": [],
     }
     clause_of: dict[str, int] = {}
     for it in items:
@@ -862,6 +868,8 @@ def _assemble(text: str, items: list[_Item], unknown: list[str], found: _Found, 
         partners=tuple(partners),
         projects=tuple(projects),
         overview=overview,
+        target=target,
+        share=share,
         ambiguous=tuple(ambiguous),
         unknown=tuple(dict.fromkeys(unknown)),
         corrected=tuple(corrected),

@@ -175,6 +175,26 @@ COHORT_WORDS = (
     "那批线索",
     "这批线索",
 )
+# Where a figure stands against its target (期内报名 3,490，本期目标 4,723，完成 73.9 %).
+TARGET_WORDS = (
+    "目标",
+    "完成率",
+    "完成度",
+    "达标",
+    "完成目标",
+    "目标完成",
+    "完成情况",
+    "达成",
+    "达成率",
+    "target",
+    "targets",
+    "goal",
+    "goals",
+    "on track",
+    "attainment",
+)
+# A part of the whole: 线上报名占比 / 河南报名占全国多少.
+SHARE_WORDS = ("占比", "比重", "份额", "占全国", "占多少", "占", "share", "proportion", "percentage of", "share of")
 # 怎么样 / how is … doing: the headline figures (answer.HEADLINE).
 OVERVIEW_WORDS = (
     "怎么样",
@@ -266,6 +286,42 @@ for _dim, _terms in {
     "sector": ("方向", "产业方向", "赛道", "行业", "领域", "产业", "sector", "sectors", "industry", "industries"),
     "end": ("端", "三端", "哪端", "end", "ends"),
     "partner": ("单位", "院校", "学校", "企业", "合作对象"),
+    "month": (
+        "每月",
+        "各月",
+        "按月",
+        "月度",
+        "逐月",
+        "每个月",
+        "哪个月",
+        "各个月",
+        "月份",
+        "趋势",
+        "走势",
+        "变化趋势",
+        "monthly",
+        "by month",
+        "each month",
+        "per month",
+        "which month",
+        "month by month",
+        "trend",
+        "trends",
+    ),
+    "quarter": (
+        "每季度",
+        "各季度",
+        "按季度",
+        "每个季度",
+        "哪个季度",
+        "各个季度",
+        "分季度",
+        "quarterly",
+        "by quarter",
+        "each quarter",
+        "per quarter",
+        "which quarter",
+    ),
     "project": ("项目", "各项目", "每个项目", "哪个项目", "project", "projects", "each project", "which project"),
 }.items():
     for _term in _terms:
@@ -518,8 +574,12 @@ def build(
         v.add(term, "overview", "")
     for term in MONEY_WORDS:
         v.add(term, "money", "")
-    for term in ("rate", "ratio", "率", "比例", "比率", "占比"):
+    for term in ("rate", "ratio", "率", "比率"):
         v.add(term, "rate", "")
+    for term in TARGET_WORDS:
+        v.add(term, "target", "")
+    for term in SHARE_WORDS:
+        v.add(term, "share", "")
     for term in COHORT_WORDS:
         v.add(term, "cohort", "")
         if "lead" in term or "线索" in term:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from components import ask, metrics
+from components.i18n import format_percent
 from components.ask.vocab import normalise_term
 from components.context import context_from_params, read_catalogue
 from data_access import queries, reader
@@ -162,3 +163,48 @@ def test_an_ambiguous_place_offers_each_reading(world):
     assert a.status == "ambiguous" and a.rows.empty
     assert [code for code, _ in a.options] == ["430100", "430121"]
     assert all("湖南" in words for _, words in a.options)
+
+
+def test_month_by_month_is_the_cards_monthly_count_against_the_same_month_a_year_before(world):
+    engine, cat, *_ = world
+    a = answer(world, "今年每个月的报名")
+    assert a.answered and a.breakdown == "month"
+    year = cat.as_of.year
+    months = [f"{year}-{m:02d}" for m in range(1, cat.as_of.month + 1)]
+    assert list(a.rows["member"]) == months  # in time order, every month of the period
+    for r in a.rows.itertuples():
+        y, m = (int(x) for x in r.member.split("-"))
+        start, end = dt.date(y, m, 1), dt.date(y + (m == 12), m % 12 + 1, 1)
+        value, _ = registry_scope(world, Scope(cat.provinces, start, min(end, cat.as_of + dt.timedelta(days=1))), "enrolled")
+        before, _ = registry_scope(world, Scope(cat.provinces, dt.date(y - 1, m, 1), dt.date(y - 1 + (m == 12), m % 12 + 1, 1)), "enrolled")
+        assert same(r.value, value) and same(r.previous, before), r.member
+
+
+def registry_scope(world, scope, metric):
+    engine = world[0]
+    with engine.connect() as conn:
+        row = queries.get_kpis(conn, scope=scope).set_index("metric").loc[metric]
+    return float(row["value"]), float(row["previous"])
+
+
+def test_a_target_question_says_the_target_and_how_much_of_it_is_reached(world):
+    a = answer(world, "今年报名完成目标了吗")
+    assert a.answered and a.parse.target
+    _, cat, db, _, _ = world
+    ctx, _ = context_from_params(cat, {}, cat.provinces)
+    row = metrics.read(db, ctx, ["enrolled"]).set_index("metric").loc["enrolled"]
+    assert metrics.fmt("enrolled", float(row["target"]), "zh") in a.sentence
+    assert format_percent(float(row["value"]) / float(row["target"]), "zh") in a.sentence
+    assert "没有设目标" in answer(world, "退费目标完成了多少").sentence  # refunds have no target: said, not invented
+
+
+def test_a_share_is_the_part_over_the_whole_each_the_registrys(world):
+    a = answer(world, "线上报名占比")
+    part, _ = registry(world, {"channel": ["online"]}, "enrolled")
+    whole, _ = registry(world, {}, "enrolled")
+    assert a.answered and [same(v, x) for v, x in zip(a.rows["value"], (part, whole))] == [True, True]
+    assert format_percent(part / whole, "zh") in a.sentence
+    henan = answer(world, "online share of enrolments in Henan", lang="en")
+    part, _ = registry(world, {"province": [HENAN], "channel": ["online"]}, "enrolled")
+    whole, _ = registry(world, {"province": [HENAN]}, "enrolled")  # of Henan's, not the nation's
+    assert format_percent(part / whole, "en") in henan.sentence

@@ -179,3 +179,21 @@ def test_chips_can_be_removed_one_by_one(ask_vocab):
     assert wider.provinces == () and wider.breakdown == "" and wider.rank == "" and wider.metrics == ("enrol_rate",)
     headline = got.without("metric:enrol_rate")
     assert headline.metrics == () and headline.overview and headline.understood
+
+
+@pytest.mark.parametrize(
+    ("text", "breakdown", "target", "share"),
+    [
+        ("今年每个月的报名", "month", False, False),
+        ("报名趋势", "month", False, False),
+        ("河南各季度拨付", "quarter", False, False),
+        ("monthly leads in Hubei", "month", False, False),
+        ("今年报名完成目标了吗", "", True, False),
+        ("are we on track for the enrolment target", "", True, False),
+        ("线上报名占比", "", False, True),
+        ("Henan's share of leads", "", False, True),
+    ],
+)
+def test_time_breakdowns_targets_and_shares(text, breakdown, target, share, ask_vocab):
+    got = p(text, ask_vocab)
+    assert (got.breakdown, got.target, got.share) == (breakdown, target, share)
