@@ -27,7 +27,7 @@ from components.ui.filter_bar import open_with
 from components.ui.sections import CHART_CONFIG, column_help
 from data_access import asked, cache, runners
 from data_access.cache import db
-from data_access.engine import DataUnavailable, data_version
+from data_access.engine import DataUnavailable, QueryTimeout, data_version
 from data_access.untrusted import md
 
 logger = logging.getLogger("cockpit.ask")
@@ -44,7 +44,12 @@ def _vocabulary(
 
 
 def vocabulary_for(ctx: Context, cat: Catalogue) -> asking.Vocabulary:
-    synonyms = runners.asked(asked.get_synonyms)
+    """The viewer's vocabulary with the synonyms as stored now (read fresh: one added is understood
+    from the next question); without them while the database does not answer."""
+    try:
+        synonyms = runners.asked(asked.get_synonyms)
+    except DataUnavailable:
+        synonyms = pd.DataFrame(columns=asked.SYNONYM_COLUMNS)
     key = hashlib.sha1(synonyms.to_json().encode()).hexdigest()
     return _vocabulary(tuple(ctx.allowed), data_version(), key, _cat=cat, _synonyms=synonyms)
 
@@ -72,18 +77,30 @@ def render_ask(ctx: Context, cat: Catalogue) -> None:
     if not asked_now or not str(asked_now["text"]).strip():
         return
     with st.container(border=True, key="ask_answer"):
-        with st.spinner(t("common.loading", lang)):
-            vocab = vocabulary_for(ctx, cat)
-            p = asking.understand(asked_now["text"], vocab, cat.as_of)
-            for chip in asked_now["dropped"]:
-                p = p.without(chip)
-            with cache.reads() as read_at:
-                answer = asking.reanswer(p, db=db, cat=cat, allowed=ctx.allowed, vocab=vocab, lang=lang, actor=ctx.actor, role=ctx.role)
-            cache.noted(tuple(read_at))
+        try:
+            with st.spinner(t("common.loading", lang)):
+                vocab = vocabulary_for(ctx, cat)
+                p = asking.understand(asked_now["text"], vocab, cat.as_of)
+                for chip in asked_now["dropped"]:
+                    p = p.without(chip)
+                with cache.reads() as read_at:
+                    answer = asking.reanswer(p, db=db, cat=cat, allowed=ctx.allowed, vocab=vocab, lang=lang, actor=ctx.actor, role=ctx.role)
+                cache.noted(tuple(read_at))
+        except (DataUnavailable, QueryTimeout):
+            # The page below may still stand on its cached figures: say the question must wait, keep it.
+            st.warning(t("ask.unavailable", lang), icon=":material/cloud_off:")
+            return
+        st.button(t("ask.clear", lang), key="ask_clear", icon=":material/close:", on_click=_clear, type="tertiary")
         if not asked_now["recorded"]:
             _record(ctx, answer)
             asked_now["recorded"] = True
         _render_answer(ctx, cat, vocab, answer, asked_now)
+
+
+def _clear() -> None:
+    """Close the answer and empty the box."""
+    st.session_state.pop(state.QUESTION, None)
+    st.session_state["ask_text"] = ""
 
 
 def _record(ctx: Context, answer: Answer) -> None:

@@ -146,3 +146,23 @@ def test_an_admin_sees_the_words_not_understood_and_adds_a_synonym_audited(sso, 
     ask(at, "河南的招办量")
     value = figure(app_db_url, {"province": [HENAN]}, "enrolled")
     assert metrics.fmt("enrolled", value, "zh") in answer_text(at)
+
+
+def test_the_answer_closes_and_a_database_that_does_not_answer_keeps_the_page(app, monkeypatch):
+    at = app()
+    at.run()
+    ask(at, "河南今年报名多少")
+    assert answer_text(at)
+    at.button(key="ask_clear").click().run()
+    assert not answer_text(at) and at.text_input(key="ask_text").value == ""
+
+    from components import ask as asking
+    from data_access.engine import DataUnavailable
+
+    def down(*args, **kwargs):
+        raise DataUnavailable("connection refused")
+
+    monkeypatch.setattr(asking, "reanswer", down)
+    ask(at, "河南今年报名多少")
+    assert_clean(at, warnings=(t("ask.unavailable", "zh")[:6],))
+    assert at.title[0].value == t("overview.title", "zh")  # the page itself is still there

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from components import ask, metrics
-from components.i18n import format_percent
 from components.ask.vocab import normalise_term
 from components.context import context_from_params, read_catalogue
+from components.i18n import format_percent
 from data_access import queries, reader
 from data_access.scope import Scope
 
