@@ -3,7 +3,8 @@ every page (components/ask), so a group robot can use it later.
 
   python -m components.cli ask "河南今年报名多少，比去年呢？" [--as EMAIL] [--lang en] [--json]
 
-Prints what was understood (chips), the sentence, the notices and the page link. Exit 0 answered,
+Prints what was understood (chips), the sentence, the notices and the page link (absolute, on the
+cockpit's address: COCKPIT_BASE_URL or [cockpit] base_url, as in digests). Exit 0 answered,
 3 not understood (or ambiguous, out of scope, no data, not supported), 2 bad arguments, 1 database
 unreachable. The question is stored like one asked in the app (actor ``cli:<os user>`` or --as).
 """
@@ -11,6 +12,7 @@ unreachable. The question is stored like one asked in the app (actor ``cli:<os u
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from components.commands._parser import OneLineParser, visible
@@ -21,7 +23,9 @@ def ask(argv: list[str]) -> int:
 
     from components import ask as asking
     from components.ask.answer import chip_text
+    from components.commands.digest import base_url
     from components.context import read_catalogue
+    from components.delivery import channels as delivery
     from data_access import access, asked, bootstrap, config, queries, reader
 
     parser = OneLineParser(prog="python -m components.cli ask", description="Ask the cockpit a question (docs/ASK.md).")
@@ -72,6 +76,7 @@ def ask(argv: list[str]) -> int:
         print(f"ask: cannot read {config.describe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     chips = [chip_text(c, vocab, lang) for c, _ in answer.parse.chips()]
+    link = base_url(delivery.read_secrets_file(), os.environ).rstrip("/") + answer.link
     if args.json:
         out = {
             "status": answer.status,
@@ -81,7 +86,7 @@ def ask(argv: list[str]) -> int:
             "sentence": answer.sentence,
             "notices": list(answer.notices),
             "figures": json.loads(answer.rows.to_json(orient="records", force_ascii=False)) if not answer.rows.empty else [],
-            "link": answer.link if answer.status in ("answered", "unsupported") else "",
+            "link": link if answer.status in ("answered", "unsupported") else "",
             "parse": answer.parse.as_dict(),
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
@@ -99,5 +104,5 @@ def ask(argv: list[str]) -> int:
         for _code, words in answer.options:
             print(visible(f"  - {words}"))
         if answer.status in ("answered", "unsupported"):
-            print(visible(("页面：" if lang == "zh" else "Page: ") + answer.link))
+            print(visible(("页面：" if lang == "zh" else "Page: ") + link))
     return 0 if answer.answered else 3

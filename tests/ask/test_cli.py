@@ -4,6 +4,7 @@ its exit codes (0 answered, 3 not understood, 2 bad arguments, 1 database unreac
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -28,7 +29,8 @@ def db_url(tmp_path_factory) -> str:
 
 def cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "components.cli", "ask", "--database-url", db_url, *args]
-    return subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "COCKPIT_BASE_URL": "https://cockpit.example.cn/"}
+    return subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_an_answer_prints_the_chips_the_sentence_and_the_link_and_is_stored(db_url):
@@ -43,7 +45,7 @@ def test_an_answer_prints_the_chips_the_sentence_and_the_link_and_is_stored(db_u
     lines = done.stdout.splitlines()
     assert lines[0] == "理解为: [期内报名] · [河南省] · [时间：{}年] · [同比]".format(cat.as_of.year)
     assert metrics.fmt("enrolled", value, "zh") in lines[1]
-    assert lines[-1] == "页面：/?province=410000"
+    assert lines[-1] == "页面：https://cockpit.example.cn/?province=410000"  # on the cockpit's address
     assert stored["text"].iloc[0] == "河南今年报名多少，比去年呢？" and stored["page"].iloc[0] == "cli"
 
 
@@ -51,7 +53,7 @@ def test_json_output_carries_the_figures(db_url):
     done = cli(db_url, "which channel converts best in Hubei this quarter", "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["status"] == "answered" and out["link"].startswith("/funnels?province=420000")
+    assert out["status"] == "answered" and out["link"].startswith("https://cockpit.example.cn/funnels?province=420000")
     assert {f["metric"] for f in out["figures"]} == {"enrol_rate"} and len(out["figures"]) == 5
 
 
