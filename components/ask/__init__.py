@@ -31,7 +31,12 @@ def vocabulary(db: Reader, cat: Catalogue, *, places: pd.DataFrame, synonyms: pd
     partners = names[names["kind"] == "partner"]
     projects = names[names["kind"] == "project"]
     provinces = cat.frame.rename(columns={"province_code": "code"})
-    return build(provinces=provinces, places=places, partners=partners, projects=projects, synonyms=synonyms)
+    # The segmenter learns every name there is, whoever asks, so that a question is cut into the same
+    # words for everyone (the same question, the same parse); the names themselves stay out of this
+    # viewer's vocabulary unless they are in their provinces.
+    everyone = names if set(allowed) == set(cat.provinces) else db.get_ask_names(scope=cat.everything)
+    cuts = tuple(str(x) for x in (*everyone["name_zh"], *everyone["code"]) if x)
+    return build(provinces=provinces, places=places, partners=partners, projects=projects, synonyms=synonyms, segmentation=cuts)
 
 
 def ask(text: str, *, db: Reader, cat: Catalogue, allowed: Sequence[str], vocab: Vocabulary, lang: str, **who: Any) -> Answer:

@@ -454,6 +454,7 @@ class Vocabulary:
     place_parent: dict[str, str] = field(default_factory=dict)  # county code -> its prefecture's code
     place_tier: dict[str, str] = field(default_factory=dict)
     user_terms: frozenset[str] = frozenset()  # the added synonyms (their chips say so)
+    segmentation: tuple[str, ...] = ()  # every name there is: the segmenter's words, the same for every viewer
 
     def add(self, term: str, kind: str, code: str, *, zh: str = "", en: str = "") -> None:
         key = normalise_term(term)
@@ -473,8 +474,8 @@ class Vocabulary:
         return pair[0] if lang == "zh" else pair[1]
 
     def words(self) -> list[str]:
-        """Every Chinese term, for the segmenter's user dictionary."""
-        return [k for k in self.terms if _has_han(k)]
+        """Every Chinese term and name, for the segmenter's user dictionary."""
+        return [k for k in self.terms if _has_han(k)] + [normalise_term(w) for w in self.segmentation if _has_han(w)]
 
 
 # --- segmentation: one jieba tokenizer per process ----------------------------------------------------
@@ -552,6 +553,7 @@ def build(
     partners: pd.DataFrame | None = None,
     projects: pd.DataFrame | None = None,
     synonyms: pd.DataFrame | None = None,
+    segmentation: tuple[str, ...] = (),
 ) -> Vocabulary:
     """The vocabulary of one scope.
 
@@ -560,7 +562,7 @@ def build(
     ``projects``: id, code, name_zh, name_en — both already cut to the asker's provinces;
     ``synonyms``: term, kind, code (the admins' additions).
     """
-    v = Vocabulary()
+    v = Vocabulary(segmentation=segmentation)
     for lang in ("zh", "en"):
         for m in registry.METRICS:
             v.add(registry.label(m, lang), "metric", m)

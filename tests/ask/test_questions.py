@@ -47,6 +47,8 @@ def canonical(expect: dict, cat, places, vocab) -> dict:
         "partners": sorted(partner_id[n] for n in expect.get("partners", [])),
         "projects": sorted(project_id[c] for c in expect.get("projects", [])),
         "ambiguous": bool(expect.get("ambiguous", False)),
+        "target": bool(expect.get("target", False)),
+        "share": bool(expect.get("share", False)),
     }
 
 
@@ -70,6 +72,8 @@ def got(p: parse.Parse) -> dict:
         "partners": sorted(p.partners),
         "projects": sorted(p.projects),
         "ambiguous": bool(p.ambiguous),
+        "target": p.target,
+        "share": p.share,
     }
 
 
