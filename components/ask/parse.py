@@ -239,7 +239,10 @@ _QUARTER_REL = _re(
     r"本季度|这个?季度|当季度?|本季|上个?季度|上一个?季度|上季|this quarter|current quarter|last quarter|previous quarter|prior quarter"
 )
 _MONTH = _re(r"(?<![\d近前后个])" + _NUM + r"\s*月份?(?!内)|\b(" + "|".join(sorted(_EN_MONTHS, key=len, reverse=True)) + r")\b")
-_MONTH_REL = _re(r"本月|这个?月|当月|上个?月|上一个?月|this month|current month|last month|previous month")
+_MONTH_REL = _re(
+    r"本月至今|月初至今|本月|这个?月|当月|上个?月|上一个?月"
+    r"|this month|current month|last month|previous month|\bmtd\b|month to date|month-to-date"
+)
 _HALF = _re(r"上半年|下半年|\bh([12])\b|(first|second) half(?: of the year)?")
 _ROLLING = _re(
     r"(?:近|最近|过去)\s*" + _NUM + r"?\s*(个)?\s*(半年|月|年|季度)"
@@ -253,8 +256,8 @@ _FIRST_N = _re(
 # 1-9月 / 1月到9月 / 3至5月: months of one year.
 _MONTH_SPAN = _re(r"(?<!\d)" + _NUM + r"\s*月?\s*(?:-|~|—|–|到|至)\s*" + _NUM + r"\s*月")
 _RANK_N = _re(
-    r"(前|top|排名前|排前|头)\s*" + _NUM + r"\s*(名|个|位|家|大|强)?|\btop\s*(\d{1,2}|three|five|ten)\b"
-    r"|(后|倒数前?|末|bottom|最后)\s*" + _NUM + r"\s*(名|个|位|家)?|\bbottom\s*(\d{1,2}|three|five|ten)\b|倒数第一|倒数"
+    r"(前|top|排名前|排前|头)[\s-]*" + _NUM + r"\s*(名|个|位|家|大|强)?|\btop[\s-]*(\d{1,2}|three|five|ten)\b"
+    r"|(后|倒数前?|末|bottom|最后)[\s-]*" + _NUM + r"\s*(名|个|位|家)?|\bbottom[\s-]*(\d{1,2}|three|five|ten)\b|倒数第一|倒数"
 )
 
 
