@@ -11,7 +11,7 @@ import streamlit as st
 
 from components.context import EVERYTHING, Catalogue, context_for
 from components.filters import dropped_text, to_params
-from components.i18n import format_date, t, t_md
+from components.i18n import format_date, format_number, t, t_md
 from components.ui import auth, outage
 from components.ui.ask import follow_switch, render_ask
 from components.ui.context import set_page_context
@@ -147,10 +147,12 @@ try:
     )
 
     summaries = cache.summary_status()
+    lag = cache.replica_lag()  # pages on a read replica: how far behind it is (docs/SCALING.md)
     st.sidebar.caption(
         t_md("app.data_as_of", lang, date=format_date(as_of, lang))
         + " · "
         + t_md("app.summaries_refreshed", lang, time=outage.summary_time(summaries.refreshed_at))
+        + ("" if lag is None else " · " + t_md("app.replica_lag", lang, seconds=format_number(lag, lang, digits=0)))
     )
     outage.render_summary_notice(summaries, lang)
     if auth_cfg.mode == "sso":

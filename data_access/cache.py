@@ -119,6 +119,17 @@ def summary_status() -> queries.SummaryStatus:
         raise DataUnavailable(describe(exc)) from exc
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def replica_lag() -> float | None:
+    """Seconds the read replica is behind its primary (None: the pages read a primary), read at
+    most every 15 s per process; None too while it cannot be read (the outage notice says that)."""
+    try:
+        with engine().connect() as conn:
+            return queries.get_replica_lag(conn)
+    except SQLAlchemyError:
+        return None
+
+
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def place_catalogue() -> pd.DataFrame:
     """All cities and counties (public reference data, not scoped): the places a question may name."""

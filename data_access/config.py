@@ -4,6 +4,11 @@ Order of precedence: the ``DATABASE_URL`` environment variable, then ``url`` (or
 component keys) under ``[connections.cockpit]`` in ``.streamlit/secrets.toml``, then the
 embedded default: an SQLite file ``data/cockpit.db`` that is created, migrated and seeded on
 first run (see ``data_access.bootstrap``).
+
+The app's own writes (audit rows, users, uploads, subscriptions, deliveries, questions) and the
+reads of those tables go to the **write URL**: ``COCKPIT_WRITE_DATABASE_URL``, then
+``[connections.cockpit_write]``, else the same database. With a PostgreSQL streaming standby as
+``DATABASE_URL``, pages read the standby and every write reaches the primary (docs/SCALING.md).
 """
 
 from __future__ import annotations
@@ -39,14 +44,14 @@ class ConfigError(RuntimeError):
     """The configured database cannot be understood; the message says what to fix."""
 
 
-def _url_from_secrets(path: Path) -> str | None:
+def _url_from_secrets(path: Path, name: str = "cockpit") -> str | None:
     if not path.exists():
         return None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML ({exc}); fix it or remove it.") from exc
-    section = data.get("connections", {}).get("cockpit")
+    section = data.get("connections", {}).get(name)
     if not section:
         return None
     if "url" in section:
@@ -54,7 +59,7 @@ def _url_from_secrets(path: Path) -> str | None:
     # The component form that st.connection also understands.
     dialect = section.get("dialect")
     if not dialect:
-        raise ConfigError(f"[connections.cockpit] in {path} needs `url` or `dialect`.")
+        raise ConfigError(f"[connections.{name}] in {path} needs `url` or `dialect`.")
     driver = section.get("driver")
     return URL.create(
         f"{dialect}+{driver}" if driver else dialect,
@@ -75,6 +80,12 @@ def default_url() -> str:
 def database_url(secrets_path: Path = SECRETS_PATH) -> str:
     """The URL the app and CLIs use, by the precedence in the module docstring."""
     return os.environ.get("DATABASE_URL") or _url_from_secrets(secrets_path) or default_url()
+
+
+def write_database_url(secrets_path: Path = SECRETS_PATH) -> str:
+    """Where the app writes (and reads its own tables back): COCKPIT_WRITE_DATABASE_URL, then
+    ``[connections.cockpit_write]``, else the database the pages read."""
+    return os.environ.get("COCKPIT_WRITE_DATABASE_URL") or _url_from_secrets(secrets_path, "cockpit_write") or database_url(secrets_path)
 
 
 def is_embedded(url: str) -> bool:

@@ -52,7 +52,16 @@ _engine_lock = threading.Lock()
 def engine() -> Engine:
     """The app's engine, one per database URL and process (it connects lazily; pre-ping checks
     each checkout). A plain process-wide memo: only data_access/cache.py touches Streamlit's caches."""
-    url = config.database_url()
+    return _engine_for(config.database_url())
+
+
+def write_engine() -> Engine:
+    """The engine of the app's writes and of the reads of its own tables (config.write_database_url:
+    the primary when the pages read a standby; else the same engine as ``engine()``)."""
+    return _engine_for(config.write_database_url())
+
+
+def _engine_for(url: str) -> Engine:
     found = _engines.get(url)
     if found is None:
         with _engine_lock:

@@ -1,7 +1,11 @@
 """Fresh, uncached reads and writes of the app's own tables: the signed-in user's row, users and
 the audit log for the admin page, the export audit writer, and the runners through which pages
-call data_access.subscriptions / alerts / upkeep functions on a connection of their own. Never
+call data_access.subscriptions / alerts / upkeep / asked functions on a connection of their own. Never
 cached: a user disabled, an upload applied or a subscription saved shows on the next click.
+
+All of it runs on the write engine (config.write_database_url): with the pages on a read replica,
+these reads are the primary's, so a change is seen at once (a user disabled loses access on their
+next click, not after the replication lag) and every write reaches the primary.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import access, config
-from data_access.engine import DataUnavailable, describe, engine
+from data_access.engine import DataUnavailable, describe, write_engine
 
 
 def user(email: str) -> access.User | None:
     """The signed-in user's row, read fresh on every run (never cached: disabling a user or
     changing their provinces takes effect on their next click)."""
     try:
-        with engine().connect() as conn:
+        with write_engine().connect() as conn:
             return access.get_user(conn, email)
     except SQLAlchemyError as exc:
         raise DataUnavailable(describe(exc)) from exc
@@ -46,7 +50,7 @@ def audit_writer(
     granted a province of the view, since the page was drawn gets ExportRefused. A failure to write
     raises too: an export that cannot be audited is not handed out.
     """
-    eng = engine()
+    eng = write_engine()
 
     def write(*, page: str, item: str, fmt: str, action: str = "export") -> None:
         with eng.begin() as conn:
@@ -66,7 +70,7 @@ def audit_writer(
 def _admin(fn: Callable, *, write: bool = False, **kwargs):
     """Run an access function (data_access.access) on a fresh connection; writes commit at once."""
     try:
-        with engine().begin() if write else engine().connect() as conn:
+        with write_engine().begin() if write else write_engine().connect() as conn:
             return fn(conn, **kwargs)
     except SQLAlchemyError as exc:
         raise DataUnavailable(describe(exc)) from exc

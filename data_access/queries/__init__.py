@@ -15,7 +15,7 @@ from data_access.queries.coverage import (
     get_partner_counts_by_end,
     get_partner_points,
 )
-from data_access.queries.freshness import SummaryStatus, data_as_of, get_data_freshness, get_summary_status
+from data_access.queries.freshness import SummaryStatus, data_as_of, get_data_freshness, get_replica_lag, get_summary_status
 from data_access.queries.funnel import (
     get_cohort_lag,
     get_events_by_month,
@@ -68,6 +68,7 @@ __all__ = [f.__name__ for f in SCOPED_QUERIES] + [
     "get_place_catalogue",
     "get_province_catalogue",
     "get_summary_status",
+    "get_replica_lag",
     "SummaryStatus",
     "SCOPED_QUERIES",
 ]

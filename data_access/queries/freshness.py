@@ -73,3 +73,23 @@ def get_summary_status(conn: Connection) -> SummaryStatus:
     }
     stale = any(int(newest[name]) > int(seen.get(f"{name}_max_id", "0")) for name in newest)
     return SummaryStatus(dt.datetime.fromisoformat(seen["refreshed_at"]), stale)
+
+
+def get_replica_lag(conn: Connection) -> float | None:
+    """How far a PostgreSQL streaming standby is behind its primary, in seconds; None on a primary
+    or another dialect. 0 when everything received is replayed (an idle primary is not "behind"),
+    else the age of the last transaction replayed. No business data, the same for every user."""
+    if conn.dialect.name != "postgresql":
+        return None
+    row = conn.execute(
+        sa.text(
+            "SELECT pg_is_in_recovery(), pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(),"
+            " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())"
+        )
+    ).one()
+    in_recovery, caught_up, age = row
+    if not in_recovery:
+        return None
+    if caught_up or age is None:
+        return 0.0
+    return max(0.0, float(age))

@@ -101,3 +101,18 @@ def test_a_bulk_connection_of_the_app_engine_gets_its_deadline_back_in_the_pool(
         assert config.is_timeout(caught.value)
     finally:
         engine.dispose()
+
+
+def test_the_write_url_is_its_own_setting_or_else_the_read_url(tmp_path, monkeypatch):
+    """COCKPIT_WRITE_DATABASE_URL, then [connections.cockpit_write], else where the pages read
+    (a one-database install writes where it reads)."""
+    from data_access import config
+
+    secrets = tmp_path / "secrets.toml"
+    monkeypatch.delenv("COCKPIT_WRITE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://reader@replica/cockpit")
+    assert config.write_database_url(secrets) == "postgresql+psycopg://reader@replica/cockpit"
+    secrets.write_text('[connections.cockpit_write]\nurl = "postgresql+psycopg://app@primary/cockpit"\n', encoding="utf-8")
+    assert config.write_database_url(secrets) == "postgresql+psycopg://app@primary/cockpit"
+    monkeypatch.setenv("COCKPIT_WRITE_DATABASE_URL", "postgresql+psycopg://app@other/cockpit")
+    assert config.write_database_url(secrets) == "postgresql+psycopg://app@other/cockpit"
