@@ -46,6 +46,9 @@ class Reader:
     def get_kpi_pacing(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_kpi_pacing, scope=scope)
 
+    def get_events(self, *, scope: Scope) -> pd.DataFrame:
+        return self._run(queries.get_events, scope=scope)
+
     def get_ask_names(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_ask_names, scope=scope)
 

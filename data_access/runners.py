@@ -142,3 +142,9 @@ def asked(fn: Callable, *, write: bool = False, **kwargs):
     """Run a data_access.asked function (the questions typed, the synonyms added) on a fresh
     connection; writes commit at once. Never cached: a synonym added is understood on the next question."""
     return _admin(fn, write=write, **kwargs)
+
+
+def events_run(fn: Callable, *, write: bool = False, **kwargs):
+    """Run a data_access.events function (the timeline's events: list, save, delete) on a fresh
+    connection; a change commits at once, audited, and bumps the data version (pages mark it)."""
+    return _admin(fn, write=write, **kwargs)

@@ -262,6 +262,39 @@ ask_synonym = sa.Table(
 )
 ASK_TABLES: tuple[sa.Table, ...] = (ask_question, ask_synonym)
 
+# --- Events on the timeline (migration 0009, docs/SCHEMA.md §10): what happened (a signing, a policy
+# change, a campaign, an opening), when, and where it matters. ``event_province`` holds every
+# province an event concerns (a national one: all of them), so a viewer sees it exactly when it
+# touches one of their provinces: the one scope rule of every query.
+event = sa.Table(
+    "event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=True, comment="the last day of a span (a campaign); NULL: one day"),
+    sa.Column("kind", sa.String(16), nullable=False, comment="signing|policy|campaign|opening|other"),
+    sa.Column("title_zh", sa.String(80), nullable=False, server_default=""),
+    sa.Column("title_en", sa.String(120), nullable=False, server_default=""),
+    sa.Column("note", sa.String(500), nullable=False, server_default=""),
+    sa.Column("reach", sa.String(16), nullable=False, comment="national|region|provinces: how it was entered"),
+    sa.Column("region", sa.String(16), nullable=False, server_default="", comment="the region group of a region-wide event"),
+    sa.Column("partner_id", sa.Integer, nullable=True, comment="the partner it is about, if any (no foreign key: a partner may be ended)"),
+    sa.Column("project_id", sa.Integer, nullable=True, comment="the project it is about, if any"),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Column("changed_by", sa.String(254), nullable=False, server_default=""),
+    sa.Column("changed_at", sa.DateTime, nullable=True, comment="UTC"),
+    sa.Index(None, "starts_on"),
+)
+event_province = sa.Table(
+    "event_province",
+    metadata,
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("province_code", sa.String(6), primary_key=True),
+    sa.Index(None, "province_code"),
+)
+EVENT_TABLES: tuple[sa.Table, ...] = (event, event_province)
+
 # --- Data upkeep (migration 0005): every upload of targets or partners applied from Excel, and
 # one change row per key it inserted, changed or ended (docs/SCHEMA.md §7). History is never
 # deleted: a revert is a new upload whose changes restore the earlier values.
@@ -361,6 +394,8 @@ TABLES_IN_LOAD_ORDER: tuple[sa.Table, ...] = (
     funnel_event,
     target,
     dataset_info,
+    event,
+    event_province,
 )
 
 # --- Summaries (migration 0003): aggregates of learner and funnel_event at monthly grain, written

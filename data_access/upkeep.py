@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import codes, schema
+from data_access import codes, events, schema
 
 tg, up, ch = schema.target, schema.data_upload, schema.data_change
 
@@ -665,6 +665,6 @@ def list_changes(conn: Connection, upload_id: int, *, provinces: Sequence[str] |
 
 
 def data_version(conn: Connection) -> int:
-    """A number that grows with every applied upload or revert: part of every cached query's key,
-    so each app process shows the new targets on its next view."""
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(up.c.id), 0))).scalar_one())
+    """A number that grows with every applied upload or revert and every change of events: part of
+    every cached query's key, so each app process shows the new targets (and marks) on its next view."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(up.c.id), 0))).scalar_one()) + events.version(conn)

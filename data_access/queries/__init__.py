@@ -15,6 +15,7 @@ from data_access.queries.coverage import (
     get_partner_counts_by_end,
     get_partner_points,
 )
+from data_access.queries.events import get_events
 from data_access.queries.freshness import SummaryStatus, data_as_of, get_data_freshness, get_replica_lag, get_summary_status
 from data_access.queries.funnel import (
     get_cohort_lag,
@@ -60,6 +61,7 @@ SCOPED_QUERIES = (
     get_kpi_series_by_month,
     get_kpi_pacing,
     get_ask_names,
+    get_events,
 )
 
 __all__ = [f.__name__ for f in SCOPED_QUERIES] + [

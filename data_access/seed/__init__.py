@@ -107,6 +107,10 @@ def seed_database(
         targets = _targets(ref, stats, until)
         _insert_dicts(conn, schema.target, targets)
         report.rows["target"] = len(targets)
+        events, event_provinces = _events(ref, until)
+        _insert_dicts(conn, schema.event, events)
+        _insert_dicts(conn, schema.event_province, event_provinces)
+        report.rows["event"] = len(events)
         info = [
             dict(key="seed", value=str(seed)),
             dict(key="learners", value=str(learners)),
@@ -131,6 +135,36 @@ def seed_database(
             report.rows[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _events(ref, until: dt.date) -> tuple[list[dict], list[dict]]:
+    """The business's demo events up to ``until`` (business.DEMO_EVENTS), with the provinces each
+    concerns (a national one: all of them; a region's: its provinces)."""
+    partner_id = {p["name_zh"]: p["id"] for p in ref.partners}
+    region_of = {p["code"]: p["region"] for p in ref.provinces}
+    events: list[dict] = []
+    provinces: list[dict] = []
+    for starts_on, ends_on, kind, title_zh, title_en, note, reach, where, partner in biz.DEMO_EVENTS:
+        if starts_on > until:
+            continue
+        event_id = len(events) + 1
+        region = where[0] if reach == "region" else ""
+        codes_ = (
+            sorted(region_of)
+            if reach == "national"
+            else sorted(p for p, r in region_of.items() if r == region)
+            if reach == "region"
+            else list(where)
+        )
+        events.append(
+            dict(
+                id=event_id, starts_on=starts_on, ends_on=ends_on, kind=kind, title_zh=title_zh, title_en=title_en, note=note,
+                reach=reach, region=region, partner_id=partner_id.get(partner) if partner else None, project_id=None,
+                created_by="seed", created_at=dt.datetime.combine(starts_on, dt.time(9)), changed_by="", changed_at=None,
+            )
+        )  # fmt: skip
+        provinces.extend({"event_id": event_id, "province_code": code} for code in codes_)
+    return events, provinces
 
 
 def _advance_sequences(conn: Connection) -> None:

@@ -184,3 +184,27 @@ PROJECT_KINDS_BY_END: dict[str, tuple[str, ...]] = {
     "B": ("iur_base", "practice_base", "industry_college"),
     "G": ("teacher_training", "joint_school", "practice_base"),
 }
+
+
+# Events the division would have marked on its timelines (issue 26; docs/SCHEMA.md §10): the signing
+# with Hankou University, the 100-schools launch, a provincial exam-policy change, a branch opening,
+# the summer enrolment campaign. (starts_on, ends_on, kind, title_zh, title_en, note, reach, region
+# or provinces, partner name or None). Only those on or before the data's last day are seeded.
+DEMO_EVENTS: tuple[tuple, ...] = (
+    (dt.date(2025, 3, 18), None, "signing", "汉口学院数字经济产业学院签约", "Hankou University digital-economy industry college signed",
+     "五年投入逾千万元，首批专业当年秋季招生。", "provinces", ("420000",), "汉口学院"),
+    (dt.date(2025, 6, 15), None, "policy", "湖北省发布产教融合实施方案", "Hubei publishes its industry–education integration plan",
+     "", "provinces", ("420000",), None),
+    (dt.date(2025, 9, 1), None, "campaign", "“百校联办”计划启动", "The 100-schools joint programme launched",
+     "目标三年内与 100 所院校联合办学。", "national", (), None),
+    (dt.date(2025, 10, 20), None, "campaign", "豫鄂联合招生推介会", "Henan–Hubei joint enrolment fair",
+     "", "provinces", ("410000", "420000"), None),
+    (dt.date(2026, 3, 10), None, "policy", "河南省考报名条件调整", "Henan changes the provincial civil-service exam rules",
+     "报名年龄上限放宽，考公班咨询量随之上升。", "provinces", ("410000",), None),
+    (dt.date(2026, 4, 1), dt.date(2026, 4, 30), "campaign", "华中区春季招生月", "Central China spring enrolment month",
+     "", "region", ("central",), None),
+    (dt.date(2026, 5, 20), None, "opening", "广州天河线下分校开业", "Guangzhou Tianhe offline branch opens",
+     "", "provinces", ("440000",), None),
+    (dt.date(2026, 7, 1), dt.date(2026, 8, 31), "campaign", "暑期招生季", "Summer enrolment campaign",
+     "全国线上线下同步投放。", "national", (), None),
+)  # fmt: skip

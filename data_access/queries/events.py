@@ -1,0 +1,60 @@
+"""Events on the timeline (docs/SCHEMA.md §10): what happened in a period, where the viewer looks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_access import schema
+from data_access.queries._sql import frame
+from data_access.scope import Scope
+
+ev, ep = schema.event, schema.event_province
+EVENT_COLUMNS = ["event_id", "starts_on", "ends_on", "kind", "title_zh", "title_en", "note", "reach", "region", "partner_id", "project_id"]
+
+
+def get_events(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """The events of the scope's period (a span counts when it overlaps it) that concern one of the
+    scope's provinces (a national event concerns every province), by date.
+
+    Columns: event_id, starts_on, ends_on (None: one day), kind, title_zh, title_en, note, reach
+    (national | region | provinces), region, partner_id, project_id, provinces (the event's
+    provinces *within the scope*, comma-separated: a viewer never learns which others it concerns).
+    """
+    touching = sa.select(ep.c.event_id).where(ep.c.province_code.in_(scope.provinces)).distinct().subquery()
+    stmt = (
+        sa.select(
+            ev.c.id,
+            ev.c.starts_on,
+            ev.c.ends_on,
+            ev.c.kind,
+            ev.c.title_zh,
+            ev.c.title_en,
+            ev.c.note,
+            ev.c.reach,
+            ev.c.region,
+            ev.c.partner_id,
+            ev.c.project_id,
+        )  # fmt: skip
+        .where(
+            ev.c.id.in_(sa.select(touching.c.event_id)),
+            ev.c.starts_on < scope.end,
+            sa.func.coalesce(ev.c.ends_on, ev.c.starts_on) >= scope.start,
+        )
+        .order_by(ev.c.starts_on, ev.c.id)
+    )
+    df = frame(conn, stmt, EVENT_COLUMNS)
+    inside: dict[int, list[str]] = {}
+    if len(df):
+        ids = [int(x) for x in df["event_id"]]
+        rows = conn.execute(
+            sa.select(ep.c.event_id, ep.c.province_code)
+            .where(ep.c.event_id.in_(ids), ep.c.province_code.in_(scope.provinces))
+            .order_by(ep.c.event_id, ep.c.province_code)
+        ).all()
+        for event_id, code in rows:
+            inside.setdefault(int(event_id), []).append(str(code))
+    df["event_id"] = df["event_id"].astype("int64")
+    df["provinces"] = [",".join(inside.get(int(i), [])) for i in df["event_id"]]
+    return df
