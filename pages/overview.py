@@ -55,3 +55,6 @@ else:
     with numbers:
         table = clean_frame(growth.table)
         st.dataframe(table, hide_index=True, width="stretch", column_config=column_help(table, lang))
+
+# What happened in the period where the viewer looks: every event (the trend charts mark a few).
+show(ctx, view(ctx, "events"), heading=True)

@@ -15,7 +15,7 @@ from components.ui.context import page_context
 from components.ui.exports import audited
 from components.upkeep.partners import partner_labels, partners_template
 from components.upkeep.text import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
-from data_access import codes, upkeep, upkeep_apply, upkeep_partners
+from data_access import codes, events, upkeep, upkeep_apply, upkeep_partners
 from data_access import engine as data_engine
 from data_access import runners as data
 from data_access.untrusted import clean, md
@@ -28,7 +28,7 @@ national = ctx.role in codes.NATIONAL_ROLES
 uploader = upkeep.Uploader(ctx.actor, ctx.role, ctx.allowed, national)
 may_change = upkeep.may_change_data(ctx.role, ctx.actor)
 
-tab_upload, tab_history = st.tabs([t("upkeep.tab_upload", lang), t("upkeep.tab_history", lang)])
+tab_upload, tab_history, tab_events = st.tabs([t("upkeep.tab_upload", lang), t("upkeep.tab_history", lang), t("events.tab", lang)])
 
 with tab_upload:
     kind = st.radio(
@@ -194,3 +194,117 @@ with tab_history:
                     st.session_state.pop("upkeep_pick", None)  # the history opens on the newest upload
                     st.session_state[state.UPKEEP_RESULT] = t("upkeep.reverted", lang, upload=chosen, id=new_id)
                     st.rerun()
+
+
+with tab_events:
+    # The timeline's events (signings, policy changes, campaigns, openings): the trend charts, the
+    # Overview's list, the pack and the digests show them where they matter (docs/SCHEMA.md §10).
+    st.markdown(t("events.intro", lang))
+    listed = data.events_run(events.list_events, provinces=ctx.allowed)
+    if listed.empty:
+        st.info(t("events.none", lang), icon=":material/event_busy:")
+    else:
+        shown = listed.assign(
+            kind=[t(f"event_kind.{k}", lang) for k in listed["kind"]],
+            provinces=[
+                t("events.national", lang) if r == "national" else "、".join(ctx.name(p) for p in str(v).split(",") if p)
+                for r, v in zip(listed["reach"], listed["provinces"])
+            ],
+        ).drop(columns=["reach", "region"])
+        st.dataframe(
+            clean_frame(shown),
+            hide_index=True,
+            width="stretch",
+            column_config={c: st.column_config.Column(t(f"events.lcol.{c}", lang)) for c in shown.columns},
+        )
+    if not events.may_edit(ctx.role):
+        st.caption(t("events.read_only", lang))
+    else:
+        everyone = set(ctx.allowed) == set(ctx.region_of)
+        editing = st.selectbox(
+            t("events.edit_which", lang),
+            [0, *[int(i) for i in listed["event_id"]]],
+            key="events_edit",
+            format_func=lambda i: (
+                t("events.new", lang)
+                if i == 0
+                else md(next(f"{r.starts_on} {r.title_zh or r.title_en}" for r in listed.itertuples() if r.event_id == i))
+            ),
+        )
+        old = next((r for r in listed.itertuples() if r.event_id == editing), None)
+        with st.form("events_form", clear_on_submit=False):
+            a, b, c = st.columns(3)
+            starts = a.date_input(t("events.starts", lang), value=old.starts_on if old is not None else ctx.as_of, key="events_starts")
+            span = b.checkbox(t("events.span", lang), value=old is not None and old.ends_on is not None, key="events_span")
+            ends = b.date_input(
+                t("events.ends", lang), value=(old.ends_on if old is not None and old.ends_on else starts), key="events_ends"
+            )
+            kind = c.selectbox(
+                t("events.kind", lang),
+                events.KINDS,
+                index=events.KINDS.index(old.kind) if old is not None else 0,
+                key="events_kind",
+                format_func=lambda k: t(f"event_kind.{k}", lang),
+            )
+            title_zh = st.text_input(
+                t("events.title_zh", lang),
+                value=old.title_zh if old is not None else "",
+                max_chars=events.TITLE_ZH_MAX,
+                key="events_title_zh",
+            )
+            title_en = st.text_input(
+                t("events.title_en", lang),
+                value=old.title_en if old is not None else "",
+                max_chars=events.TITLE_EN_MAX,
+                key="events_title_en",
+            )
+            note = st.text_area(
+                t("events.note", lang), value=old.note if old is not None else "", max_chars=events.NOTE_MAX, key="events_note", height=80
+            )
+            reaches = events.REACHES if everyone else ("region", "provinces")
+            reach = st.radio(
+                t("events.reach", lang),
+                reaches,
+                horizontal=True,
+                key="events_reach",
+                format_func=lambda r: t(f"events.reach.{r}", lang),
+                index=reaches.index(old.reach) if old is not None and old.reach in reaches else len(reaches) - 1,
+            )
+            region = st.selectbox(
+                t("events.region", lang), codes.REGIONS, key="events_region", format_func=lambda r: t(f"region.{r}", lang)
+            )
+            chosen = st.multiselect(
+                t("events.provinces", lang),
+                list(ctx.allowed),
+                default=[p for p in str(old.provinces if old is not None else "").split(",") if p in ctx.allowed],
+                key="events_provinces",
+                format_func=ctx.name,
+            )
+            save = st.form_submit_button(t("events.save", lang), icon=":material/save:")
+        if save:
+            entry = events.EventInput(
+                starts_on=starts, ends_on=ends if span else None, kind=kind, title_zh=title_zh, title_en=title_en, note=note,
+                reach=reach, region=region if reach == "region" else "", provinces=tuple(chosen),
+            )  # fmt: skip
+            try:
+                data.events_run(
+                    events.save_event,
+                    write=True,
+                    e=entry,
+                    actor=ctx.actor,
+                    role=ctx.role,
+                    allowed=ctx.allowed,
+                    region_of=ctx.region_of,
+                    event_id=editing or None,
+                )
+                data_engine.upkeep_applied()
+                st.success(t("events.saved", lang), icon=":material/check:")
+            except events.EventRefused as exc:
+                st.error(t(f"events.refused.{exc}", lang), icon=":material/block:")
+        if editing and st.button(t("events.delete", lang), key="events_delete", icon=":material/delete:"):
+            try:
+                data.events_run(events.delete_event, write=True, event_id=editing, actor=ctx.actor, role=ctx.role, allowed=ctx.allowed)
+                data_engine.upkeep_applied()
+                st.success(t("events.deleted", lang), icon=":material/check:")
+            except events.EventRefused as exc:
+                st.error(t(f"events.refused.{exc}", lang), icon=":material/block:")

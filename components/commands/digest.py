@@ -65,10 +65,12 @@ def prepare(engine, conn, s, *, user, cat, thresholds, url: str) -> Prepared | N
     params = {"province": list(provinces), "lang": [s.lang]}
     ctx, _ = context_from_params(cat, params, allowed, actor=user.email, role=user.role, page="digest")
     ids = ["kpis", *[x for x in s.sections if x != "kpis"]]
-    views = build_views(reader.direct(engine), ctx, ids)
+    db = reader.direct(engine)
+    views = build_views(db, ctx, ids)
     found = alerts.evaluate(conn, scope=ctx.scope, as_of=cat.as_of, thresholds=thresholds)  # cut to the scope there
     link_params = {k: v for k, v in params.items() if not (k == "lang" and v == ["zh"])}
-    d = digest.build(ctx, views[0], found, url=digest.link(url, link_params), schedule=s.schedule)
+    happened = db.get_events(scope=ctx.scope)  # 本期大事, as the owner may see them
+    d = digest.build(ctx, views[0], found, url=digest.link(url, link_params), schedule=s.schedule, events=happened)
     return Prepared(d, ctx, views, found, params, provinces)
 
 

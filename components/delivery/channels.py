@@ -355,6 +355,8 @@ class Digest:
     no_alerts: str = ""
     footer: str = ""
     lang: str = "zh"  # only for punctuation and the HTML lang attribute; the words come translated
+    events: Sequence[str] = ()  # 本期大事: one line each (date, title, where); the block is left out when empty
+    events_heading: str = ""
 
     @property
     def colon(self) -> str:
@@ -378,6 +380,9 @@ def email_bodies(digest: Digest) -> tuple[str, str]:
     text = [digest.title, untrusted.clean(digest.scope_line), "", digest.figures_heading]
     text += [f"  {label}{' ' * (width - _display_width(label))}  {value}" for label, value in digest.figures]
     text += ["", digest.alerts_heading] + [f"  - {a}" for a in alerts]
+    events = [untrusted.clean(x) for x in digest.events]
+    if events:
+        text += ["", digest.events_heading] + [f"  - {x}" for x in events]
     text += ["", f"{digest.link_label}{digest.colon}{digest.link}"] + ([digest.footer] if digest.footer else [])
 
     e = untrusted.html
@@ -398,7 +403,8 @@ def email_bodies(digest: Digest) -> tuple[str, str]:
         f"<h2>{e(digest.title)}</h2><p>{e(digest.scope_line)}</p>"
         f"<h3>{e(digest.figures_heading)}</h3><table>{rows}</table>"
         f"<h3>{e(digest.alerts_heading)}</h3><ul>{items}</ul>"
-        f'<p><a href="{html.escape(digest.link, quote=True)}">{e(digest.link_label)}</a></p>'
+        + (f"<h3>{e(digest.events_heading)}</h3><ul>{''.join(f'<li>{e(x)}</li>' for x in events)}</ul>" if events else "")
+        + f'<p><a href="{html.escape(digest.link, quote=True)}">{e(digest.link_label)}</a></p>'
         + (f'<p style="color:#6b7280;font-size:12px">{e(digest.footer)}</p>' if digest.footer else "")
         + "</body></html>"
     )
@@ -437,6 +443,8 @@ def robot_markdown(digest: Digest, kind: str) -> str:
         lines += [f'- <font color="warning">{a}</font>' for a in robot_alerts] or [f"- {a}" for a in alerts]
     else:
         lines += [f"- {a}" for a in alerts]
+    if digest.events:
+        lines += ["", f"**{digest.events_heading}**"] + [f"- {untrusted.robot(x)}" for x in digest.events]
     tail = ["", f"[{digest.link_label}]({digest.link})"]
     limit = {"wecom": WECOM_MAX_BYTES, "dingtalk": DINGTALK_MAX_BYTES}.get(kind, FEISHU_MAX_BYTES)
     return _fit(lines, tail, limit)

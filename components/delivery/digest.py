@@ -51,8 +51,21 @@ def link(base_url: str, params: Mapping[str, Sequence[str]]) -> str:
     return f"{base_url.rstrip('/')}/" + (f"?{query}" if query else "")
 
 
-def build(ctx: Context, kpis: View, alerts: Sequence[Alert], *, url: str, schedule: str) -> Digest:
-    """The digest of one subscription for one period."""
+def event_lines(events, ctx: Context) -> list[str]:
+    """本期大事 in a digest: "2026年3月10日 河南省考报名条件调整（河南省）", one per event of the period."""
+    from components.charts.events import event_title
+    from components.sections.overview import event_when, event_where
+
+    if events is None or len(events) == 0:
+        return []
+    sep = ("（", "）") if ctx.lang == "zh" else (" (", ")")
+    return [
+        f"{event_when(r, ctx.lang)} {event_title(r, ctx.lang)}{sep[0]}{event_where(r, ctx)}{sep[1]}" for r in events.itertuples(index=False)
+    ]
+
+
+def build(ctx: Context, kpis: View, alerts: Sequence[Alert], *, url: str, schedule: str, events=None) -> Digest:
+    """The digest of one subscription for one period (``events``: get_events of its scope)."""
     lang = ctx.lang
     shown = ordered(alerts)
     lines = [alert_text(a, lang, names=ctx.names) for a in shown[:MAX_ALERTS]]
@@ -70,4 +83,6 @@ def build(ctx: Context, kpis: View, alerts: Sequence[Alert], *, url: str, schedu
         no_alerts=t("digest.no_alerts", lang),
         footer=t("digest.footer", lang),
         lang=lang,
+        events=event_lines(events, ctx),
+        events_heading=t("digest.events", lang),
     )

@@ -27,6 +27,7 @@ from components.i18n import t
 
 if TYPE_CHECKING:
     from data_access.reader import Reader
+    from data_access.scope import Scope
 
 F = TypeVar("F")  # what load() returns: the frames a section reads
 P = TypeVar("P")  # what prepare() returns: the shaped data the figure, table and takeaway use
@@ -46,6 +47,7 @@ class View:
     prepared: Any = None  # the shaped data, for what only a page draws (cards, the interactive map)
     page: str = ""  # the page that lays it out (the section's own): keys of its widgets
     metrics: tuple[str, ...] = ()  # the registry metrics it shows (components/metrics.py): ⓘ and the pack's definitions
+    events: pd.DataFrame | None = None  # a time series: the events of its span and scope (get_events), marked on the figure
 
     def slide(self) -> Slide:
         """The pack's slide for this view."""
@@ -72,6 +74,9 @@ class Section(ABC, Generic[F, P]):
     # (their formatted values appear in it: tests/components/test_metric_surfaces.py checks them).
     metric_ids: ClassVar[tuple[str, ...]] = ()
     takeaway_ids: ClassVar[tuple[str, ...]] = ()
+    # A time series ("month": a date axis; "year": a year axis): its figure marks the events of its
+    # span and scope (components/charts/events.py), on the page and the pack alike.
+    timeline: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A class that sets its own ``id`` is a section: it registers itself, in definition order
@@ -132,29 +137,41 @@ class Section(ABC, Generic[F, P]):
         return None
 
     # --- together ----------------------------------------------------------------------------
-    def view_of(self, frames: F, c: Context) -> View:
-        """The view from already-read frames (tests feed literal frames here)."""
+    def view_of(self, frames: F, c: Context, events: pd.DataFrame | None = None) -> View:
+        """The view from already-read frames (tests feed literal frames here); a time series marks
+        ``events`` (get_events of its span) on its figure."""
         p = self.prepare(frames, c)
         title = self.title(c)
         if self.is_empty(p):
             return View(self.key, title, self.empty_text(c), True, prepared=p, page=self.page, metrics=self.shows())
+        figure = self.figure(p, c, title)
+        if figure is not None and events is not None and len(events):
+            from components.charts.events import mark_months, mark_years
+
+            figure = (mark_years if self.timeline == "year" else mark_months)(figure, events, lang=c.lang)
         return View(
             self.key,
             title,
             self.takeaway(p, c),
             False,
-            figure=self.figure(p, c, title),
+            figure=figure,
             table=self.table(p, c),
             data=self.data(p, c),
             prepared=p,
             page=self.page,
             metrics=self.shows(),
+            events=events if self.timeline else None,
         )
+
+    def timeline_scope(self, c: Context) -> Scope:
+        """The scope of the time series' span (its events are those of this scope)."""
+        return c.scope
 
     def shows(self) -> tuple[str, ...]:
         """The registry metrics this variant shows (a variant may show one metric of several)."""
         return self.metric_ids
 
     def view(self, db: Reader, c: Context) -> View:
-        """Read, shape and draw this section for ``c``."""
-        return self.view_of(self.load(db, c), c)
+        """Read, shape and draw this section for ``c`` (a time series with its events)."""
+        events = db.get_events(scope=self.timeline_scope(c)) if self.timeline else None
+        return self.view_of(self.load(db, c), c, events)

@@ -460,6 +460,7 @@ class TierShares(Section[pd.DataFrame, pd.DataFrame]):
     id = "tier_shares"
     in_pack = True
     page = "coverage"
+    timeline = "year"
     title_key = "sections.tier_shares"
     takeaway_key = "sections.tier_shares_takeaway"
     empty_key = "coverage.no_leads"
@@ -467,6 +468,9 @@ class TierShares(Section[pd.DataFrame, pd.DataFrame]):
 
     def load(self, db: Reader, c: Context) -> pd.DataFrame:
         return db.get_leads_by_tier_year(scope=tier_share_scope(c))
+
+    def timeline_scope(self, c: Context) -> Scope:
+        return tier_share_scope(c)
 
     def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
         return tier_shares(frames)

@@ -431,6 +431,7 @@ class Trend(Section[pd.DataFrame, pd.DataFrame]):
 
     id = "trend"
     page = "funnels"
+    timeline = "month"
     title_key = "funnels.chart_trend"
     takeaway_key = "sections.trend_takeaway"
     empty_key = "funnels.empty"

@@ -153,6 +153,7 @@ class SpendOverTime(Section[SpendFrames, Spend]):
     id = "spend"
     in_pack = True
     page = "investment"
+    timeline = "month"
     title_key = "investment.chart_cumulative"
     takeaway_key = "brief.spend_takeaway"
     empty_key = "investment.empty"

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from components import metrics
 from components.charts.overview import plot_growth, plot_movers, plot_target_progress
 from components.context import Context
-from components.i18n import format_date, format_delta, format_number, format_percent, label, t
+from components.i18n import format_date, format_delta, format_number, format_percent, label, t, tn
 from components.kpi import Card, card_from
 from components.sections.base import Section
 from data_access.scope import Scope
@@ -535,3 +535,64 @@ class RegionGrowth(Section[GrowthFrames, pd.DataFrame]):
     def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
         key = "province_code" if self.grain(c) == "province" else "region"
         return p.reset_index(names=key)[[key, "label", "provinces", "before", "now", "change", "growth"]]
+
+
+def event_where(row, c: Context) -> str:
+    """Where an event matters, in words: 全国, a region, or the viewer's provinces it concerns."""
+    if row.reach == "national":
+        return t("events.national", c.lang)
+    if row.reach == "region" and row.region:
+        return label("region", row.region, c.lang)
+    sep = "、" if c.lang == "zh" else ", "
+    return sep.join(c.name(p) for p in str(row.provinces or "").split(",") if p)
+
+
+def event_when(row, lang: str) -> str:
+    when = format_date(row.starts_on, lang)
+    if row.ends_on is not None and not pd.isna(row.ends_on):
+        when += f" – {format_date(row.ends_on, lang)}"
+    return when
+
+
+class Events(Section[pd.DataFrame, pd.DataFrame]):
+    """本期大事: the period's events where the viewer looks (signings, policy changes, campaigns,
+    openings), all of them — the time-series charts mark only a few."""
+
+    id = "events"
+    page = "overview"
+    in_pack = True
+    title_key = "events.title"
+    takeaway_key = "events.takeaway"
+    empty_key = "events.empty"
+
+    def load(self, db: Reader, c: Context) -> pd.DataFrame:
+        return db.get_events(scope=c.scope)
+
+    def prepare(self, frames: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return frames
+
+    def is_empty(self, p: pd.DataFrame) -> bool:
+        return p.empty
+
+    def takeaway(self, p: pd.DataFrame, c: Context) -> str:
+        from components.charts.events import event_title
+
+        last = p.iloc[-1]
+        return tn(self.takeaway_key, len(p), c.lang, when=event_when(last, c.lang), title=event_title(last, c.lang))
+
+    def table(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        from components.charts.events import event_title
+
+        lang = c.lang
+        return pd.DataFrame(
+            {
+                t("events.col.when", lang): [event_when(r, lang) for r in p.itertuples(index=False)],
+                t("events.col.kind", lang): [label("event_kind", k, lang) for k in p["kind"]],
+                t("events.col.title", lang): [event_title(r, lang) for r in p.itertuples(index=False)],
+                t("events.col.where", lang): [event_where(r, c) for r in p.itertuples(index=False)],
+                t("events.col.note", lang): list(p["note"]),
+            }
+        )
+
+    def data(self, p: pd.DataFrame, c: Context) -> pd.DataFrame:
+        return p.drop(columns=["partner_id", "project_id"])

@@ -34,10 +34,11 @@ from components.i18n import (
     plurals,
     t,
 )
-from data_access import codes  # only the test may look at the code lists
+from data_access import codes, events  # only the test may look at the code lists
 from data_access.queries.kpi import METRICS as KPI_METRICS  # noqa: E402 - tests may import data_access
 
 CODE_GROUPS: dict[str, tuple[str, ...]] = {
+    "event_kind": events.KINDS,
     "stage": codes.STAGES + (codes.REFUNDED,),
     "channel": codes.CHANNELS,
     "kind": codes.PARTNER_KINDS,
@@ -238,6 +239,7 @@ DYNAMIC_KEYS: dict[str, str] = {
     r"ask\.(dim|dims|unsupported|status|chip\.compare|chip\.rank|chip\.rank_n|rank_one|rank_n|example|bar\.compared)\.": (
         "components/ask/, components/ui/ask.py: t(f'ask.dim.{dim}') and its siblings"
     ),
+    r"events\.(reach|refused|lcol)\.": "pages/upkeep.py: t(f'events.reach.{r}') and its siblings",
     r"admin\.ask_(kind|refused)\.": "pages/admin.py: t(f'admin.ask_kind.{k}'), t(f'admin.ask_refused.{reason}')",
 }
 
