@@ -437,6 +437,7 @@ def _fixed(text: str, as_of: dt.date) -> _Found:
         for m in _COUNT.finditer(text):
             if free(m):
                 f.rank_n = _num(m.group(1))
+                take(m)  # read: not a word left over
                 break
     return f
 

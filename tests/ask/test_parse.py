@@ -197,3 +197,8 @@ def test_chips_can_be_removed_one_by_one(ask_vocab):
 def test_time_breakdowns_targets_and_shares(text, breakdown, target, share, ask_vocab):
     got = p(text, ask_vocab)
     assert (got.breakdown, got.target, got.share) == (breakdown, target, share)
+
+
+def test_a_count_before_a_dimension_word_is_read_whole(ask_vocab):
+    got = p("退费最多的三个省", ask_vocab)
+    assert (got.rank, got.rank_n, got.breakdown) == ("top", 3, "province") and got.unknown == ()
