@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import access, codes, schema
+from data_access.queries.events import provinces_within
 from data_access.untrusted import clean, unsafe_name
 
 ev, ep = schema.event, schema.event_province
@@ -205,12 +206,6 @@ def list_events(conn: Connection, *, provinces: Sequence[str], limit: int = 500)
         .order_by(ev.c.starts_on.desc(), ev.c.id.desc())
         .limit(limit)
     ).all()
-    inside: dict[int, list[str]] = {}
-    ids = [int(r[0]) for r in rows]
-    if ids:
-        for event_id, code in conn.execute(
-            sa.select(ep.c.event_id, ep.c.province_code).where(ep.c.event_id.in_(ids), ep.c.province_code.in_(list(provinces)))
-        ):
-            inside.setdefault(int(event_id), []).append(str(code))
-    out = [(*r[:9], ",".join(sorted(inside.get(int(r[0]), []))), r[9]) for r in rows]
+    inside = provinces_within(conn, [int(r[0]) for r in rows], provinces)
+    out = [(*r[:9], ",".join(inside.get(int(r[0]), [])), r[9]) for r in rows]
     return pd.DataFrame(out, columns=LIST_COLUMNS)

@@ -681,26 +681,31 @@ def _by_investment_names(metric_ids, *, p, ctx, db, lang, where, when, vocab, no
         return _done(p, sentence, ranked, (money[0],), ctx, notices, lang, page="investment", breakdown=dim)
     named = sep_join([vocab.name("project" if p.projects else "partner", x, lang) for x in (p.projects or p.partners)], lang)
     if rows.empty:
-        return Answer(
-            p,
-            "no_data",
-            t("ask.no_projects", lang, names=named, when=when),
-            lang,
-            page="investment",
-            params=to_params(ctx.filters, default_period=_default_period(ctx)),
-            notices=tuple(notices),
-        )
-    totals = rows.groupby("metric", sort=False).agg(value=("value", "sum"))
-    values = {m: float(totals.loc[m, "value"]) for m in money if m in totals.index}
-    if "execution" in values:
-        planned = frame["planned_yuan"].sum()
-        values["execution"] = float(frame["disbursed_yuan"].sum() / planned) if planned else float("nan")
+        return _no_projects(p, named, when, ctx, notices, lang)
+    values = _money_values(rows, frame, money)
     sep = "；" if lang == "zh" else "; "
     body = sep.join(t("ask.clause", lang, metric=registry.label(m, lang), value=registry.fmt(m, v, lang)) for m, v in values.items())
     n_projects = int(frame["projects"].sum()) if "projects" in frame else len(frame)
     sentence = tn("ask.names_money", n_projects, lang, names=named, when=when, body=body)
     total_rows = pd.DataFrame([(m, named, m, v, float("nan"), float("nan")) for m, v in values.items()], columns=rows.columns)
     return _done(p, sentence, total_rows, tuple(values), ctx, notices, lang, page="investment")
+
+
+def _money_values(rows: pd.DataFrame, frame: pd.DataFrame, money: Sequence[str]) -> dict[str, float]:
+    """The money metrics of some projects together: sums, and the execution rate of the sums."""
+    values = {m: float(rows.loc[rows["metric"] == m, "value"].sum()) for m in money}
+    if "execution" in values:
+        planned = frame["planned_yuan"].sum()
+        values["execution"] = float(frame["disbursed_yuan"].sum() / planned) if planned else float("nan")
+    return values
+
+
+def _no_projects(p: Parse, names: str, when: str, ctx: Context, notices: list[str], lang: str) -> Answer:
+    """Named partners, projects or sectors without a project in the period: said, no figure."""
+    link = to_params(ctx.filters, default_period=_default_period(ctx))
+    return Answer(
+        p, "no_data", t("ask.no_projects", lang, names=names, when=when), lang, page="investment", params=link, notices=tuple(notices)
+    )
 
 
 def sep_join(names: Sequence[str], lang: str) -> str:
@@ -726,19 +731,8 @@ def _by_sector(metric_ids, *, p, ctx, db, lang, where, when, vocab, notices, cat
         return _done(p, sentence, ranked, (money[0],), ctx, notices, lang, page="investment", breakdown="sector")
     names = sep_join([label("sector", s, lang) for s in p.sectors], lang)
     if rows.empty:
-        return Answer(
-            p,
-            "no_data",
-            t("ask.no_projects", lang, names=names, when=when),
-            lang,
-            page="investment",
-            params=to_params(ctx.filters, default_period=_default_period(ctx)),
-            notices=tuple(notices),
-        )
-    values = {m: float(rows.loc[rows["metric"] == m, "value"].sum()) for m in money}
-    if "execution" in values:
-        planned = frame["planned_yuan"].sum()
-        values["execution"] = float(frame["disbursed_yuan"].sum() / planned) if planned else float("nan")
+        return _no_projects(p, names, when, ctx, notices, lang)
+    values = _money_values(rows, frame, money)
     sep = "；" if lang == "zh" else "; "
     body = sep.join(t("ask.clause", lang, metric=registry.label(m, lang), value=registry.fmt(m, v, lang)) for m, v in values.items())
     sentence = tn("ask.sector_money", int(frame["projects"].sum()), lang, names=names, where=where, when=when, body=body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -45,16 +47,22 @@ def get_events(conn: Connection, *, scope: Scope) -> pd.DataFrame:
         .order_by(ev.c.starts_on, ev.c.id)
     )
     df = frame(conn, stmt, EVENT_COLUMNS)
-    inside: dict[int, list[str]] = {}
-    if len(df):
-        ids = [int(x) for x in df["event_id"]]
-        rows = conn.execute(
-            sa.select(ep.c.event_id, ep.c.province_code)
-            .where(ep.c.event_id.in_(ids), ep.c.province_code.in_(scope.provinces))
-            .order_by(ep.c.event_id, ep.c.province_code)
-        ).all()
-        for event_id, code in rows:
-            inside.setdefault(int(event_id), []).append(str(code))
+    inside = provinces_within(conn, [int(x) for x in df["event_id"]], scope.provinces)
     df["event_id"] = df["event_id"].astype("int64")
     df["provinces"] = [",".join(inside.get(int(i), [])) for i in df["event_id"]]
     return df
+
+
+def provinces_within(conn: Connection, event_ids: Sequence[int], provinces: Sequence[str]) -> dict[int, list[str]]:
+    """Each event's provinces among ``provinces`` (sorted): what a viewer may learn of its reach."""
+    inside: dict[int, list[str]] = {}
+    if not event_ids:
+        return inside
+    rows = conn.execute(
+        sa.select(ep.c.event_id, ep.c.province_code)
+        .where(ep.c.event_id.in_(list(event_ids)), ep.c.province_code.in_(list(provinces)))
+        .order_by(ep.c.event_id, ep.c.province_code)
+    ).all()
+    for event_id, code in rows:
+        inside.setdefault(int(event_id), []).append(str(code))
+    return inside
