@@ -49,7 +49,7 @@ import streamlit.logger  # noqa: E402
 
 streamlit.logger.set_log_level("error")  # the app's cache outside a server: no "bare mode" warnings
 
-from data_access import config, queries, reader, schema  # noqa: E402
+from data_access import config, migrate, queries, reader, schema  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 EVENTS_PER_LEARNER = 2.22
@@ -94,7 +94,8 @@ def database(dialect: str, events: int, seed: int, pg_server: str, data_dir: Pat
         url = f"{pg_server}/{name}"
     engine = config.bulk_engine(url)
     have = _seeded_as(engine)
-    if have.get("learners") == str(learners_for(events)) and have.get("seed") == str(seed) and "summary_refreshed_at" in have:
+    current = have and migrate.current_revision(engine) == migrate.head_revision()  # a database of older code is seeded anew
+    if current and have.get("learners") == str(learners_for(events)) and have.get("seed") == str(seed) and "summary_refreshed_at" in have:
         engine.dispose()
         return url, None
     print(f"  seeding {config.describe(url)}: {learners_for(events):,} learners …", file=sys.stderr, flush=True)

@@ -112,6 +112,9 @@ def make_engine(url: str | URL, *, statement_timeout_s: float | None = None) -> 
             "connect_timeout": CONNECT_TIMEOUT_S,
             "options": f"-c statement_timeout={_ms(timeout)}",
         }
+        # No hstore here: skip psycopg's type look-up on every new connection (a round trip, and a
+        # statement that a very short deadline could cancel before the connection is even ready).
+        kwargs["use_native_hstore"] = False
     elif backend in ("mysql", "mariadb"):
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})

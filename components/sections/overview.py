@@ -538,8 +538,10 @@ class RegionGrowth(Section[GrowthFrames, pd.DataFrame]):
 
 
 def event_where(row, c: Context) -> str:
-    """Where an event matters, in words: 全国, a region, or the viewer's provinces it concerns."""
-    if row.reach == "national":
+    """Where an event matters, in the viewer's words: 全国 for a national event on a national view,
+    a region, or else the viewer's provinces it concerns (a regional view never reads "全国", nor
+    learns the other provinces of an event)."""
+    if row.reach == "national" and set(c.scope.provinces) == set(c.names):
         return t("events.national", c.lang)
     if row.reach == "region" and row.region:
         return label("region", row.region, c.lang)

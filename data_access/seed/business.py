@@ -197,7 +197,7 @@ DEMO_EVENTS: tuple[tuple, ...] = (
      "", "provinces", ("420000",), None),
     (dt.date(2025, 9, 1), None, "campaign", "“百校联办”计划启动", "The 100-schools joint programme launched",
      "目标三年内与 100 所院校联合办学。", "national", (), None),
-    (dt.date(2025, 10, 20), None, "campaign", "豫鄂联合招生推介会", "Henan–Hubei joint enrolment fair",
+    (dt.date(2025, 10, 20), None, "campaign", "中部两省联合招生推介会", "Joint enrolment fair of two central provinces",
      "", "provinces", ("410000", "420000"), None),
     (dt.date(2026, 3, 10), None, "policy", "河南省考报名条件调整", "Henan changes the provincial civil-service exam rules",
      "报名年龄上限放宽，考公班咨询量随之上升。", "provinces", ("410000",), None),
@@ -206,5 +206,5 @@ DEMO_EVENTS: tuple[tuple, ...] = (
     (dt.date(2026, 5, 20), None, "opening", "广州天河线下分校开业", "Guangzhou Tianhe offline branch opens",
      "", "provinces", ("440000",), None),
     (dt.date(2026, 7, 1), dt.date(2026, 8, 31), "campaign", "暑期招生季", "Summer enrolment campaign",
-     "全国线上线下同步投放。", "national", (), None),
+     "线上线下同步投放。", "national", (), None),
 )  # fmt: skip

@@ -46,13 +46,13 @@ def test_the_seeded_events_are_seen_where_they_matter(engine):
     assert national and national <= set(henan) and national <= set(hubei)
     assert "汉口学院数字经济产业学院签约" in hubei and "汉口学院数字经济产业学院签约" not in henan  # Hubei-only
     assert "河南省考报名条件调整" in henan and "河南省考报名条件调整" not in hubei
-    assert "豫鄂联合招生推介会" in henan and "豫鄂联合招生推介会" in hubei
+    assert "中部两省联合招生推介会" in henan and "中部两省联合招生推介会" in hubei
 
 
 def test_a_viewer_learns_only_their_provinces_of_an_event(engine):
     with engine.connect() as conn:
         fair = queries.get_events(conn, scope=Scope((HENAN,), *EVERY_DAY))
-    row = fair[fair["title_zh"] == "豫鄂联合招生推介会"].iloc[0]
+    row = fair[fair["title_zh"] == "中部两省联合招生推介会"].iloc[0]
     assert row["provinces"] == HENAN  # not "410000,420000": which other provinces is not theirs to know
 
 
