@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import access, codes, schema
-from data_access.queries.events import provinces_within
+from data_access.queries.events import provinces_within, touching
 from data_access.untrusted import clean, unsafe_name
 
 ev, ep = schema.event, schema.event_province
@@ -188,7 +188,6 @@ def delete_event(conn: Connection, event_id: int, *, actor: str, role: str, allo
 def list_events(conn: Connection, *, provinces: Sequence[str], limit: int = 500) -> pd.DataFrame:
     """Every event that concerns one of ``provinces``, newest first, whatever its date (the upkeep
     page's list). Columns: LIST_COLUMNS (provinces: those within ``provinces``, comma-separated)."""
-    touching = sa.select(ep.c.event_id).where(ep.c.province_code.in_(list(provinces))).distinct().subquery()
     rows = conn.execute(
         sa.select(
             ev.c.id,
@@ -202,7 +201,7 @@ def list_events(conn: Connection, *, provinces: Sequence[str], limit: int = 500)
             ev.c.region,
             ev.c.created_by,
         )
-        .where(ev.c.id.in_(sa.select(touching.c.event_id)))
+        .where(ev.c.id.in_(touching(provinces)))
         .order_by(ev.c.starts_on.desc(), ev.c.id.desc())
         .limit(limit)
     ).all()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from components import metrics as registry
-from components.i18n import label, t
+from components.i18n import label
 from data_access import codes
 from data_access.placenames import short_name_zh
 
@@ -821,23 +821,3 @@ def _company_stem(name: str) -> str:
                 stem = stem[: -len(suffix)]
                 changed = True
     return stem
-
-
-def suggestions(lang: str) -> list[str]:
-    """Example questions for the empty box and for "not understood"."""
-    return [t(f"ask.example.{i}", lang) for i in range(1, 5)]
-
-
-def kinds_of(entries: Iterable[Entry]) -> set[str]:
-    return {e.kind for e in entries}
-
-
-def entries_of(v: Vocabulary, term: str) -> tuple[Entry, ...]:
-    return v.terms.get(normalise_term(term), ())
-
-
-def describe(v: Vocabulary, entry: Entry, lang: str) -> str:
-    """An entry in words (chips, the admin page)."""
-    if entry.kind == "metric":
-        return registry.label(entry.code, lang)
-    return v.name(entry.kind, entry.code, lang)

@@ -24,7 +24,6 @@ def get_events(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     (national | region | provinces), region, partner_id, project_id, provinces (the event's
     provinces *within the scope*, comma-separated: a viewer never learns which others it concerns).
     """
-    touching = sa.select(ep.c.event_id).where(ep.c.province_code.in_(scope.provinces)).distinct().subquery()
     stmt = (
         sa.select(
             ev.c.id,
@@ -40,7 +39,7 @@ def get_events(conn: Connection, *, scope: Scope) -> pd.DataFrame:
             ev.c.project_id,
         )  # fmt: skip
         .where(
-            ev.c.id.in_(sa.select(touching.c.event_id)),
+            ev.c.id.in_(touching(scope.provinces)),
             ev.c.starts_on < scope.end,
             sa.func.coalesce(ev.c.ends_on, ev.c.starts_on) >= scope.start,
         )
@@ -51,6 +50,11 @@ def get_events(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     df["event_id"] = df["event_id"].astype("int64")
     df["provinces"] = [",".join(inside.get(int(i), [])) for i in df["event_id"]]
     return df
+
+
+def touching(provinces: Sequence[str]) -> sa.Select:
+    """The ids of the events that concern one of ``provinces``: the one rule of who sees an event."""
+    return sa.select(ep.c.event_id).where(ep.c.province_code.in_(list(provinces))).distinct()
 
 
 def provinces_within(conn: Connection, event_ids: Sequence[int], provinces: Sequence[str]) -> dict[int, list[str]]:
