@@ -134,6 +134,10 @@ UPKEEP_PARTNER_FIELDS: tuple[str, ...] = (
     "status",
     "note",
 )
+# The kinds of an event on the timeline (data_access/events.py; catalogue group event_kind); not
+# EVENT_KINDS, the kinds of a funnel event.
+TIMELINE_KINDS: tuple[str, ...] = ("signing", "policy", "campaign", "opening", "other")
+UPKEEP_EVENT_FIELDS: tuple[str, ...] = ("starts", "ends", "kind", "title_zh", "title_en", "scope", "note")
 # The partner template's choice columns: field -> (its code list, the catalogue group of their labels).
 UPKEEP_PARTNER_CHOICES: dict[str, tuple[tuple[str, ...], str]] = {
     "kind": (PARTNER_KINDS, "kind"),

@@ -20,7 +20,7 @@ from data_access.queries.events import provinces_within, touching
 from data_access.untrusted import clean, unsafe_name
 
 ev, ep = schema.event, schema.event_province
-KINDS: tuple[str, ...] = ("signing", "policy", "campaign", "opening", "other")
+KINDS: tuple[str, ...] = codes.TIMELINE_KINDS
 REACHES: tuple[str, ...] = ("national", "region", "provinces")
 EDITOR_ROLES: tuple[str, ...] = ("admin", "analyst")
 TITLE_ZH_MAX, TITLE_EN_MAX, NOTE_MAX = 80, 120, 500
@@ -122,7 +122,7 @@ def save_event(
         conn.execute(ep.delete().where(ep.c.event_id == event_id))
         action = "event_set"
     conn.execute(ep.insert(), [{"event_id": event_id, "province_code": p} for p in provinces])
-    _bump(conn)
+    bump(conn)
     access.record(
         conn,
         actor=actor,
@@ -136,22 +136,24 @@ def save_event(
 
 
 VERSION_KEY = "events_version"  # dataset_info: grows with every event change (part of data_version)
+NOTES_VERSION_KEY = "notes_version"  # and with every note added or removed (data_access/notes.py)
 
 
-def _bump(conn: Connection) -> None:
-    """One more change of events: the caches keyed by upkeep.data_version read them anew."""
+def bump(conn: Connection, key: str = VERSION_KEY) -> None:
+    """One more change of events (or, by ``key``, of notes): the caches keyed by
+    upkeep.data_version read them anew."""
     info = schema.dataset_info
     done = conn.execute(
-        info.update().where(info.c.key == VERSION_KEY).values(value=sa.cast(sa.cast(info.c.value, sa.Integer) + 1, sa.String))
+        info.update().where(info.c.key == key).values(value=sa.cast(sa.cast(info.c.value, sa.Integer) + 1, sa.String))
     ).rowcount
     if not done:
-        conn.execute(info.insert().values(key=VERSION_KEY, value="1"))
+        conn.execute(info.insert().values(key=key, value="1"))
 
 
-def version(conn: Connection) -> int:
-    """How many times events were changed (0: never)."""
+def version(conn: Connection, key: str = VERSION_KEY) -> int:
+    """How many times events (or, by ``key``, notes) were changed (0: never)."""
     info = schema.dataset_info
-    value = conn.execute(sa.select(info.c.value).where(info.c.key == VERSION_KEY)).scalar_one_or_none()
+    value = conn.execute(sa.select(info.c.value).where(info.c.key == key)).scalar_one_or_none()
     return int(value) if value else 0
 
 
@@ -173,7 +175,7 @@ def delete_event(conn: Connection, event_id: int, *, actor: str, role: str, allo
     title = conn.execute(sa.select(ev.c.title_zh, ev.c.title_en).where(ev.c.id == event_id)).one()
     conn.execute(ep.delete().where(ep.c.event_id == event_id))
     conn.execute(ev.delete().where(ev.c.id == event_id))
-    _bump(conn)
+    bump(conn)
     access.record(
         conn,
         actor=actor,

@@ -49,6 +49,9 @@ class Reader:
     def get_events(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_events, scope=scope)
 
+    def get_notes(self, *, scope: Scope) -> pd.DataFrame:
+        return self._run(queries.get_notes, scope=scope)
+
     def get_ask_names(self, *, scope: Scope) -> pd.DataFrame:
         return self._run(queries.get_ask_names, scope=scope)
 

@@ -145,6 +145,7 @@ def asked(fn: Callable, *, write: bool = False, **kwargs):
 
 
 def events_run(fn: Callable, *, write: bool = False, **kwargs):
-    """Run a data_access.events function (the timeline's events: list, save, delete) on a fresh
-    connection; a change commits at once, audited, and bumps the data version (pages mark it)."""
+    """Run a data_access.events or data_access.notes function (the timeline's events, the notes on
+    views: list, save, delete) on a fresh connection; a change commits at once, audited, and bumps
+    the data version (the views show it on their next run)."""
     return _admin(fn, write=write, **kwargs)

@@ -295,6 +295,30 @@ event_province = sa.Table(
 )
 EVENT_TABLES: tuple[sa.Table, ...] = (event, event_province)
 
+# --- Notes on a view (migration 0010, docs/SCHEMA.md §11): a leader's short remark on one section
+# for one period and scope ("河南三季度退费偏高，已约谈线下分校"). A note is shown on a view of its
+# section whose period holds the note's and whose provinces hold all of the note's: the view it was
+# written on, and any wider one; never to a viewer who may not see every province it concerns.
+view_note = sa.Table(
+    "view_note",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("section", sa.String(40), nullable=False, comment="the section's registry id (components/sections)"),
+    sa.Column("starts_on", sa.Date, nullable=False, comment="the period of the view it was written on: first day"),
+    sa.Column("ends_on", sa.Date, nullable=False, comment="the day after its last day (half-open, like a Scope)"),
+    sa.Column("body", sa.String(500), nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False, comment="UTC"),
+    sa.Index(None, "section", "starts_on"),
+)
+view_note_province = sa.Table(
+    "view_note_province",
+    metadata,
+    sa.Column("note_id", sa.Integer, sa.ForeignKey("view_note.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("province_code", sa.String(6), primary_key=True),
+    sa.Index(None, "province_code"),
+)
+
 # --- Data upkeep (migration 0005): every upload of targets or partners applied from Excel, and
 # one change row per key it inserted, changed or ended (docs/SCHEMA.md §7). History is never
 # deleted: a revert is a new upload whose changes restore the earlier values.
@@ -305,7 +329,7 @@ data_upload = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("at", sa.DateTime, nullable=False, comment="UTC"),
     sa.Column("actor", sa.String(254), nullable=False, comment="e-mail, or cli:<os user>"),
-    sa.Column("kind", sa.String(16), nullable=False, comment="targets|partners"),
+    sa.Column("kind", sa.String(16), nullable=False, comment="targets|partners|events"),
     sa.Column("source", sa.String(16), nullable=False, comment="page|cli|revert"),
     sa.Column("file_name", sa.String(255), nullable=False, server_default=""),
     sa.Column("file_sha256", sa.String(64), nullable=False, server_default=""),
@@ -321,7 +345,7 @@ data_change = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True),
     sa.Column("upload_id", sa.Integer, sa.ForeignKey("data_upload.id"), nullable=False),
-    sa.Column("table_name", sa.String(32), nullable=False, comment="target|partner|agreement"),
+    sa.Column("table_name", sa.String(32), nullable=False, comment="target|partner|agreement|event"),
     sa.Column("row_key", sa.String(400), nullable=False, comment="e.g. 2027|410000|leads (year|province or *|metric)"),
     sa.Column("province_code", Code, nullable=True, comment="the province the row belongs to; NULL = national"),
     sa.Column("op", sa.String(8), nullable=False, comment="insert|update|end|delete"),
@@ -396,6 +420,8 @@ TABLES_IN_LOAD_ORDER: tuple[sa.Table, ...] = (
     dataset_info,
     event,
     event_province,
+    view_note,
+    view_note_province,
 )
 
 # --- Summaries (migration 0003): aggregates of learner and funnel_event at monthly grain, written

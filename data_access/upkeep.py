@@ -665,6 +665,10 @@ def list_changes(conn: Connection, upload_id: int, *, provinces: Sequence[str] |
 
 
 def data_version(conn: Connection) -> int:
-    """A number that grows with every applied upload or revert and every change of events: part of
+    """A number that grows with every applied upload or revert and every change of events or notes: part of
     every cached query's key, so each app process shows the new targets (and marks) on its next view."""
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(up.c.id), 0))).scalar_one()) + events.version(conn)
+    return (
+        int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(up.c.id), 0))).scalar_one())
+        + events.version(conn)
+        + events.version(conn, events.NOTES_VERSION_KEY)
+    )

@@ -1,8 +1,9 @@
-"""Apply and revert an upload of either kind (targets, partners and agreements), all or nothing.
+"""Apply and revert an upload of any kind (targets, partners and agreements, events), all or nothing.
 
-The one place that knows both kinds: data_access/upkeep.py reads, checks and plans targets (and
-holds what both share: problems, plans, the history); data_access/upkeep_partners.py builds on
-it for partners and agreements; this module builds on both, so neither imports the other back.
+The one place that knows every kind: data_access/upkeep.py reads, checks and plans targets (and
+holds what all share: problems, plans, the history); data_access/upkeep_partners.py builds on
+it for partners and agreements, data_access/upkeep_events.py for events; this module builds on
+them all, so none imports another back.
 Functions take an open connection; the caller owns the transaction.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import access, upkeep_partners
+from data_access import access, upkeep_events, upkeep_partners
 from data_access.upkeep import (
     NATIONAL,
     Change,
@@ -95,12 +96,16 @@ def _record(
 def _plan_again(conn: Connection, plan: Plan, rows: Sequence, uploader: Uploader | None) -> Plan:
     if plan.kind == "targets":
         return plan_targets(conn, rows)
+    if plan.kind == "events":
+        return upkeep_events.plan_events(conn, rows, allowed=None if uploader is None else uploader.allowed)
     return upkeep_partners.plan_partners(conn, rows, allowed=None if uploader is None else uploader.allowed)
 
 
-def _write(conn: Connection, c: Change) -> None:
+def _write(conn: Connection, c: Change, actor: str) -> None:
     if c.table == "target":
         _write_target(conn, c)
+    elif c.table == "event":
+        upkeep_events.write_change(conn, c, actor=actor)
     else:
         upkeep_partners.write_change(conn, c)
 
@@ -110,7 +115,17 @@ def _now(conn: Connection, table: str, key: str) -> Mapping[str, object] | None:
     if table == "target":
         value = conn.execute(sa.select(tg.c.value).where(_target_where(key))).scalar_one_or_none()
         return None if value is None else {"value": int(value)}
+    if table == "event":
+        return upkeep_events.current(conn, key)
     return upkeep_partners.current(conn, table, key)
+
+
+def _event_allowed(before: str | None, after: Mapping[str, object] | None, allowed: Sequence[str]) -> bool:
+    """An event change may be reverted only by who may see every province of it, before and after."""
+    provinces = set()
+    for fields in (None if before is None else json.loads(before), after):
+        provinces |= {p for p in str((fields or {}).get("provinces", "")).split(",") if p}
+    return provinces <= set(allowed)
 
 
 def apply_plan(
@@ -131,7 +146,7 @@ def apply_plan(
         return None
     upload_id = _record(conn, kind=plan.kind, source=source, actor=actor, file_name=file_name, sha256=sha256, changes=fresh.changes)
     for c in fresh.changes:
-        _write(conn, c)
+        _write(conn, c, actor)
     return upload_id
 
 
@@ -150,9 +165,11 @@ def revert_upload(conn: Connection, upload_id: int, *, actor: str, allowed: Sequ
     for c in changes:
         if (c.province_code is None and not national) or (c.province_code is not None and c.province_code not in allowed):
             raise UpkeepError("revert_not_allowed", key=c.row_key)
-        if c.table_name not in ("target", "partner", "agreement"):
+        if c.table_name not in ("target", "partner", "agreement", "event"):
             raise UpkeepError("revert_unsupported", table=c.table_name)
         after = None if c.after is None else json.loads(c.after)
+        if c.table_name == "event" and not _event_allowed(c.before, after, allowed):
+            raise UpkeepError("revert_not_allowed", key=c.row_key)
         if _now(conn, c.table_name, c.row_key) != after:
             raise UpkeepError("revert_conflict", key=c.row_key)
         before = None if c.before is None else json.loads(c.before)
@@ -162,5 +179,5 @@ def revert_upload(conn: Connection, upload_id: int, *, actor: str, allowed: Sequ
         conn, kind=row.kind, source="revert", actor=actor, file_name=row.file_name, sha256=row.file_sha256, changes=undo, reverts=upload_id
     )
     for u in undo:
-        _write(conn, u)
+        _write(conn, u, actor)
     return new_id

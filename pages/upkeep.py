@@ -1,4 +1,4 @@
-"""数据维护 Data upkeep: the year's targets and the partner list from Excel — template, upload →
+"""数据维护 Data upkeep: the year's targets, the partner list and the timeline's events from Excel — template, upload →
 preview → apply (all rows or none), and the change history with revert (admins). Only admins and
 analysts may change data; an analyst only the provinces they see."""
 
@@ -13,9 +13,10 @@ from components.i18n import format_number, t, t_md, tn
 from components.ui import state
 from components.ui.context import page_context
 from components.ui.exports import audited
+from components.upkeep.events import event_labels, events_template
 from components.upkeep.partners import partner_labels, partners_template
 from components.upkeep.text import changes_frame, metric_labels, plan_frame, problems_frame, summary_text, targets_template
-from data_access import codes, events, upkeep, upkeep_apply, upkeep_partners
+from data_access import codes, events, upkeep, upkeep_apply, upkeep_events, upkeep_partners
 from data_access import engine as data_engine
 from data_access import runners as data
 from data_access.untrusted import clean, md
@@ -33,7 +34,7 @@ tab_upload, tab_history, tab_events = st.tabs([t("upkeep.tab_upload", lang), t("
 with tab_upload:
     kind = st.radio(
         t("upkeep.kind_label", lang),
-        ("targets", "partners"),
+        ("targets", "partners", "events"),
         key="upkeep_kind",
         horizontal=True,
         format_func=lambda k: t(f"upkeep.kind.{k}", lang),
@@ -41,6 +42,10 @@ with tab_upload:
     ref = data.upkeep_run(upkeep.Reference.load)  # provinces and cities (2,000 rows: a few ms)
     if kind == "targets":
         make = lambda: targets_template(ctx.names, year=ctx.as_of.year + 1, lang=lang)  # noqa: E731
+    elif kind == "events":
+        make = lambda: events_template(  # noqa: E731
+            ctx.names, allowed=ctx.allowed, national=national, today=dt.date.today(), lang=lang, region_of=ctx.region_of
+        )
     else:
         make = lambda: partners_template(  # noqa: E731
             ref.cities,
@@ -49,7 +54,7 @@ with tab_upload:
             today=dt.date.today(),
             lang=lang,
         )
-    prefix = "" if kind == "targets" else "p"
+    prefix = {"targets": "", "partners": "p", "events": "e"}[kind]
     st.download_button(
         t(f"upkeep.{prefix}template_button", lang),
         icon=":material/download:",
@@ -88,6 +93,10 @@ with tab_upload:
 
         if kind == "targets":
             rows, plan = data.upkeep_run(upkeep.preview_targets, data=raw, uploader=uploader, metric_labels=metric_labels(), progress=step)
+        elif kind == "events":
+            rows, plan = data.upkeep_run(
+                upkeep_events.preview_events, data=raw, uploader=uploader, labels=event_labels(), progress=step, ref=ref
+            )
         else:
             rows, plan = data.upkeep_run(
                 upkeep_partners.preview_partners, data=raw, uploader=uploader, labels=partner_labels(), progress=step, ref=ref

@@ -12,7 +12,7 @@ per command: serve.py, report.py, users.py, upkeep.py, digest.py.
   python -m components.cli users add EMAIL --role regional --province 410000 [--region central ...]
   python -m components.cli users list
   python -m components.cli users set EMAIL [--role ...] [--province ... | --region ...] [--enable | --disable]
-  python -m components.cli import targets|partners FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
+  python -m components.cli import targets|partners|events FILE.xlsx [--dry-run] [--as EMAIL] [--lang zh|en]
   python -m components.cli digest --due [--dry-run] [--now 2026-12-07T08:05+08:00]
   python -m components.cli metrics [--write]     docs/METRICS.md from the metric registry
   python -m components.cli ask "河南今年报名多少，比去年呢？" [--as EMAIL] [--lang en] [--json]

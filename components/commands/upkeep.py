@@ -1,5 +1,5 @@
-"""``import``: annual targets or partners and agreements from an Excel workbook, with the page's
-validator and preview (``python -m components.cli import targets|partners FILE.xlsx [--dry-run] [--as EMAIL]``)."""
+"""``import``: annual targets, partners and agreements, or events from an Excel workbook, with the
+page's validator and preview (``python -m components.cli import targets|partners|events FILE.xlsx [--dry-run] [--as EMAIL]``)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,16 @@ def import_(argv: list[str]) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from components.i18n import t, tn
+    from components.upkeep.events import event_labels
     from components.upkeep.partners import partner_labels
     from components.upkeep.text import metric_labels, preview_text, problem_text
-    from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_apply, upkeep_partners
+    from data_access import access, bootstrap, codes, config, schema, upkeep, upkeep_apply, upkeep_events, upkeep_partners
 
     parser = OneLineParser(
         prog="python -m components.cli import",
-        description="Import annual targets, or partners and agreements, from an XLSX file made from the template of the Data upkeep page.",
+        description="Import annual targets, partners and agreements, or events from an XLSX file made from a Data upkeep template.",
     )
-    parser.add_argument("kind", choices=("targets", "partners"), help="what the file holds")
+    parser.add_argument("kind", choices=("targets", "partners", "events"), help="what the file holds")
     parser.add_argument("file", help="an .xlsx file (the template of the Data upkeep page)")
     parser.add_argument("--dry-run", action="store_true", help="validate and preview only; write nothing")
     parser.add_argument(
@@ -70,6 +71,8 @@ def import_(argv: list[str]) -> int:
             rows: list
             if args.kind == "targets":
                 rows, plan = upkeep.preview_targets(conn, data, uploader=uploader, metric_labels=metric_labels(), ref=ref)
+            elif args.kind == "events":
+                rows, plan = upkeep_events.preview_events(conn, data, uploader=uploader, labels=event_labels(), ref=ref)
             else:
                 rows, plan = upkeep_partners.preview_partners(conn, data, uploader=uploader, labels=partner_labels(), ref=ref)
         if not plan.ok:

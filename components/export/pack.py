@@ -94,6 +94,8 @@ _TITLE_BOX = (_MARGIN + 0.22, 0.32, _CONTENT_W - 0.22, 0.7)
 _ACCENT_BAR = (_MARGIN, 0.42, 0.08, 0.5)
 _TAKEAWAY_BOX = (_MARGIN, 1.05, _CONTENT_W, 0.6)
 _BODY_TOP, _BODY_BOTTOM = 1.75, 6.8
+_NOTES_H = 0.62  # two lines of notes (12 pt) under the body of a slide whose view has notes
+_NOTES_PT = 12
 _APPENDIX_TOP = 1.55
 _FOOTER_RULE_Y = 6.95
 _FOOTER_BOX_Y, _FOOTER_BOX_H = 7.0, 0.32
@@ -113,7 +115,7 @@ class Slide:
     takeaway: str
     figure: go.Figure | None
     table: pd.DataFrame | None = None
-    notes: str = ""
+    notes: str = ""  # the leaders' notes on the view, one a line: drawn under the body and in the speaker notes
 
 
 @dataclass
@@ -172,16 +174,26 @@ def _plan(sections: Sequence[Slide], appendix_tables: Sequence[Appendix]) -> lis
     return slides
 
 
+def _body_bottom(section: Slide) -> float:
+    """Where the chart and table end: above the notes' lines when the view has notes."""
+    return _BODY_BOTTOM - (_NOTES_H if section.notes else 0.0)
+
+
+def _notes_box(section: Slide) -> tuple[float, float, float, float]:
+    """The leaders' notes on the view: under the chart and table, above the footer."""
+    return (_MARGIN, _body_bottom(section) + 0.08, _CONTENT_W, _NOTES_H - 0.1)
+
+
 def _chart_box(section: Slide) -> tuple[float, float, float, float]:
     width = _SPLIT_CHART_W if section.table is not None else _CONTENT_W
-    return (_MARGIN, _BODY_TOP, width, _BODY_BOTTOM - _BODY_TOP)
+    return (_MARGIN, _BODY_TOP, width, _body_bottom(section) - _BODY_TOP)
 
 
 def _side_table_box(section: Slide) -> tuple[float, float, float, float]:
     if section.figure is None:
-        return (_MARGIN, _BODY_TOP, _CONTENT_W, _BODY_BOTTOM - _BODY_TOP)
+        return (_MARGIN, _BODY_TOP, _CONTENT_W, _body_bottom(section) - _BODY_TOP)
     left = _MARGIN + _SPLIT_CHART_W + _SPLIT_GAP
-    return (left, _BODY_TOP, _SLIDE_W - _MARGIN - left, _BODY_BOTTOM - _BODY_TOP)
+    return (left, _BODY_TOP, _SLIDE_W - _MARGIN - left, _body_bottom(section) - _BODY_TOP)
 
 
 def render_charts(sections: Sequence[Slide], *, keep_figure_titles: bool = False) -> list[bytes | None]:
@@ -292,7 +304,16 @@ def _plain(meta: PackMeta, sections: Sequence[Slide], appendix_tables: AppendixT
         return None if frame is None else clean_frame(frame)
 
     meta = replace(meta, **{f: clean(getattr(meta, f)) for f in ("title", "subtitle", "scope_text", "period_text", "data_as_of", "footer")})
-    sections = [replace(s, title=clean(s.title), takeaway=clean(s.takeaway), table=table(s.table), notes=clean(s.notes)) for s in sections]
+    sections = [
+        replace(
+            s,
+            title=clean(s.title),
+            takeaway=clean(s.takeaway),
+            table=table(s.table),
+            notes="\n".join(clean(line) for line in s.notes.split("\n")),
+        )
+        for s in sections
+    ]
     tables = [a if isinstance(a, Appendix) else Appendix(*a) for a in appendix_tables]
     return meta, sections, [replace(a, title=clean(a.title), frame=clean_frame(a.frame)) for a in tables]
 
@@ -359,7 +380,8 @@ def build_pptx(
                 if note_h:
                     note = tn("export.first_rows", len(s.table), lang, shown=len(shown))
                     _pptx_text(slide, (x, y + h - note_h, w, note_h), note, 10, _MUTED, labels)
-            if s.notes:
+            if s.notes:  # on the slide for the reader, and in the speaker notes for the presenter
+                _pptx_text(slide, _notes_box(s), s.notes.splitlines()[:2], _NOTES_PT, _ACCENT, labels)
                 slide.notes_slide.notes_text_frame.text = s.notes
         else:
             assert item.table is not None  # every appendix slide holds its rows
@@ -581,6 +603,10 @@ def build_pdf(
                 if note_h:
                     note = tn("export.first_rows", len(s.table), lang, shown=ROWS_PER_SLIDE)
                     _pdf_text(pdf, (x, y + h - note_h, w, note_h), note, 10, _MUTED)
+            if s.notes:  # one line a note, two at most, each cut with "…" rather than run into the footer
+                x, y, w, h = _notes_box(s)
+                for i, line in enumerate(s.notes.splitlines()[:2]):
+                    _pdf_text(pdf, (x, y + i * h / 2, w, h / 2), line, _NOTES_PT, _ACCENT)
         else:
             assert item.table is not None  # every appendix slide holds its rows
             rows = labels["rows"].format(first=item.first_row + 1, last=item.first_row + len(item.table), total=item.total_rows)

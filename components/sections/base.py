@@ -48,12 +48,24 @@ class View:
     page: str = ""  # the page that lays it out (the section's own): keys of its widgets
     metrics: tuple[str, ...] = ()  # the registry metrics it shows (components/metrics.py): ⓘ and the pack's definitions
     events: pd.DataFrame | None = None  # a time series: the events of its span and scope (get_events), marked on the figure
+    notes: pd.DataFrame | None = None  # the leaders' notes on this view (get_notes of its section), newest first
+    remarks: tuple[str, ...] = ()  # the notes as lines ("备注 · 作者 · 日期：…"): under the page's chart and on the slide
 
     def slide(self) -> Slide:
         """The pack's slide for this view."""
+        notes = "\n".join(self.remarks)
         if self.empty:
-            return Slide(self.title, self.takeaway, None)
-        return Slide(self.title, self.takeaway, self.figure, self.table)
+            return Slide(self.title, self.takeaway, None, notes=notes)
+        return Slide(self.title, self.takeaway, self.figure, self.table, notes=notes)
+
+
+def remark(note: Any, lang: str) -> str:
+    """One note as a line: "备注（exec@example.com，2025年9月30日）：河南三季度退费偏高…"
+    (plain text: the page escapes it, the pack draws it as typed)."""
+    from components.i18n import format_date
+
+    when = format_date(pd.Timestamp(note.created_at).date().isoformat(), lang)
+    return t("notes.line", lang, who=str(note.created_by), when=when, body=str(note.body))
 
 
 REGISTERED: list[type[Section]] = []  # every section class, in definition order (Section.__init_subclass__)
@@ -137,13 +149,18 @@ class Section(ABC, Generic[F, P]):
         return None
 
     # --- together ----------------------------------------------------------------------------
-    def view_of(self, frames: F, c: Context, events: pd.DataFrame | None = None) -> View:
+    def view_of(self, frames: F, c: Context, events: pd.DataFrame | None = None, notes: pd.DataFrame | None = None) -> View:
         """The view from already-read frames (tests feed literal frames here); a time series marks
-        ``events`` (get_events of its span) on its figure."""
+        ``events`` (get_events of its span) on its figure; ``notes`` (get_notes of the scope) are
+        those of every section: the view keeps its own."""
         p = self.prepare(frames, c)
         title = self.title(c)
+        mine = None if notes is None else notes[notes["section"] == self.key].reset_index(drop=True)
+        remarks = () if mine is None else tuple(remark(r, c.lang) for r in mine.itertuples(index=False))
         if self.is_empty(p):
-            return View(self.key, title, self.empty_text(c), True, prepared=p, page=self.page, metrics=self.shows())
+            return View(
+                self.key, title, self.empty_text(c), True, prepared=p, page=self.page, metrics=self.shows(), notes=mine, remarks=remarks
+            )
         figure = self.figure(p, c, title)
         if figure is not None and events is not None and len(events):
             from components.charts.events import mark_months, mark_years
@@ -161,6 +178,8 @@ class Section(ABC, Generic[F, P]):
             page=self.page,
             metrics=self.shows(),
             events=events if self.timeline else None,
+            notes=mine,
+            remarks=remarks,
         )
 
     def timeline_scope(self, c: Context) -> Scope:
@@ -174,4 +193,4 @@ class Section(ABC, Generic[F, P]):
     def view(self, db: Reader, c: Context) -> View:
         """Read, shape and draw this section for ``c`` (a time series with its events)."""
         events = db.get_events(scope=self.timeline_scope(c)) if self.timeline else None
-        return self.view_of(self.load(db, c), c, events)
+        return self.view_of(self.load(db, c), c, events, db.get_notes(scope=c.scope))

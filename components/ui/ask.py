@@ -171,7 +171,7 @@ def _render_answer(ctx: Context, cat: Catalogue, vocab: asking.Vocabulary, answe
             with st.expander(t("ask.table", lang), expanded=view.figure is None):
                 shown = clean_frame(table)
                 st.dataframe(shown, hide_index=True, width="stretch", column_config=column_help(shown, lang))
-        export_view(ctx, view, key=f"export_ask_{key}")
+        export_view(ctx, view, key=f"export_ask_{key}", notes=False)  # an answer is no section view: no notes
     if answer.status in ("answered", "unsupported"):
         page = answer.page
         st.button(

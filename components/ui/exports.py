@@ -20,6 +20,7 @@ from components.export import export_filename, figure_to_bytes, to_csv_bytes, to
 from components.export.images import ImageFormat, find_chromium
 from components.i18n import catalogue, format_date, label, t
 from components.sections import View
+from components.ui.notes import show_notes
 from data_access.untrusted import md
 
 MIME = {
@@ -154,8 +155,11 @@ def export_menu(
         st.caption(t("export.hint", lang))
 
 
-def export_view(ctx: Context, view: View, *, key: str) -> None:
-    """The export menu of a section's view: its figure and the data behind it (audited for the page being drawn)."""
+def export_view(ctx: Context, view: View, *, key: str, notes: bool = True) -> None:
+    """The export menu of a section's view: its figure and the data behind it (audited for the page
+    being drawn); then, with ``notes``, the leaders' notes on the view and the popover to add one."""
+    if notes:
+        show_notes(ctx, view, key=f"{key}_notes")
     export_menu(
         ctx,
         page=ctx.page or view.page,

@@ -1,4 +1,4 @@
-"""The one shape of every data-upkeep template (targets, partners): a data sheet whose headers
+"""The one shape of every data-upkeep template (targets, partners, events): a data sheet whose headers
 carry the field code the reader keys on and a note, drop-down lists kept on a hidden sheet, other
 validations per column, and a guide sheet with the rules and example rows. Pure (xlsxwriter only).
 """
@@ -12,10 +12,16 @@ from dataclasses import dataclass, field
 ROWS = 20_000  # validations reach this far down (data_access.upkeep.MAX_ROWS)
 
 
+def province_choice(code: str, names: tuple[str, str], lang: str) -> str:
+    """A province in a template's list: "河南省 (410000)" (the readers key on the adcode)."""
+    return f"{names[0] if lang == 'zh' else names[1]} ({code})"
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a template: header text, its note, width, and either a drop-down list
-    (``items``) or another xlsxwriter validation (``validation``, without the error message)."""
+    (``items``, softened by ``validation``) or another xlsxwriter validation (``validation``,
+    without the error message)."""
 
     header: str
     note: str
@@ -61,7 +67,12 @@ def template(
                 lists.write_string(row, listed, item)
             letter = chr(ord("A") + listed)
             listed += 1
-            rule: Mapping[str, object] = {"validate": "list", "source": f"='{lists_sheet}'!${letter}$1:${letter}${len(c.items)}"}
+            # ``validation`` may soften the list (error_type "information": other text is allowed)
+            rule: Mapping[str, object] = {
+                "validate": "list",
+                "source": f"='{lists_sheet}'!${letter}$1:${letter}${len(c.items)}",
+                **c.validation,
+            }
         else:
             rule = c.validation
         if rule:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from components.i18n import format_money, format_number, t, tn
+from components.upkeep.events import change_row as event_change_row
 from components.upkeep.partners import MONEY_UNIT_CHOICES, change_row
-from components.upkeep.template import Column, template
+from components.upkeep.template import Column, province_choice, template
 from data_access import codes
 
 if TYPE_CHECKING:
@@ -47,12 +48,11 @@ def header(field: str, lang: str) -> str:
     return f"{t(f'upkeep.col.{field}', lang)} ({field})"
 
 
-def province_choice(code: str, names: tuple[str, str], lang: str) -> str:
-    return f"{names[0] if lang == 'zh' else names[1]} ({code})"
+COLUMN_GROUP = {"partners": "pcol", "events": "ecol"}  # the catalogue group of a kind's column names (targets: col)
 
 
 def _column(field: str, kind: str, lang: str) -> str:
-    return t(f"upkeep.{'pcol' if kind == 'partners' else 'col'}.{field}", lang) if field else ""
+    return t(f"upkeep.{COLUMN_GROUP.get(kind, 'col')}.{field}", lang) if field else ""
 
 
 def problem_text(p: Problem, lang: str, kind: str = "targets") -> str:
@@ -105,6 +105,10 @@ def plan_frame(
                 for c in plan.changes
             ]
         )
+    if plan.kind == "events":
+        return pd.DataFrame(
+            [{t("upkeep.col_row", lang): c.row, **event_change_row(c.key, c.op, c.before, c.after, names, lang)} for c in plan.changes]
+        )
     rows = []
     for c in plan.changes:
         year, where, metric = key_text(c.key, names, lang)
@@ -130,6 +134,8 @@ def changes_frame(
     partner and agreement changes field by field."""
     import json
 
+    if (changes["table_name"] == "event").any():
+        return pd.DataFrame([event_change_row(r.row_key, r.op, r.before, r.after, names, lang) for r in changes.itertuples()])
     if (changes["table_name"] != "target").any():
         return pd.DataFrame(
             [change_row(r.table_name, r.row_key, r.op, r.before, r.after, cities or {}, lang) for r in changes.itertuples()]
@@ -168,8 +174,13 @@ def preview_text(
     """The preview for a terminal: the counts, then up to ``limit`` changes, one a line."""
     lines = [summary_text(plan, lang)]
     for c in plan.changes[:limit]:
-        if plan.kind == "partners":  # op, item, name, detail, then the fields that change
-            cells = list(change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang).values())
+        if plan.kind in ("partners", "events"):  # op, item, name (first day, title), detail, then the fields that change
+            row = (
+                change_row(c.table, c.key, c.op, c.before, c.after, cities or {}, lang)
+                if plan.kind == "partners"
+                else event_change_row(c.key, c.op, c.before, c.after, names, lang)
+            )
+            cells = list(row.values())
             lines.append("  " + " ".join(str(v) for v in cells[:4] if v) + ("：" if lang == "zh" else ": ") + str(cells[4]))
             continue
         year, where, metric = key_text(c.key, names, lang)

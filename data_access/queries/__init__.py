@@ -34,6 +34,7 @@ from data_access.queries.investment import (
     get_project_detail,
 )
 from data_access.queries.kpi import get_kpis
+from data_access.queries.notes import get_notes
 from data_access.queries.pacing import get_kpi_pacing, get_kpi_series_by_month
 from data_access.queries.reference import get_place_catalogue, get_province_catalogue
 
@@ -62,6 +63,7 @@ SCOPED_QUERIES = (
     get_kpi_pacing,
     get_ask_names,
     get_events,
+    get_notes,
 )
 
 __all__ = [f.__name__ for f in SCOPED_QUERIES] + [

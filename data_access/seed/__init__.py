@@ -111,6 +111,10 @@ def seed_database(
         _insert_dicts(conn, schema.event, events)
         _insert_dicts(conn, schema.event_province, event_provinces)
         report.rows["event"] = len(events)
+        notes, note_provinces = _notes(until)
+        _insert_dicts(conn, schema.view_note, notes)
+        _insert_dicts(conn, schema.view_note_province, note_provinces)
+        report.rows["view_note"] = len(notes)
         info = [
             dict(key="seed", value=str(seed)),
             dict(key="learners", value=str(learners)),
@@ -165,6 +169,22 @@ def _events(ref, until: dt.date) -> tuple[list[dict], list[dict]]:
         )  # fmt: skip
         provinces.extend({"event_id": event_id, "province_code": code} for code in codes_)
     return events, provinces
+
+
+def _notes(until: dt.date) -> tuple[list[dict], list[dict]]:
+    """The demo notes on views (business.DEMO_NOTES) whose period has begun by ``until``."""
+    notes: list[dict] = []
+    provinces: list[dict] = []
+    for section, starts_on, ends_on, where, body, author in biz.DEMO_NOTES:
+        if starts_on > until:
+            continue
+        note_id = len(notes) + 1
+        written = dt.datetime.combine(min(until, ends_on - dt.timedelta(days=1)), dt.time(18))
+        notes.append(
+            dict(id=note_id, section=section, starts_on=starts_on, ends_on=ends_on, body=body, created_by=author, created_at=written)
+        )
+        provinces.extend({"note_id": note_id, "province_code": code} for code in where)
+    return notes, provinces
 
 
 def _advance_sequences(conn: Connection) -> None:

@@ -208,3 +208,12 @@ DEMO_EVENTS: tuple[tuple, ...] = (
     (dt.date(2026, 7, 1), dt.date(2026, 8, 31), "campaign", "暑期招生季", "Summer enrolment campaign",
      "线上线下同步投放。", "national", (), None),
 )  # fmt: skip
+
+# Notes leaders left on views (issue 26 point 5; docs/SCHEMA.md §11): (section, first day, day after
+# the last, provinces, body, author). Seeded when the data reaches the period's last day.
+DEMO_NOTES: tuple[tuple, ...] = (
+    ("refunds_channels", dt.date(2025, 7, 1), dt.date(2025, 10, 1), ("410000",),
+     "河南三季度退费偏高，已约谈线下分校，10 月起试行退费复核。", "exec@example.com"),
+    ("trend", dt.date(2026, 1, 1), dt.date(2027, 1, 1), ("420000",),
+     "湖北 3 月线索跳升来自汉口学院春季宣讲，非投放所致。", "exec@example.com"),
+)  # fmt: skip

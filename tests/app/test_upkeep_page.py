@@ -209,3 +209,40 @@ def test_an_analyst_cannot_add_a_partner_in_another_province_on_the_page(signed_
     assert_clean(at, errors=(tn("upkeep.summary_problems", 1, "zh"),))
     assert not [b for b in at.button if b.key == "upkeep_apply"]
     assert "武汉市" in "\n".join(df.value.to_string() for df in at.dataframe)
+
+
+def events_file(engine, rows) -> tuple[str, bytes, str]:
+    from components.upkeep.events import events_template
+
+    with engine.connect() as conn:
+        ref = upkeep.Reference.load(conn)
+    book = openpyxl.load_workbook(io.BytesIO(events_template(ref.provinces, allowed=(HENAN,), national=False, today=ref.today, lang="zh")))
+    for row in rows:
+        book.worksheets[0].append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return ("events.xlsx", out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def test_an_analyst_uploads_events_previews_applies_and_an_admin_reverts(signed_in, engine):
+    rows = [("2026-05-18", "", "开业 (opening)", "页面测试分校开业", "", "河南省 (410000)", "")]
+    at = signed_in("upkeep.henan@corp.cn")
+    at.radio(key="upkeep_kind").set_value("events").run()
+    assert_clean(at)
+    at.file_uploader[0].set_value(events_file(engine, [*rows, ("2026-05-19", "", "签约", "越权签约", "", "湖北省", "")])).run()
+    assert_clean(at, errors=(tn("upkeep.summary_problems", 1, "zh")[:4],))
+    problems = "\n".join(df.value.to_string() for df in at.dataframe)
+    assert "湖北省" in problems and t("upkeep.ecol.scope", "zh") in problems  # the row and the column named
+    at.file_uploader[0].set_value(events_file(engine, rows)).run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}[t("upkeep.count_inserted", "zh")] == "1"
+    at.button(key="upkeep_apply").click().run()
+    assert_clean(at)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(schema.event.c.id).where(schema.event.c.title_zh == "页面测试分校开业")).scalars().all()
+    assert len(stored) == 1
+    admin = signed_in("upkeep.admin@corp.cn")
+    admin.button(key="upkeep_revert").click().run()  # the history opens on the newest upload: this one
+    assert_clean(admin)
+    with engine.connect() as conn:
+        assert not conn.execute(sa.select(schema.event.c.id).where(schema.event.c.title_zh == "页面测试分校开业")).first()

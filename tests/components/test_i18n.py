@@ -233,13 +233,14 @@ DYNAMIC_KEYS: dict[str, str] = {
     r"brief\.col_vs\.": "components/sections/overview.py: the pack's delta column, t(f'brief.col_vs.{rule}')",
     r"period\.h[12]$": "components/i18n/numbers.py: half years, t(f'period.h{n}')",
     r"subs\.(channel|dcol|error|status|weekday)\.": "pages/alerts.py: t(f'subs.status.{v}') and its siblings",
-    r"upkeep\.(col|pcol|note|pnote|op|problem)\.": "components/upkeep/: t(f'upkeep.problem.{code}') and its siblings",
+    r"upkeep\.(col|pcol|ecol|note|pnote|enote|op|problem)\.": "components/upkeep/: t(f'upkeep.problem.{code}') and its siblings",
     r"upkeep\.(count_|error\.|hcol\.|kind\.|source\.)": "pages/upkeep.py, components/commands/upkeep.py",
-    r"upkeep\.p?template_(button|help)$": "pages/upkeep.py: t(f'upkeep.{prefix}template_button')",
+    r"upkeep\.[pe]?template_(button|help)$": "pages/upkeep.py: t(f'upkeep.{prefix}template_button')",
     r"ask\.(dim|dims|unsupported|status|chip\.compare|chip\.rank|chip\.rank_n|rank_one|rank_n|example|bar\.compared)\.": (
         "components/ask/, components/ui/ask.py: t(f'ask.dim.{dim}') and its siblings"
     ),
     r"events\.(reach|refused|lcol)\.": "pages/upkeep.py: t(f'events.reach.{r}') and its siblings",
+    r"notes\.refused\.": "components/ui/notes.py: t(f'notes.refused.{reason}')",
     r"admin\.ask_(kind|refused)\.": "pages/admin.py: t(f'admin.ask_kind.{k}'), t(f'admin.ask_refused.{reason}')",
 }
 
