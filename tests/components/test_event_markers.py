@@ -90,3 +90,45 @@ def test_at_most_three_marks_policy_and_signings_first_names_escaped():
     fig = mark_months(go.Figure(go.Scatter(x=pd.date_range("2026-01-01", periods=6, freq="MS"), y=[1] * 6)), events, lang="zh")
     texts = marks(fig)
     assert len(texts) == 3 and "<b>" not in "".join(texts) and "&lt;b&gt;" in "".join(texts)
+
+
+def test_a_henan_managers_digest_never_carries_a_hubei_only_event(app_sqlite_url):
+    """The digest command's own preparation (components/commands/digest.py: prepare) for a Henan
+    regional manager: 本期大事 holds Henan's and the national events of the period, never a Hubei-only
+    one recorded in the same period."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from components.commands.digest import prepare
+    from components.context import read_catalogue
+    from data_access import access, alerts, events, schema, subscriptions
+
+    engine = config.make_engine(app_sqlite_url)
+    with engine.begin() as conn:
+        cat = read_catalogue(conn)
+        hubei_only = events.save_event(
+            conn,
+            events.EventInput(starts_on=cat.as_of - dt.timedelta(days=3), kind="signing", title_zh="武汉某学院签约（测试）",
+                              reach="provinces", provinces=("420000",)),
+            actor="cli:test", role="admin", allowed=tuple(cat.region_of), region_of=cat.region_of,
+        )  # fmt: skip
+    try:
+        manager = access.User("digest.henan@corp.cn", "regional", provinces=("410000",))
+        s = subscriptions.Subscription(0, manager.email, (), ("kpis",), "daily", 0, 1, "08:00", "email", manager.email, "zh", True)
+        with engine.connect() as conn:
+            prepared = prepare(engine, conn, s, user=manager, cat=cat, thresholds=alerts.Thresholds(), url="http://cockpit.example")
+        assert prepared is not None
+        lines = "\n".join(prepared.digest.events)
+        assert "河南省考报名条件调整" in lines and "暑期招生季" in lines  # Henan's, and a national one
+        assert "武汉某学院签约" not in lines and "广州天河" not in lines and "湖北" not in lines
+        everyone = access.User("digest.exec@corp.cn", "executive")
+        with engine.connect() as conn:
+            national = prepare(engine, conn, s, user=everyone, cat=cat, thresholds=alerts.Thresholds(), url="http://cockpit.example")
+        assert national is not None and "武汉某学院签约" in "\n".join(national.digest.events)  # the oracle sees it
+    finally:
+        with engine.begin() as conn:
+            conn.execute(schema.event_province.delete().where(schema.event_province.c.event_id == hubei_only))
+            conn.execute(schema.event.delete().where(schema.event.c.id == hubei_only))
+            conn.execute(schema.audit_log.delete().where(schema.audit_log.c.action == "event_add", schema.audit_log.c.actor == "cli:test"))
+            assert not conn.execute(sa.select(schema.event.c.id).where(schema.event.c.id == hubei_only)).first()
