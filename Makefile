@@ -8,7 +8,7 @@ JOBS   ?= 2
 # The AppTests `make check` runs: the frame (filters, links, languages, outages) on the Overview.
 CHECK_APPTESTS ?= tests/app/test_shell.py tests/app/test_overview_pacing.py
 
-.PHONY: run test check lint types check-tests venv system-deps seed bench screenshots clean-db
+.PHONY: run test check lint types check-tests venv system-deps seed bench screenshots clean-db load-ws
 
 run: venv system-deps  ## install, create/seed the embedded database if missing, start the app
 	$(PY) -m data_access.bootstrap
@@ -45,6 +45,10 @@ seed: venv  ## reseed the embedded database: make seed LEARNERS=500000
 
 bench: venv system-deps  ## every page's data at 100 k / 1 M / 10 M events (SQLite) and 1 M / 10 M (PostgreSQL), side by side with the floor and the naive pattern; rewrites the table in docs/PERFORMANCE.md. Smaller: make bench BENCH_ARGS="--sqlite 100000 --postgresql --no-browser"
 	$(PY) bench/scale_bench.py --write-docs $(BENCH_ARGS)
+
+.PHONY: load-ws
+load-ws: venv  ## server capacity without browsers: SESSIONS (default "50 100") sessions speaking Streamlit's websocket protocol, the same walk as make load, THINK seconds between views (default 30); URL=http://127.0.0.1:8500 drives make cluster instead of a server it starts (docs/PERFORMANCE.md)
+	$(PY) bench/ws_load.py --sessions $(or $(SESSIONS),50 100) --think $(or $(THINK),30) $(if $(URL),--url $(URL),)
 
 .PHONY: load
 load: venv system-deps  ## many users: SESSIONS (default 20) concurrent Chromium sessions x 10 filter changes, app vs the floor app (docs/PERFORMANCE.md); make load SESSIONS=5

@@ -7,11 +7,14 @@ from components.charts.palette import KIND_COLORS
 from components.export.tables import clean_frame
 from components.i18n import format_date, label, t, tn
 from components.sections import SECTIONS
+from components.ui import webgl
 from components.ui.context import page_header
 from components.ui.exports import export_view
 from components.ui.filter_bar import request_provinces
-from components.ui.sections import column_help, show, takeaway, view
+from components.ui.sections import CHART_CONFIG, column_help, show, takeaway, view
 from data_access.untrusted import html, md
+
+GAP_ROWS = 200  # cities with leads and no partner listed on the page (all of them in the export)
 
 ctx = page_header("coverage")
 lang, scope = ctx.lang, ctx.scope
@@ -24,6 +27,25 @@ metric = st.segmented_control(
     format_func=lambda m: t(f"map.metric.{m}", lang),
     default="partners",
     required=True,
+)
+# The interactive map (pydeck, WebGL) or the export's static figure: where WebGL is drawn in software
+# (no GPU, a remote desktop) the interactive map takes seconds per frame; the choice is kept per session.
+# A browser that draws WebGL in software gets the static map until its user picks the interactive one.
+auto_static = webgl.software() is True and not st.session_state.get("coverage_map_style_chosen")
+if auto_static:
+    st.session_state["coverage_map_style"] = "static"
+static = (
+    st.segmented_control(
+        t("coverage.map_style", lang),
+        ["interactive", "static"],
+        key="coverage_map_style",
+        format_func=lambda s: t(f"coverage.map_style.{s}", lang),
+        default="interactive",
+        required=True,
+        help=t("coverage.map_style_help", lang),
+        on_change=lambda: st.session_state.update(coverage_map_style_chosen=True),
+    )
+    == "static"
 )
 coverage_map = view(ctx, SECTIONS["coverage_map"].variant(metric))
 if coverage_map.empty:
@@ -41,7 +63,14 @@ with map_col:
     chips = " ".join(f"<span style='color:{html(KIND_COLORS[k])}'>●</span> {html(label('kind', k, lang))}" for k in KIND_COLORS)
     st.markdown(chips, unsafe_allow_html=True)
     event = None
-    if city_map.empty:
+    if static:  # the export's figure: drawn as SVG by plotly, no WebGL (a laptop without a GPU, a remote desktop)
+        shown = coverage_map if city_map.empty else city_map
+        if not city_map.empty:
+            st.markdown(f"**{md(city_map.title)}**")
+            takeaway(city_map, lang)
+        st.plotly_chart(shown.figure, key=f"static_{shown.id}", config=CHART_CONFIG)
+        legend = []  # the figure carries its own
+    elif city_map.empty:
         deck = coverage_deck(
             provinces, points, metric=metric, lang=lang, selected=scope.provinces if set(scope.provinces) != set(ctx.allowed) else ()
         )
@@ -63,12 +92,13 @@ with map_col:
             city_deck(cities, city_map.prepared.points, province_code=code, metric=metric, lang=lang), height=560, key=f"city_map_{code}"
         )
         legend = city_legend(cities, province_code=code, metric=metric, lang=lang)
-    st.markdown(
-        f"<small>{html(t(f'map.metric.{metric}', lang))}{'：' if lang == 'zh' else ':'}</small> "
-        + " ".join(f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend),
-        unsafe_allow_html=True,
-    )
-    st.caption(t("coverage.map_note", lang))
+    if legend:
+        st.markdown(
+            f"<small>{html(t(f'map.metric.{metric}', lang))}{'：' if lang == 'zh' else ':'}</small> "
+            + " ".join(f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend),
+            unsafe_allow_html=True,
+        )
+    st.caption(t("coverage.static_auto" if auto_static else "coverage.static_note" if static else "coverage.map_note", lang))
     if city_map.empty:
         st.caption(md(city_map.takeaway))  # how to see a province's cities
         export_view(ctx, coverage_map, key="export_map")
@@ -133,8 +163,11 @@ gaps = view(ctx, "coverage_gaps")
 takeaway(gaps, lang)
 if not gaps.empty:
     g = gaps.prepared
+    # The first GAP_ROWS by leads (the national view has ~1,750: 110 KB sent on every run that nobody
+    # scrolls through); the export holds every one, and the caption says how many there are.
+    top = g.head(GAP_ROWS)
     st.dataframe(
-        clean_frame(g[["place", "province", "tier", "leads"]].assign(tier=[label("tier", x, lang) for x in g["tier"]])),
+        clean_frame(top[["place", "province", "tier", "leads"]].assign(tier=[label("tier", x, lang) for x in top["tier"]])),
         hide_index=True,
         width="stretch",
         height=360,
@@ -147,5 +180,6 @@ if not gaps.empty:
             ),
         },
     )
-    st.caption(t("coverage.gaps_note", lang))  # the takeaway above gives the exact count
+    # the takeaway above gives the exact count
+    st.caption(t("coverage.gaps_note", lang) if len(g) <= GAP_ROWS else tn("coverage.gaps_note_top", len(g), lang, shown=GAP_ROWS))
     export_view(ctx, gaps, key="export_gaps")

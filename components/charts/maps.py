@@ -37,7 +37,13 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from components.charts import palette
-from components.charts.boundaries import china_outline_extras, city_geojson, province_geojson, province_shapes_for_plotly
+from components.charts.boundaries import (
+    china_outline_extras,
+    city_geojson,
+    deck_province_geojson,
+    province_geojson,
+    province_shapes_for_plotly,
+)
 from components.i18n import format_date, format_number, label, normalize_lang, t
 from data_access.untrusted import html
 
@@ -76,9 +82,13 @@ TOOLTIP_FIELDS: tuple[str, ...] = ("title", "line1", "line2", "line3")
 # The latitude is the Mercator middle of that extent, not China's land centre (~36°N).
 INITIAL_VIEW = {"longitude": 104.0, "latitude": 33.5, "zoom": 2.5}
 # Boundary simplification for the interactive map, in degrees. The deck opens on the whole
-# country, ~470 px tall: a pixel is ~0.08°, so 0.04° is below a pixel. 0.02° (the static export's)
-# sent 28,511 vertices and 529 KB of GeoJSON to every browser; 0.04° sends 18,249 and 343 KB.
-DECK_TOLERANCE = 0.04
+# country, ~470 px tall: a pixel is ~0.08°, so 0.07° is below a pixel. 0.02° (the static export's)
+# sent 28,511 vertices and 529 KB of GeoJSON to every browser; 0.04° 18,249 and 306 KB; 0.07°
+# without the coastal islets, at 2 decimals (boundaries.deck_province_geojson), 106 KB.
+# Zoomed in, a province's own map (its cities) takes over once one province is chosen.
+DECK_TOLERANCE = 0.07
+# The neighbours around a province's city map (zoom ~6, where 0.07° would show): as before.
+CONTEXT_TOLERANCE = 0.04
 
 _PER_LEADS = 10_000
 # Partner points: pixel radius grows with the number of projects, within these bounds.
@@ -245,7 +255,7 @@ def coverage_deck(
     }
 
     in_frame, context = [], []
-    for feature in province_geojson(DECK_TOLERANCE)["features"]:
+    for feature in deck_province_geojson(DECK_TOLERANCE)["features"]:
         code = feature["properties"]["code"]
         if code in rows:
             row, value, ratio = rows[code]
@@ -417,6 +427,7 @@ def _partner_layer(points: pd.DataFrame, lang: str) -> pdk.Layer:
         radius_units=_PIXELS,
         radius_min_pixels=3,
         radius_max_pixels=12,
+        opacity=0.92,  # one alpha for every dot (was 235/255 in each record)
         stroked=True,
         get_line_color=palette.hex_to_rgb(_WHITE),
         line_width_units=_PIXELS,
@@ -434,13 +445,10 @@ def _partner_records(points: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
         projects = 0 if _missing(row.projects) else int(row.projects)
         city = row.city_name_zh if lang == "zh" else row.city_name_en
         records.append(
-            {
+            {  # only what deck.gl draws, picks and shows: every byte goes to every browser on every run
                 "partner_id": _plain(row.partner_id),
-                "kind": str(row.kind),
-                "city_code": str(row.city_code),
-                "province_code": str(row.province_code),
-                "position": [round(float(row.lon) + dlon, 5), round(float(row.lat) + dlat, 5)],
-                "fill": palette.hex_to_rgb(palette.KIND_COLORS.get(str(row.kind), palette.NEUTRAL), 235),
+                "position": [round(float(row.lon) + dlon, 4), round(float(row.lat) + dlat, 4)],  # ~10 m
+                "fill": palette.hex_to_rgb(palette.KIND_COLORS.get(str(row.kind), palette.NEUTRAL)),  # the layer's opacity for all
                 "radius": min(_RADIUS_PX[0] + 0.5 * projects, _RADIUS_PX[1]),
                 "title": html(_name(row, lang)),
                 "line1": html(label("kind", row.kind, lang)),
@@ -505,7 +513,7 @@ def _neighbours(province_code: str, size: tuple[int, int] = _CITY_DECK_PX) -> tu
     y = float(_mercator(np.array([view["latitude"]]))[0])
     lat0, lat1 = (float(np.degrees(2 * np.arctan(np.exp(np.radians(v))) - np.pi / 2)) for v in (y - half[1], y + half[1]))
     box = shapely.box(view["longitude"] - half[0], lat0, view["longitude"] + half[0], lat1)
-    features = province_geojson(DECK_TOLERANCE)["features"]
+    features = province_geojson(CONTEXT_TOLERANCE)["features"]
     shapes = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
     return tuple(
         f["properties"]["code"]
@@ -568,7 +576,7 @@ def city_deck(cities: pd.DataFrame, points: pd.DataFrame, *, province_code: str,
     view, near = city_view(province_code), set(_neighbours(province_code))
     around = [
         {**f, "properties": {"code": f["properties"]["code"], "fill": palette.hex_to_rgb(palette.NO_DATA)}}
-        for f in province_geojson(DECK_TOLERANCE)["features"]
+        for f in province_geojson(CONTEXT_TOLERANCE)["features"]
         if f["properties"]["code"] in near
     ]
     layers = [_province_layer("provinces_context", around, pickable=False), _province_layer(CITY_LAYER, shown, pickable=True)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import sys
 import tomllib
@@ -73,6 +74,10 @@ def serve(argv: list[str]) -> None:
     PagesManager.uses_pages_directory = False
     extend_server()
     warm_up()
+    # What was loaded so far lives as long as the process: the collector need not look at it again
+    # (gc.freeze; with runner.postScriptGC off in .streamlit/config.toml, docs/PERFORMANCE.md).
+    gc.collect()
+    gc.freeze()
     sys.argv = ["streamlit", "run", str(APP), *argv]
     cli.main()
 
@@ -85,7 +90,7 @@ def warm_up() -> None:
     import components.sections  # noqa: F401 - every section, chart builder and the metric registry
     import components.ui.sections  # noqa: F401 - streamlit's element modules with it
     from components.ask import warm
-    from components.charts.boundaries import china_outline_extras, province_geojson
+    from components.charts.boundaries import china_outline_extras, deck_province_geojson
     from components.charts.maps import DECK_TOLERANCE
     from components.i18n import LANGS, format_date, format_number, t
 
@@ -93,7 +98,7 @@ def warm_up() -> None:
         t("app.title", lang)
         format_number(1234.5, lang, digits=1)
         format_date(dt.date(2026, 1, 1), lang)
-    province_geojson(DECK_TOLERANCE)
+    deck_province_geojson(DECK_TOLERANCE)
     china_outline_extras()
     warm()
 

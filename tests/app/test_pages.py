@@ -3,6 +3,8 @@ figures shown equal what the query layer returns for that scope."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.i18n import format_money, format_number, t
@@ -62,6 +64,44 @@ def test_coverage_gap_table_lists_the_query_gaps(app, app_db_url):
     table = at.dataframe[-1].value
     assert list(table.iloc[:, 0]) == list(gaps["name_zh"])
     assert at.get("deck_gl_json_chart"), "the map is drawn"
+
+
+def test_a_national_gap_table_lists_the_first_200_and_says_how_many_there_are(app, app_db_url):
+    from components.i18n import tn
+
+    at = open_page(app, "coverage", {})
+    gaps = run_query(app_db_url, queries.get_coverage_gaps, default_scope(app_db_url, None))
+    assert len(gaps) > 200, "the demo must have more gaps than the page lists, or this proves nothing"
+    table = at.dataframe[-1].value
+    assert list(table.iloc[:, 0]) == list(gaps["name_zh"][:200])
+    assert tn("coverage.gaps_note_top", len(gaps), "zh", shown=200) in [c.value for c in at.caption]
+
+
+def test_the_static_map_is_the_exports_figure_without_webgl(app):
+    at = open_page(app, "coverage", {})
+    assert at.get("deck_gl_json_chart")
+    at.segmented_control(key="coverage_map_style").set_value("static").run()
+    assert not at.exception and not at.get("deck_gl_json_chart")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    filled = [sum(d.get("fill") == "toself" for d in spec["data"]) for spec in specs]
+    assert max(filled) >= 5, filled  # the provinces as filled shapes, a trace per colour class: the choropleth, in SVG
+    assert t("coverage.static_note", "zh") in [c.value for c in at.caption]
+    at.switch_page("pages/coverage.py").run()  # the choice is kept for the session
+    assert not at.get("deck_gl_json_chart")
+
+
+def test_a_browser_drawing_webgl_in_software_gets_the_static_map_until_it_asks_for_the_other(app):
+    """The probe (components/ui/webgl.py) says so from the browser; AppTest runs no JavaScript, so its
+    answer is set as the browser's would arrive."""
+    at = open_page(app, "coverage", {})
+    at.session_state["webgl_probe"] = {"software": True}
+    at.run()
+    assert not at.exception and not at.get("deck_gl_json_chart")
+    assert t("coverage.static_auto", "zh") in [c.value for c in at.caption]
+    at.segmented_control(key="coverage_map_style").set_value("interactive").run()  # the user's choice wins
+    assert at.get("deck_gl_json_chart") and t("coverage.static_auto", "zh") not in [c.value for c in at.caption]
+    at.switch_page("pages/coverage.py").run()
+    assert at.get("deck_gl_json_chart")
 
 
 def test_investment_at_risk_card_equals_the_project_query(app, app_db_url):

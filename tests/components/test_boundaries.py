@@ -10,6 +10,7 @@ import shapely
 
 from components.charts.boundaries import (
     china_outline_extras,
+    deck_province_geojson,
     province_geojson,
     province_shapes_for_plotly,
 )
@@ -133,3 +134,26 @@ def test_visible_enclaves_belong_to_provinces_drawn_later() -> None:
                     continue
                 [owner] = tree.query(hole.representative_point(), predicate="within")
                 assert codes[owner] > code, (code, codes[owner])
+
+
+@pytest.mark.parametrize(("code", "point"), [("460000", JAMES_SHOAL), ("710000", DIAOYU)])
+def test_the_interactive_maps_lighter_provinces_keep_remote_small_islands(code: str, point: shapely.Point) -> None:
+    """deck_province_geojson drops coastal islets for the national map's payload, never the South
+    China Sea islands or the Diaoyu Islands (a map of China without them may not be shown)."""
+    feature = next(f for f in deck_province_geojson()["features"] if f["properties"]["code"] == code)
+    nearest = min(shapely.Polygon(polygon[0]).distance(point) for polygon in feature["geometry"]["coordinates"])
+    assert nearest < 0.1
+
+
+def test_the_interactive_maps_provinces_are_every_province_lighter_and_rounded() -> None:
+    full, light = province_geojson(0.04), deck_province_geojson()
+    assert [f["properties"]["code"] for f in light["features"]] == [f["properties"]["code"] for f in full["features"]]
+    vertices = [
+        sum(len(ring) for polygon in f["geometry"]["coordinates"] for ring in polygon) for f in (full, light) for f in f["features"]
+    ]
+    assert sum(vertices[34:]) < sum(vertices[:34]) / 2  # well under half the vertices of the 0.04° map
+    for feature in light["features"]:
+        for polygon in feature["geometry"]["coordinates"]:
+            assert all(round(x, 2) == x and round(y, 2) == y for ring in polygon for x, y in ring)
+            exterior = polygon[0]
+            assert len(exterior) >= 4 and exterior[0] == exterior[-1]

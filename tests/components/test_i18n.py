@@ -241,6 +241,7 @@ DYNAMIC_KEYS: dict[str, str] = {
     ),
     r"events\.(reach|refused|lcol)\.": "pages/upkeep.py: t(f'events.reach.{r}') and its siblings",
     r"notes\.refused\.": "components/ui/notes.py: t(f'notes.refused.{reason}')",
+    r"coverage\.map_style\.": "pages/coverage.py: t(f'coverage.map_style.{s}')",
     r"admin\.ask_(kind|refused)\.": "pages/admin.py: t(f'admin.ask_kind.{k}'), t(f'admin.ask_refused.{reason}')",
 }
 

@@ -200,7 +200,8 @@ def test_partner_points_are_coloured_by_kind(provinces, points):
     records = layer(coverage_deck(provinces, points, metric="partners", lang="zh"), PARTNER_LAYER).data
     assert len(records) == 4
     for rec in records:
-        assert rec["fill"][:3] == palette.hex_to_rgb(palette.KIND_COLORS[rec["kind"]])[:3]
+        kind = points.set_index("partner_id").loc[rec["partner_id"], "kind"]
+        assert rec["fill"][:3] == palette.hex_to_rgb(palette.KIND_COLORS[kind])[:3]
 
 
 def test_partner_points_are_sized_in_pixels_within_bounds(provinces, points):

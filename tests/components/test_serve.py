@@ -67,13 +67,14 @@ def test_the_server_warms_up_what_the_first_page_needs_before_it_listens():
     from components.i18n import catalog
 
     boundaries._province_geojson_text.cache_clear()
+    boundaries._deck_geojson_text.cache_clear()
     catalog._read.cache_clear()
     vocab._TOKENIZER = None  # rebuilt (and every vocabulary word added again) on first use
     vocab._PRIOR.clear()
     warm_up()
-    assert boundaries._province_geojson_text.cache_info().currsize >= 1
+    assert boundaries._deck_geojson_text.cache_info().currsize >= 1
     assert catalog._read.cache_info().currsize == 2
-    before = boundaries._province_geojson_text.cache_info().hits
-    boundaries.province_geojson(DECK_TOLERANCE)  # what the Coverage map asks for
-    assert boundaries._province_geojson_text.cache_info().hits == before + 1
+    before = boundaries._deck_geojson_text.cache_info().hits
+    boundaries.deck_province_geojson(DECK_TOLERANCE)  # what the Coverage map asks for
+    assert boundaries._deck_geojson_text.cache_info().hits == before + 1
     assert vocab._TOKENIZER is not None and vocab._TOKENIZER.initialized  # the question box's dictionary
