@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import access, codes, schema
-from data_access.queries.events import provinces_within, touching
+from data_access.queries.events import SHOWN, provinces_within, touching
 from data_access.untrusted import clean, unsafe_name
 
 ev, ep = schema.event, schema.event_province
@@ -191,18 +191,7 @@ def list_events(conn: Connection, *, provinces: Sequence[str], limit: int = 500)
     """Every event that concerns one of ``provinces``, newest first, whatever its date (the upkeep
     page's list). Columns: LIST_COLUMNS (provinces: those within ``provinces``, comma-separated)."""
     rows = conn.execute(
-        sa.select(
-            ev.c.id,
-            ev.c.starts_on,
-            ev.c.ends_on,
-            ev.c.kind,
-            ev.c.title_zh,
-            ev.c.title_en,
-            ev.c.note,
-            ev.c.reach,
-            ev.c.region,
-            ev.c.created_by,
-        )
+        sa.select(*SHOWN, ev.c.created_by)
         .where(ev.c.id.in_(touching(provinces)))
         .order_by(ev.c.starts_on.desc(), ev.c.id.desc())
         .limit(limit)

@@ -13,6 +13,8 @@ from data_access.queries._sql import frame
 from data_access.scope import Scope
 
 ev, ep = schema.event, schema.event_province
+# What a reader of an event sees: the page's query and the upkeep list select these, then their own.
+SHOWN = (ev.c.id, ev.c.starts_on, ev.c.ends_on, ev.c.kind, ev.c.title_zh, ev.c.title_en, ev.c.note, ev.c.reach, ev.c.region)
 EVENT_COLUMNS = ["event_id", "starts_on", "ends_on", "kind", "title_zh", "title_en", "note", "reach", "region", "partner_id", "project_id"]
 
 
@@ -25,19 +27,7 @@ def get_events(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     provinces *within the scope*, comma-separated: a viewer never learns which others it concerns).
     """
     stmt = (
-        sa.select(
-            ev.c.id,
-            ev.c.starts_on,
-            ev.c.ends_on,
-            ev.c.kind,
-            ev.c.title_zh,
-            ev.c.title_en,
-            ev.c.note,
-            ev.c.reach,
-            ev.c.region,
-            ev.c.partner_id,
-            ev.c.project_id,
-        )  # fmt: skip
+        sa.select(*SHOWN, ev.c.partner_id, ev.c.project_id)
         .where(
             ev.c.id.in_(touching(scope.provinces)),
             ev.c.starts_on < scope.end,
