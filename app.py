@@ -12,7 +12,7 @@ import streamlit as st
 from components.context import EVERYTHING, Catalogue, context_for
 from components.filters import dropped_text, to_params
 from components.i18n import format_date, format_number, t, t_md
-from components.ui import auth, outage, webgl
+from components.ui import auth, outage
 from components.ui.ask import follow_switch, render_ask
 from components.ui.context import set_page_context
 from components.ui.filter_bar import render_filter_bar
@@ -175,10 +175,6 @@ try:
     if user is not None and user.is_admin:  # other roles have no admin page: its URL falls back to the overview
         pages.append(st.Page("pages/admin.py", title=t("nav.admin", lang), icon=":material/admin_panel_settings:", url_path="admin"))
     page = st.navigation(pages, position="top")
-    # Does this browser draw WebGL in software? (the Coverage map's choice; components/ui/webgl.py.)
-    # After st.navigation: the rerun its answer causes must know the page, or it opens the default one.
-    with st.sidebar:
-        webgl.probe()
     follow_switch()  # "continue on the page" under an answer
     page_ctx = dataclasses.replace(ctx, audit=audit, page=page.url_path or "overview")
     set_page_context(page_ctx)

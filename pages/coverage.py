@@ -30,8 +30,11 @@ metric = st.segmented_control(
 )
 # The interactive map (pydeck, WebGL) or the export's static figure: where WebGL is drawn in software
 # (no GPU, a remote desktop) the interactive map takes seconds per frame; the choice is kept per session.
-# A browser that draws WebGL in software gets the static map until its user picks the interactive one.
-auto_static = webgl.software() is True and not st.session_state.get("coverage_map_style_chosen")
+# A browser that draws WebGL in software gets the static map until its user picks the interactive one
+# (the probe runs here, after st.navigation: the rerun its answer causes keeps this page).
+with st.sidebar:
+    software_webgl = webgl.software()
+auto_static = software_webgl and not st.session_state.get("coverage_map_style_chosen")
 if auto_static:
     st.session_state["coverage_map_style"] = "static"
 static = (

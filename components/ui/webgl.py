@@ -1,7 +1,8 @@
 """Whether this browser draws WebGL in software (no GPU, a remote desktop, a headless browser):
 there the interactive pydeck map takes seconds a frame, and the Coverage page shows the static map
-instead (issue 24). A tiny Streamlit component (st.components.v2, inline JS, nothing fetched) asks
-the browser's WebGL for its renderer once per session and reports it back.
+instead (issue 24). A tiny Streamlit component (st.components.v2, inline JS, nothing fetched),
+mounted on the Coverage page only, asks the browser's WebGL for its renderer and reports back only
+a software one (one rerun of that session, remembered for the rest of it).
 
 Nothing of the user's reaches the JS: it is a constant of ours (the component API's trusted code).
 """
@@ -29,25 +30,27 @@ export default function (component) {
   } catch (e) {
     software = true;
   }
-  setStateValue("software", software);
+  // Only a software renderer is reported: a browser with a GPU never causes a rerun.
+  if (software) setStateValue("software", true);
 }
 """
+KNOWN = "webgl_software"  # session state: the answer, kept when the probe is no longer drawn
 _probe = None
 
 
-def probe() -> None:
-    """Mount the probe (once a run, from app.py): its answer arrives as one rerun of the session."""
+def software() -> bool:
+    """True once this session's browser has said it draws WebGL in software. Call it where the map
+    is drawn: the first time it mounts the probe, whose answer (only ever "software") arrives as one
+    rerun; a browser with a GPU, or a client that runs no JavaScript (AppTest), never answers."""
     global _probe
+    if st.session_state.get(KNOWN):
+        return True
+    state = st.session_state.get(KEY)
+    value = state.get("software") if isinstance(state, dict) else getattr(state, "software", None)
+    if value is True:
+        st.session_state[KNOWN] = True
+        return True
     if _probe is None:
         _probe = st.components.v2.component("cockpit_webgl_probe", js=_JS)
     _probe(key=KEY, on_software_change=lambda: None)
-
-
-def software() -> bool | None:
-    """True when this session's browser draws WebGL in software, False with a GPU, None when it has
-    not said (the first run of a session, or a client that runs no JavaScript: AppTest)."""
-    state = st.session_state.get(KEY)
-    value = getattr(state, "software", None) if state is not None else None
-    if value is None and isinstance(state, dict):
-        value = state.get("software")
-    return value if isinstance(value, bool) else None
+    return False

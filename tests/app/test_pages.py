@@ -94,7 +94,7 @@ def test_a_browser_drawing_webgl_in_software_gets_the_static_map_until_it_asks_f
     """The probe (components/ui/webgl.py) says so from the browser; AppTest runs no JavaScript, so its
     answer is set as the browser's would arrive."""
     at = open_page(app, "coverage", {})
-    at.session_state["webgl_probe"] = {"software": True}
+    at.session_state["webgl_probe"] = {"software": True}  # what the probe's one message sets
     at.run()
     assert not at.exception and not at.get("deck_gl_json_chart")
     assert t("coverage.static_auto", "zh") in [c.value for c in at.caption]
