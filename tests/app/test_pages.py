@@ -74,7 +74,7 @@ def test_a_national_gap_table_lists_the_first_200_and_says_how_many_there_are(ap
     assert len(gaps) > 200, "the demo must have more gaps than the page lists, or this proves nothing"
     table = at.dataframe[-1].value
     assert list(table.iloc[:, 0]) == list(gaps["name_zh"][:200])
-    assert tn("coverage.gaps_note_top", len(gaps), "zh", shown=200) in [c.value for c in at.caption]
+    assert tn("coverage.gaps_note_top", len(gaps), "zh", shown=200) in [shown(c.value) for c in at.caption]
 
 
 def test_the_static_map_is_the_exports_figure_without_webgl(app):
@@ -88,20 +88,6 @@ def test_the_static_map_is_the_exports_figure_without_webgl(app):
     assert t("coverage.static_note", "zh") in [c.value for c in at.caption]
     at.switch_page("pages/coverage.py").run()  # the choice is kept for the session
     assert not at.get("deck_gl_json_chart")
-
-
-def test_a_browser_drawing_webgl_in_software_gets_the_static_map_until_it_asks_for_the_other(app):
-    """The probe (components/ui/webgl.py) says so from the browser; AppTest runs no JavaScript, so its
-    answer is set as the browser's would arrive."""
-    at = open_page(app, "coverage", {})
-    at.session_state["webgl_probe"] = {"software": True}  # what the probe's one message sets
-    at.run()
-    assert not at.exception and not at.get("deck_gl_json_chart")
-    assert t("coverage.static_auto", "zh") in [c.value for c in at.caption]
-    at.segmented_control(key="coverage_map_style").set_value("interactive").run()  # the user's choice wins
-    assert at.get("deck_gl_json_chart") and t("coverage.static_auto", "zh") not in [c.value for c in at.caption]
-    at.switch_page("pages/coverage.py").run()
-    assert at.get("deck_gl_json_chart")
 
 
 def test_investment_at_risk_card_equals_the_project_query(app, app_db_url):
