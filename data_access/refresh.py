@@ -35,6 +35,7 @@ from data_access.queries.funnel import lag_bucket
 
 lr, fe = schema.learner, schema.funnel_event
 flow, cohort, leads = schema.summary_funnel_flow, schema.summary_funnel_cohort, schema.summary_leads
+reach, leads_tier = schema.summary_funnel_reach, schema.summary_leads_tier
 sm, state = schema.summary_month, schema.summary_state
 
 
@@ -103,6 +104,9 @@ def _changed(conn: Connection, since: dt.date | None, full: bool, seen: dict[str
 FLOW_COLUMNS = ["event_ym", "province_code", "tier", "channel", "programme", "stage", "events", "first_on", "last_on"]
 COHORT_COLUMNS = ["lead_ym", "event_ym", "province_code", "tier", "channel", "programme", "stage", "lag_bucket", "learners", "lag_days"]
 LEADS_COLUMNS = ["lead_ym", "city_code", "province_code", "tier", "channel", "programme", "leads"]
+SLICES = ["province_code", "tier", "channel", "programme"]
+REACH_COLUMNS = ["lead_ym", *SLICES, "stage", "learners"]
+LEADS_TIER_COLUMNS = ["lead_ym", *SLICES, "leads"]
 
 
 def flow_rows(m: int) -> sa.Select:
@@ -158,10 +162,31 @@ def leads_rows(m: int) -> sa.Select:
     )
 
 
+def reach_rows(m: int) -> sa.Select:
+    """summary_funnel_cohort's rows of lead month ``m`` summed over event month and lag (written just before)."""
+    keys = [cohort.c[k] for k in ("lead_ym", *SLICES, "stage")]
+    return sa.select(*keys, sa.func.sum(cohort.c.learners)).where(cohort.c.lead_ym == m).group_by(*keys)
+
+
+def leads_tier_rows(m: int) -> sa.Select:
+    """summary_leads' rows of month ``m`` summed over the city (written just before)."""
+    keys = [leads.c[k] for k in ("lead_ym", *SLICES)]
+    return sa.select(*keys, sa.func.sum(leads.c.leads)).where(leads.c.lead_ym == m).group_by(*keys)
+
+
 # source -> its raw date column, and the summaries keyed by that date's month.
 SOURCES = {
     EVENTS: (fe.c.occurred_on, [(flow, "event_ym", FLOW_COLUMNS, flow_rows)]),
-    LEADS: (lr.c.lead_on, [(cohort, "lead_ym", COHORT_COLUMNS, cohort_rows), (leads, "lead_ym", LEADS_COLUMNS, leads_rows)]),
+    # In this order: the lean tables are summed from the finer ones of the same month.
+    LEADS: (
+        lr.c.lead_on,
+        [
+            (cohort, "lead_ym", COHORT_COLUMNS, cohort_rows),
+            (leads, "lead_ym", LEADS_COLUMNS, leads_rows),
+            (reach, "lead_ym", REACH_COLUMNS, reach_rows),
+            (leads_tier, "lead_ym", LEADS_TIER_COLUMNS, leads_tier_rows),
+        ],
+    ),
 }
 
 

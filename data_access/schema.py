@@ -146,6 +146,8 @@ learner = sa.Table(
     # refresh and by the raw edges of a period (docs/SCHEMA.md §6).
     sa.Index(None, "province_code", "lead_on"),
     sa.Index("ix_learner_lead_on_covering", "lead_on", "province_code", "city_code", "channel", "programme", "id"),
+    # Migration 0011: a partner's learners by lead date (agreements coming due: what each brought in).
+    sa.Index(None, "partner_id", "lead_on"),
 )
 
 funnel_event = sa.Table(
@@ -163,7 +165,10 @@ funnel_event = sa.Table(
     sa.Column("programme", sa.String(32), nullable=False),
     # Covering (migration 0003): a learner's events, and a month of events, come from the index alone.
     sa.Index(None, "learner_id", "stage", "occurred_on"),
-    sa.Index("ix_funnel_event_occurred_on_covering", "occurred_on", "province_code", "city_code", "channel", "programme", "stage"),
+    # learner_id since migration 0011: the equal-age comparison reads a cut month of events and their learners.
+    sa.Index(
+        "ix_funnel_event_occurred_on_covering", "occurred_on", "province_code", "city_code", "channel", "programme", "stage", "learner_id"
+    ),
 )
 
 target = sa.Table(
@@ -474,6 +479,35 @@ summary_leads = sa.Table(
     sqlite_with_rowid=False,
 )
 
+# Leaner copies (migration 0011), summed by the refresh from the two above in the same transaction:
+# what most views read. The cohort funnel without the event month and lag (half the rows; the
+# equal-age comparison and the lag chart still read summary_funnel_cohort), the leads without the
+# city (an eighth of the rows; the coverage-by-city views still read summary_leads).
+summary_funnel_reach = sa.Table(
+    "summary_funnel_reach",
+    metadata,
+    sa.Column("lead_ym", YearMonth, primary_key=True, comment="month of learner.lead_on: the cohort"),
+    sa.Column("province_code", Code, primary_key=True, comment="learner.province_code"),
+    sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of learner.city_code"),
+    sa.Column("channel", sa.String(16), primary_key=True, comment="learner.channel"),
+    sa.Column("programme", sa.String(32), primary_key=True, comment="learner.programme"),
+    sa.Column("stage", sa.String(16), primary_key=True, comment="funnel_event.stage"),
+    sa.Column("learners", sa.BigInteger, nullable=False, comment="SUM of summary_funnel_cohort.learners"),
+    sqlite_with_rowid=False,
+)
+
+summary_leads_tier = sa.Table(
+    "summary_leads_tier",
+    metadata,
+    sa.Column("lead_ym", YearMonth, primary_key=True, comment="month of learner.lead_on"),
+    sa.Column("province_code", Code, primary_key=True, comment="learner.province_code"),
+    sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of learner.city_code"),
+    sa.Column("channel", sa.String(16), primary_key=True, comment="learner.channel"),
+    sa.Column("programme", sa.String(32), primary_key=True, comment="learner.programme"),
+    sa.Column("leads", sa.BigInteger, nullable=False, comment="SUM of summary_leads.leads"),
+    sqlite_with_rowid=False,
+)
+
 summary_month = sa.Table(
     "summary_month",
     metadata,
@@ -497,4 +531,12 @@ summary_state = sa.Table(
     sa.Column("value", sa.String(64), nullable=False),
 )
 
-SUMMARY_TABLES: tuple[sa.Table, ...] = (summary_funnel_flow, summary_funnel_cohort, summary_leads, summary_month, summary_state)
+SUMMARY_TABLES: tuple[sa.Table, ...] = (
+    summary_funnel_flow,
+    summary_funnel_cohort,
+    summary_leads,
+    summary_funnel_reach,
+    summary_leads_tier,
+    summary_month,
+    summary_state,
+)

@@ -29,7 +29,8 @@ EVENTS, LEADS = "funnel_event", "learner"
 
 @dataclass(frozen=True)
 class Split:
-    """Months [lo, hi] (year-month integers) read from a summary, and date ranges read raw."""
+    """Months [lo, hi] (year-month integers) read from a summary, and date ranges read raw (each
+    inside one month: the cut part of the first or the last month)."""
 
     lo: int
     hi: int

@@ -13,7 +13,7 @@ from data_access.queries._sql import c, count_if, end_of_kind, frame, p, partner
 from data_access.queries.funnel import lead_parts, prefecture_of, slices
 from data_access.scope import Scope
 
-lr, pj, sl = schema.learner, schema.project, schema.summary_leads
+lr, pj, sl, slt = schema.learner, schema.project, schema.summary_leads, schema.summary_leads_tier
 
 PROVINCE_COLUMNS = [
     "province_code",
@@ -90,14 +90,17 @@ def _lead_parts(conn: Connection, scope: Scope, key: str) -> list[sa.Select]:
             .group_by(lr.c[key])
         )
 
+    # Per province the lean table (no city: an eighth of the rows) answers; per city only summary_leads.
+    t = sl if key == "city_code" else slt
+
     def summary(where: list) -> sa.Select:
         return (
-            sa.select(sl.c[key].label("key"), sa.func.sum(sl.c.leads).label("leads"))
-            .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
-            .group_by(sl.c[key])
+            sa.select(t.c[key].label("key"), sa.func.sum(t.c.leads).label("leads"))
+            .where(*slices(scope, t.c.province_code, t.c.channel, t.c.tier, t.c.programme), *where)
+            .group_by(t.c[key])
         )
 
-    return lead_parts(conn, scope, raw, summary)
+    return lead_parts(conn, scope, raw, summary, t)
 
 
 def _lead_counts(conn: Connection, scope: Scope, key: str) -> sa.Subquery:

@@ -42,15 +42,17 @@ from data_access.scope import Scope
 
 lr, fe = schema.learner, schema.funnel_event
 sc, sf, sl = schema.summary_funnel_cohort, schema.summary_funnel_flow, schema.summary_leads
+# The lean copies (migration 0011): the cohort without event month and lag, the leads without the city.
+sr, slt = schema.summary_funnel_reach, schema.summary_leads_tier
 
-# A dimension of the cohort reading: (its raw expression, its summary expression).
+# A dimension of the cohort reading: (its raw expression, its expression on a cohort summary table).
 DIMENSIONS = {
-    "channel": lambda: (lr.c.channel, sc.c.channel),
-    "tier": lambda: (c.c.tier, sc.c.tier),
-    "province": lambda: (lr.c.province_code, sc.c.province_code),
-    "programme": lambda: (lr.c.programme, sc.c.programme),
-    "year": lambda: (year_of(lr.c.lead_on), ym_year(sc.c.lead_ym)),
-    "month": lambda: (month_of(lr.c.lead_on), ym_month(sc.c.lead_ym)),
+    "channel": lambda t: (lr.c.channel, t.c.channel),
+    "tier": lambda t: (c.c.tier, t.c.tier),
+    "province": lambda t: (lr.c.province_code, t.c.province_code),
+    "programme": lambda t: (lr.c.programme, t.c.programme),
+    "year": lambda t: (year_of(lr.c.lead_on), ym_year(t.c.lead_ym)),
+    "month": lambda t: (month_of(lr.c.lead_on), ym_month(t.c.lead_ym)),
 }
 LAG_BUCKETS = ((0, 30, "0-30"), (31, 90, "31-90"), (91, 180, "91-180"), (181, 365, "181-365"), (366, None, "366+"))
 
@@ -80,13 +82,18 @@ def _cohort_from():
 Part = Callable[[list], sa.Select]  # (where conditions) -> a select
 
 
-def _cohort_parts(conn: Connection, scope: Scope, raw: Part, summary: Part, observed_until: dt.date | None = None) -> list[sa.Select]:
+def _cohort_parts(
+    conn: Connection, scope: Scope, raw: Part, summary: Part, observed_until: dt.date | None = None, table: sa.Table = sc
+) -> list[sa.Select]:
     """The selects whose union is the cohort reading of ``scope``: ``summary(conditions)`` over
-    the whole lead months, ``raw(conditions)`` over the cut ones (and, with ``observed_until``,
-    over the part of its month the event summary cannot cut)."""
+    the whole lead months of ``table`` (summary_funnel_cohort, or summary_funnel_reach without
+    ``observed_until``), ``raw(conditions)`` over the cut ones (and, with ``observed_until``, over
+    the part of its month the event summary cannot cut)."""
+    if observed_until is not None and table is not sc:
+        raise ValueError("observed_until needs the event month: summary_funnel_cohort")
     leads = split(conn, LEADS, scope.start, scope.end)
     events = split(conn, EVENTS, None, observed_until) if observed_until else None
-    parts = [summary([leads.whole(sc.c.lead_ym), *([events.whole(sc.c.event_ym)] if events else [])])]
+    parts = [summary([leads.whole(table.c.lead_ym), *([events.whole(sc.c.event_ym)] if events else [])])]
     until = [fe.c.occurred_on < observed_until] if observed_until else []
     parts += [raw([Split.raw(lr.c.lead_on, edge), *until]) for edge in leads.edges]
     if events and leads.lo <= leads.hi:
@@ -127,8 +134,11 @@ def get_funnel_by_stage(
     if unknown:
         raise ValueError(f"unknown funnel dimensions {unknown}; use {sorted(DIMENSIONS)}")
 
+    # Without observed_until no event month is needed: the lean table, half the rows.
+    table = sc if observed_until else sr
+
     def raw(where: list) -> sa.Select:
-        dims = [DIMENSIONS[d]()[0] for d in by]
+        dims = [DIMENSIONS[d](table)[0] for d in by]
         return (
             sa.select(fe.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)], sa.func.count().label("learners"))
             .select_from(_cohort_from())
@@ -137,14 +147,15 @@ def get_funnel_by_stage(
         )
 
     def summary(where: list) -> sa.Select:
-        dims = [DIMENSIONS[d]()[1] for d in by]
+        dims = [DIMENSIONS[d](table)[1] for d in by]
+        t = table
         return (
-            sa.select(sc.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)], sa.func.sum(sc.c.learners).label("learners"))
-            .where(*slices(scope, sc.c.province_code, sc.c.channel, sc.c.tier, sc.c.programme), *where)
-            .group_by(sc.c.stage, *dims)
+            sa.select(t.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)], sa.func.sum(t.c.learners).label("learners"))
+            .where(*slices(scope, t.c.province_code, t.c.channel, t.c.tier, t.c.programme), *where)
+            .group_by(t.c.stage, *dims)
         )
 
-    parts = _cohort_parts(conn, scope, raw, summary, observed_until)
+    parts = _cohort_parts(conn, scope, raw, summary, observed_until, table)
     df = to_int(_sum_union(conn, parts, ["stage", *by], ["learners"]), ["learners", *[d for d in by if d in ("year", "month")]])
     return _ordered(df, by)
 
@@ -207,7 +218,10 @@ def flow(conn: Connection, scope: Scope, by: Sequence[str] = (), stages: Sequenc
     part = split(conn, EVENTS, scope.start, scope.end)
 
     def raw(edge: tuple[dt.date, dt.date]) -> sa.Select:
-        y, m, dims = year_of(fe.c.occurred_on), month_of(fe.c.occurred_on), [raw_cols[d] for d in by]
+        # An edge lies inside one month: its year and month are constants, not a function of each
+        # row's date (half the time of a cut half-month at 10 M events, SQLite).
+        y, m = (sa.literal_column(str(int(v)), sa.Integer) for v in (edge[0].year, edge[0].month))
+        dims = [raw_cols[d] for d in by]
         return (
             sa.select(
                 y.label("year"),
@@ -218,7 +232,7 @@ def flow(conn: Connection, scope: Scope, by: Sequence[str] = (), stages: Sequenc
             )
             .select_from(fe.join(c, c.c.code == fe.c.city_code))
             .where(*slices(scope, fe.c.province_code, fe.c.channel, c.c.tier, fe.c.programme), *which, Split.raw(fe.c.occurred_on, edge))
-            .group_by(y, m, fe.c.stage, *dims)
+            .group_by(fe.c.stage, *dims)
         )
 
     y, m, dims = ym_year(sf.c.event_ym), ym_month(sf.c.event_ym), [sum_cols[d] for d in by]
@@ -309,11 +323,12 @@ def get_funnel_by_city(conn: Connection, *, scope: Scope, by: Sequence[str] = ("
     return to_int(frame(conn, stmt, columns), ["leads", "enrolled"])
 
 
-def lead_parts(conn: Connection, scope: Scope, raw: Part, summary: Part) -> list[sa.Select]:
+def lead_parts(conn: Connection, scope: Scope, raw: Part, summary: Part, table: sa.Table = slt) -> list[sa.Select]:
     """The selects whose union counts the period's leads (learners by lead date): ``summary`` over
-    summary_leads for whole months, ``raw`` over learner for the cut ones."""
+    ``table`` for whole months (summary_leads_tier; summary_leads where the city matters), ``raw``
+    over learner for the cut ones."""
     part = split(conn, LEADS, scope.start, scope.end)
-    return [summary([part.whole(sl.c.lead_ym)]), *[raw([Split.raw(lr.c.lead_on, edge)]) for edge in part.edges]]
+    return [summary([part.whole(table.c.lead_ym)]), *[raw([Split.raw(lr.c.lead_on, edge)]) for edge in part.edges]]
 
 
 def get_leads_by_tier_year(conn: Connection, *, scope: Scope) -> pd.DataFrame:
@@ -330,11 +345,11 @@ def get_leads_by_tier_year(conn: Connection, *, scope: Scope) -> pd.DataFrame:
         )
 
     def summary(where: list) -> sa.Select:
-        year = ym_year(sl.c.lead_ym)
+        year = ym_year(slt.c.lead_ym)
         return (
-            sa.select(year.label("year"), sl.c.tier.label("tier"), sa.func.sum(sl.c.leads).label("leads"))
-            .where(*slices(scope, sl.c.province_code, sl.c.channel, sl.c.tier, sl.c.programme), *where)
-            .group_by(year, sl.c.tier)
+            sa.select(year.label("year"), slt.c.tier.label("tier"), sa.func.sum(slt.c.leads).label("leads"))
+            .where(*slices(scope, slt.c.province_code, slt.c.channel, slt.c.tier, slt.c.programme), *where)
+            .group_by(year, slt.c.tier)
         )
 
     df = _sum_union(conn, lead_parts(conn, scope, raw, summary), ["year", "tier"], ["leads"], order=True)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import config, queries, schema
+from data_access import config, migrate, queries, schema
 from data_access.queries import _summary
 from data_access.refresh import refresh
 from data_access.scope import Scope
@@ -77,7 +77,16 @@ def expected(conn) -> dict[str, pd.DataFrame]:
         .reset_index()
     )
     leads = learners.groupby(["lead_ym", "city_code", "province_code", "tier", "channel", "programme"]).size().rename("leads").reset_index()
-    return {"summary_funnel_flow": flow, "summary_funnel_cohort": cohort, "summary_leads": leads}
+    slices = ["lead_ym", "province_code", "tier", "channel", "programme"]
+    reach = both.groupby([*slices, "stage"]).size().rename("learners").reset_index()
+    leads_tier = learners.groupby(slices).size().rename("leads").reset_index()
+    return {
+        "summary_funnel_flow": flow,
+        "summary_funnel_cohort": cohort,
+        "summary_leads": leads,
+        "summary_funnel_reach": reach,
+        "summary_leads_tier": leads_tier,
+    }
 
 
 def actual(conn, name: str, columns) -> pd.DataFrame:
@@ -103,7 +112,13 @@ def snapshot(engine) -> dict[str, list]:
     with engine.connect() as conn:
         return {
             t.name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
-            for t in (schema.summary_funnel_flow, schema.summary_funnel_cohort, schema.summary_leads)
+            for t in (
+                schema.summary_funnel_flow,
+                schema.summary_funnel_cohort,
+                schema.summary_leads,
+                schema.summary_funnel_reach,
+                schema.summary_leads_tier,
+            )
         }
 
 
@@ -185,6 +200,18 @@ def test_refresh_keeps_the_summaries_equal_to_the_raw_tables(loaded):
     assert refresh(engine).event_months == []  # nothing appended: the plain refresh cannot know
     refresh(engine, since=dt.date(2026, 3, 1))
     assert_summaries_match_raw(engine)
+
+
+def test_the_upgrade_to_the_lean_summaries_fills_them_from_the_finer_ones(loaded):
+    """A database of 0010 with data: after migration 0011 the lean tables answer at once (no
+    refresh), equal to the raw rows, and the next refresh leaves every summary as it is."""
+    migrate.downgrade(loaded, "0010")
+    assert not {"summary_funnel_reach", "summary_leads_tier"} & set(sa.inspect(loaded).get_table_names())
+    migrate.upgrade(loaded)
+    assert_summaries_match_raw(loaded)
+    before = snapshot(loaded)
+    refresh(loaded, since=dt.date(2026, 9, 1))
+    assert snapshot(loaded) == before
 
 
 def test_seed_replace_then_refresh_empties_months_that_are_gone(loaded):
