@@ -5,7 +5,8 @@ test). For each database — SQLite at 100 k, 1 M and 10 M funnel events, Postgr
 10 M by default — and each page (its registered sections plus the queries of the app's frame),
 national and one province (Hubei) over the latest year, and national as the app showed it on the
 17th of the data's last month (periods and comparisons then cut months that hold later rows, so
-those parts are read from the raw tables):
+those parts are read from the raw tables) — and, on a second database of the same size whose data
+stops on the 16th of its last month (the normal state on any day but a month's end), national cold:
 
 1. **cold**: the page's data through a fresh Reader (no cache), median of three runs;
 2. **bare SQL**: the very statements step 1 sent, run again on the driver's cursor (the floor);
@@ -56,6 +57,7 @@ EVENTS_PER_LEARNER = 2.22
 PAGES = ("overview", "coverage", "investment", "funnels")
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
+MID_MONTH = dt.date(2026, 10, 16)  # the seed's last month, loaded to the 16th
 BEGIN, END = "<!-- scale-bench:begin -->", "<!-- scale-bench:end -->"
 
 
@@ -76,16 +78,22 @@ def _seeded_as(engine: sa.Engine) -> dict[str, str]:
         return {}
 
 
-def database(dialect: str, events: int, seed: int, pg_server: str, data_dir: Path = DATA) -> tuple[str, float | None]:
+def database(
+    dialect: str, events: int, seed: int, pg_server: str, data_dir: Path = DATA, until: dt.date | None = None
+) -> tuple[str, float | None]:
     """The URL of a database with ``events`` funnel events (seeded now if missing) and the seed's
-    wall time when it was seeded by this call."""
+    wall time when it was seeded by this call. ``until``: data loaded only to that day (the
+    mid-month databases, named ``…-mid``); default: the seed's (a month's end)."""
     from data_access.seed import seed_database
+    from data_access.seed.business import DEFAULT_UNTIL
 
+    until = until or DEFAULT_UNTIL
+    suffix = "" if until == DEFAULT_UNTIL else "-mid"
     if dialect == "sqlite":
         data_dir.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{data_dir / f'scale-{events}.db'}"
+        url = f"sqlite:///{data_dir / f'scale-{events}{suffix}.db'}"
     else:
-        name = f"cockpit_scale_{events}"
+        name = f"cockpit_scale_{events}{suffix.replace('-', '_')}"
         admin = sa.create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name}).first():
@@ -95,12 +103,13 @@ def database(dialect: str, events: int, seed: int, pg_server: str, data_dir: Pat
     engine = config.bulk_engine(url)
     have = _seeded_as(engine)
     current = have and migrate.current_revision(engine) == migrate.head_revision()  # a database of older code is seeded anew
-    if current and have.get("learners") == str(learners_for(events)) and have.get("seed") == str(seed) and "summary_refreshed_at" in have:
+    same = have.get("learners") == str(learners_for(events)) and have.get("seed") == str(seed) and have.get("until") == until.isoformat()
+    if current and same and "summary_refreshed_at" in have:
         engine.dispose()
         return url, None
-    print(f"  seeding {config.describe(url)}: {learners_for(events):,} learners …", file=sys.stderr, flush=True)
+    print(f"  seeding {config.describe(url)}: {learners_for(events):,} learners until {until} …", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    seed_database(engine, learners=learners_for(events), seed=seed, replace=True, progress=True)
+    seed_database(engine, learners=learners_for(events), seed=seed, until=until, replace=True, progress=True)
     took = time.perf_counter() - t0
     engine.dispose()
     return url, took
@@ -351,6 +360,33 @@ def bench_page(engine: sa.Engine, recorder: Recorder, shell: Shell, ctx, other, 
     return row
 
 
+def bench_mid_month(url: str, repeat: int) -> dict:
+    """Each page national, cold and bare, on a database whose data stops mid-month (the normal
+    state on any day but a month's end): the current period is answered by the summaries, the
+    comparisons a year and a period earlier cut a month that holds later rows."""
+    engine = config.make_engine(url)
+    recorder = Recorder(engine)
+    with engine.connect() as conn:
+        shell = Shell(conn)
+    ctx = shell.context(None)
+    out: dict = {"url": config.describe(url), "events": shell.events, "as_of": shell.as_of.isoformat(), "pages": {}}
+    for page in PAGES:
+
+        def cold(page: str = page) -> None:
+            page_data(reader.direct(engine), ctx, page, lambda: None)
+
+        cold()
+        recorder.statements, recorder.on = [], True
+        cold()
+        recorder.on = False
+        statements = list(recorder.statements)
+        bare_s = statistics.median(bare(engine, statements) for _ in range(repeat))
+        out["pages"][page] = {"cold_s": median_time(cold, repeat), "bare_s": bare_s}
+        print(f"    mid-month {page:<11}cold {out['pages'][page]['cold_s']:.3f} s", file=sys.stderr, flush=True)
+    engine.dispose()
+    return out
+
+
 def bench_database(url: str, repeat: int, browser: bool) -> dict:
     os.environ["DATABASE_URL"] = url
     engine = config.make_engine(url)
@@ -403,9 +439,9 @@ def markdown(results: list[dict], machine: str, command: str) -> str:
     ]
     lines += [
         "| Database | Events | Page | Cold national (s) | Bare SQL (s) | Cold / bare | Cold 420000 (s) | "
-        "Cold, cut mid-month (s) | Naive (s) | Naive peak (MB) | Ours peak (MB) | Warm data (ms) | "
-        "Warm page (ms) |",
-        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "Cold, viewed on the 17th (s) | Cold, data to mid-month (s) | Naive (s) | Naive peak (MB) | Ours peak (MB) | "
+        "Warm data (ms) | Warm page (ms) |",
+        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
         nat, one, cut = r["scopes"]["national"], r["scopes"]["420000"], r["scopes"]["cut"]
@@ -414,6 +450,7 @@ def markdown(results: list[dict], machine: str, command: str) -> str:
             lines.append(
                 f"| {r['dialect']} | {r['events']:,} | {page} | {_fmt_s(n['cold_s'])} | {_fmt_s(n['bare_s'])} | "
                 f"{n['cold_s'] / n['bare_s']:.2f} | {_fmt_s(o['cold_s'])} | {_fmt_s(cut[page]['cold_s'])} | "
+                f"{_fmt_s(r['mid']['pages'][page]['cold_s']) if 'mid' in r else '—'} | "
                 f"{_fmt_s(n['naive']['seconds'])} | "
                 f"{n['naive']['peak_mb']:.0f} | {n['ours']['peak_mb']:.0f} | {n['warm_data_ms']:.1f} | "
                 f"{n['warm_page_ms']:.0f} |"
@@ -476,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--no-mid-month", action="store_true", help="skip the databases whose data stops mid-month")
     ap.add_argument("--data-dir", type=Path, default=DATA, help="where the SQLite databases are kept")
     ap.add_argument("--json", type=Path, default=DATA / "scale.json")
     ap.add_argument("--write-docs", action="store_true", help="replace the table in docs/PERFORMANCE.md")
@@ -491,6 +529,10 @@ def main(argv: list[str] | None = None) -> int:
             url, seeded = database(dialect, events, args.seed, args.postgres_server, args.data_dir)
             r = bench_database(url, args.repeat, browser=not args.no_browser)
             r.update(dialect=dialect, target_events=events, seed_s=seeded)
+            if not args.no_mid_month:
+                # The same data loaded only to the 16th of its last month.
+                mid_url, _ = database(dialect, events, args.seed, args.postgres_server, args.data_dir, until=MID_MONTH)
+                r["mid"] = bench_mid_month(mid_url, args.repeat)
             results.append(r)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")

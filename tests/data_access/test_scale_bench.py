@@ -50,6 +50,9 @@ def test_scale_bench_runs_at_a_tiny_size(tmp_path):
                 row = r["scopes"][scope][page]
                 assert row["statements"] > 0 and row["cold_s"] > 0 and row["bare_s"] > 0
         assert r["scopes"]["national"]["funnels"]["naive"]["seconds"] > 0
+        # The second database stops mid-month: its pages are measured as of that day.
+        assert r["mid"]["as_of"] == "2026-10-16" and r["as_of"] == "2026-10-31"
+        assert all(r["mid"]["pages"][page]["cold_s"] > 0 and r["mid"]["pages"][page]["bare_s"] > 0 for page in PAGES)
         walk = r["browser"]
         assert set(walk["pages"]) == set(PAGES) and walk["server_peak_mb"] > 50
         assert all(p["elements"] > 100 and p["cold_ws_kb"] > 0 for p in walk["pages"].values())
