@@ -7,6 +7,7 @@ from components.charts.palette import KIND_COLORS
 from components.export.tables import clean_frame
 from components.i18n import format_date, label, t, tn
 from components.sections import SECTIONS
+from components.ui import webgl
 from components.ui.context import page_header
 from components.ui.exports import export_view
 from components.ui.filter_bar import request_provinces
@@ -29,6 +30,13 @@ metric = st.segmented_control(
 )
 # The interactive map (pydeck, WebGL) or the export's static figure: where WebGL is drawn in software
 # (no GPU, a remote desktop) the interactive map takes seconds per frame; the choice is kept per session.
+# A browser that draws WebGL in software gets the static map until its user picks the interactive one
+# (components/ui/webgl.py: known from the browser's cookie, or asked once by a probe mounted here).
+with st.sidebar:
+    software_webgl = webgl.software()
+auto_static = software_webgl and not st.session_state.get("coverage_map_style_chosen")
+if auto_static:
+    st.session_state["coverage_map_style"] = "static"
 static = (
     st.segmented_control(
         t("coverage.map_style", lang),
@@ -38,6 +46,7 @@ static = (
         default="interactive",
         required=True,
         help=t("coverage.map_style_help", lang),
+        on_change=lambda: st.session_state.update(coverage_map_style_chosen=True),
     )
     == "static"
 )
@@ -92,7 +101,7 @@ with map_col:
             + " ".join(f"<span style='color:{html(c)}'>■</span> <small>{html(text)}</small>" for c, text in legend),
             unsafe_allow_html=True,
         )
-    st.caption(t("coverage.static_note" if static else "coverage.map_note", lang))
+    st.caption(t("coverage.static_auto" if auto_static else "coverage.static_note" if static else "coverage.map_note", lang))
     if city_map.empty:
         st.caption(md(city_map.takeaway))  # how to see a province's cities
         export_view(ctx, coverage_map, key="export_map")

@@ -98,11 +98,12 @@ def render_filter_bar(
 
     ``names`` maps province code -> (name_zh, name_en).
     """
-    dropped: list[str] = []
     if state.FILTERS not in st.session_state:
         raw = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-        f, dropped = parse_params(raw, allowed=allowed, regions=regions, periods=periods)
+        f, lost = parse_params(raw, allowed=allowed, regions=regions, periods=periods)
         _apply(f)
+        if lost:  # said until the filters change, not only on the link's first run (a rerun keeps it)
+            st.session_state[state.DROPPED] = (tuple(lost), st.session_state[state.FILTERS])
     pending = st.session_state.pop(state.PENDING_PROVINCES, None)
     if pending is not None:
         _apply(replace(st.session_state[state.FILTERS], provinces=tuple(p for p in allowed if p in pending)))
@@ -111,6 +112,13 @@ def render_filter_bar(
         _bar(names=names, allowed=allowed, regions=regions, periods=periods)
 
     f = st.session_state[state.FILTERS]
+    dropped: list[str] = []
+    if state.DROPPED in st.session_state:
+        values, parsed = st.session_state[state.DROPPED]
+        if parsed == f:
+            dropped = list(values)
+        else:
+            del st.session_state[state.DROPPED]
     params = to_params(f, default_period=periods[0] if periods else "")
     if {k: st.query_params.get_all(k) for k in st.query_params.keys()} != params:
         st.query_params.from_dict(params)

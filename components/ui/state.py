@@ -10,6 +10,8 @@ STAGED = "_staged_filters"
 APPLY_NOW = "_apply_now"
 # Provinces a page asked for (a map or bar click); applied at the start of the next run.
 PENDING_PROVINCES = "_pending_provinces"
+# Values a link held that were dropped, with the filters the link gave: noticed while those filters stand.
+DROPPED = "_dropped_from_link"
 # The per-run context a page reads: scope, filters, language, data-as-of (components.context.Context).
 CONTEXT = "_context"
 # The run's Catalogue (provinces, data dates): the question box and the admin page's synonyms.

@@ -90,6 +90,21 @@ def test_the_static_map_is_the_exports_figure_without_webgl(app):
     assert not at.get("deck_gl_json_chart")
 
 
+def test_a_browser_drawing_webgl_in_software_gets_the_static_map_until_it_asks_for_the_other(app):
+    """The probe (components/ui/webgl.py) says so from the browser; AppTest runs no JavaScript, so its
+    answer is set as the browser's would arrive."""
+    at = open_page(app, "coverage", {})
+    assert at.get("deck_gl_json_chart"), "no answer yet: the interactive map"
+    at.session_state["webgl_probe"] = {"software": True}  # what the probe's one message sets
+    at.run()
+    assert not at.exception and not at.get("deck_gl_json_chart")
+    assert t("coverage.static_auto", "zh") in [c.value for c in at.caption]
+    at.segmented_control(key="coverage_map_style").set_value("interactive").run()  # the user's choice wins
+    assert at.get("deck_gl_json_chart") and t("coverage.static_auto", "zh") not in [c.value for c in at.caption]
+    at.switch_page("pages/coverage.py").run()
+    assert at.get("deck_gl_json_chart")
+
+
 def test_investment_at_risk_card_equals_the_project_query(app, app_db_url):
     at = open_page(app, "investment", {"province": "420000"})
     scope = default_scope(app_db_url, ["420000"])

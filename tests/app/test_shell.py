@@ -89,6 +89,20 @@ def test_hostile_url_values_are_dropped_with_a_notice(app, params):
     assert at.metric, "the page still shows its figures"
 
 
+def test_the_notice_of_a_links_dropped_values_stays_until_the_filters_change(app):
+    """A rerun of the same view (a widget, the Coverage map's WebGL probe) keeps saying what the link
+    lost; applying other filters ends it."""
+    at = app({"province": ["410000", "atlantis"]})
+    at.run()
+    assert any(DROPPED.rstrip("：: ") in w.value for w in at.warning)
+    at.run()
+    assert any(DROPPED.rstrip("：: ") in w.value for w in at.warning), "a rerun of the link's view lost its notice"
+    at.sidebar.multiselect(key="w_province").set_value(["420000"]).run()
+    at.sidebar.button(key="w_apply").click().run()
+    assert_clean(at)
+    assert not any(DROPPED.rstrip("：: ") in w.value for w in at.warning)
+
+
 def test_an_empty_channel_selection_says_why_nothing_is_shown(app):
     at = app({"channel": ""})
     at.run()

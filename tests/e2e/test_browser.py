@@ -31,9 +31,36 @@ def test_deep_link_opens_the_page_with_its_filters(browser, server, name, lang):
         page.close()
 
 
+def choose_interactive_map(page) -> None:
+    """This Chromium draws WebGL in software (SwiftShader): the page opens on the static map and
+    the user picks the interactive one."""
+    page.get_by_role("radio", name=t("coverage.map_style.interactive", "zh"), exact=True).click()
+
+
+def test_a_browser_without_graphics_acceleration_opens_coverage_on_the_static_map(browser, server):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/coverage")
+        page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=30_000)
+        page.wait_for_function("() => document.body.innerText.includes(%r)" % t("coverage.static_auto", "zh")[:12], timeout=30_000)
+        assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
+        # Remembered for the browser: a new session (a reload) starts static without asking again.
+        assert {"name": "cockpit_webgl", "value": "software"}.items() <= next(
+            c for c in context.cookies() if c["name"] == "cockpit_webgl"
+        ).items()
+        page.reload()
+        page.wait_for_selector("h1", timeout=30_000)
+        page.wait_for_function("() => document.body.innerText.includes(%r)" % t("coverage.static_auto", "zh")[:12], timeout=30_000)
+        assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
+    finally:
+        context.close()
+
+
 def test_the_coverage_map_draws_on_a_canvas_without_a_basemap(browser, server):
     page = open_page(browser, f"{server}/coverage")
     try:
+        choose_interactive_map(page)
         # The deck's own canvas (st.dataframe draws on canvases too), and no front-end error box.
         page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=30_000)
         assert "Error" not in page.locator('[data-testid="stDeckGlJsonChart"]').first.inner_text()
