@@ -35,6 +35,8 @@ metric = st.segmented_control(
 with st.sidebar:
     software_webgl = webgl.software()
 auto_static = software_webgl and not st.session_state.get("coverage_map_style_chosen")
+# The widget's value lives in session state only (no default= beside it: Streamlit warns of both).
+st.session_state.setdefault("coverage_map_style", "interactive")
 if auto_static:
     st.session_state["coverage_map_style"] = "static"
 static = (
@@ -43,7 +45,6 @@ static = (
         ["interactive", "static"],
         key="coverage_map_style",
         format_func=lambda s: t(f"coverage.map_style.{s}", lang),
-        default="interactive",
         required=True,
         help=t("coverage.map_style_help", lang),
         on_change=lambda: st.session_state.update(coverage_map_style_chosen=True),

@@ -2,9 +2,10 @@
 
 It has what every cockpit page has — the wide layout, a sidebar of filter widgets read from the
 same URL parameters (province, period, channel, lang), top navigation between four pages, a
-title and two plotly charts per page — and nothing else: no database, no cache, no map, no
-export menu. Its time to a settled page under N concurrent sessions is what Streamlit, plotly
-and the browser cost on this machine; bench/load.py runs the cockpit the same way beside it.
+title and as many plotly charts, tables and metric cards per page as the cockpit page
+(floor_common.SHAPE) — and nothing else: no database, no cache, no map, no export menu. Its
+time to a settled page under N concurrent sessions is what Streamlit, plotly and the browser cost
+on this machine; bench/load.py runs the cockpit the same way beside it.
 
 Run: python -m streamlit run bench/floor_app/app.py --server.headless true
 (the page files live in views/, not pages/, so Streamlit's legacy pages/ mode never applies).

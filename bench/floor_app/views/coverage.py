@@ -1,4 +1,4 @@
-"""Floor page: Coverage (a title and two plotly charts from small in-memory frames)."""
+"""Floor page: Coverage (a title, as many charts, tables and cards as the cockpit page, from small in-memory frames)."""
 
 from floor_common import filters, render
 
