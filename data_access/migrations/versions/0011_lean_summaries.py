@@ -43,6 +43,15 @@ def _slices() -> list[sa.Column]:
     ]
 
 
+def _sum_into(target: str, source: str, keys: tuple[str, ...], measure: str) -> None:
+    """INSERT INTO target SELECT keys, SUM(measure) FROM source GROUP BY keys (lightweight tables:
+    this revision's view of them, not schema.py's)."""
+    cols = [*keys, measure]
+    src, dst = sa.table(source, *map(sa.column, cols)), sa.table(target, *map(sa.column, cols))
+    by = [src.c[k] for k in keys]
+    op.execute(dst.insert().from_select(cols, sa.select(*by, sa.func.sum(src.c[measure])).group_by(*by)))
+
+
 def upgrade() -> None:
     op.create_table(
         "summary_funnel_reach",
@@ -61,13 +70,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("lead_ym", *SLICES, name=op.f("pk_summary_leads_tier")),
         sqlite_with_rowid=False,
     )
-    keys = ", ".join(("lead_ym", *SLICES))
-    # Our own constant table and column names; no input.
-    op.execute(
-        f"INSERT INTO summary_funnel_reach ({keys}, stage, learners) "
-        f"SELECT {keys}, stage, SUM(learners) FROM summary_funnel_cohort GROUP BY {keys}, stage"
-    )
-    op.execute(f"INSERT INTO summary_leads_tier ({keys}, leads) SELECT {keys}, SUM(leads) FROM summary_leads GROUP BY {keys}")
+    _sum_into("summary_funnel_reach", "summary_funnel_cohort", ("lead_ym", *SLICES, "stage"), "learners")
+    _sum_into("summary_leads_tier", "summary_leads", ("lead_ym", *SLICES), "leads")
     # The old index goes first (the new one takes its name); MySQL's foreign key on learner_id is
     # served by ix_funnel_event_learner_id_stage_occurred_on meanwhile.
     op.drop_index(DATE_INDEX, table_name="funnel_event")
