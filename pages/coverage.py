@@ -64,8 +64,9 @@ city_map = view(ctx, SECTIONS["city_map"].variant(metric))
 with map_col:
     provinces, points = coverage_map.prepared.provinces, coverage_map.prepared.points
     # HTML of our own: every text in it is escaped (the colours are our palette's hex codes).
-    chips = " ".join(f"<span style='color:{html(KIND_COLORS[k])}'>●</span> {html(label('kind', k, lang))}" for k in KIND_COLORS)
-    st.markdown(chips, unsafe_allow_html=True)
+    if not static:  # the partner dots' colours: only the interactive maps draw the dots
+        chips = " ".join(f"<span style='color:{html(KIND_COLORS[k])}'>●</span> {html(label('kind', k, lang))}" for k in KIND_COLORS)
+        st.markdown(chips, unsafe_allow_html=True)
     event = None
     if static:  # the export's figure: drawn as SVG by plotly, no WebGL (a laptop without a GPU, a remote desktop)
         shown = coverage_map if city_map.empty else city_map

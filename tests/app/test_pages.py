@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from components.i18n import format_money, format_number, t
+from components.i18n import format_money, format_number, label, t
 from data_access import queries
 from tests.app.helpers import assert_clean, default_scope, open_directly, run_query, shown
 
@@ -79,9 +79,11 @@ def test_a_national_gap_table_lists_the_first_200_and_says_how_many_there_are(ap
 
 def test_the_static_map_is_the_exports_figure_without_webgl(app):
     at = open_page(app, "coverage", {})
-    assert at.get("deck_gl_json_chart")
+    dot_legend = "●</span> " + label("kind", "enterprise", "zh")  # a chip of the partner dots' colours
+    assert at.get("deck_gl_json_chart") and any(dot_legend in m.value for m in at.markdown)
     at.segmented_control(key="coverage_map_style").set_value("static").run()
     assert not at.exception and not at.get("deck_gl_json_chart")
+    assert not any(dot_legend in m.value for m in at.markdown), "the static map draws no dots: no legend of their colours"
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     filled = [sum(d.get("fill") == "toself" for d in spec["data"]) for spec in specs]
     assert max(filled) >= 5, filled  # the provinces as filled shapes, a trace per colour class: the choropleth, in SVG
