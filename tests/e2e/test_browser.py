@@ -32,8 +32,10 @@ def test_deep_link_opens_the_page_with_its_filters(browser, server, name, lang):
 
 
 def choose_interactive_map(page) -> None:
-    """This Chromium draws WebGL in software (SwiftShader): the page opens on the static map and
-    the user picks the interactive one."""
+    """This Chromium draws WebGL in software (SwiftShader): the page turns to the static map once
+    the probe has answered (a rerun), and then the user picks the interactive one. Clicking before
+    the answer would pick what is already picked, and the answer would then turn the map static."""
+    page.wait_for_function("() => document.body.innerText.includes(%r)" % t("coverage.static_auto", "zh")[:12], timeout=30_000)
     page.get_by_role("radio", name=t("coverage.map_style.interactive", "zh"), exact=True).click()
 
 

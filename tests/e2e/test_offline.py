@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from components.i18n import t
+from tests.e2e.test_browser import choose_interactive_map
 
 PAGES = {
     "overview": "",
@@ -56,7 +57,7 @@ def test_no_page_fetches_anything_from_the_internet(offline_page, server, name):
     assert "TypeError" not in body and "Traceback" not in body
     if name == "coverage":  # the map itself drew (a table also draws on a canvas: look inside the deck)
         # This Chromium draws WebGL in software: the static map first, the interactive one on request.
-        page.get_by_role("radio", name=t("coverage.map_style.interactive", "zh"), exact=True).click()
+        choose_interactive_map(page)
         page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=30_000)
     assert blocked == [], f"requests to the internet: {blocked}"
     # A request that failed on loopback would be a broken asset; websocket upgrades are not failures.
