@@ -324,6 +324,22 @@ def server_walk(url: str) -> dict:
 # --- One database --------------------------------------------------------------------------------
 
 
+def cold_and_bare(engine: sa.Engine, recorder: Recorder, cold: Callable[[], None], repeat: int) -> dict:
+    """``cold`` (a page's data through a fresh Reader) timed, median of ``repeat``, and the very
+    statements it sent timed again on the driver's cursor. One unmeasured run first: the
+    database's own caches warm, as on a server that has run for a while."""
+    cold()
+    recorder.statements, recorder.on = [], True
+    cold()
+    recorder.on = False
+    statements = list(recorder.statements)
+    return {
+        "cold_s": median_time(cold, repeat),
+        "statements": len(statements),
+        "bare_s": statistics.median(bare(engine, statements) for _ in range(repeat)),
+    }
+
+
 def bench_page(engine: sa.Engine, recorder: Recorder, shell: Shell, ctx, other, page: str, repeat: int, url: str, national: bool) -> dict:
     from data_access import cache  # after DATABASE_URL is set: its engine is the one under test
 
@@ -338,16 +354,7 @@ def bench_page(engine: sa.Engine, recorder: Recorder, shell: Shell, ctx, other, 
 
         page_data(db, ctx, page, frame_queries)
 
-    cold()  # the database's own caches warm, as on a server that has run for a while
-    recorder.statements, recorder.on = [], True
-    cold()
-    recorder.on = False
-    statements = list(recorder.statements)
-    row: dict = {
-        "cold_s": median_time(cold, repeat),
-        "statements": len(statements),
-        "bare_s": statistics.median(bare(engine, statements) for _ in range(repeat)),
-    }
+    row = cold_and_bare(engine, recorder, cold, repeat)
     # Warm: both views read once through the app's cache, then back to the first.
     page_data(cache.db, ctx, page, lambda: None)
     page_data(cache.db, other, page, lambda: None)
@@ -375,13 +382,7 @@ def bench_mid_month(url: str, repeat: int) -> dict:
         def cold(page: str = page) -> None:
             page_data(reader.direct(engine), ctx, page, lambda: None)
 
-        cold()
-        recorder.statements, recorder.on = [], True
-        cold()
-        recorder.on = False
-        statements = list(recorder.statements)
-        bare_s = statistics.median(bare(engine, statements) for _ in range(repeat))
-        out["pages"][page] = {"cold_s": median_time(cold, repeat), "bare_s": bare_s}
+        out["pages"][page] = cold_and_bare(engine, recorder, cold, repeat)
         print(f"    mid-month {page:<11}cold {out['pages'][page]['cold_s']:.3f} s", file=sys.stderr, flush=True)
     engine.dispose()
     return out

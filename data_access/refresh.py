@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -162,20 +163,22 @@ def leads_rows(m: int) -> sa.Select:
     )
 
 
-def reach_rows(m: int) -> sa.Select:
-    """summary_funnel_cohort's rows of lead month ``m`` summed over event month and lag (written just before)."""
-    keys = [cohort.c[k] for k in ("lead_ym", *SLICES, "stage")]
-    return sa.select(*keys, sa.func.sum(cohort.c.learners)).where(cohort.c.lead_ym == m).group_by(*keys)
+def summed(finer: sa.Table, columns: list[str]) -> Callable[[int], sa.Select]:
+    """The rows of a lean summary for lead month ``m``: ``finer``'s rows of that month (written just
+    before in the same transaction) summed over what ``columns`` leaves out; the last column is the
+    measure. summary_funnel_reach drops the event month and lag, summary_leads_tier the city."""
+    *keys, measure = columns
 
+    def rows(m: int) -> sa.Select:
+        by = [finer.c[k] for k in keys]
+        return sa.select(*by, sa.func.sum(finer.c[measure])).where(finer.c.lead_ym == m).group_by(*by)
 
-def leads_tier_rows(m: int) -> sa.Select:
-    """summary_leads' rows of month ``m`` summed over the city (written just before)."""
-    keys = [leads.c[k] for k in ("lead_ym", *SLICES)]
-    return sa.select(*keys, sa.func.sum(leads.c.leads)).where(leads.c.lead_ym == m).group_by(*keys)
+    return rows
 
 
 # source -> its raw date column, and the summaries keyed by that date's month.
-SOURCES = {
+Summary = tuple[sa.Table, str, list[str], Callable[[int], sa.Select]]  # table, month column, columns, rows of a month
+SOURCES: dict[str, tuple[sa.ColumnElement, list[Summary]]] = {
     EVENTS: (fe.c.occurred_on, [(flow, "event_ym", FLOW_COLUMNS, flow_rows)]),
     # In this order: the lean tables are summed from the finer ones of the same month.
     LEADS: (
@@ -183,8 +186,8 @@ SOURCES = {
         [
             (cohort, "lead_ym", COHORT_COLUMNS, cohort_rows),
             (leads, "lead_ym", LEADS_COLUMNS, leads_rows),
-            (reach, "lead_ym", REACH_COLUMNS, reach_rows),
-            (leads_tier, "lead_ym", LEADS_TIER_COLUMNS, leads_tier_rows),
+            (reach, "lead_ym", REACH_COLUMNS, summed(cohort, REACH_COLUMNS)),
+            (leads_tier, "lead_ym", LEADS_TIER_COLUMNS, summed(leads, LEADS_TIER_COLUMNS)),
         ],
     ),
 }

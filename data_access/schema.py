@@ -479,18 +479,26 @@ summary_leads = sa.Table(
     sqlite_with_rowid=False,
 )
 
+
 # Leaner copies (migration 0011), summed by the refresh from the two above in the same transaction:
 # what most views read. The cohort funnel without the event month and lag (half the rows; the
 # equal-age comparison and the lag chart still read summary_funnel_cohort), the leads without the
 # city (an eighth of the rows; the coverage-by-city views still read summary_leads).
+def _lead_month_slices(lead_ym_comment: str) -> list[sa.Column]:
+    """The keys both lean summaries start with: the lead month and the four slices of a Scope."""
+    return [
+        sa.Column("lead_ym", YearMonth, primary_key=True, comment=lead_ym_comment),
+        sa.Column("province_code", Code, primary_key=True, comment="learner.province_code"),
+        sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of learner.city_code"),
+        sa.Column("channel", sa.String(16), primary_key=True, comment="learner.channel"),
+        sa.Column("programme", sa.String(32), primary_key=True, comment="learner.programme"),
+    ]
+
+
 summary_funnel_reach = sa.Table(
     "summary_funnel_reach",
     metadata,
-    sa.Column("lead_ym", YearMonth, primary_key=True, comment="month of learner.lead_on: the cohort"),
-    sa.Column("province_code", Code, primary_key=True, comment="learner.province_code"),
-    sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of learner.city_code"),
-    sa.Column("channel", sa.String(16), primary_key=True, comment="learner.channel"),
-    sa.Column("programme", sa.String(32), primary_key=True, comment="learner.programme"),
+    *_lead_month_slices("month of learner.lead_on: the cohort"),
     sa.Column("stage", sa.String(16), primary_key=True, comment="funnel_event.stage"),
     sa.Column("learners", sa.BigInteger, nullable=False, comment="SUM of summary_funnel_cohort.learners"),
     sqlite_with_rowid=False,
@@ -499,11 +507,7 @@ summary_funnel_reach = sa.Table(
 summary_leads_tier = sa.Table(
     "summary_leads_tier",
     metadata,
-    sa.Column("lead_ym", YearMonth, primary_key=True, comment="month of learner.lead_on"),
-    sa.Column("province_code", Code, primary_key=True, comment="learner.province_code"),
-    sa.Column("tier", sa.String(16), primary_key=True, comment="city.tier of learner.city_code"),
-    sa.Column("channel", sa.String(16), primary_key=True, comment="learner.channel"),
-    sa.Column("programme", sa.String(32), primary_key=True, comment="learner.programme"),
+    *_lead_month_slices("month of learner.lead_on"),
     sa.Column("leads", sa.BigInteger, nullable=False, comment="SUM of summary_leads.leads"),
     sqlite_with_rowid=False,
 )

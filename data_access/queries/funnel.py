@@ -148,11 +148,11 @@ def get_funnel_by_stage(
 
     def summary(where: list) -> sa.Select:
         dims = [DIMENSIONS[d](table)[1] for d in by]
-        t = table
+        learners = sa.func.sum(table.c.learners).label("learners")
         return (
-            sa.select(t.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)], sa.func.sum(t.c.learners).label("learners"))
-            .where(*slices(scope, t.c.province_code, t.c.channel, t.c.tier, t.c.programme), *where)
-            .group_by(t.c.stage, *dims)
+            sa.select(table.c.stage.label("stage"), *[x.label(d) for x, d in zip(dims, by)], learners)
+            .where(*slices(scope, table.c.province_code, table.c.channel, table.c.tier, table.c.programme), *where)
+            .group_by(table.c.stage, *dims)
         )
 
     parts = _cohort_parts(conn, scope, raw, summary, observed_until, table)
